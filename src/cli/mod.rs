@@ -1,0 +1,185 @@
+//! Headless subcommands over the same services the UI uses. Errors become text here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::AppConfig;
+use crate::error::LibreOllamaError;
+use crate::model::{CheckStatus, DiagnosticsReport};
+use crate::services::AppServices;
+
+#[derive(Debug, Parser)]
+#[command(name = "libreollama", version, about = "LibreOllama: your mail, tasks and calendar, local-first, with a local LLM")]
+pub struct Cli {
+    /// Folder for the database, key file and logs [default: the platform data folder]
+    #[arg(long, global = true, value_name = "DIR", env = crate::config::ENV_DATA_DIR)]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the database, the vault and stored accounts; exits non-zero when something is wrong
+    Doctor {
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Credential vault maintenance
+    Vault {
+        #[command(subcommand)]
+        action: VaultAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultAction {
+    /// Create a new master key and re-encrypt every stored secret with it
+    Rotate,
+}
+
+/// What `main` should do after parsing.
+pub enum Outcome {
+    Exit(ExitCode),
+    /// No subcommand: open the app with this configuration.
+    LaunchUi(AppConfig),
+}
+
+pub fn run() -> Outcome {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return Outcome::Exit(if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+    };
+    let config = match AppConfig::resolve(cli.data_dir) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Exit(report_error(&e)),
+    };
+    let Some(command) = cli.command else {
+        return Outcome::LaunchUi(config);
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return Outcome::Exit(ExitCode::FAILURE);
+        }
+    };
+    Outcome::Exit(rt.block_on(async move {
+        let services = match AppServices::start(config).await {
+            Ok(s) => s,
+            Err(e) => return report_error(&e),
+        };
+        match execute(services, command).await {
+            Ok(code) => code,
+            Err(e) => report_error(&e),
+        }
+    }))
+}
+
+fn report_error(e: &LibreOllamaError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+async fn execute(services: Arc<AppServices>, command: Command) -> Result<ExitCode, LibreOllamaError> {
+    match command {
+        Command::Doctor { json } => {
+            let report = services.debug.diagnostics().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(LibreOllamaError::json)?
+                );
+            } else {
+                print!("{}", render_doctor(&report));
+            }
+            Ok(if report.healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Vault {
+            action: VaultAction::Rotate,
+        } => {
+            let id = services.debug.rotate_vault_key().await?;
+            println!("Vault key rotated; new key id {id}.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn render_doctor(r: &DiagnosticsReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "LibreOllama {} — diagnostics", r.app_version);
+    let _ = writeln!(out, "Data folder: {}", r.data_dir);
+    let _ = writeln!(out, "Database:    {} ({} bytes)", r.db_path, r.db_size_bytes);
+    if let Some(log) = &r.log_file {
+        let _ = writeln!(out, "Log file:    {log}");
+    }
+    let _ = writeln!(
+        out,
+        "Vault:       {} (key {})",
+        r.vault.backend_description, r.vault.active_key_id
+    );
+    let _ = writeln!(out);
+    for c in &r.checks {
+        let mark = match c.status {
+            CheckStatus::Ok => "ok  ",
+            CheckStatus::Warning => "warn",
+            CheckStatus::Failed => "FAIL",
+        };
+        let _ = writeln!(out, "[{mark}] {}: {}", c.name, c.detail);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Migrations applied:");
+    for m in &r.applied_migrations {
+        let _ = writeln!(out, "  V{} {}", m.version, m.name);
+    }
+    let _ = writeln!(out, "Accounts: {}", r.accounts.len());
+    for a in &r.accounts {
+        let state = if a.requires_reauth {
+            "needs re-authentication"
+        } else if a.is_active {
+            "active"
+        } else {
+            "inactive"
+        };
+        let tok = |t: &crate::model::TokenSummary| match (&t.error, t.present) {
+            (Some(_), _) => "unreadable".to_string(),
+            (None, true) => format!("{} chars, fp {}", t.length, t.fingerprint),
+            (None, false) => "none".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} [{}] access: {}; refresh: {}; expires: {}; scopes: {}",
+            a.email_address,
+            state,
+            tok(&a.access_token),
+            tok(&a.refresh_token),
+            a.token_expires_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "-".into()),
+            a.scopes.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nOverall: {}",
+        if r.healthy() { "healthy" } else { "PROBLEMS FOUND" }
+    );
+    out
+}

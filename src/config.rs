@@ -1,0 +1,69 @@
+//! Where things live and how the backend starts. Resolved once at start-up.
+
+use std::path::PathBuf;
+
+use crate::error::{LibreOllamaError, Result};
+use crate::vault::BackendChoice;
+
+pub const ENV_DATA_DIR: &str = "LIBREOLLAMA_DATA_DIR";
+pub const ENV_LOG: &str = "LIBREOLLAMA_LOG";
+pub const ENV_VAULT_BACKEND: &str = "LIBREOLLAMA_VAULT_BACKEND";
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub data_dir: PathBuf,
+    /// A tracing filter from the environment; overrides the stored setting.
+    pub log_filter: Option<String>,
+    pub vault_backend: BackendChoice,
+    /// Whether to also log to stderr (the desktop app and CLI do; tests usually do not).
+    pub log_to_stderr: bool,
+}
+
+impl AppConfig {
+    /// Precedence: explicit `--data-dir`, then `LIBREOLLAMA_DATA_DIR`, then the platform data dir.
+    pub fn resolve(data_dir: Option<PathBuf>) -> Result<AppConfig> {
+        let data_dir = match data_dir.or_else(|| std::env::var_os(ENV_DATA_DIR).map(PathBuf::from)) {
+            Some(d) if d.as_os_str().is_empty() => {
+                return Err(LibreOllamaError::Config(format!(
+                    "{ENV_DATA_DIR} is set but empty; unset it or give a folder"
+                )))
+            }
+            Some(d) => d,
+            None => default_data_dir()?,
+        };
+        let vault_backend = match std::env::var(ENV_VAULT_BACKEND) {
+            Ok(v) => v.parse()?,
+            Err(_) => BackendChoice::Auto,
+        };
+        Ok(AppConfig {
+            data_dir,
+            log_filter: std::env::var(ENV_LOG).ok().filter(|s| !s.is_empty()),
+            vault_backend,
+            log_to_stderr: true,
+        })
+    }
+
+    /// A config for tests and tools: everything under `dir`, key in a file, no stderr noise.
+    pub fn for_dir(dir: impl Into<PathBuf>) -> AppConfig {
+        AppConfig {
+            data_dir: dir.into(),
+            log_filter: None,
+            vault_backend: BackendChoice::File,
+            log_to_stderr: false,
+        }
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}
+
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("org", "LibreOllama", "LibreOllama")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            LibreOllamaError::Config(format!(
+                "no home folder was found to keep data in; pass --data-dir or set {ENV_DATA_DIR}"
+            ))
+        })
+}

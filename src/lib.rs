@@ -1,0 +1,26 @@
+//! LibreOllama: a local-first workspace for Gmail, Google Tasks and Calendar with a local LLM.
+//!
+//! Layers (arrows point down): `ui` → `api` → `services` → `store` / `vault`.
+//! Everything under the `backend` feature is free of dioxus.
+
+pub mod model;
+
+#[cfg(feature = "backend")]
+pub mod cli;
+#[cfg(feature = "backend")]
+pub mod config;
+#[cfg(feature = "backend")]
+pub mod error;
+#[cfg(feature = "backend")]
+pub mod logging;
+#[cfg(feature = "backend")]
+pub mod services;
+#[cfg(feature = "backend")]
+pub mod store;
+#[cfg(feature = "backend")]
+pub mod vault;
+
+#[cfg(any(feature = "server", feature = "web"))]
+pub mod api;
+#[cfg(any(feature = "server", feature = "web"))]
+pub mod ui;

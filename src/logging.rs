@@ -1,0 +1,84 @@
+//! tracing to a size-capped, rotated log file in the data dir (and stderr). Secrets reach the
+//! log only as fingerprints: their types (vault::SecretString, KeyBytes) print nothing else.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use file_rotate::{compression::Compression, suffix::AppendCount, ContentLimit, FileRotate};
+use tracing_subscriber::{layer::SubscriberExt, reload, util::SubscriberInitExt, EnvFilter, Registry};
+
+pub const LOG_FILE: &str = "libreollama.log";
+const MAX_BYTES: usize = 5 * 1024 * 1024;
+const KEEP_FILES: usize = 5;
+pub const DEFAULT_FILTER: &str = "info";
+
+struct Installed {
+    handle: reload::Handle<EnvFilter, Registry>,
+    file: PathBuf,
+    env_override: bool,
+}
+
+static INSTALLED: OnceLock<Installed> = OnceLock::new();
+
+/// Installs the global subscriber once per process. Later calls (tests that start several
+/// services) keep the first log file.
+pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> PathBuf {
+    INSTALLED
+        .get_or_init(|| {
+            let _ = crate::store::fsutil::create_private_dir(log_dir);
+            let file = log_dir.join(LOG_FILE);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.append(true).create(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let writer = FileRotate::new(
+                &file,
+                AppendCount::new(KEEP_FILES),
+                ContentLimit::BytesSurpassed(MAX_BYTES),
+                Compression::None,
+                Some(opts),
+            );
+            let filter = parse_filter(env_filter.unwrap_or(DEFAULT_FILTER));
+            let (filter, handle) = reload::Layer::new(filter);
+            let file_layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_target(true)
+                .with_writer(Mutex::new(writer));
+            let stderr_layer = to_stderr.then(|| {
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_writer(std::io::stderr)
+            });
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(file_layer)
+                .with(stderr_layer)
+                .try_init();
+            Installed {
+                handle,
+                file,
+                env_override: env_filter.is_some(),
+            }
+        })
+        .file
+        .clone()
+}
+
+fn parse_filter(s: &str) -> EnvFilter {
+    EnvFilter::try_new(s).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
+/// Applies the level stored in Settings, unless the environment variable overrides it.
+pub fn apply_setting(level: &str) -> bool {
+    match INSTALLED.get() {
+        Some(i) if !i.env_override => i.handle.reload(parse_filter(level)).is_ok(),
+        _ => false,
+    }
+}
+
+pub fn current_file() -> Option<PathBuf> {
+    INSTALLED.get().map(|i| i.file.clone())
+}

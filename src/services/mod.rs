@@ -1,0 +1,52 @@
+//! Business logic, one service per area, built once at start-up and shared as `Arc<AppServices>`.
+
+pub mod debug;
+pub mod settings;
+
+use std::sync::Arc;
+
+use crate::config::AppConfig;
+use crate::error::{LibreOllamaError, Result};
+use crate::store::Store;
+use crate::vault::Vault;
+
+pub use debug::DebugService;
+pub use settings::SettingsService;
+
+pub struct AppServices {
+    pub config: AppConfig,
+    pub store: Store,
+    pub vault: Arc<Vault>,
+    pub settings: SettingsService,
+    pub debug: DebugService,
+}
+
+impl AppServices {
+    /// Opens the store (running migrations), the vault, and applies stored settings.
+    pub async fn start(config: AppConfig) -> Result<Arc<AppServices>> {
+        crate::logging::init(&config.log_dir(), config.log_filter.as_deref(), config.log_to_stderr);
+        tracing::info!(data_dir = %config.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting services");
+        let cfg = config.clone();
+        let (store, vault) = tokio::task::spawn_blocking(move || -> Result<(Store, Vault)> {
+            let store = Store::open_blocking(&cfg.data_dir)?;
+            let vault = store.with_writer_blocking(|conn| {
+                Vault::load(conn, &cfg.data_dir, cfg.vault_backend)
+            })?;
+            Ok((store, vault))
+        })
+        .await
+        .map_err(|e| LibreOllamaError::Internal(format!("start-up task failed: {e}")))??;
+        let vault = Arc::new(vault);
+        let settings = SettingsService::new(store.clone());
+        let level = settings.get().await?.log_level;
+        crate::logging::apply_setting(&level);
+        let debug = DebugService::new(config.clone(), store.clone(), vault.clone());
+        Ok(Arc::new(AppServices {
+            config,
+            store,
+            vault,
+            settings,
+            debug,
+        }))
+    }
+}

@@ -1,0 +1,57 @@
+//! Schema migrations, embedded from /migrations at build time (refinery).
+
+use rusqlite::Connection;
+
+use crate::error::{LibreOllamaError, Result};
+pub use crate::model::MigrationInfo;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+pub fn run(conn: &mut Connection) -> Result<()> {
+    run_to(conn, None)
+}
+
+/// Migrates up to `target` (all pending when None). Used by the migration test harness to build
+/// databases at every historical version.
+pub fn run_to(conn: &mut Connection, target: Option<i64>) -> Result<()> {
+    let mut runner = embedded::migrations::runner().set_grouped(true);
+    if let Some(v) = target {
+        runner = runner.set_target(refinery::Target::Version(v as _));
+    }
+    let report = runner
+        .run(conn)
+        .map_err(|e| LibreOllamaError::Migration(e.to_string()))?;
+    for m in report.applied_migrations() {
+        tracing::info!(version = m.version(), name = m.name(), "database migration applied");
+    }
+    Ok(())
+}
+
+pub fn embedded() -> Vec<MigrationInfo> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| MigrationInfo {
+            version: m.version() as i64,
+            name: m.name().to_string(),
+        })
+        .collect()
+}
+
+pub fn applied(conn: &Connection) -> Result<Vec<MigrationInfo>> {
+    let mut stmt = conn
+        .prepare("SELECT version, name FROM refinery_schema_history ORDER BY version")
+        .map_err(|e| LibreOllamaError::db("reading the migration history", e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(MigrationInfo {
+                version: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })
+        .map_err(|e| LibreOllamaError::db("reading the migration history", e))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(|e| LibreOllamaError::db("reading the migration history", e))
+}

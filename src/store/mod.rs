@@ -1,0 +1,178 @@
+//! The local SQLite store: one writer connection, a small pool of read-only readers, WAL.
+//! Every call runs on tokio's blocking pool, never on the caller's (UI) thread.
+
+pub mod accounts;
+pub mod fsutil;
+pub mod health;
+pub mod migrations;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{LibreOllamaError, Result};
+
+pub const DB_FILE: &str = "libreollama.db";
+const READERS: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    reader_slots: tokio::sync::Semaphore,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+fn apply_pragmas(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    if writer {
+        // journal_mode is a property of the file; setting it once from the writer is enough.
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::InvalidParameterName(format!(
+                "journal_mode stayed {mode}"
+            )));
+        }
+        conn.pragma_update(None, "secure_delete", "ON")?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and runs pending migrations.
+    pub fn open_blocking(data_dir: &Path) -> Result<Store> {
+        fsutil::create_private_dir(data_dir).map_err(|e| LibreOllamaError::io(data_dir, e))?;
+        let path = data_dir.join(DB_FILE);
+        fsutil::touch_private(&path).map_err(|e| LibreOllamaError::io(&path, e))?;
+
+        let mut writer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| LibreOllamaError::db("opening the database", e))?;
+        apply_pragmas(&writer, true).map_err(|e| LibreOllamaError::db("configuring the database", e))?;
+        migrations::run(&mut writer)?;
+
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| LibreOllamaError::db("opening a reader", e))?;
+            apply_pragmas(&r, false).map_err(|e| LibreOllamaError::db("configuring a reader", e))?;
+            readers.push(r);
+        }
+        tracing::info!(path = %path.display(), readers = READERS, "database opened");
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(readers),
+                reader_slots: tokio::sync::Semaphore::new(READERS),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` with a read-only connection on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let permit = self
+            .inner
+            .reader_slots
+            .acquire()
+            .await
+            .map_err(|_| LibreOllamaError::Internal("reader pool closed".into()))?;
+        let inner = self.inner.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let conn = inner
+                .readers
+                .lock()
+                .map_err(|_| LibreOllamaError::Internal("reader pool poisoned".into()))?
+                .pop()
+                .ok_or_else(|| LibreOllamaError::Internal("reader pool empty".into()))?;
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| LibreOllamaError::Internal(format!("database task failed: {e}")))?;
+        drop(permit);
+        out
+    }
+
+    /// Runs `f` with the single writer connection on the blocking pool. `f` opens its own
+    /// transaction when it needs one (see [`Store::transaction`]).
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| LibreOllamaError::Internal("writer poisoned".into()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| LibreOllamaError::Internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction on the writer: all or nothing.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| LibreOllamaError::db("starting a transaction", e))?;
+            let out = f(&tx)?;
+            tx.commit()
+                .map_err(|e| LibreOllamaError::db("committing a transaction", e))?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Direct access to the writer for start-up work that already runs on a blocking thread.
+    pub fn with_writer_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| LibreOllamaError::Internal("writer poisoned".into()))?;
+        f(&mut conn)
+    }
+}
