@@ -3,18 +3,7 @@
 
 use std::path::PathBuf;
 
-/// How the caller should react to an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ErrorClass {
-    /// Trying again later may work (network down, rate limited, database busy).
-    Retryable,
-    /// The user must sign in to the account again.
-    NeedsReauth,
-    /// The user can fix it (bad input, configuration).
-    UserFixable,
-    /// Something is broken; retrying will not help.
-    Fatal,
-}
+pub use crate::model::ErrorClass;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibreOllamaError {

@@ -14,7 +14,7 @@ pub const DEFAULT_FILTER: &str = "info";
 
 struct Installed {
     handle: reload::Handle<EnvFilter, Registry>,
-    file: PathBuf,
+    file: Option<PathBuf>,
     env_override: bool,
 }
 
@@ -22,31 +22,37 @@ static INSTALLED: OnceLock<Installed> = OnceLock::new();
 
 /// Installs the global subscriber once per process. Later calls (tests that start several
 /// services) keep the first log file.
-pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> PathBuf {
+pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> Option<PathBuf> {
     INSTALLED
         .get_or_init(|| {
-            let _ = crate::store::fsutil::create_private_dir(log_dir);
-            let file = log_dir.join(LOG_FILE);
-            let mut opts = std::fs::OpenOptions::new();
-            opts.append(true).create(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let writer = FileRotate::new(
-                &file,
-                AppendCount::new(KEEP_FILES),
-                ContentLimit::BytesSurpassed(MAX_BYTES),
-                Compression::None,
-                Some(opts),
-            );
+            // file-rotate panics when it cannot create its folder: only use it when we could.
+            let file = crate::store::fsutil::create_private_dir(log_dir)
+                .ok()
+                .map(|()| log_dir.join(LOG_FILE));
+            let writer = file.as_ref().map(|file| {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.append(true).create(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                FileRotate::new(
+                    file,
+                    AppendCount::new(KEEP_FILES),
+                    ContentLimit::BytesSurpassed(MAX_BYTES),
+                    Compression::None,
+                    Some(opts),
+                )
+            });
             let filter = parse_filter(env_filter.unwrap_or(DEFAULT_FILTER));
             let (filter, handle) = reload::Layer::new(filter);
-            let file_layer = tracing_subscriber::fmt::layer()
-                .with_ansi(false)
-                .with_target(true)
-                .with_writer(Mutex::new(writer));
+            let file_layer = writer.map(|w| {
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_target(true)
+                    .with_writer(Mutex::new(w))
+            });
             let stderr_layer = to_stderr.then(|| {
                 tracing_subscriber::fmt::layer()
                     .with_target(false)
@@ -80,5 +86,5 @@ pub fn apply_setting(level: &str) -> bool {
 }
 
 pub fn current_file() -> Option<PathBuf> {
-    INSTALLED.get().map(|i| i.file.clone())
+    INSTALLED.get().and_then(|i| i.file.clone())
 }

@@ -140,3 +140,16 @@ pub struct AppInfo {
     /// Where the command layer runs: "in-process" or "server".
     pub runtime: String,
 }
+
+/// How the caller should react to an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorClass {
+    /// Trying again later may work (network down, rate limited, database busy).
+    Retryable,
+    /// The user must sign in to the account again.
+    NeedsReauth,
+    /// The user can fix it (bad input, configuration).
+    UserFixable,
+    /// Something is broken; retrying will not help.
+    Fatal,
+}

@@ -62,13 +62,15 @@ pub fn run() -> Outcome {
             });
         }
     };
-    let config = match AppConfig::resolve(cli.data_dir) {
+    let mut config = match AppConfig::resolve(cli.data_dir) {
         Ok(c) => c,
         Err(e) => return Outcome::Exit(report_error(&e)),
     };
     let Some(command) = cli.command else {
         return Outcome::LaunchUi(config);
     };
+    // Subcommands print their own results; the full log still goes to the log file.
+    config.log_to_stderr = false;
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

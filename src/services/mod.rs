@@ -24,6 +24,8 @@ pub struct AppServices {
 impl AppServices {
     /// Opens the store (running migrations), the vault, and applies stored settings.
     pub async fn start(config: AppConfig) -> Result<Arc<AppServices>> {
+        crate::store::fsutil::create_private_dir(&config.data_dir)
+            .map_err(|e| LibreOllamaError::io(&config.data_dir, e))?;
         crate::logging::init(&config.log_dir(), config.log_filter.as_deref(), config.log_to_stderr);
         tracing::info!(data_dir = %config.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting services");
         let cfg = config.clone();

@@ -1,0 +1,78 @@
+//! Dioxus components. They call `api::*` only: no SQL, no HTTP here.
+
+mod hooks;
+mod pages;
+mod shell;
+
+use dioxus::prelude::*;
+
+pub use hooks::{use_theme, ThemeState};
+pub use pages::{About, Diagnostics, SettingsPage};
+pub use shell::Shell;
+
+pub const CSS: &str = include_str!("../../assets/main.css");
+
+#[derive(Debug, Clone, PartialEq, Routable)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Shell)]
+        #[route("/")]
+        Diagnostics {},
+        #[route("/settings")]
+        SettingsPage {},
+        #[route("/about")]
+        About {},
+}
+
+/// The root component on every target.
+#[component]
+pub fn App() -> Element {
+    hooks::provide_theme();
+    rsx! {
+        document::Title { "LibreOllama" }
+        style { {CSS} }
+        Router::<Route> {}
+    }
+}
+
+/// Desktop/mobile entry: start the services in this process, then open the window.
+#[cfg(feature = "server")]
+pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
+    let started = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::LibreOllamaError::Internal(e.to_string()))
+        .and_then(|rt| rt.block_on(crate::services::AppServices::start(config)));
+    match started {
+        Ok(services) => crate::api::install(services),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+
+    let builder = dioxus::LaunchBuilder::new();
+    #[cfg(feature = "desktop")]
+    let builder = {
+        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+        builder.with_cfg(
+            Config::new()
+                .with_menu(None)
+                .with_background_color((0xf7, 0xf7, 0xf8, 0xff))
+                .with_window(
+                    WindowBuilder::new()
+                        .with_title("LibreOllama")
+                        .with_inner_size(LogicalSize::new(1120.0, 760.0))
+                        .with_min_inner_size(LogicalSize::new(640.0, 480.0)),
+                ),
+        )
+    };
+    builder.launch(App);
+    std::process::ExitCode::SUCCESS
+}
+
+/// wasm entry: the services live on the fullstack server.
+#[cfg(all(feature = "web", not(feature = "backend")))]
+pub fn launch_web() {
+    dioxus::launch(App);
+}

@@ -1,0 +1,117 @@
+//! The `libreollama` binary: doctor's exit codes and clear messages for bad input.
+
+#![cfg(feature = "backend")]
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str], data_dir: Option<&std::path::Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_libreollama"));
+    cmd.args(args)
+        .env_remove("LIBREOLLAMA_DATA_DIR")
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file");
+    if let Some(d) = data_dir {
+        cmd.arg("--data-dir").arg(d);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn doctor_is_healthy_on_a_fresh_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["doctor"], Some(dir.path()));
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("Overall: healthy"), "{t}");
+    assert!(t.contains("[ok  ] Database integrity"), "{t}");
+
+    let out = run(&["doctor", "--json"], Some(dir.path()));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["applied_migrations"][0]["version"], 1);
+    assert_eq!(v["vault"]["backend"], "file");
+}
+
+#[test]
+fn data_dir_comes_from_the_environment_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
+        .arg("doctor")
+        .env("LIBREOLLAMA_DATA_DIR", dir.path())
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("libreollama.db").exists());
+}
+
+#[test]
+fn doctor_fails_on_a_foreign_key_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(&["doctor"], Some(dir.path())).status.success());
+    let conn = rusqlite::Connection::open(dir.path().join("libreollama.db")).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys=OFF; INSERT INTO task_id_map (local_id, account_id, created_at, updated_at) VALUES ('t', 'nobody', 0, 0);",
+    )
+    .unwrap();
+    drop(conn);
+    let out = run(&["doctor"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("[FAIL] Database integrity") && t.contains("foreign key violations: 1"), "{t}");
+    assert!(t.contains("PROBLEMS FOUND"));
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(&["doctor"], Some(dir.path())).status.success());
+    let db = dir.path().join("libreollama.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z', '1')",
+        [],
+    )
+    .unwrap();
+    conn.execute("INSERT INTO settings (key, value, updated_at) VALUES ('keep', '1', 0)", []).unwrap();
+    drop(conn);
+    let out = run(&["doctor"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(t.contains("schema could not be upgraded"), "{t}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let kept: i64 = conn.query_row("SELECT count(*) FROM settings WHERE key='keep'", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 1);
+}
+
+#[test]
+fn bad_arguments_get_a_clear_message_not_a_panic() {
+    let out = run(&["doctr"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let t = text(&out);
+    assert!(t.contains("unrecognized subcommand 'doctr'") || t.contains("doctr"), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
+        .arg("doctor")
+        .env("LIBREOLLAMA_DATA_DIR", "/proc/forbidden/libreollama")
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(t.contains("Could not access /proc/forbidden/libreollama"), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
+        .args(["doctor", "--data-dir"])
+        .arg(dir.path())
+        .env("LIBREOLLAMA_VAULT_BACKEND", "vaultish")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("unknown vault backend 'vaultish'"), "{}", text(&out));
+}
