@@ -22,7 +22,8 @@ pub struct AppConfig {
 impl AppConfig {
     /// Precedence: explicit `--data-dir`, then `LIBREOLLAMA_DATA_DIR`, then the platform data dir.
     pub fn resolve(data_dir: Option<PathBuf>) -> Result<AppConfig> {
-        let data_dir = match data_dir.or_else(|| std::env::var_os(ENV_DATA_DIR).map(PathBuf::from)) {
+        let data_dir = match data_dir.or_else(|| std::env::var_os(ENV_DATA_DIR).map(PathBuf::from))
+        {
             Some(d) if d.as_os_str().is_empty() => {
                 return Err(LibreOllamaError::Config(format!(
                     "{ENV_DATA_DIR} is set but empty; unset it or give a folder"

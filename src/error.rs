@@ -13,7 +13,9 @@ pub enum LibreOllamaError {
     #[error("Could not reach {service}: {reason}. Check your connection; the app will retry.")]
     Network { service: String, reason: String },
 
-    #[error("{service} asked us to slow down. The request will be retried in {retry_after_secs} s.")]
+    #[error(
+        "{service} asked us to slow down. The request will be retried in {retry_after_secs} s."
+    )]
     RateLimited {
         service: String,
         retry_after_secs: u64,

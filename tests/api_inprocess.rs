@@ -27,13 +27,23 @@ async fn bad_input_becomes_a_typed_user_error() {
     let before = api::get_settings().await.unwrap();
     let err = api::set_log_level("loud".into()).await.unwrap_err();
     match &err {
-        ApiError::App { kind, class, message } => {
+        ApiError::App {
+            kind,
+            class,
+            message,
+        } => {
             assert_eq!(kind, "InvalidInput");
             assert_eq!(*class, ErrorClass::UserFixable);
-            assert!(message.contains("'loud'") && message.contains("error, warn, info"), "{message}");
+            assert!(
+                message.contains("'loud'") && message.contains("error, warn, info"),
+                "{message}"
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
     // Nothing changed.
-    assert_eq!(api::get_settings().await.unwrap().log_level, before.log_level);
+    assert_eq!(
+        api::get_settings().await.unwrap().log_level,
+        before.log_level
+    );
 }

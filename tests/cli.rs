@@ -16,7 +16,11 @@ fn run(args: &[&str], data_dir: Option<&std::path::Path>) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -60,7 +64,10 @@ fn doctor_fails_on_a_foreign_key_violation() {
     let out = run(&["doctor"], Some(dir.path()));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("[FAIL] Database integrity") && t.contains("foreign key violations: 1"), "{t}");
+    assert!(
+        t.contains("[FAIL] Database integrity") && t.contains("foreign key violations: 1"),
+        "{t}"
+    );
     assert!(t.contains("PROBLEMS FOUND"));
 }
 
@@ -75,14 +82,22 @@ fn a_database_from_a_newer_version_is_refused_and_left_alone() {
         [],
     )
     .unwrap();
-    conn.execute("INSERT INTO settings (key, value, updated_at) VALUES ('keep', '1', 0)", []).unwrap();
+    conn.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('keep', '1', 0)",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let out = run(&["doctor"], Some(dir.path()));
     assert_eq!(out.status.code(), Some(1));
     let t = text(&out);
     assert!(t.contains("schema could not be upgraded"), "{t}");
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let kept: i64 = conn.query_row("SELECT count(*) FROM settings WHERE key='keep'", [], |r| r.get(0)).unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM settings WHERE key='keep'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(kept, 1);
 }
 
@@ -91,7 +106,10 @@ fn bad_arguments_get_a_clear_message_not_a_panic() {
     let out = run(&["doctr"], None);
     assert_eq!(out.status.code(), Some(2));
     let t = text(&out);
-    assert!(t.contains("unrecognized subcommand 'doctr'") || t.contains("doctr"), "{t}");
+    assert!(
+        t.contains("unrecognized subcommand 'doctr'") || t.contains("doctr"),
+        "{t}"
+    );
     assert!(!t.contains("panicked"), "{t}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
@@ -102,7 +120,10 @@ fn bad_arguments_get_a_clear_message_not_a_panic() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let t = text(&out);
-    assert!(t.contains("Could not access /proc/forbidden/libreollama"), "{t}");
+    assert!(
+        t.contains("Could not access /proc/forbidden/libreollama"),
+        "{t}"
+    );
     assert!(!t.contains("panicked"), "{t}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -113,5 +134,9 @@ fn bad_arguments_get_a_clear_message_not_a_panic() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("unknown vault backend 'vaultish'"), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown vault backend 'vaultish'"),
+        "{}",
+        text(&out)
+    );
 }

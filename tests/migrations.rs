@@ -19,7 +19,10 @@ fn user_tables(conn: &Connection) -> Vec<String> {
              AND name != 'refinery_schema_history' ORDER BY name",
         )
         .unwrap();
-    st.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 fn snapshot(conn: &Connection) -> BTreeMap<String, Rows> {
@@ -68,7 +71,11 @@ fn every_version_upgrades_to_latest_with_all_rows_kept() {
         conn.execute_batch(&fixture(m.version)).unwrap();
         let before = snapshot(&conn);
         for (t, rows) in &before {
-            assert!(!rows.is_empty(), "fixture V{} leaves table {t} empty", m.version);
+            assert!(
+                !rows.is_empty(),
+                "fixture V{} leaves table {t} empty",
+                m.version
+            );
         }
 
         migrations::run(&mut conn).unwrap();
@@ -84,11 +91,17 @@ fn every_version_upgrades_to_latest_with_all_rows_kept() {
                 let found = now
                     .iter()
                     .any(|n| row.iter().all(|(c, v)| n.get(c) == Some(v)));
-                assert!(found, "row {row:?} of {table} lost upgrading from V{}", m.version);
+                assert!(
+                    found,
+                    "row {row:?} of {table} lost upgrading from V{}",
+                    m.version
+                );
             }
         }
         let fk: i64 = conn
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(fk, 0);
     }
@@ -109,16 +122,24 @@ fn destructive_problems(name: &str, raw: &str) -> Vec<String> {
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
     for st in &statements {
-        if st.starts_with("DELETE FROM") || st.contains(" DROP COLUMN") || st.starts_with("TRUNCATE") {
+        if st.starts_with("DELETE FROM")
+            || st.contains(" DROP COLUMN")
+            || st.starts_with("TRUNCATE")
+        {
             problems.push(format!("{name}: {st}"));
         }
         if let Some(rest) = st.strip_prefix("DROP TABLE ") {
-            let table = rest.trim_start_matches("IF EXISTS ").trim().trim_matches('"');
+            let table = rest
+                .trim_start_matches("IF EXISTS ")
+                .trim()
+                .trim_matches('"');
             let copied = statements
                 .iter()
                 .any(|s| s.starts_with("INSERT INTO ") && s.contains(&format!(" FROM {table}")));
             if !copied {
-                problems.push(format!("{name}: drops {table} without copying its rows forward"));
+                problems.push(format!(
+                    "{name}: drops {table} without copying its rows forward"
+                ));
             }
         }
         if st.starts_with("UPDATE ") && !st.contains(" WHERE ") {
@@ -131,15 +152,25 @@ fn destructive_problems(name: &str, raw: &str) -> Vec<String> {
 #[test]
 fn migrations_contain_no_destructive_statements() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(!files.is_empty());
     let mut problems = Vec::new();
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        problems.extend(destructive_problems(&name, &std::fs::read_to_string(&f).unwrap()));
+        problems.extend(destructive_problems(
+            &name,
+            &std::fs::read_to_string(&f).unwrap(),
+        ));
     }
-    assert!(problems.is_empty(), "destructive migrations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "destructive migrations:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]

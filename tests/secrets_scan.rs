@@ -62,10 +62,16 @@ async fn no_plaintext_secret_in_db_wal_or_log() {
 
     let log = libreollama::logging::current_file().unwrap();
     let log_text = std::fs::read_to_string(&log).unwrap();
-    assert!(log_text.contains("tokens read back"), "the log is being written");
+    assert!(
+        log_text.contains("tokens read back"),
+        "the log is being written"
+    );
     for needle in [access, refresh, "KNOWN-ACCESS", "KNOWN-REFRESH"] {
         let mut hits = support::files_containing(dir.path(), needle.as_bytes());
-        hits.extend(support::files_containing(log.parent().unwrap(), needle.as_bytes()));
+        hits.extend(support::files_containing(
+            log.parent().unwrap(),
+            needle.as_bytes(),
+        ));
         assert!(hits.is_empty(), "{needle} found in {hits:?}");
     }
     // The DB and its WAL exist and were scanned.
@@ -73,7 +79,9 @@ async fn no_plaintext_secret_in_db_wal_or_log() {
 
     // Control: the scan does find a value that really is stored in plaintext (in the WAL/DB).
     s.store
-        .write(|conn| libreollama::store::settings::set(conn, "control", &"PLAINTEXT-CONTROL-VALUE"))
+        .write(|conn| {
+            libreollama::store::settings::set(conn, "control", &"PLAINTEXT-CONTROL-VALUE")
+        })
         .await
         .unwrap();
     assert!(!support::files_containing(dir.path(), b"PLAINTEXT-CONTROL-VALUE").is_empty());

@@ -96,11 +96,21 @@ async fn diagnostics_page_shows_real_checks() {
 async fn shell_lists_only_areas_that_work() {
     let html = render("/about", "Version").await;
     let text = text_of(&html);
-    for present in ["LibreOllama", "Diagnostics", "Preferences", "About", "Theme: System", "Skip to content"] {
+    for present in [
+        "LibreOllama",
+        "Diagnostics",
+        "Preferences",
+        "About",
+        "Theme: System",
+        "Skip to content",
+    ] {
         assert!(text.contains(present), "missing {present:?} in: {text}");
     }
     for absent in ["Mail", "Inbox", "Tasks", "Calendar", "Chat"] {
-        assert!(!text.contains(absent), "{absent:?} is not built yet but appears: {text}");
+        assert!(
+            !text.contains(absent),
+            "{absent:?} is not built yet but appears: {text}"
+        );
     }
     assert!(text.contains(env!("CARGO_PKG_VERSION")));
     assert!(text.contains("in-process"), "{text}");
@@ -110,11 +120,18 @@ async fn shell_lists_only_areas_that_work() {
 #[tokio::test(flavor = "multi_thread")]
 async fn preferences_show_stored_settings() {
     libreollama::api::install(support::shared());
-    libreollama::api::set_theme(libreollama::model::Theme::Dark).await.unwrap();
-    libreollama::api::set_log_level("debug".into()).await.unwrap();
+    libreollama::api::set_theme(libreollama::model::Theme::Dark)
+        .await
+        .unwrap();
+    libreollama::api::set_log_level("debug".into())
+        .await
+        .unwrap();
     let html = render("/settings", "Log level").await;
     let text = text_of(&html);
-    assert!(text.contains("Appearance") && text.contains("Log level"), "{text}");
+    assert!(
+        text.contains("Appearance") && text.contains("Log level"),
+        "{text}"
+    );
     // The stored theme reaches the root element.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let mut html = html;
@@ -123,5 +140,7 @@ async fn preferences_show_stored_settings() {
     }
     assert!(html.contains(r#"data-theme="dark""#), "{html}");
     assert!(text_of(&html).contains("Theme: Dark"));
-    libreollama::api::set_theme(libreollama::model::Theme::System).await.unwrap();
+    libreollama::api::set_theme(libreollama::model::Theme::System)
+        .await
+        .unwrap();
 }

@@ -68,7 +68,14 @@ async fn tokens_round_trip_and_refresh_token_survives_a_refresh_without_one() {
     let vault = s.vault.clone();
     s.store
         .write(move |conn| {
-            accounts::store_tokens(conn, &vault, "a1", &SecretString::new("access-two"), None, Some(1))
+            accounts::store_tokens(
+                conn,
+                &vault,
+                "a1",
+                &SecretString::new("access-two"),
+                None,
+                Some(1),
+            )
         })
         .await
         .unwrap();
@@ -106,7 +113,10 @@ async fn tampered_swapped_and_moved_values_are_refused() {
         .await
         .unwrap();
     let err = tokens(&s, "a1").await.unwrap_err();
-    assert!(matches!(err, LibreOllamaError::Vault(VaultError::Decrypt)), "{err:?}");
+    assert!(
+        matches!(err, LibreOllamaError::Vault(VaultError::Decrypt)),
+        "{err:?}"
+    );
 
     // Copy a2's sealed tokens into a1's row, and a2's access into its own refresh column.
     s.store
@@ -124,7 +134,10 @@ async fn tampered_swapped_and_moved_values_are_refused() {
         .unwrap();
     for id in ["a1", "a2"] {
         let err = tokens(&s, id).await.unwrap_err();
-        assert!(matches!(err, LibreOllamaError::Vault(VaultError::Decrypt)), "{id}: {err:?}");
+        assert!(
+            matches!(err, LibreOllamaError::Vault(VaultError::Decrypt)),
+            "{id}: {err:?}"
+        );
         // The error text never carries token material.
         assert!(!err.to_string().contains("access-"), "{err}");
     }
@@ -135,25 +148,45 @@ fn wrong_key_and_unknown_version_are_refused() {
     let key = [7u8; 32];
     let other = [8u8; 32];
     let id = [1u8; 8];
-    let aad = Aad { table: "t", column: "c", row_id: "1" };
+    let aad = Aad {
+        table: "t",
+        column: "c",
+        row_id: "1",
+    };
     let sealed = envelope::seal(&key, &id, aad, b"secret").unwrap();
     assert_eq!(envelope::open(&key, aad, &sealed).unwrap(), b"secret");
-    assert_eq!(envelope::open(&other, aad, &sealed), Err(VaultError::Decrypt));
+    assert_eq!(
+        envelope::open(&other, aad, &sealed),
+        Err(VaultError::Decrypt)
+    );
     let mut v2 = sealed.clone();
     v2[0] = 2;
-    assert_eq!(envelope::open(&key, aad, &v2), Err(VaultError::UnknownEnvelope(2)));
-    assert_eq!(envelope::open(&key, aad, &sealed[..10]), Err(VaultError::Decrypt));
+    assert_eq!(
+        envelope::open(&key, aad, &v2),
+        Err(VaultError::UnknownEnvelope(2))
+    );
+    assert_eq!(
+        envelope::open(&key, aad, &sealed[..10]),
+        Err(VaultError::Decrypt)
+    );
 }
 
 #[test]
 fn nonces_never_repeat() {
     let key = [3u8; 32];
-    let aad = Aad { table: "t", column: "c", row_id: "1" };
+    let aad = Aad {
+        table: "t",
+        column: "c",
+        row_id: "1",
+    };
     let mut nonces = HashSet::new();
     let mut cts = HashSet::new();
     for _ in 0..20_000 {
         let s = envelope::seal(&key, &[0u8; 8], aad, b"same plaintext").unwrap();
-        assert!(nonces.insert(envelope::nonce_of(&s).to_vec()), "nonce repeated");
+        assert!(
+            nonces.insert(envelope::nonce_of(&s).to_vec()),
+            "nonce repeated"
+        );
         assert!(cts.insert(s), "ciphertext repeated");
     }
 }
@@ -167,7 +200,12 @@ async fn a_missing_master_key_is_reported_not_replaced() {
         assert_eq!(s.vault.status().backend, "file");
     }
     let keys = dir.path().join("keys");
-    let key_file = std::fs::read_dir(&keys).unwrap().next().unwrap().unwrap().path();
+    let key_file = std::fs::read_dir(&keys)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let saved = std::fs::read(&key_file).unwrap();
 
     // Replace the key with another valid key: refused, the database is not re-keyed.
@@ -176,19 +214,37 @@ async fn a_missing_master_key_is_reported_not_replaced() {
         .await
         .err()
         .expect("wrong key must not open");
-    assert!(matches!(err, LibreOllamaError::Vault(VaultError::Backend { .. })), "{err:?}");
+    assert!(
+        matches!(err, LibreOllamaError::Vault(VaultError::Backend { .. })),
+        "{err:?}"
+    );
 
     std::fs::remove_file(&key_file).unwrap();
     let err = libreollama::services::AppServices::start(support::config(dir.path()))
         .await
         .err()
         .expect("missing key must not open");
-    assert!(matches!(err, LibreOllamaError::Vault(VaultError::KeyMissing { .. })), "{err:?}");
-    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 0, "no new key was made");
+    assert!(
+        matches!(err, LibreOllamaError::Vault(VaultError::KeyMissing { .. })),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&keys).unwrap().count(),
+        0,
+        "no new key was made"
+    );
 
     std::fs::write(&key_file, saved).unwrap();
     let s = support::start(dir.path()).await;
-    assert_eq!(tokens(&s, "a1").await.unwrap().access_token.unwrap().expose(), "access-one");
+    assert_eq!(
+        tokens(&s, "a1")
+            .await
+            .unwrap()
+            .access_token
+            .unwrap()
+            .expose(),
+        "access-one"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +260,15 @@ async fn rotation_reencrypts_everything_and_survives_restart() {
         new_id = s.debug.rotate_vault_key().await.unwrap();
         assert_ne!(old_id, new_id);
         assert_eq!(s.vault.status().active_key_id, new_id);
-        assert_eq!(tokens(&s, "a2").await.unwrap().refresh_token.unwrap().expose(), "refresh-two");
+        assert_eq!(
+            tokens(&s, "a2")
+                .await
+                .unwrap()
+                .refresh_token
+                .unwrap()
+                .expose(),
+            "refresh-two"
+        );
         let ids: Vec<Vec<u8>> = s
             .store
             .read(|c| {
@@ -218,14 +282,32 @@ async fn rotation_reencrypts_everything_and_survives_restart() {
             .unwrap();
         assert_eq!(ids.len(), 4);
         for sealed in ids {
-            let kid: String = envelope::key_id_of(&sealed).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+            let kid: String = envelope::key_id_of(&sealed)
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert_eq!(kid, new_id);
         }
     }
-    assert!(!dir.path().join("keys").join(format!("{old_id}.key")).exists(), "old key deleted");
+    assert!(
+        !dir.path()
+            .join("keys")
+            .join(format!("{old_id}.key"))
+            .exists(),
+        "old key deleted"
+    );
     let s = support::start(dir.path()).await;
     assert_eq!(s.vault.status().active_key_id, new_id);
-    assert_eq!(tokens(&s, "a1").await.unwrap().access_token.unwrap().expose(), "access-one");
+    assert_eq!(
+        tokens(&s, "a1")
+            .await
+            .unwrap()
+            .access_token
+            .unwrap()
+            .expose(),
+        "access-one"
+    );
     let report = s.debug.diagnostics().await.unwrap();
     assert!(report.healthy(), "{report:#?}");
 }

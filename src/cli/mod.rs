@@ -12,7 +12,11 @@ use crate::model::{CheckStatus, DiagnosticsReport};
 use crate::services::AppServices;
 
 #[derive(Debug, Parser)]
-#[command(name = "libreollama", version, about = "LibreOllama: your mail, tasks and calendar, local-first, with a local LLM")]
+#[command(
+    name = "libreollama",
+    version,
+    about = "LibreOllama: your mail, tasks and calendar, local-first, with a local LLM"
+)]
 pub struct Cli {
     /// Folder for the database, key file and logs [default: the platform data folder]
     #[arg(long, global = true, value_name = "DIR", env = crate::config::ENV_DATA_DIR)]
@@ -71,7 +75,10 @@ pub fn run() -> Outcome {
     };
     // Subcommands print their own results; the full log still goes to the log file.
     config.log_to_stderr = false;
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -95,7 +102,10 @@ fn report_error(e: &LibreOllamaError) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn execute(services: Arc<AppServices>, command: Command) -> Result<ExitCode, LibreOllamaError> {
+async fn execute(
+    services: Arc<AppServices>,
+    command: Command,
+) -> Result<ExitCode, LibreOllamaError> {
     match command {
         Command::Doctor { json } => {
             let report = services.debug.diagnostics().await?;
@@ -128,7 +138,11 @@ pub fn render_doctor(r: &DiagnosticsReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "LibreOllama {} — diagnostics", r.app_version);
     let _ = writeln!(out, "Data folder: {}", r.data_dir);
-    let _ = writeln!(out, "Database:    {} ({} bytes)", r.db_path, r.db_size_bytes);
+    let _ = writeln!(
+        out,
+        "Database:    {} ({} bytes)",
+        r.db_path, r.db_size_bytes
+    );
     if let Some(log) = &r.log_file {
         let _ = writeln!(out, "Log file:    {log}");
     }
@@ -181,7 +195,11 @@ pub fn render_doctor(r: &DiagnosticsReport) -> String {
     let _ = writeln!(
         out,
         "\nOverall: {}",
-        if r.healthy() { "healthy" } else { "PROBLEMS FOUND" }
+        if r.healthy() {
+            "healthy"
+        } else {
+            "PROBLEMS FOUND"
+        }
     );
     out
 }

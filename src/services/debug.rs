@@ -101,7 +101,11 @@ impl DebugService {
 
         let mut checks = Vec::new();
         checks.push(if db.is_ok() {
-            check("Database integrity", CheckStatus::Ok, "integrity_check ok, no foreign key violations, WAL")
+            check(
+                "Database integrity",
+                CheckStatus::Ok,
+                "integrity_check ok, no foreign key violations, WAL",
+            )
         } else {
             check(
                 "Database integrity",
@@ -138,7 +142,11 @@ impl DebugService {
             Err(e) => check("Vault self-test", CheckStatus::Failed, e.to_string()),
         });
         checks.push(match &vault_status.fallback_reason {
-            None => check("Key storage", CheckStatus::Ok, vault_status.backend_description.clone()),
+            None => check(
+                "Key storage",
+                CheckStatus::Ok,
+                vault_status.backend_description.clone(),
+            ),
             Some(reason) => check(
                 "Key storage",
                 CheckStatus::Warning,
@@ -154,7 +162,11 @@ impl DebugService {
             .map(|a| a.email_address.as_str())
             .collect();
         checks.push(if broken.is_empty() {
-            check("Stored credentials", CheckStatus::Ok, format!("{} account(s), all readable", accounts.len()))
+            check(
+                "Stored credentials",
+                CheckStatus::Ok,
+                format!("{} account(s), all readable", accounts.len()),
+            )
         } else {
             check(
                 "Stored credentials",

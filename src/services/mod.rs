@@ -26,14 +26,17 @@ impl AppServices {
     pub async fn start(config: AppConfig) -> Result<Arc<AppServices>> {
         crate::store::fsutil::create_private_dir(&config.data_dir)
             .map_err(|e| LibreOllamaError::io(&config.data_dir, e))?;
-        crate::logging::init(&config.log_dir(), config.log_filter.as_deref(), config.log_to_stderr);
+        crate::logging::init(
+            &config.log_dir(),
+            config.log_filter.as_deref(),
+            config.log_to_stderr,
+        );
         tracing::info!(data_dir = %config.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting services");
         let cfg = config.clone();
         let (store, vault) = tokio::task::spawn_blocking(move || -> Result<(Store, Vault)> {
             let store = Store::open_blocking(&cfg.data_dir)?;
-            let vault = store.with_writer_blocking(|conn| {
-                Vault::load(conn, &cfg.data_dir, cfg.vault_backend)
-            })?;
+            let vault = store
+                .with_writer_blocking(|conn| Vault::load(conn, &cfg.data_dir, cfg.vault_backend))?;
             Ok((store, vault))
         })
         .await

@@ -40,7 +40,8 @@ pub struct SealedTokens {
     pub refresh: Option<Vec<u8>>,
 }
 
-const COLUMNS: &str = "id, email_address, display_name, profile_picture_url, token_expires_at, scopes, \
+const COLUMNS: &str =
+    "id, email_address, display_name, profile_picture_url, token_expires_at, scopes, \
     is_active, requires_reauth, last_sync_at, created_at, updated_at, user_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
@@ -74,9 +75,13 @@ fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> LibreOllamaError
 
 pub fn list(conn: &Connection) -> Result<Vec<Account>> {
     let mut stmt = conn
-        .prepare(&format!("SELECT {COLUMNS} FROM {TABLE} ORDER BY email_address"))
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM {TABLE} ORDER BY email_address"
+        ))
         .map_err(db("listing accounts"))?;
-    let rows = stmt.query_map([], from_row).map_err(db("listing accounts"))?;
+    let rows = stmt
+        .query_map([], from_row)
+        .map_err(db("listing accounts"))?;
     rows.collect::<std::result::Result<_, _>>()
         .map_err(db("listing accounts"))
 }
@@ -152,7 +157,9 @@ pub fn store_tokens(
 
 pub fn sealed_tokens(conn: &Connection, id: &str) -> Result<Option<SealedTokens>> {
     conn.query_row(
-        &format!("SELECT access_token_encrypted, refresh_token_encrypted FROM {TABLE} WHERE id = ?1"),
+        &format!(
+            "SELECT access_token_encrypted, refresh_token_encrypted FROM {TABLE} WHERE id = ?1"
+        ),
         [id],
         |r| {
             Ok(SealedTokens {

@@ -10,7 +10,8 @@ pub fn check(conn: &Connection) -> Result<DbHealth> {
     let integrity = {
         let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(err)?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(err)?
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(err)?
     };
     let foreign_key_violations = {
         let mut stmt = conn.prepare("PRAGMA foreign_key_check").map_err(err)?;

@@ -24,7 +24,11 @@ pub fn run_to(conn: &mut Connection, target: Option<i64>) -> Result<()> {
         .run(conn)
         .map_err(|e| LibreOllamaError::Migration(e.to_string()))?;
     for m in report.applied_migrations() {
-        tracing::info!(version = m.version(), name = m.name(), "database migration applied");
+        tracing::info!(
+            version = m.version(),
+            name = m.name(),
+            "database migration applied"
+        );
     }
     Ok(())
 }

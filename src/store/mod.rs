@@ -69,7 +69,8 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| LibreOllamaError::db("opening the database", e))?;
-        apply_pragmas(&writer, true).map_err(|e| LibreOllamaError::db("configuring the database", e))?;
+        apply_pragmas(&writer, true)
+            .map_err(|e| LibreOllamaError::db("configuring the database", e))?;
         migrations::run(&mut writer)?;
 
         let mut readers = Vec::with_capacity(READERS);
@@ -79,7 +80,8 @@ impl Store {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| LibreOllamaError::db("opening a reader", e))?;
-            apply_pragmas(&r, false).map_err(|e| LibreOllamaError::db("configuring a reader", e))?;
+            apply_pragmas(&r, false)
+                .map_err(|e| LibreOllamaError::db("configuring a reader", e))?;
             readers.push(r);
         }
         tracing::info!(path = %path.display(), readers = READERS, "database opened");
@@ -167,7 +169,10 @@ impl Store {
     }
 
     /// Direct access to the writer for start-up work that already runs on a blocking thread.
-    pub fn with_writer_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    pub fn with_writer_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self
             .inner
             .writer

@@ -9,7 +9,9 @@ use crate::store::now_unix;
 
 pub fn get<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
     let raw: Option<String> = conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(|e| LibreOllamaError::db("reading a setting", e))?;
     raw.map(|s| serde_json::from_str(&s).map_err(LibreOllamaError::json))

@@ -37,7 +37,9 @@ impl ThemeState {
         spawn(async move {
             match api::set_theme(theme).await {
                 Ok(_) => self.error.set(None),
-                Err(e) => self.error.set(Some(format!("Your theme choice was not saved: {e}"))),
+                Err(e) => self
+                    .error
+                    .set(Some(format!("Your theme choice was not saved: {e}"))),
             }
         });
     }

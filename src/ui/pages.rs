@@ -58,7 +58,10 @@ fn DiagnosticsBody(report: DiagnosticsReport) -> Element {
     let (summary_class, summary) = if r.healthy() {
         ("banner ok", "Everything checks out.")
     } else {
-        ("banner error", "Problems found: see the failed checks below.")
+        (
+            "banner error",
+            "Problems found: see the failed checks below.",
+        )
     };
     rsx! {
         div { class: summary_class, role: "status", "{summary}" }

@@ -3,11 +3,49 @@ use dioxus::prelude::*;
 use super::hooks::use_theme;
 use super::Route;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Icon {
+    Pulse,
+    Sliders,
+    Info,
+}
+
 #[derive(Clone, PartialEq)]
 struct NavItem {
     to: Route,
     label: &'static str,
-    icon: &'static str,
+    icon: Icon,
+}
+
+/// Stroke icons drawn inline: no icon font to ship, and no glyph the system font may lack.
+#[component]
+fn NavIcon(icon: Icon) -> Element {
+    rsx! {
+        svg {
+            class: "nav-icon",
+            view_box: "0 0 24 24",
+            width: "18",
+            height: "18",
+            fill: "none",
+            stroke: "currentColor",
+            stroke_width: "2",
+            stroke_linecap: "round",
+            stroke_linejoin: "round",
+            "aria-hidden": "true",
+            match icon {
+                Icon::Pulse => rsx! { path { d: "M3 12h4l3-8 4 16 3-8h4" } },
+                Icon::Sliders => rsx! {
+                    path { d: "M4 7h9M17 7h3M4 17h3M11 17h9" }
+                    circle { cx: "15", cy: "7", r: "2" }
+                    circle { cx: "9", cy: "17", r: "2" }
+                },
+                Icon::Info => rsx! {
+                    circle { cx: "12", cy: "12", r: "9" }
+                    path { d: "M12 11v6M12 7.5v.01" }
+                },
+            }
+        }
+    }
 }
 
 /// Sidebar + main area. Only areas that work are listed.
@@ -19,13 +57,25 @@ pub fn Shell() -> Element {
         (
             "Settings",
             vec![
-                NavItem { to: Route::Diagnostics {}, label: "Diagnostics", icon: "◎" },
-                NavItem { to: Route::SettingsPage {}, label: "Preferences", icon: "⚙" },
+                NavItem {
+                    to: Route::Diagnostics {},
+                    label: "Diagnostics",
+                    icon: Icon::Pulse,
+                },
+                NavItem {
+                    to: Route::SettingsPage {},
+                    label: "Preferences",
+                    icon: Icon::Sliders,
+                },
             ],
         ),
         (
             "Help",
-            vec![NavItem { to: Route::About {}, label: "About", icon: "ⓘ" }],
+            vec![NavItem {
+                to: Route::About {},
+                label: "About",
+                icon: Icon::Info,
+            }],
         ),
     ];
     let t = theme.theme.read().to_owned();
@@ -48,7 +98,7 @@ pub fn Shell() -> Element {
                                         class: if item.to == current { "nav-link active" } else { "nav-link" },
                                         to: item.to.clone(),
                                         aria_current: if item.to == current { "page" } else { "false" },
-                                        span { class: "nav-icon", aria_hidden: "true", "{item.icon}" }
+                                        NavIcon { icon: item.icon }
                                         "{item.label}"
                                     }
                                 }

@@ -155,7 +155,9 @@ impl Vault {
                         envelope::open(&key.0, check_aad(kid_hex), check).map_err(|_| {
                             LibreOllamaError::Vault(VaultError::Backend {
                                 backend: store.describe(),
-                                reason: format!("the key stored for id {kid_hex} does not match this database"),
+                                reason: format!(
+                                    "the key stored for id {kid_hex} does not match this database"
+                                ),
                             })
                         })?;
                         if state == "active" {
@@ -251,17 +253,23 @@ impl Vault {
         };
         let sealed = self.seal(aad, &probe)?;
         if self.open(aad, &sealed)?.as_slice() != probe {
-            return Err(LibreOllamaError::Internal("vault round trip returned other bytes".into()));
+            return Err(LibreOllamaError::Internal(
+                "vault round trip returned other bytes".into(),
+            ));
         }
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
         if self.open(aad, &tampered).is_ok() {
-            return Err(LibreOllamaError::Internal("vault accepted a tampered value".into()));
+            return Err(LibreOllamaError::Internal(
+                "vault accepted a tampered value".into(),
+            ));
         }
         let moved = Aad { row_id: "2", ..aad };
         if self.open(moved, &sealed).is_ok() {
-            return Err(LibreOllamaError::Internal("vault accepted a value moved to another row".into()));
+            return Err(LibreOllamaError::Internal(
+                "vault accepted a value moved to another row".into(),
+            ));
         }
         Ok(())
     }
@@ -281,7 +289,9 @@ impl Vault {
         for (table, id_col, col) in SEALED_COLUMNS {
             let rows: Vec<(String, Vec<u8>)> = {
                 let mut stmt = tx
-                    .prepare(&format!("SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL"))
+                    .prepare(&format!(
+                        "SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL"
+                    ))
                     .map_err(sql("reading sealed values"))?;
                 let it = stmt
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -305,8 +315,11 @@ impl Vault {
                 count += 1;
             }
         }
-        tx.execute("UPDATE vault_meta SET state = 'retired' WHERE state = 'active'", [])
-            .map_err(sql("retiring the old key"))?;
+        tx.execute(
+            "UPDATE vault_meta SET state = 'retired' WHERE state = 'active'",
+            [],
+        )
+        .map_err(sql("retiring the old key"))?;
         tx.execute(
             "INSERT INTO vault_meta (key_id, backend, check_value, state, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
             params![new_hex, self.store.id(), check, now_unix()],

@@ -39,7 +39,12 @@ impl SecretString {
 
 impl std::fmt::Debug for SecretString {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretString(len={}, fp={})", self.len(), self.fingerprint())
+        write!(
+            f,
+            "SecretString(len={}, fp={})",
+            self.len(),
+            self.fingerprint()
+        )
     }
 }
 

@@ -13,7 +13,9 @@ pub fn config(dir: &Path) -> AppConfig {
 }
 
 pub async fn start(dir: &Path) -> Arc<AppServices> {
-    AppServices::start(config(dir)).await.expect("services start")
+    AppServices::start(config(dir))
+        .await
+        .expect("services start")
 }
 
 /// One set of services per test process, so tests behave the same under `cargo test` (threads)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts the desktop app under Xvfb on a throwaway data dir and saves a screenshot.
+# Usage: scripts/screenshot-desktop.sh [OUT.png] [ROUTE-KEYS]
+#   ROUTE-KEYS: optional xdotool key sequence typed into the window before the shot.
+set -euo pipefail
+out=${1:-target/screenshots/desktop.png}
+keys=${2:-}
+bin=${LIBREOLLAMA_BIN:-target/debug/libreollama}
+mkdir -p "$(dirname "$out")"
+[ -x "$bin" ] || cargo build
+for tool in Xvfb xdotool import; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xdotool imagemagick" >&2; exit 1; }
+done
+display=:$(( 90 + RANDOM % 100 ))
+data=$(mktemp -d)
+Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+cleanup() { kill "${app:-}" "$xvfb" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+export DISPLAY=$display
+# WebKitGTK under Xvfb has no GPU: software rendering, no DMA-BUF.
+export WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
+export LIBREOLLAMA_VAULT_BACKEND=${LIBREOLLAMA_VAULT_BACKEND:-file}
+"$bin" --data-dir "$data" >"$data.log" 2>&1 &
+app=$!
+for _ in $(seq 1 60); do
+  win=$(xdotool search --name '^LibreOllama$' 2>/dev/null | head -n1 || true)
+  [ -n "$win" ] && break
+  sleep 0.5
+done
+[ -n "${win:-}" ] || { echo "the window never appeared; app log:" >&2; cat "$data.log" >&2; exit 1; }
+sleep "${SETTLE:-4}"
+if [ -n "$keys" ]; then
+  xdotool windowactivate --sync "$win" 2>/dev/null || true
+  xdotool key --window "$win" $keys
+  sleep 2
+fi
+import -window root "$out"
+echo "saved $out"

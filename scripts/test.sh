@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check CI runs: format, lints, the dioxus-free backend
+# build, all tests (backend alone and with the UI), the wasm client, the Android check of the
+# UI-only code, and the fullstack server answering the command layer over HTTP.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+# A persistent target dir makes repeat runs fast; nothing depends on it being there.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/target}
+export CARGO_TERM_COLOR=never
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "backend has no dioxus in its dependency tree"
+if cargo tree --no-default-features --features backend -e normal,build --prefix none | grep -i '^dioxus'; then
+  echo "FAIL: the backend feature pulls in dioxus" >&2; exit 1
+fi
+
+step "clippy (backend, then desktop)"
+cargo clippy --all-targets --no-default-features --features backend -- -D warnings
+cargo clippy --all-targets -- -D warnings
+
+step "tests: backend alone"
+cargo nextest run --no-default-features --features backend --no-fail-fast
+
+step "tests: everything (desktop features, headless UI)"
+cargo nextest run --no-fail-fast
+
+step "wasm client"
+cargo build --target wasm32-unknown-unknown --no-default-features --features web
+
+step "android: UI-only code"
+cargo check --target aarch64-linux-android --no-default-features --features web
+
+step "fullstack server answers the command layer over HTTP"
+scripts/check-fullstack-server.sh
+
+echo
+echo "all checks passed"
