@@ -8,7 +8,9 @@ cargo build --no-default-features --features server
 bin="$target/debug/libreollama"
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
+mkdir -p "$data/public"
+# No wasm client here: an empty public dir lets the server render the shell and answer the API.
+DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
