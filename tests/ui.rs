@@ -12,14 +12,10 @@ use dioxus::dioxus_core::NoOpMutations;
 use dioxus::history::{History, MemoryHistory};
 use dioxus::prelude::*;
 
-#[derive(Props, Clone, PartialEq)]
-struct RootProps {
-    path: String,
-}
-
-fn Root(props: RootProps) -> Element {
+#[component]
+fn Root(path: String) -> Element {
     use_context_provider(|| {
-        Rc::new(MemoryHistory::with_initial_path(props.path.clone())) as Rc<dyn History>
+        Rc::new(MemoryHistory::with_initial_path(path.clone())) as Rc<dyn History>
     });
     rsx! { libreollama::ui::App {} }
 }

@@ -17,10 +17,11 @@ pub(super) fn provide_theme() -> ThemeState {
     let error = use_signal(|| None::<String>);
     let state = use_context_provider(|| ThemeState { theme, error });
     // Load the stored preference once; the UI follows the system until it arrives.
-    let mut theme_w = state.theme;
-    let _ = use_resource(move || async move {
-        if let Ok(settings) = api::get_settings().await {
-            theme_w.set(settings.theme);
+    let (mut theme_w, mut error_w) = (state.theme, state.error);
+    use_future(move || async move {
+        match api::get_settings().await {
+            Ok(settings) => theme_w.set(settings.theme),
+            Err(e) => error_w.set(Some(format!("Your saved theme could not be loaded: {e}"))),
         }
     });
     state
