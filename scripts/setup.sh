@@ -9,6 +9,8 @@ apt_pkgs=(pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev)
 if [ "$mode" = test ]; then
   # Screenshots and browser checks.
   apt_pkgs+=(xvfb xauth x11-utils xdotool imagemagick chromium curl)
+  # Stand-in C cross compiler for `cargo check --target aarch64-linux-android` (see test.sh).
+  apt_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 fi
 
 missing=()
