@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the desktop app under Xvfb on a throwaway data dir and saves a screenshot.
-# Usage: scripts/screenshot-desktop.sh [OUT.png] [ROUTE-KEYS]
-#   ROUTE-KEYS: optional xdotool key sequence typed into the window before the shot.
+# Usage: scripts/screenshot-desktop.sh [OUT.png] [XDOTOOL-ARGS]
+#   XDOTOOL-ARGS: optional xdotool command run before the shot, e.g. "mousemove 115 725 click 1"
+#   (there is no window manager under Xvfb, so clicks are more reliable than keyboard focus).
 set -euo pipefail
 out=${1:-target/screenshots/desktop.png}
 keys=${2:-}
@@ -13,7 +14,7 @@ for tool in Xvfb xdotool import; do
 done
 display=:$(( 90 + RANDOM % 100 ))
 data=$(mktemp -d)
-Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1120x760x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 cleanup() { kill "${app:-}" "$xvfb" 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
@@ -31,8 +32,8 @@ done
 [ -n "${win:-}" ] || { echo "the window never appeared; app log:" >&2; cat "$data.log" >&2; exit 1; }
 sleep "${SETTLE:-4}"
 if [ -n "$keys" ]; then
-  xdotool windowactivate --sync "$win" 2>/dev/null || true
-  xdotool key --window "$win" $keys
+  # shellcheck disable=SC2086
+  xdotool $keys
   sleep 2
 fi
 import -window root "$out"

@@ -162,11 +162,12 @@ impl DebugService {
             .map(|a| a.email_address.as_str())
             .collect();
         checks.push(if broken.is_empty() {
-            check(
-                "Stored credentials",
-                CheckStatus::Ok,
-                format!("{} account(s), all readable", accounts.len()),
-            )
+            let detail = match accounts.len() {
+                0 => "no accounts stored".to_string(),
+                1 => "1 account, its tokens readable".to_string(),
+                n => format!("{n} accounts, all tokens readable"),
+            };
+            check("Stored credentials", CheckStatus::Ok, detail)
         } else {
             check(
                 "Stored credentials",
