@@ -2,7 +2,12 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use crate::error::{LibreOllamaError, Result};
+use crate::google::client::RetryPolicy;
+use crate::google::ratelimit::RateLimits;
+use crate::google::GoogleEndpoints;
 use crate::vault::BackendChoice;
 
 pub const ENV_DATA_DIR: &str = "LIBREOLLAMA_DATA_DIR";
@@ -17,6 +22,56 @@ pub struct AppConfig {
     pub vault_backend: BackendChoice,
     /// Whether to also log to stderr (the desktop app and CLI do; tests usually do not).
     pub log_to_stderr: bool,
+    pub google: GoogleConfig,
+}
+
+/// Everything about talking to Google that tests (or a self-hosted proxy) may change.
+#[derive(Debug, Clone)]
+pub struct GoogleConfig {
+    pub endpoints: GoogleEndpoints,
+    pub scopes: Vec<String>,
+    /// 0 = an ephemeral port for the loopback redirect (RFC 8252).
+    pub redirect_port: u16,
+    /// How long a started sign-in stays valid.
+    pub pending_ttl: Duration,
+    /// How long the app waits for the browser.
+    pub sign_in_timeout: Duration,
+    /// Refresh this long before expiry.
+    pub refresh_margin: Duration,
+    pub rate_limits: RateLimits,
+    pub retry: RetryPolicy,
+}
+
+impl Default for GoogleConfig {
+    fn default() -> Self {
+        GoogleConfig {
+            endpoints: GoogleEndpoints::default(),
+            scopes: crate::google::default_scopes(),
+            redirect_port: 0,
+            pending_ttl: Duration::from_secs(600),
+            sign_in_timeout: Duration::from_secs(300),
+            refresh_margin: Duration::from_secs(300),
+            rate_limits: RateLimits::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl GoogleConfig {
+    pub fn from_env() -> Result<Self> {
+        let mut g = GoogleConfig {
+            endpoints: GoogleEndpoints::from_env(),
+            ..GoogleConfig::default()
+        };
+        if let Ok(p) = std::env::var("LIBREOLLAMA_OAUTH_PORT") {
+            g.redirect_port = p.parse().map_err(|_| {
+                LibreOllamaError::Config(format!(
+                    "LIBREOLLAMA_OAUTH_PORT '{p}' is not a port number"
+                ))
+            })?;
+        }
+        Ok(g)
+    }
 }
 
 impl AppConfig {
@@ -41,6 +96,7 @@ impl AppConfig {
             log_filter: std::env::var(ENV_LOG).ok().filter(|s| !s.is_empty()),
             vault_backend,
             log_to_stderr: true,
+            google: GoogleConfig::from_env()?,
         })
     }
 
@@ -51,6 +107,7 @@ impl AppConfig {
             log_filter: None,
             vault_backend: BackendChoice::File,
             log_to_stderr: false,
+            google: GoogleConfig::default(),
         }
     }
 

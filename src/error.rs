@@ -10,6 +10,20 @@ pub enum LibreOllamaError {
     #[error("Google sign-in for {account} is no longer valid: {reason}. Sign in to this account again in Settings → Accounts.")]
     GmailAuth { account: String, reason: String },
 
+    #[error("{service} answered {status} ({reason}): {message}")]
+    GoogleApi {
+        service: String,
+        status: u16,
+        reason: String,
+        message: String,
+    },
+
+    #[error("Sign-in did not complete: {0}")]
+    OAuth(String),
+
+    #[error("Cancelled: {0}.")]
+    Cancelled(String),
+
     #[error("Could not reach {service}: {reason}. Check your connection; the app will retry.")]
     Network { service: String, reason: String },
 
@@ -77,7 +91,13 @@ impl LibreOllamaError {
         match self {
             GmailAuth { .. } => ErrorClass::NeedsReauth,
             Network { .. } | RateLimited { .. } | DatabaseBusy { .. } => ErrorClass::Retryable,
-            Config(_) | InvalidInput(_) | NotFound { .. } | Io { .. } => ErrorClass::UserFixable,
+            Config(_) | InvalidInput(_) | NotFound { .. } | Io { .. } | OAuth(_) | Cancelled(_) => {
+                ErrorClass::UserFixable
+            }
+            GoogleApi { status, .. } if *status == 429 || *status >= 500 => ErrorClass::Retryable,
+            GoogleApi { status: 401, .. } => ErrorClass::NeedsReauth,
+            GoogleApi { status, .. } if *status == 404 || *status == 400 => ErrorClass::UserFixable,
+            GoogleApi { .. } => ErrorClass::Fatal,
             Vault(VaultError::Backend { .. }) => ErrorClass::UserFixable,
             Vault(_) | DatabaseQuery { .. } | Serialization { .. } | Migration(_) | Internal(_) => {
                 ErrorClass::Fatal
@@ -99,6 +119,9 @@ impl LibreOllamaError {
         match self {
             GmailAuth { .. } => "GmailAuth",
             Network { .. } => "Network",
+            GoogleApi { .. } => "GoogleApi",
+            OAuth(_) => "OAuth",
+            Cancelled(_) => "Cancelled",
             RateLimited { .. } => "RateLimited",
             DatabaseQuery { .. } => "DatabaseQuery",
             DatabaseBusy { .. } => "DatabaseBusy",

@@ -12,6 +12,8 @@ pub mod config;
 #[cfg(feature = "backend")]
 pub mod error;
 #[cfg(feature = "backend")]
+pub mod google;
+#[cfg(feature = "backend")]
 pub mod logging;
 #[cfg(feature = "backend")]
 pub mod services;

@@ -39,6 +39,49 @@ pub enum Command {
         #[command(subcommand)]
         action: VaultAction,
     },
+    /// Google accounts: sign in, list, check, remove
+    Accounts {
+        #[command(subcommand)]
+        action: AccountsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsAction {
+    /// Sign in to a Google account in the browser and store it
+    Add {
+        /// Print the sign-in address instead of opening the browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// List stored accounts and their state
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the app's access at Google and delete the account's local data
+    Remove {
+        /// Account id or email address
+        account: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Check an account's sign-in: expiry, scopes granted, and whether a refresh works now
+    Check {
+        /// Account id or email address
+        account: String,
+    },
+    /// Set the Google OAuth client (id on the command line, secret read from standard input)
+    Client {
+        #[arg(long)]
+        id: String,
+        /// Read the client secret from standard input (keeps it out of shell history)
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Clear stored tokens that no longer decrypt and mark those accounts for sign-in
+    Cleanup,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +166,7 @@ async fn execute(
                 ExitCode::FAILURE
             })
         }
+        Command::Accounts { action } => accounts(services, action).await,
         Command::Vault {
             action: VaultAction::Rotate,
         } => {
@@ -202,4 +246,135 @@ pub fn render_doctor(r: &DiagnosticsReport) -> String {
         }
     );
     out
+}
+
+fn status_text(s: crate::model::AccountStatus) -> &'static str {
+    s.label()
+}
+
+async fn accounts(
+    services: Arc<AppServices>,
+    action: AccountsAction,
+) -> Result<ExitCode, LibreOllamaError> {
+    let auth = &services.auth;
+    match action {
+        AccountsAction::Add { no_browser } => {
+            let account = auth
+                .add_account(|url| {
+                    eprintln!("Sign in to Google in your browser. If it does not open, visit:\n\n  {url}\n");
+                    if !no_browser {
+                        if let Err(e) = webbrowser::open(url.as_str()) {
+                            eprintln!("(the browser could not be opened: {e})");
+                        }
+                    }
+                    eprintln!("Waiting for the browser… (Ctrl+C to cancel)");
+                    Ok(())
+                })
+                .await?;
+            println!("Added {} ({})", account.email, account.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsAction::List { json } => {
+            let list = auth.list_accounts().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(LibreOllamaError::json)?
+                );
+            } else if list.is_empty() {
+                println!("No accounts. Add one with `libreollama accounts add`.");
+            } else {
+                for a in &list {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        a.id,
+                        a.email,
+                        status_text(a.status),
+                        a.display_name.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsAction::Remove { account, yes } => {
+            let a = auth.resolve(&account).await?;
+            if !yes {
+                use std::io::{BufRead, IsTerminal, Write};
+                if !std::io::stdin().is_terminal() {
+                    return Err(LibreOllamaError::InvalidInput(
+                        "removing an account needs confirmation: pass --yes".into(),
+                    ));
+                }
+                eprint!(
+                    "Remove {} and delete its local data? [y/N] ",
+                    a.email_address
+                );
+                let _ = std::io::stderr().flush();
+                let mut line = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut line);
+                if !matches!(line.trim(), "y" | "Y" | "yes") {
+                    eprintln!("Kept {}.", a.email_address);
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            let report = auth.remove_account(&a.id).await?;
+            match &report.revoke_error {
+                None => println!("Removed {}; its access at Google was revoked.", report.email),
+                Some(e) => println!(
+                    "Removed {} locally. Revoking access at Google failed ({e}); remove LibreOllama at myaccount.google.com → Security → Third-party access.",
+                    report.email
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsAction::Check { account } => {
+            let c = auth.check_account(&account).await?;
+            println!("Account:  {}", c.email);
+            println!("State:    {}", status_text(c.status));
+            match c.expires_in_secs {
+                Some(s) => println!("Token:    expires in {s} s"),
+                None => println!("Token:    no expiry stored"),
+            }
+            println!("Scopes:   {} granted", c.scopes_granted.len());
+            for m in &c.scopes_missing {
+                println!("  missing: {m}");
+            }
+            match &c.refresh_error {
+                None => println!("Refresh:  ok"),
+                Some(e) => println!("Refresh:  FAILED: {e}"),
+            }
+            Ok(
+                if c.refresh_error.is_none() && c.scopes_missing.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            )
+        }
+        AccountsAction::Client { id, secret_stdin } => {
+            let secret = if secret_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_line(&mut s).map_err(|e| {
+                    LibreOllamaError::InvalidInput(format!("could not read the secret: {e}"))
+                })?;
+                Some(s)
+            } else {
+                None
+            };
+            auth.set_client(id, secret).await?;
+            println!("Google OAuth client saved.");
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsAction::Cleanup => {
+            let fixed = auth.cleanup_corrupt_tokens().await?;
+            if fixed.is_empty() {
+                println!("No corrupt token rows found.");
+            } else {
+                for e in fixed {
+                    println!("Cleared unreadable tokens of {e}; sign in to it again.");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

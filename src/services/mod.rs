@@ -1,5 +1,6 @@
 //! Business logic, one service per area, built once at start-up and shared as `Arc<AppServices>`.
 
+pub mod auth;
 pub mod debug;
 pub mod settings;
 
@@ -7,9 +8,12 @@ use std::sync::Arc;
 
 use crate::config::AppConfig;
 use crate::error::{LibreOllamaError, Result};
+use crate::google::client::GoogleClient;
+use crate::google::ratelimit::RateLimiter;
 use crate::store::Store;
 use crate::vault::Vault;
 
+pub use auth::AuthService;
 pub use debug::DebugService;
 pub use settings::SettingsService;
 
@@ -19,6 +23,9 @@ pub struct AppServices {
     pub vault: Arc<Vault>,
     pub settings: SettingsService,
     pub debug: DebugService,
+    pub auth: Arc<AuthService>,
+    /// The shared Google HTTP client (tokens from `auth`, quota-aware).
+    pub google: Arc<GoogleClient>,
 }
 
 impl AppServices {
@@ -46,12 +53,24 @@ impl AppServices {
         let level = settings.get().await?.log_level;
         crate::logging::apply_setting(&level);
         let debug = DebugService::new(config.clone(), store.clone(), vault.clone());
+        let auth = Arc::new(AuthService::new(
+            store.clone(),
+            vault.clone(),
+            config.google.clone(),
+        )?);
+        let google = Arc::new(GoogleClient::new(
+            auth.clone(),
+            Arc::new(RateLimiter::new(config.google.rate_limits.clone())),
+            config.google.retry.clone(),
+        )?);
         Ok(Arc::new(AppServices {
             config,
             store,
             vault,
             settings,
             debug,
+            auth,
+            google,
         }))
     }
 }

@@ -1,5 +1,7 @@
 #![allow(dead_code)]
 
+pub mod peers;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 

@@ -1,0 +1,42 @@
+//! Every Google REST method this code calls, named as in the discovery documents. The discovery
+//! test checks each against `tests/discovery/*.json` (HTTP method, path, parameter names).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Discovery document name, e.g. "oauth2", "gmail".
+    pub api: &'static str,
+    /// Method id in the discovery document, e.g. "oauth2.userinfo.get".
+    pub id: &'static str,
+    pub http_method: &'static str,
+    /// Path relative to the API's rootUrl, as in the discovery document.
+    pub path: &'static str,
+    /// Query/path parameters we send.
+    pub params: &'static [&'static str],
+    /// Gmail quota units (0 where the API has no per-method cost).
+    pub quota_units: u32,
+    /// Safe to repeat: retried on 5xx and network errors.
+    pub idempotent: bool,
+}
+
+pub const USERINFO_GET: Endpoint = Endpoint {
+    api: "oauth2",
+    id: "oauth2.userinfo.get",
+    http_method: "GET",
+    path: "oauth2/v2/userinfo",
+    params: &[],
+    quota_units: 0,
+    idempotent: true,
+};
+
+pub const GMAIL_LABELS_LIST: Endpoint = Endpoint {
+    api: "gmail",
+    id: "gmail.users.labels.list",
+    http_method: "GET",
+    path: "gmail/v1/users/{userId}/labels",
+    params: &["userId"],
+    quota_units: 1,
+    idempotent: true,
+};
+
+/// All endpoints in use, for the discovery test.
+pub const ALL: &[Endpoint] = &[USERINFO_GET, GMAIL_LABELS_LIST];

@@ -1,0 +1,187 @@
+//! Starting the real test peers (installed under tests/peers by scripts/setup.sh).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn peers_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+fn node() -> PathBuf {
+    let n = peers_dir().join("node_modules/.bin/node");
+    assert!(
+        n.exists(),
+        "the test peers are not installed: run scripts/setup.sh test (npm ci in tests/peers)"
+    );
+    n
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Peer {
+    child: Child,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_ready(child: &mut Child, url: &str, log: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if probe::http_ok(url) {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "peer exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "peer not ready: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A plain TCP + HTTP/1.0 probe, so readiness checks need no async runtime.
+mod probe {
+    use std::io::{Read, Write};
+    pub fn http_ok(url: &str) -> bool {
+        let u = url::Url::parse(url).unwrap();
+        let addr = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
+        let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        if write!(s, "GET {} HTTP/1.0\r\nHost: x\r\n\r\n", u.path()).is_err() {
+            return false;
+        }
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.") && &buf[9..12] == b"200"
+    }
+}
+
+/// The `emulate` Google emulator, seeded with `seed_yaml`.
+pub fn emulate(seed_yaml: &str) -> Peer {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(&seed, seed_yaml).unwrap();
+    let port = free_port();
+    let log = dir.path().join("emulate.log");
+    let mut child = Command::new(node())
+        .arg(peers_dir().join("node_modules/emulate/dist/index.js"))
+        .args([
+            "start",
+            "--service",
+            "google",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--seed",
+        ])
+        .arg(&seed)
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("emulate.err")).unwrap(),
+        ))
+        .spawn()
+        .expect("start emulate");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(
+        &mut child,
+        &format!("{base}/.well-known/openid-configuration"),
+        &log,
+    );
+    Peer {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+/// oidc-provider with the native client of tests/peers/oidc.mjs.
+pub fn oidc_provider() -> Peer {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = dir.path().join("oidc.log");
+    let mut child = Command::new(node())
+        .arg(peers_dir().join("oidc.mjs"))
+        .arg(port.to_string())
+        .current_dir(peers_dir())
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("oidc.err")).unwrap(),
+        ))
+        .spawn()
+        .expect("start oidc-provider");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(
+        &mut child,
+        &format!("{base}/.well-known/openid-configuration"),
+        &log,
+    );
+    Peer {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+/// HTML forms as a person's browser sees them: action and input name/value pairs.
+pub struct Form {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!("{name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(
+        tag[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+pub fn forms(html: &str) -> Vec<Form> {
+    html.split("<form")
+        .skip(1)
+        .map(|chunk| {
+            let body = chunk.split("</form>").next().unwrap_or("");
+            let open_tag = body.split('>').next().unwrap_or("");
+            let fields = body
+                .split("<input")
+                .skip(1)
+                .filter_map(|t| {
+                    let tag = t.split('>').next()?;
+                    Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default()))
+                })
+                .collect();
+            Form {
+                action: attr(open_tag, "action").unwrap_or_default(),
+                fields,
+            }
+        })
+        .collect()
+}
