@@ -34,4 +34,13 @@ if [ "$mode" = test ]; then
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
   command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+  # Test peers from npm (tests/peers/package-lock.json pins them): the emulate Google emulator,
+  # Node 22 for it, and oidc-provider. Reinstalled only when the lock file changes.
+  command -v npm >/dev/null || { echo "setup: npm is missing (apt-get install npm)" >&2; exit 1; }
+  stamp=tests/peers/node_modules/.installed-lock
+  if ! cmp -s tests/peers/package-lock.json "$stamp" 2>/dev/null; then
+    (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/peers/package-lock.json "$stamp"
+  fi
 fi
