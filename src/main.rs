@@ -3,7 +3,7 @@ fn main() -> std::process::ExitCode {
     match libreollama::cli::run() {
         libreollama::cli::Outcome::Exit(code) => code,
         #[cfg(feature = "server")]
-        libreollama::cli::Outcome::LaunchUi(config) => libreollama::ui::launch(config),
+        libreollama::cli::Outcome::LaunchUi(config) => libreollama::ui::launch(*config),
         #[cfg(not(feature = "server"))]
         libreollama::cli::Outcome::LaunchUi(_) => {
             eprintln!(

@@ -211,3 +211,11 @@ pub struct AuthCheck {
     /// Result of a forced refresh: None = ok, Some(reason) = failed.
     pub refresh_error: Option<String>,
 }
+
+/// A sign-in started from the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInStarted {
+    pub auth_url: String,
+    /// Set when the system browser could not be opened; the UI shows the link instead.
+    pub browser_error: Option<String>,
+}

@@ -5,65 +5,9 @@
 
 mod support;
 
-use std::rc::Rc;
 use std::time::Duration;
 
-use dioxus::dioxus_core::NoOpMutations;
-use dioxus::history::{History, MemoryHistory};
-use dioxus::prelude::*;
-
-#[component]
-fn Root(path: String) -> Element {
-    use_context_provider(|| {
-        Rc::new(MemoryHistory::with_initial_path(path.clone())) as Rc<dyn History>
-    });
-    rsx! { libreollama::ui::App {} }
-}
-
-/// Renders `path` and waits until `ready` appears (or 10 s pass), returning the HTML.
-async fn render(path: &str, ready: &str) -> String {
-    libreollama::api::install(support::shared());
-    let mut dom = VirtualDom::new_with_props(Root, RootProps { path: path.into() });
-    dom.rebuild_in_place();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let html = dioxus::ssr::render(&dom);
-        if html.contains(ready) || tokio::time::Instant::now() > deadline {
-            return html;
-        }
-        let _ = tokio::time::timeout(Duration::from_millis(100), dom.wait_for_work()).await;
-        dom.render_immediate(&mut NoOpMutations);
-    }
-}
-
-fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    let mut in_style = false;
-    let lower = html.to_string();
-    let mut i = 0;
-    let bytes = lower.as_bytes();
-    while i < bytes.len() {
-        if lower[i..].starts_with("<style") {
-            in_style = true;
-        }
-        if in_style && lower[i..].starts_with("</style>") {
-            in_style = false;
-        }
-        let c = lower[i..].chars().next().unwrap();
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag && !in_style => out.push(c),
-            _ => {}
-        }
-        i += c.len_utf8();
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use support::ui::{render, text_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn diagnostics_page_shows_real_checks() {
@@ -75,7 +19,6 @@ async fn diagnostics_page_shows_real_checks() {
         "Database integrity",
         "integrity_check ok",
         "Schema migrations",
-        "1 of 1 applied",
         "Vault self-test",
         "Key storage",
         "V1 initial_schema applied",
@@ -83,6 +26,8 @@ async fn diagnostics_page_shows_real_checks() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in: {text}");
     }
+    let n = libreollama::store::migrations::embedded().len();
+    assert!(text.contains(&format!("{n} of {n} applied")), "{text}");
     // The data folder shown is the one the services really use.
     let dir = support::shared().config.data_dir.display().to_string();
     assert!(text.contains(&dir), "{text}");

@@ -6,7 +6,10 @@ use dioxus::fullstack::{AsStatusCode, StatusCode};
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AppInfo, DiagnosticsReport, ErrorClass, Theme, UiSettings};
+use crate::model::{
+    AccountSummary, AppInfo, AuthCheck, DiagnosticsReport, ErrorClass, OAuthClientStatus,
+    RemovalReport, SignInStarted, Theme, UiSettings,
+};
 
 #[cfg(feature = "server")]
 mod host;
@@ -92,4 +95,50 @@ pub async fn set_theme(theme: Theme) -> ApiResult<UiSettings> {
 #[post("/api/settings/log-level")]
 pub async fn set_log_level(level: String) -> ApiResult<UiSettings> {
     Ok(host::services()?.settings.set_log_level(level).await?)
+}
+
+#[get("/api/accounts")]
+pub async fn list_accounts() -> ApiResult<Vec<AccountSummary>> {
+    Ok(host::services()?.auth.list_accounts().await?)
+}
+
+#[get("/api/accounts/oauth-client")]
+pub async fn oauth_client_status() -> ApiResult<OAuthClientStatus> {
+    Ok(host::services()?.auth.client_status().await?)
+}
+
+#[post("/api/accounts/oauth-client")]
+pub async fn set_oauth_client(
+    client_id: String,
+    client_secret: Option<String>,
+) -> ApiResult<OAuthClientStatus> {
+    let s = host::services()?;
+    s.auth.set_client(client_id, client_secret).await?;
+    Ok(s.auth.client_status().await?)
+}
+
+/// Opens the browser on Google's sign-in page; `finish_sign_in` waits for the result.
+#[post("/api/accounts/sign-in")]
+pub async fn start_sign_in() -> ApiResult<SignInStarted> {
+    Ok(host::services()?.auth.start_interactive(true).await?)
+}
+
+#[post("/api/accounts/sign-in/finish")]
+pub async fn finish_sign_in() -> ApiResult<AccountSummary> {
+    Ok(host::services()?.auth.wait_interactive().await?)
+}
+
+#[post("/api/accounts/sign-in/cancel")]
+pub async fn cancel_sign_in() -> ApiResult<bool> {
+    Ok(host::services()?.auth.cancel_sign_in())
+}
+
+#[post("/api/accounts/remove")]
+pub async fn remove_account(id: String) -> ApiResult<RemovalReport> {
+    Ok(host::services()?.auth.remove_account(&id).await?)
+}
+
+#[post("/api/accounts/check")]
+pub async fn check_account(id: String) -> ApiResult<AuthCheck> {
+    Ok(host::services()?.auth.check_account(&id).await?)
 }

@@ -94,7 +94,7 @@ pub enum VaultAction {
 pub enum Outcome {
     Exit(ExitCode),
     /// No subcommand: open the app with this configuration.
-    LaunchUi(AppConfig),
+    LaunchUi(Box<AppConfig>),
 }
 
 pub fn run() -> Outcome {
@@ -114,7 +114,7 @@ pub fn run() -> Outcome {
         Err(e) => return Outcome::Exit(report_error(&e)),
     };
     let Some(command) = cli.command else {
-        return Outcome::LaunchUi(config);
+        return Outcome::LaunchUi(Box::new(config));
     };
     // Subcommands print their own results; the full log still goes to the log file.
     config.log_to_stderr = false;

@@ -16,7 +16,9 @@ use crate::google::client::TokenProvider;
 use crate::google::loopback::LoopbackListener;
 use crate::google::oauth::{self, OAuthClientConfig, TokenError};
 use crate::google::userinfo;
-use crate::model::{AccountStatus, AccountSummary, AuthCheck, OAuthClientStatus, RemovalReport};
+use crate::model::{
+    AccountStatus, AccountSummary, AuthCheck, OAuthClientStatus, RemovalReport, SignInStarted,
+};
 use crate::store::accounts::{self, Account};
 use crate::store::{now_unix, Store};
 use crate::vault::{Aad, SecretString, Vault};
@@ -52,6 +54,7 @@ pub struct AuthService {
     pending: Mutex<HashMap<String, Pending>>,
     refresh_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     active_flow: Mutex<Option<CancellationToken>>,
+    interactive: tokio::sync::Mutex<Option<tokio::task::JoinHandle<Result<AccountSummary>>>>,
 }
 
 fn secret_aad() -> Aad<'static> {
@@ -95,6 +98,7 @@ impl AuthService {
             pending: Mutex::new(HashMap::new()),
             refresh_locks: Mutex::new(HashMap::new()),
             active_flow: Mutex::new(None),
+            interactive: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -394,6 +398,37 @@ impl AuthService {
             return Err(e);
         }
         self.finish_loopback(flow).await
+    }
+
+    /// Starts a sign-in that completes in the background (the UI's two-step flow): opens the
+    /// browser when asked, and returns the address so the user can open it by hand.
+    pub async fn start_interactive(self: &Arc<Self>, open_browser: bool) -> Result<SignInStarted> {
+        let flow = self.begin_loopback().await?;
+        let auth_url = flow.auth_url.to_string();
+        let browser_error = if open_browser {
+            webbrowser::open(&auth_url).err().map(|e| e.to_string())
+        } else {
+            None
+        };
+        let me = self.clone();
+        let handle = tokio::spawn(async move { me.finish_loopback(flow).await });
+        if let Some(old) = self.interactive.lock().await.replace(handle) {
+            old.abort();
+        }
+        Ok(SignInStarted {
+            auth_url,
+            browser_error,
+        })
+    }
+
+    /// Waits for the sign-in started by `start_interactive`.
+    pub async fn wait_interactive(&self) -> Result<AccountSummary> {
+        let handle = self.interactive.lock().await.take().ok_or_else(|| {
+            LibreOllamaError::OAuth("no sign-in is in progress; press Add account".into())
+        })?;
+        handle
+            .await
+            .map_err(|_| LibreOllamaError::Cancelled("sign-in".into()))?
     }
 
     /// Cancels a sign-in that is waiting for the browser.

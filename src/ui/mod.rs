@@ -1,11 +1,13 @@
 //! Dioxus components. They call `api::*` only: no SQL, no HTTP here.
 
+mod accounts;
 mod hooks;
 mod pages;
 mod shell;
 
 use dioxus::prelude::*;
 
+pub use accounts::Accounts;
 pub use hooks::{use_theme, ThemeState};
 pub use pages::{About, Diagnostics, SettingsPage};
 pub use shell::Shell;
@@ -20,6 +22,8 @@ pub enum Route {
         Diagnostics {},
         #[route("/settings")]
         SettingsPage {},
+        #[route("/settings/accounts")]
+        Accounts {},
         #[route("/about")]
         About {},
 }

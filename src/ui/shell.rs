@@ -5,6 +5,7 @@ use super::Route;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
+    People,
     Pulse,
     Sliders,
     Info,
@@ -33,6 +34,10 @@ fn NavIcon(icon: Icon) -> Element {
             stroke_linejoin: "round",
             "aria-hidden": "true",
             match icon {
+                Icon::People => rsx! {
+                    circle { cx: "9", cy: "8", r: "3.5" }
+                    path { d: "M2.5 20c.8-3.6 3.4-5.5 6.5-5.5s5.7 1.9 6.5 5.5M16 4.5a3.5 3.5 0 0 1 0 7M18 14.7c1.9.7 3.1 2.5 3.5 5.3" }
+                },
                 Icon::Pulse => rsx! { path { d: "M3 12h4l3-8 4 16 3-8h4" } },
                 Icon::Sliders => rsx! {
                     path { d: "M4 7h9M17 7h3M4 17h3M11 17h9" }
@@ -57,6 +62,11 @@ pub fn Shell() -> Element {
         (
             "Settings",
             vec![
+                NavItem {
+                    to: Route::Accounts {},
+                    label: "Accounts",
+                    icon: Icon::People,
+                },
                 NavItem {
                     to: Route::Diagnostics {},
                     label: "Diagnostics",

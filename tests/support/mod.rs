@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 
 pub mod peers;
+#[cfg(feature = "server")]
+pub mod ui;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
