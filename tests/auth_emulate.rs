@@ -27,6 +27,8 @@ fn seed(redirect_port: u16) -> String {
     - email: ada@example.com
       name: Ada Lovelace
       picture: https://example.com/ada.png
+    - email: bob@example.com
+      name: Bob Example
   oauth_clients:
     - client_id: {CLIENT_ID}
       client_secret: {CLIENT_SECRET}
@@ -104,6 +106,10 @@ async fn browser_follows(url: &url::Url) -> (u16, String) {
 }
 
 async fn sign_in(env: &Env) -> libreollama::model::AccountSummary {
+    sign_in_as(env, "ada@example.com").await
+}
+
+async fn sign_in_as(env: &Env, email: &'static str) -> libreollama::model::AccountSummary {
     let flow = env.services.auth.begin_loopback().await.unwrap();
     assert!(flow.redirect_uri().starts_with("http://127.0.0.1:"));
     let q: Vec<(String, String)> = flow.auth_url.query_pairs().into_owned().collect();
@@ -116,7 +122,7 @@ async fn sign_in(env: &Env) -> libreollama::model::AccountSummary {
     );
     let (base, url) = (env.peer.base.clone(), flow.auth_url.clone());
     let person = tokio::spawn(async move {
-        let redirect = choose_account(&base, &url, "ada@example.com").await;
+        let redirect = choose_account(&base, &url, email).await;
         browser_follows(&redirect).await
     });
     let account = env.services.auth.finish_loopback(flow).await.unwrap();
@@ -400,4 +406,30 @@ async fn the_listener_binds_loopback_only() {
         l.redirect_uri(),
         format!("http://127.0.0.1:{}/", addr.port())
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_accounts_side_by_side() {
+    let env = setup(|_| {}).await;
+    let auth = &env.services.auth;
+    let ada = sign_in_as(&env, "ada@example.com").await;
+    let bob = sign_in_as(&env, "bob@example.com").await;
+    assert_ne!(ada.id, bob.id);
+    let list = auth.list_accounts().await.unwrap();
+    assert_eq!(list.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), ["ada@example.com", "bob@example.com"]);
+    let ta = auth.get_account_tokens(&ada.id).await.unwrap().refresh_token.unwrap();
+    let tb = auth.get_account_tokens(&bob.id).await.unwrap().refresh_token.unwrap();
+    assert_ne!(ta, tb);
+    // Signing in to Ada again updates her row; no duplicate.
+    sign_in_as(&env, "ada@example.com").await;
+    assert_eq!(auth.list_accounts().await.unwrap().len(), 2);
+    auth.remove_account(&ada.id).await.unwrap();
+    let left = auth.list_accounts().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].email, "bob@example.com");
+    assert!(auth.validate_and_refresh_tokens(&bob.id, true).await.is_ok());
+    // The check command reports Bob's state.
+    let check = auth.check_account("bob@example.com").await.unwrap();
+    assert!(check.refresh_error.is_none(), "{check:?}");
+    assert!(check.expires_in_secs.unwrap() > 3000);
 }

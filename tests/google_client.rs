@@ -359,3 +359,25 @@ async fn google_errors_map_to_typed_errors() {
     }
     assert!(!err.is_retryable());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupt_token_rows_are_cleared_and_marked() {
+    let server = MockServer::start().await;
+    let (s, _d) = setup(&server).await;
+    s.store
+        .write(|c| {
+            c.execute("UPDATE gmail_accounts_secure SET access_token_encrypted = X'01FFFF' WHERE id = 'acc'", [])
+                .unwrap();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let report = s.debug.diagnostics().await.unwrap();
+    assert!(!report.healthy(), "unreadable tokens fail the doctor");
+    assert_eq!(s.auth.cleanup_corrupt_tokens().await.unwrap(), ["acc@example.com"]);
+    let t = s.auth.get_account_tokens("acc").await.unwrap();
+    assert!(t.access_token.is_none() && t.refresh_token.is_none());
+    assert_eq!(s.auth.list_accounts().await.unwrap()[0].status, libreollama::model::AccountStatus::NeedsReauth);
+    assert!(s.debug.diagnostics().await.unwrap().healthy());
+    assert!(s.auth.cleanup_corrupt_tokens().await.unwrap().is_empty());
+}
