@@ -35,6 +35,7 @@ fn seed(redirect_port: u16) -> String {
       name: LibreOllama
       redirect_uris:
         - http://127.0.0.1:{redirect_port}/
+        - org.libreollama.app:/oauth2redirect
   labels:
     - id: Label_ops
       user_email: ada@example.com
@@ -416,9 +417,22 @@ async fn several_accounts_side_by_side() {
     let bob = sign_in_as(&env, "bob@example.com").await;
     assert_ne!(ada.id, bob.id);
     let list = auth.list_accounts().await.unwrap();
-    assert_eq!(list.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), ["ada@example.com", "bob@example.com"]);
-    let ta = auth.get_account_tokens(&ada.id).await.unwrap().refresh_token.unwrap();
-    let tb = auth.get_account_tokens(&bob.id).await.unwrap().refresh_token.unwrap();
+    assert_eq!(
+        list.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(),
+        ["ada@example.com", "bob@example.com"]
+    );
+    let ta = auth
+        .get_account_tokens(&ada.id)
+        .await
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    let tb = auth
+        .get_account_tokens(&bob.id)
+        .await
+        .unwrap()
+        .refresh_token
+        .unwrap();
     assert_ne!(ta, tb);
     // Signing in to Ada again updates her row; no duplicate.
     sign_in_as(&env, "ada@example.com").await;
@@ -427,9 +441,33 @@ async fn several_accounts_side_by_side() {
     let left = auth.list_accounts().await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].email, "bob@example.com");
-    assert!(auth.validate_and_refresh_tokens(&bob.id, true).await.is_ok());
+    assert!(auth
+        .validate_and_refresh_tokens(&bob.id, true)
+        .await
+        .is_ok());
     // The check command reports Bob's state.
     let check = auth.check_account("bob@example.com").await.unwrap();
     assert!(check.refresh_error.is_none(), "{check:?}");
     assert!(check.expires_in_secs.unwrap() > 3000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mobile_custom_scheme_redirect_completes_a_sign_in() {
+    let env = setup(|_| {}).await;
+    let auth = &env.services.auth;
+    let redirect = libreollama::services::auth::MOBILE_REDIRECT_URI;
+    let (url, _state) = auth.start_authorization(redirect).await.unwrap();
+    // The browser is sent to the app's scheme; the OS would hand this URL to the app.
+    let deep_link = choose_account(&env.peer.base, &url, "bob@example.com").await;
+    assert_eq!(deep_link.scheme(), "org.libreollama.app");
+    let account = auth
+        .complete_from_redirect_url(deep_link.as_str())
+        .await
+        .unwrap();
+    assert_eq!(account.email, "bob@example.com");
+    let err = auth
+        .complete_from_redirect_url(deep_link.as_str())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
 }

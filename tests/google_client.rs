@@ -374,10 +374,16 @@ async fn corrupt_token_rows_are_cleared_and_marked() {
         .unwrap();
     let report = s.debug.diagnostics().await.unwrap();
     assert!(!report.healthy(), "unreadable tokens fail the doctor");
-    assert_eq!(s.auth.cleanup_corrupt_tokens().await.unwrap(), ["acc@example.com"]);
+    assert_eq!(
+        s.auth.cleanup_corrupt_tokens().await.unwrap(),
+        ["acc@example.com"]
+    );
     let t = s.auth.get_account_tokens("acc").await.unwrap();
     assert!(t.access_token.is_none() && t.refresh_token.is_none());
-    assert_eq!(s.auth.list_accounts().await.unwrap()[0].status, libreollama::model::AccountStatus::NeedsReauth);
+    assert_eq!(
+        s.auth.list_accounts().await.unwrap()[0].status,
+        libreollama::model::AccountStatus::NeedsReauth
+    );
     assert!(s.debug.diagnostics().await.unwrap().healthy());
     assert!(s.auth.cleanup_corrupt_tokens().await.unwrap().is_empty());
 }

@@ -26,6 +26,11 @@ use crate::vault::{Aad, SecretString, Vault};
 pub const ENV_CLIENT_ID: &str = "LIBREOLLAMA_GOOGLE_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "LIBREOLLAMA_GOOGLE_CLIENT_SECRET";
 
+/// The mobile apps' redirect: a private-use URI scheme (RFC 8252 §7.1) registered in
+/// Dioxus.toml `[deep_links]`; the OS hands the URL to the app, which passes it to
+/// `complete_from_redirect_url`.
+pub const MOBILE_REDIRECT_URI: &str = "org.libreollama.app:/oauth2redirect";
+
 struct Pending {
     verifier: SecretString,
     redirect_uri: String,
@@ -339,6 +344,30 @@ impl AuthService {
         tracing::info!(account = %info.id, "auth: tokens stored");
         let stored = self.account(&info.id).await?;
         Ok(summary(stored))
+    }
+
+    /// Completes a sign-in from the full redirect URL (the mobile deep link).
+    pub async fn complete_from_redirect_url(&self, redirect: &str) -> Result<AccountSummary> {
+        let url = url::Url::parse(redirect).map_err(|e| {
+            LibreOllamaError::OAuth(format!("the sign-in answer is not a URL: {e}"))
+        })?;
+        let get = |k: &str| {
+            url.query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+        };
+        if let Some(err) = get("error") {
+            if let Some(state) = get("state") {
+                self.pending.lock().expect("pending lock").remove(&state);
+            }
+            return Err(LibreOllamaError::OAuth(format!("Google answered {err}")));
+        }
+        match (get("code"), get("state")) {
+            (Some(code), Some(state)) => self.complete_authorization(&state, &code).await,
+            _ => Err(LibreOllamaError::OAuth(
+                "the sign-in answer has no code; start again".into(),
+            )),
+        }
     }
 
     /// Binds the loopback listener and creates the authorization.
