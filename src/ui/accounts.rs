@@ -141,7 +141,18 @@ fn AccountRow(
     let id_remove = a.id.clone();
     rsx! {
         li { class: "account",
-            div { class: "avatar", aria_hidden: "true", "{initials(&a)}" }
+            if let Some(pic) = a.picture_url.as_ref().filter(|p| p.starts_with("https://")) {
+                img {
+                    class: "avatar",
+                    src: "{pic}",
+                    alt: "",
+                    referrerpolicy: "no-referrer",
+                    width: "40",
+                    height: "40",
+                }
+            } else {
+                div { class: "avatar", aria_hidden: "true", "{initials(&a)}" }
+            }
             div { class: "account-main",
                 div { class: "account-name", {a.display_name.clone().unwrap_or_else(|| a.email.clone())} }
                 div { class: "muted", "{a.email}" }
