@@ -13,7 +13,7 @@ use libreollama::error::LibreOllamaError;
 use libreollama::google::endpoints::{self, Endpoint};
 use libreollama::google::GoogleEndpoints;
 use libreollama::services::AppServices;
-use libreollama::store::accounts::{self, Account};
+use libreollama::store::accounts;
 use libreollama::vault::SecretString;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -48,23 +48,7 @@ async fn setup(server: &MockServer) -> (Arc<AppServices>, tempfile::TempDir) {
     let vault = s.vault.clone();
     s.store
         .write(move |conn| {
-            accounts::upsert(
-                conn,
-                &Account {
-                    id: "acc".into(),
-                    email_address: "acc@example.com".into(),
-                    display_name: None,
-                    profile_picture_url: None,
-                    token_expires_at: None,
-                    scopes: String::new(),
-                    is_active: true,
-                    requires_reauth: false,
-                    last_sync_at: None,
-                    created_at: 0,
-                    updated_at: 0,
-                    user_id: "default".into(),
-                },
-            )?;
+            accounts::upsert(conn, &support::account("acc", "acc@example.com"))?;
             accounts::store_tokens(
                 conn,
                 &vault,

@@ -5,7 +5,7 @@
 
 mod support;
 
-use libreollama::store::accounts::{self, Account};
+use libreollama::store::accounts;
 use libreollama::vault::SecretString;
 
 #[tokio::test]
@@ -17,23 +17,7 @@ async fn no_plaintext_secret_in_db_wal_or_log() {
     let vault = s.vault.clone();
     s.store
         .write(move |conn| {
-            accounts::upsert(
-                conn,
-                &Account {
-                    id: "a1".into(),
-                    email_address: "a1@example.com".into(),
-                    display_name: None,
-                    profile_picture_url: None,
-                    token_expires_at: None,
-                    scopes: String::new(),
-                    is_active: true,
-                    requires_reauth: false,
-                    last_sync_at: None,
-                    created_at: 0,
-                    updated_at: 0,
-                    user_id: "default".into(),
-                },
-            )?;
+            accounts::upsert(conn, &support::account("a1", "a1@example.com"))?;
             accounts::store_tokens(
                 conn,
                 &vault,

@@ -5,7 +5,7 @@
 
 mod support;
 
-use libreollama::store::accounts::{self, Account};
+use libreollama::store::accounts;
 use support::ui::{render, text_of};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -38,19 +38,9 @@ async fn accounts_page_guides_set_up_then_lists_accounts() {
             .write(move |c| {
                 accounts::upsert(
                     c,
-                    &Account {
-                        id: id.into(),
-                        email_address: email.into(),
-                        display_name: Some(format!("Name of {id}")),
-                        profile_picture_url: None,
-                        token_expires_at: None,
-                        scopes: String::new(),
-                        is_active: true,
+                    &libreollama::store::accounts::Account {
                         requires_reauth: reauth,
-                        last_sync_at: None,
-                        created_at: 0,
-                        updated_at: 0,
-                        user_id: "default".into(),
+                        ..support::account(id, email)
                     },
                 )
             })

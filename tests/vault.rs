@@ -8,25 +8,8 @@ mod support;
 use std::collections::HashSet;
 
 use libreollama::error::{LibreOllamaError, VaultError};
-use libreollama::store::accounts::{self, Account};
+use libreollama::store::accounts;
 use libreollama::vault::{envelope, Aad, SecretString};
-
-fn account(id: &str, email: &str) -> Account {
-    Account {
-        id: id.into(),
-        email_address: email.into(),
-        display_name: Some("Test Person".into()),
-        profile_picture_url: None,
-        token_expires_at: None,
-        scopes: "openid email".into(),
-        is_active: true,
-        requires_reauth: false,
-        last_sync_at: None,
-        created_at: 0,
-        updated_at: 0,
-        user_id: "default".into(),
-    }
-}
 
 async fn add_account(
     s: &libreollama::services::AppServices,
@@ -38,7 +21,7 @@ async fn add_account(
     let (a, r) = (SecretString::new(access), SecretString::new(refresh));
     s.store
         .write(move |conn| {
-            accounts::upsert(conn, &account(id, &format!("{id}@example.com")))?;
+            accounts::upsert(conn, &support::account(id, &format!("{id}@example.com")))?;
             accounts::store_tokens(conn, &vault, id, &a, Some(&r), Some(1_900_000_000))
         })
         .await

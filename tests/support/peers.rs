@@ -77,32 +77,21 @@ mod probe {
     }
 }
 
-/// The `emulate` Google emulator, seeded with `seed_yaml`.
-pub fn emulate(seed_yaml: &str) -> Peer {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = dir.path().join("seed.yaml");
-    std::fs::write(&seed, seed_yaml).unwrap();
+fn spawn(name: &str, args: &[std::ffi::OsString], dir: tempfile::TempDir) -> Peer {
     let port = free_port();
-    let log = dir.path().join("emulate.log");
+    let log = dir.path().join(format!("{name}.log"));
     let mut child = Command::new(node())
-        .arg(peers_dir().join("node_modules/emulate/dist/index.js"))
-        .args([
-            "start",
-            "--service",
-            "google",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--seed",
-        ])
-        .arg(&seed)
+        .args(
+            args.iter()
+                .map(|a| a.to_string_lossy().replace("{port}", &port.to_string())),
+        )
+        .current_dir(peers_dir())
         .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
         .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("emulate.err")).unwrap(),
+            std::fs::File::create(dir.path().join(format!("{name}.err"))).unwrap(),
         ))
         .spawn()
-        .expect("start emulate");
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(
         &mut child,
@@ -116,32 +105,31 @@ pub fn emulate(seed_yaml: &str) -> Peer {
     }
 }
 
+/// The `emulate` Google emulator, seeded with `seed_yaml`.
+pub fn emulate(seed_yaml: &str) -> Peer {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(&seed, seed_yaml).unwrap();
+    let cli = peers_dir().join("node_modules/emulate/dist/index.js");
+    let args: Vec<std::ffi::OsString> = vec![
+        cli.into(),
+        "start".into(),
+        "--service".into(),
+        "google".into(),
+        "--host".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        "{port}".into(),
+        "--seed".into(),
+        seed.into(),
+    ];
+    spawn("emulate", &args, dir)
+}
+
 /// oidc-provider with the native client of tests/peers/oidc.mjs.
 pub fn oidc_provider() -> Peer {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let log = dir.path().join("oidc.log");
-    let mut child = Command::new(node())
-        .arg(peers_dir().join("oidc.mjs"))
-        .arg(port.to_string())
-        .current_dir(peers_dir())
-        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("oidc.err")).unwrap(),
-        ))
-        .spawn()
-        .expect("start oidc-provider");
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(
-        &mut child,
-        &format!("{base}/.well-known/openid-configuration"),
-        &log,
-    );
-    Peer {
-        child,
-        base,
-        _dir: dir,
-    }
+    let args: Vec<std::ffi::OsString> = vec![peers_dir().join("oidc.mjs").into(), "{port}".into()];
+    spawn("oidc", &args, tempfile::tempdir().unwrap())
 }
 
 /// HTML forms as a person's browser sees them: action and input name/value pairs.
