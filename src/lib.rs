@@ -4,6 +4,8 @@
 //! Everything under the `backend` feature is free of dioxus.
 
 pub mod model;
+#[cfg(feature = "backend")]
+pub mod search;
 
 #[cfg(feature = "backend")]
 pub mod cli;
