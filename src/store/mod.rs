@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod fsutil;
 pub mod health;
+pub mod mail;
 pub mod migrations;
 pub mod settings;
 

@@ -1,0 +1,365 @@
+//! The mail cache: bulk ingest (messages, labels, attachments, full-text rows in one transaction)
+//! and offline search compiled from Gmail's query language to SQL over FTS5.
+
+use rusqlite::{params, params_from_iter, types::Value, Connection, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{LibreOllamaError, Result};
+use crate::search::{Field, Flag, Query};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewAttachment {
+    pub part_id: String,
+    pub attachment_id: Option<String>,
+    pub filename: String,
+    pub mime_type: String,
+    pub size: i64,
+    pub content_id: Option<String>,
+}
+
+/// A message as sync or import hands it to the cache.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub account_id: String,
+    pub id: String,
+    pub thread_id: String,
+    pub history_id: Option<i64>,
+    /// Milliseconds since the epoch, as Gmail's internalDate.
+    pub internal_date: i64,
+    pub size_estimate: i64,
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub snippet: String,
+    pub message_id_hdr: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
+    pub label_ids: Vec<String>,
+    pub attachments: Vec<NewAttachment>,
+    /// Plain text of the body, when fetched (indexed for search).
+    pub body_text: Option<String>,
+    pub body_html_sanitized: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub rowid: i64,
+    pub account_id: String,
+    pub id: String,
+    pub thread_id: String,
+    pub internal_date: i64,
+    pub subject: String,
+    pub from: String,
+    pub snippet: String,
+    pub has_attachment: bool,
+    pub label_ids: Vec<String>,
+}
+
+/// Where the next page starts (keyset pagination: stable while new mail arrives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageAfter {
+    pub internal_date: i64,
+    pub rowid: i64,
+}
+
+fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| LibreOllamaError::db(ctx, e)
+}
+
+/// Inserts or updates messages, replacing their labels, attachments and index rows. Runs inside
+/// the caller's transaction so a batch lands whole or not at all.
+pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usize> {
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO mail_messages (account_id, id, thread_id, history_id, internal_date, size_estimate, \
+             subject, from_addr, to_addr, cc_addr, snippet, message_id_hdr, in_reply_to, references_hdr, \
+             has_attachment, body_state) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             ON CONFLICT(account_id, id) DO UPDATE SET thread_id = excluded.thread_id, \
+             history_id = excluded.history_id, internal_date = excluded.internal_date, \
+             size_estimate = excluded.size_estimate, subject = excluded.subject, \
+             from_addr = excluded.from_addr, to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, \
+             snippet = excluded.snippet, message_id_hdr = excluded.message_id_hdr, \
+             in_reply_to = excluded.in_reply_to, references_hdr = excluded.references_hdr, \
+             has_attachment = excluded.has_attachment, \
+             body_state = CASE WHEN excluded.body_state = 'fetched' THEN 'fetched' ELSE mail_messages.body_state END \
+             RETURNING rowid",
+        )
+        .map_err(db("preparing message upsert"))?;
+    let mut del_labels = tx
+        .prepare_cached("DELETE FROM mail_message_labels WHERE message_rowid = ?1")
+        .map_err(db("preparing label update"))?;
+    let mut add_label = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO mail_message_labels (message_rowid, label_id) VALUES (?1, ?2)",
+        )
+        .map_err(db("preparing label update"))?;
+    let mut del_att = tx
+        .prepare_cached("DELETE FROM mail_attachments WHERE message_rowid = ?1")
+        .map_err(db("preparing attachment update"))?;
+    let mut add_att = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO mail_attachments (message_rowid, part_id, attachment_id, filename, mime_type, size, content_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(db("preparing attachment update"))?;
+    let mut body = tx
+        .prepare_cached(
+            "INSERT INTO mail_bodies (message_rowid, text_body, html_sanitized, fetched_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(message_rowid) DO UPDATE SET text_body = excluded.text_body, \
+             html_sanitized = excluded.html_sanitized, fetched_at = excluded.fetched_at",
+        )
+        .map_err(db("preparing body update"))?;
+    let mut old_body = tx
+        .prepare_cached("SELECT text_body FROM mail_bodies WHERE message_rowid = ?1")
+        .map_err(db("preparing body read"))?;
+    let mut fts_del = tx
+        .prepare_cached("DELETE FROM mail_fts WHERE rowid = ?1")
+        .map_err(db("preparing index update"))?;
+
+    // Index rows are written after the batch's rows, in one pass.
+    let mut fts_rows: Vec<(i64, usize, Option<String>)> = Vec::with_capacity(msgs.len());
+    let now = crate::store::now_unix();
+    for (i, m) in msgs.iter().enumerate() {
+        let has_att = !m.attachments.is_empty();
+        let state = if m.body_text.is_some() || m.body_html_sanitized.is_some() {
+            "fetched"
+        } else {
+            "none"
+        };
+        let rowid: i64 = upsert
+            .query_row(
+                params![
+                    m.account_id,
+                    m.id,
+                    m.thread_id,
+                    m.history_id,
+                    m.internal_date,
+                    m.size_estimate,
+                    m.subject,
+                    m.from,
+                    m.to,
+                    m.cc,
+                    m.snippet,
+                    m.message_id_hdr,
+                    m.in_reply_to,
+                    m.references,
+                    has_att,
+                    state
+                ],
+                |r| r.get(0),
+            )
+            .map_err(db("storing a message"))?;
+        del_labels.execute([rowid]).map_err(db("storing labels"))?;
+        for l in &m.label_ids {
+            add_label
+                .execute(params![rowid, l])
+                .map_err(db("storing labels"))?;
+        }
+        del_att
+            .execute([rowid])
+            .map_err(db("storing attachments"))?;
+        for a in &m.attachments {
+            add_att
+                .execute(params![
+                    rowid,
+                    a.part_id,
+                    a.attachment_id,
+                    a.filename,
+                    a.mime_type,
+                    a.size,
+                    a.content_id
+                ])
+                .map_err(db("storing attachments"))?;
+        }
+        let body_text = if state == "fetched" {
+            body.execute(params![rowid, m.body_text, m.body_html_sanitized, now])
+                .map_err(db("storing a body"))?;
+            m.body_text.clone()
+        } else {
+            // Metadata-only refresh: keep indexing the body we already have.
+            old_body
+                .query_row([rowid], |r| r.get::<_, Option<String>>(0))
+                .ok()
+                .flatten()
+        };
+        fts_del.execute([rowid]).map_err(db("updating the index"))?;
+        fts_rows.push((rowid, i, body_text));
+    }
+    let mut fts_add = tx
+        .prepare_cached(
+            "INSERT INTO mail_fts (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(db("preparing index update"))?;
+    for (rowid, i, body_text) in fts_rows {
+        let m = &msgs[i];
+        fts_add
+            .execute(params![
+                rowid, m.subject, m.from, m.to, m.cc, m.snippet, body_text
+            ])
+            .map_err(db("updating the index"))?;
+    }
+    Ok(msgs.len())
+}
+
+/// An FTS5 string literal: the text as one quoted phrase.
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn fts_leaf(q: &Query) -> Option<String> {
+    Some(match q {
+        Query::Word(w) => fts_phrase(w),
+        Query::Phrase(p) => fts_phrase(p),
+        Query::Field(f, v) => {
+            let col = match f {
+                Field::From => "from_addr",
+                Field::To => "to_addr",
+                Field::Cc => "cc_addr",
+                Field::Subject => "subject",
+            };
+            format!("{col} : {}", fts_phrase(v))
+        }
+        _ => return None,
+    })
+}
+
+fn has_label(params: &mut Vec<Value>, label: &str) -> String {
+    params.push(Value::Text(label.to_string()));
+    params.push(Value::Text(label.to_string()));
+    "EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.message_rowid = m.rowid AND (ml.label_id = ? \
+     OR ml.label_id IN (SELECT l.id FROM mail_labels l WHERE l.account_id = m.account_id AND l.name = ? COLLATE NOCASE)))"
+        .to_string()
+}
+
+fn compile(q: &Query, params: &mut Vec<Value>) -> String {
+    match q {
+        Query::All | Query::Anywhere => "1".into(),
+        Query::And(items) => {
+            // Positive text terms share one MATCH: one index lookup instead of one per word.
+            let (text, rest): (Vec<&Query>, Vec<&Query>) =
+                items.iter().partition(|i| fts_leaf(i).is_some());
+            let mut parts = Vec::new();
+            if !text.is_empty() {
+                let expr = text
+                    .iter()
+                    .filter_map(|t| fts_leaf(t))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                params.push(Value::Text(expr));
+                parts.push(
+                    "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".to_string(),
+                );
+            }
+            parts.extend(rest.iter().map(|r| compile(r, params)));
+            format!("({})", parts.join(" AND "))
+        }
+        Query::Or(items) => format!(
+            "({})",
+            items
+                .iter()
+                .map(|i| compile(i, params))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        ),
+        Query::Not(inner) => format!("NOT {}", compile(inner, params)),
+        Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
+            params.push(Value::Text(fts_leaf(q).expect("text leaf")));
+            "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".into()
+        }
+        Query::Label(l) => has_label(params, l),
+        Query::Is(Flag::Unread) => has_label(params, "UNREAD"),
+        Query::Is(Flag::Read) => format!("NOT {}", has_label(params, "UNREAD")),
+        Query::Is(Flag::Starred) => has_label(params, "STARRED"),
+        Query::Is(Flag::Important) => has_label(params, "IMPORTANT"),
+        Query::HasAttachment => "m.has_attachment = 1".into(),
+        Query::Filename(f) => {
+            let pat = format!(
+                "%{}%",
+                f.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            params.push(Value::Text(pat));
+            "EXISTS (SELECT 1 FROM mail_attachments a WHERE a.message_rowid = m.rowid AND a.filename LIKE ? ESCAPE '\\')".into()
+        }
+        Query::Before(ms) => {
+            params.push(Value::Integer(*ms));
+            "m.internal_date < ?".into()
+        }
+        Query::After(ms) => {
+            params.push(Value::Integer(*ms));
+            "m.internal_date >= ?".into()
+        }
+    }
+}
+
+/// Whether the query asks for spam or trash, which Gmail otherwise leaves out.
+fn mentions_spam_or_trash(q: &Query) -> bool {
+    match q {
+        Query::Anywhere => true,
+        Query::Label(l) => matches!(l.to_ascii_uppercase().as_str(), "SPAM" | "TRASH"),
+        Query::And(v) | Query::Or(v) => v.iter().any(mentions_spam_or_trash),
+        Query::Not(i) => mentions_spam_or_trash(i),
+        _ => false,
+    }
+}
+
+/// Newest first; `account` limits to one account; `after` continues a previous page.
+pub fn search(
+    conn: &Connection,
+    account: Option<&str>,
+    q: &Query,
+    limit: usize,
+    after: Option<PageAfter>,
+) -> Result<Vec<SearchHit>> {
+    let mut params: Vec<Value> = Vec::new();
+    let mut conds = vec![compile(q, &mut params)];
+    if !mentions_spam_or_trash(q) {
+        conds.push(
+            "NOT EXISTS (SELECT 1 FROM mail_message_labels x WHERE x.message_rowid = m.rowid AND x.label_id IN ('SPAM', 'TRASH'))"
+                .into(),
+        );
+    }
+    if let Some(a) = account {
+        params.push(Value::Text(a.to_string()));
+        conds.push("m.account_id = ?".into());
+    }
+    if let Some(p) = after {
+        params.push(Value::Integer(p.internal_date));
+        params.push(Value::Integer(p.rowid));
+        conds.push("(m.internal_date, m.rowid) < (?, ?)".into());
+    }
+    params.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT m.rowid, m.account_id, m.id, m.thread_id, m.internal_date, m.subject, m.from_addr, m.snippet, \
+         m.has_attachment, (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
+         FROM mail_messages m WHERE {} ORDER BY m.internal_date DESC, m.rowid DESC LIMIT ?",
+        conds.join(" AND ")
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(db("preparing a search"))?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| {
+            Ok(SearchHit {
+                rowid: r.get(0)?,
+                account_id: r.get(1)?,
+                id: r.get(2)?,
+                thread_id: r.get(3)?,
+                internal_date: r.get(4)?,
+                subject: r.get(5)?,
+                from: r.get(6)?,
+                snippet: r.get(7)?,
+                has_attachment: r.get(8)?,
+                label_ids: r
+                    .get::<_, Option<String>>(9)?
+                    .map(|s| s.split(' ').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .map_err(db("searching mail"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(db("searching mail"))
+}
