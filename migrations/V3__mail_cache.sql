@@ -18,7 +18,8 @@ CREATE TABLE mail_messages (
     account_id     TEXT NOT NULL REFERENCES gmail_accounts_secure(id) ON DELETE CASCADE,
     id             TEXT NOT NULL,
     thread_id      TEXT NOT NULL,
-    history_id     INTEGER,
+    -- Gmail history ids are decimal strings (uint64, or longer from some servers).
+    history_id     TEXT,
     internal_date  INTEGER NOT NULL,
     size_estimate  INTEGER NOT NULL DEFAULT 0,
     subject        TEXT NOT NULL DEFAULT '',
@@ -65,7 +66,7 @@ CREATE INDEX mail_attachments_by_name ON mail_attachments(filename);
 
 CREATE TABLE mail_sync_state (
     account_id          TEXT PRIMARY KEY NOT NULL REFERENCES gmail_accounts_secure(id) ON DELETE CASCADE,
-    history_id          INTEGER,
+    history_id          TEXT,
     full_sync_page_token TEXT,
     full_sync_complete  INTEGER NOT NULL DEFAULT 0,
     last_sync_at        INTEGER

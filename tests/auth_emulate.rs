@@ -15,7 +15,7 @@ use libreollama::google::{endpoints, oauth, GoogleEndpoints};
 use libreollama::model::AccountStatus;
 use libreollama::services::AppServices;
 use libreollama::vault::SecretString;
-use support::peers::{self, Peer};
+use support::peers::{self, browser_follows, choose_account, Peer};
 
 const CLIENT_ID: &str = "libreollama-test.apps.googleusercontent.com";
 const CLIENT_SECRET: &str = "GOCSPX-emulated-secret";
@@ -70,40 +70,6 @@ async fn setup(tweak: impl FnOnce(&mut AppConfig)) -> Env {
         services,
         dir,
     }
-}
-
-/// Plays the person: opens the auth URL, picks the account in the chooser, and lets the browser
-/// follow the redirect to the app's loopback listener. Returns the loopback URL it was sent to.
-async fn choose_account(base: &str, auth_url: &url::Url, email: &str) -> url::Url {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = http
-        .get(auth_url.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = peers::forms(&html)
-        .into_iter()
-        .find(|f| f.fields.iter().any(|(n, v)| n == "email" && v == email))
-        .unwrap_or_else(|| panic!("no account chooser entry for {email}: {html}"));
-    let resp = http
-        .post(format!("{base}{}", form.action))
-        .form(&form.fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 302, "{:?}", resp.text().await);
-    url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap()
-}
-
-async fn browser_follows(url: &url::Url) -> (u16, String) {
-    let r = reqwest::get(url.clone()).await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 async fn sign_in(env: &Env) -> libreollama::model::AccountSummary {

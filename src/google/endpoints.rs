@@ -28,15 +28,14 @@ pub const USERINFO_GET: Endpoint = Endpoint {
     idempotent: true,
 };
 
-pub const GMAIL_LABELS_LIST: Endpoint = Endpoint {
-    api: "gmail",
-    id: "gmail.users.labels.list",
-    http_method: "GET",
-    path: "gmail/v1/users/{userId}/labels",
-    params: &["userId"],
-    quota_units: 1,
-    idempotent: true,
-};
+pub use super::gmail::labels::LIST as GMAIL_LABELS_LIST;
 
 /// All endpoints in use, for the discovery test.
-pub const ALL: &[Endpoint] = &[USERINFO_GET, GMAIL_LABELS_LIST];
+pub fn all() -> Vec<Endpoint> {
+    use super::gmail::{history, labels, messages, profile, threads};
+    let mut v = vec![USERINFO_GET, profile::GET_PROFILE];
+    for group in [labels::ALL, messages::ALL, threads::ALL, history::ALL] {
+        v.extend_from_slice(group);
+    }
+    v
+}

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod endpoints;
+pub mod gmail;
 pub mod loopback;
 pub mod oauth;
 pub mod ratelimit;

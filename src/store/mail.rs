@@ -23,7 +23,7 @@ pub struct NewMessage {
     pub account_id: String,
     pub id: String,
     pub thread_id: String,
-    pub history_id: Option<i64>,
+    pub history_id: Option<String>,
     /// Milliseconds since the epoch, as Gmail's internalDate.
     pub internal_date: i64,
     pub size_estimate: i64,

@@ -173,3 +173,54 @@ pub fn forms(html: &str) -> Vec<Form> {
         })
         .collect()
 }
+
+/// Plays the person: opens the auth URL, picks the account in the chooser, and lets the browser
+/// follow the redirect to the app's loopback listener. Returns the loopback URL it was sent to.
+pub async fn choose_account(base: &str, auth_url: &url::Url, email: &str) -> url::Url {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = http
+        .get(auth_url.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = forms(&html)
+        .into_iter()
+        .find(|f| f.fields.iter().any(|(n, v)| n == "email" && v == email))
+        .unwrap_or_else(|| panic!("no account chooser entry for {email}: {html}"));
+    let resp = http
+        .post(format!("{base}{}", form.action))
+        .form(&form.fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302, "{:?}", resp.text().await);
+    url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+pub async fn browser_follows(url: &url::Url) -> (u16, String) {
+    let r = reqwest::get(url.clone()).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Signs `email` in through the app's loopback flow against an emulate peer; returns the account.
+pub async fn emulate_sign_in(
+    services: &libreollama::services::AppServices,
+    base: &str,
+    email: &str,
+) -> libreollama::model::AccountSummary {
+    let flow = services.auth.begin_loopback().await.unwrap();
+    let (base, url, email) = (base.to_string(), flow.auth_url.clone(), email.to_string());
+    let person = tokio::spawn(async move {
+        let redirect = choose_account(&base, &url, &email).await;
+        browser_follows(&redirect).await
+    });
+    let account = services.auth.finish_loopback(flow).await.unwrap();
+    assert_eq!(person.await.unwrap().0, 200);
+    account
+}

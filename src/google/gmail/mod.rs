@@ -1,0 +1,87 @@
+//! Gmail REST client, one module per resource as in gmail.v1.json. Every call goes through the
+//! shared Google client (tokens, quota units, retries).
+
+pub mod history;
+pub mod labels;
+pub mod messages;
+pub mod profile;
+pub mod threads;
+pub mod types;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use super::client::GoogleClient;
+use super::endpoints::Endpoint;
+use crate::error::{LibreOllamaError, Result};
+
+/// The Gmail API for one account.
+#[derive(Clone)]
+pub struct Gmail {
+    client: Arc<GoogleClient>,
+    /// e.g. `https://gmail.googleapis.com/`
+    base: String,
+    account_id: String,
+}
+
+impl Gmail {
+    pub fn new(
+        client: Arc<GoogleClient>,
+        base: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
+        Gmail {
+            client,
+            base: base.into(),
+            account_id: account_id.into(),
+        }
+    }
+
+    /// Builds the URL of `endpoint` with `{userId}` = me and the other path parameters filled
+    /// in order, plus query parameters (repeated keys allowed, as Gmail's labelIds wants).
+    fn url(
+        &self,
+        endpoint: &Endpoint,
+        path_args: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<url::Url> {
+        let mut path = endpoint.path.replace("{userId}", "me");
+        for arg in path_args {
+            let start = path.find('{').ok_or_else(|| {
+                LibreOllamaError::Internal(format!("{}: too many path arguments", endpoint.id))
+            })?;
+            let end = path[start..]
+                .find('}')
+                .map(|e| start + e)
+                .unwrap_or(path.len() - 1);
+            let encoded: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
+            path.replace_range(start..=end, &encoded);
+        }
+        let mut u = url::Url::parse(&self.base)
+            .and_then(|b| b.join(&path))
+            .map_err(|e| LibreOllamaError::Config(format!("the Gmail URL is not valid: {e}")))?;
+        if !query.is_empty() {
+            let mut q = u.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(u)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        path_args: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let url = self.url(endpoint, path_args, query)?;
+        let v = self
+            .client
+            .call(&self.account_id, endpoint, url, body)
+            .await?;
+        serde_json::from_value(v).map_err(LibreOllamaError::json)
+    }
+}

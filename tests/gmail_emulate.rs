@@ -1,0 +1,204 @@
+//! The Gmail REST client against the `emulate` Google emulator: labels, messages (list, get in
+//! every format, modify, batchModify, trash/untrash), threads and history.
+
+#![cfg(feature = "backend")]
+
+mod support;
+
+use std::time::Duration;
+
+use libreollama::google::gmail::messages::{Format, ListParams};
+use libreollama::google::gmail::types::ModifyRequest;
+use libreollama::google::gmail::Gmail;
+use libreollama::google::GoogleEndpoints;
+use libreollama::services::AppServices;
+use support::peers;
+
+fn seed(port: u16) -> String {
+    format!(
+        r#"google:
+  users:
+    - email: ada@example.com
+      name: Ada Lovelace
+  oauth_clients:
+    - client_id: gmail-test.apps.googleusercontent.com
+      client_secret: GOCSPX-gmail
+      redirect_uris:
+        - http://127.0.0.1:{port}/
+  labels:
+    - id: Label_ops
+      user_email: ada@example.com
+      name: Ops
+  messages:
+    - id: msg_1
+      user_email: ada@example.com
+      from: grace@example.com
+      to: ada@example.com
+      subject: Grüße und Pläne
+      body_text: Hallo Ada, anbei der Plan.
+      label_ids: [INBOX, UNREAD]
+    - id: msg_2
+      user_email: ada@example.com
+      from: bob@example.com
+      to: ada@example.com
+      subject: Lunch?
+      body_html: "<p>Pizza <b>Friday</b></p>"
+      label_ids: [INBOX]
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gmail_resources_round_trip() {
+    let port = peers::free_port();
+    let peer = peers::emulate(&seed(port));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::config(dir.path());
+    cfg.google.endpoints = GoogleEndpoints::single_host(&peer.base);
+    cfg.google.redirect_port = port;
+    cfg.google.retry.base = Duration::from_millis(5);
+    let s = AppServices::start(cfg).await.unwrap();
+    s.auth
+        .set_client(
+            "gmail-test.apps.googleusercontent.com".into(),
+            Some("GOCSPX-gmail".into()),
+        )
+        .await
+        .unwrap();
+    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let gmail = Gmail::new(
+        s.google.clone(),
+        s.config.google.endpoints.gmail_base.clone(),
+        account.id.clone(),
+    );
+
+    // Labels.
+    let labels = gmail.labels_list().await.unwrap();
+    assert!(labels.iter().any(|l| l.id == "INBOX"), "{labels:?}");
+    assert!(labels.iter().any(|l| l.name == "Ops"));
+    let created = gmail.labels_create("Projects/Äpfel").await.unwrap();
+    assert_eq!(created.name, "Projects/Äpfel");
+    let renamed = gmail
+        .labels_patch(&created.id, "Projects/Birnen")
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Projects/Birnen");
+    assert_eq!(
+        gmail.labels_get(&created.id).await.unwrap().name,
+        "Projects/Birnen"
+    );
+    gmail.labels_delete(&created.id).await.unwrap();
+    assert!(!gmail
+        .labels_list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|l| l.id == created.id));
+
+    // Messages: list, then get in each format.
+    let list = gmail
+        .messages_list(&ListParams {
+            label_ids: vec!["INBOX".into()],
+            max_results: Some(10),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list.messages.iter().map(|m| m.id.as_str()).collect();
+    assert!(ids.contains(&"msg_1") && ids.contains(&"msg_2"), "{ids:?}");
+    let meta = gmail
+        .messages_get("msg_1", Format::Metadata, &["Subject", "From"])
+        .await
+        .unwrap();
+    assert_eq!(meta.header("Subject"), Some("Grüße und Pläne"));
+    assert!(meta.internal_date.unwrap() > 0);
+    assert!(meta.label_ids.contains(&"UNREAD".to_string()));
+    let full = gmail
+        .messages_get("msg_2", Format::Full, &[])
+        .await
+        .unwrap();
+    assert!(full.payload.is_some());
+    let raw = gmail.messages_get("msg_1", Format::Raw, &[]).await.unwrap();
+    assert!(raw.raw.as_deref().is_some_and(|r| !r.is_empty()));
+    let minimal = gmail
+        .messages_get("msg_1", Format::Minimal, &[])
+        .await
+        .unwrap();
+    assert_eq!(minimal.thread_id, meta.thread_id);
+
+    // Modify, batchModify, trash and untrash are seen on the server.
+    let read = ModifyRequest {
+        remove_label_ids: vec!["UNREAD".into()],
+        ..Default::default()
+    };
+    let m = gmail.messages_modify("msg_1", &read).await.unwrap();
+    assert!(!m.label_ids.contains(&"UNREAD".to_string()));
+    let star = ModifyRequest {
+        add_label_ids: vec!["STARRED".into(), "Label_ops".into()],
+        ..Default::default()
+    };
+    gmail
+        .messages_batch_modify(&["msg_1".into(), "msg_2".into()], &star)
+        .await
+        .unwrap();
+    for id in ["msg_1", "msg_2"] {
+        let m = gmail.messages_get(id, Format::Minimal, &[]).await.unwrap();
+        assert!(
+            m.label_ids.contains(&"STARRED".to_string())
+                && m.label_ids.contains(&"Label_ops".to_string()),
+            "{m:?}"
+        );
+    }
+    let t = gmail.messages_trash("msg_2").await.unwrap();
+    assert!(t.label_ids.contains(&"TRASH".to_string()));
+    let u = gmail.messages_untrash("msg_2").await.unwrap();
+    assert!(!u.label_ids.contains(&"TRASH".to_string()));
+
+    // Threads.
+    let threads = gmail.threads_list(None, None, 10).await.unwrap();
+    assert!(!threads.threads.is_empty());
+    let th = gmail
+        .threads_get(&meta.thread_id, "metadata")
+        .await
+        .unwrap();
+    assert!(th.messages.iter().any(|m| m.id == "msg_1"));
+    let archived = gmail
+        .threads_modify(
+            &meta.thread_id,
+            &ModifyRequest {
+                remove_label_ids: vec!["INBOX".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        archived
+            .messages
+            .iter()
+            .all(|m| !m.label_ids.contains(&"INBOX".to_string())),
+        "{archived:?}"
+    );
+
+    // History since the first message's history id lists the label changes we made.
+    let start = meta.history_id.expect("messages carry a history id");
+    let h = gmail.history_list(&start, None).await.unwrap();
+    assert!(h.history_id.clone().unwrap() >= start);
+    let changed: Vec<&str> = h
+        .history
+        .iter()
+        .flat_map(|e| {
+            e.labels_added
+                .iter()
+                .chain(e.labels_removed.iter())
+                .map(|l| l.message.id.as_str())
+        })
+        .collect();
+    assert!(changed.contains(&"msg_1"), "{h:?}");
+
+    // The profile carries the address and the current history id.
+    let profile = gmail.get_profile().await;
+    if let Ok(p) = profile {
+        assert_eq!(p.email_address, "ada@example.com");
+    }
+}
