@@ -22,6 +22,8 @@ pub mod services;
 #[cfg(feature = "backend")]
 pub mod store;
 #[cfg(feature = "backend")]
+pub mod sync;
+#[cfg(feature = "backend")]
 pub mod vault;
 
 #[cfg(any(feature = "server", feature = "web"))]

@@ -202,3 +202,91 @@ async fn gmail_resources_round_trip() {
         assert_eq!(p.email_address, "ada@example.com");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_then_incremental_sync_mirrors_the_server() {
+    use libreollama::search::{parse, Clock};
+    use libreollama::store::mail;
+    use libreollama::sync::gmail::{for_account, SyncState};
+
+    let port = peers::free_port();
+    let peer = peers::emulate(&seed(port));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::config(dir.path());
+    cfg.google.endpoints = GoogleEndpoints::single_host(&peer.base);
+    cfg.google.redirect_port = port;
+    let s = AppServices::start(cfg).await.unwrap();
+    s.auth
+        .set_client(
+            "gmail-test.apps.googleusercontent.com".into(),
+            Some("GOCSPX-gmail".into()),
+        )
+        .await
+        .unwrap();
+    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let base = s.config.google.endpoints.gmail_base.clone();
+    let mut sync = for_account(&s.store, s.google.clone(), &base, &account.id);
+    sync.page_size = 1; // several pages, each stored with its cursor
+    let cancel = Default::default();
+
+    let r = sync.run(&cancel).await.unwrap();
+    assert_eq!((r.mode.as_str(), r.fetched), ("full", 2), "{r:?}");
+    assert!(r.pages >= 2);
+    let st: SyncState = sync.state().await.unwrap();
+    assert!(st.full_sync_complete && st.history_id.is_some() && st.full_sync_page_token.is_none());
+
+    let search = |q: &'static str| {
+        let s = s.clone();
+        let id = account.id.clone();
+        async move {
+            let q = parse(
+                q,
+                Clock {
+                    now_ms: 0,
+                    utc_offset_secs: 0,
+                },
+            )
+            .unwrap();
+            s.store
+                .read(move |c| mail::search(c, Some(&id), &q, 50, None))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|h| h.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("is:unread").await, ["msg_1"]);
+    assert_eq!(search("subject:Pläne").await, ["msg_1"]);
+
+    // Change the server: read msg_1, trash msg_2. The incremental run applies both.
+    let gmail = Gmail::new(s.google.clone(), base.clone(), account.id.clone());
+    gmail
+        .messages_modify(
+            "msg_1",
+            &ModifyRequest {
+                remove_label_ids: vec!["UNREAD".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    gmail.messages_trash("msg_2").await.unwrap();
+    let r = sync.run(&cancel).await.unwrap();
+    assert_eq!(r.mode, "incremental", "{r:?}");
+    assert!(search("is:unread").await.is_empty());
+    assert_eq!(search("in:trash").await, ["msg_2"]);
+    // Running again with nothing new changes nothing and duplicates nothing.
+    sync.run(&cancel).await.unwrap();
+    let n: i64 = s
+        .store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM mail_messages", [], |r| r.get(0))
+                    .unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}

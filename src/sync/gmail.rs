@@ -1,0 +1,507 @@
+//! Gmail sync: a full sync pages message ids newest first and stores metadata page by page (the
+//! page token is saved with each page, so a killed sync resumes where it stopped); afterwards
+//! history.list applies changes since the stored history id, and a 404 on that id starts a
+//! clean full sync. Every write is an upsert or delete keyed by message id, so replaying a page
+//! or a history batch after a crash converges without duplicates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use rusqlite::{params, OptionalExtension};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{LibreOllamaError, Result};
+use crate::google::gmail::messages::{Format, ListParams};
+use crate::google::gmail::types::{History, HistoryId, Message};
+use crate::google::gmail::Gmail;
+use crate::store::mail::{self, NewMessage};
+use crate::store::{now_unix, Store};
+
+/// What the store remembers between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    pub history_id: Option<HistoryId>,
+    pub full_sync_page_token: Option<String>,
+    pub full_sync_complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Page through messages.list from `page_token` (None = from the newest).
+    Full { page_token: Option<String> },
+    /// Apply history since this id.
+    Incremental { since: HistoryId },
+}
+
+pub fn plan_mode(s: &SyncState) -> Mode {
+    match (&s.history_id, s.full_sync_complete) {
+        (Some(h), true) => Mode::Incremental { since: h.clone() },
+        _ => Mode::Full {
+            page_token: s.full_sync_page_token.clone(),
+        },
+    }
+}
+
+/// The net effect of a run of history records, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryPlan {
+    /// Messages to fetch (metadata) and upsert: added, or whose labels changed.
+    pub fetch: BTreeSet<String>,
+    /// Messages gone from the mailbox.
+    pub delete: BTreeSet<String>,
+    /// The newest history id seen: the next cursor.
+    pub newest: Option<HistoryId>,
+}
+
+/// Folds history records into one plan: a message added then deleted is only deleted; deleted
+/// then (re)added is fetched. Label changes are fetched rather than patched, so the cache takes
+/// the server's final label set and replays never drift.
+pub fn plan_history(records: &[History], newest_from_response: Option<&HistoryId>) -> HistoryPlan {
+    let mut last: BTreeMap<String, bool> = BTreeMap::new(); // id -> present
+    let mut newest: Option<HistoryId> = newest_from_response.cloned();
+    let mut ordered: Vec<&History> = records.iter().collect();
+    ordered.sort_by(|a, b| a.id.cmp(&b.id));
+    for r in ordered {
+        if let Some(id) = &r.id {
+            if newest.as_ref().is_none_or(|n| id > n) {
+                newest = Some(id.clone());
+            }
+        }
+        for m in &r.messages_added {
+            last.insert(m.message.id.clone(), true);
+        }
+        for l in r.labels_added.iter().chain(r.labels_removed.iter()) {
+            last.entry(l.message.id.clone()).or_insert(true);
+        }
+        for m in &r.messages_deleted {
+            last.insert(m.message.id.clone(), false);
+        }
+    }
+    let mut plan = HistoryPlan {
+        newest,
+        ..Default::default()
+    };
+    for (id, present) in last {
+        if present {
+            plan.fetch.insert(id);
+        } else {
+            plan.delete.insert(id);
+        }
+    }
+    plan
+}
+
+/// Gmail metadata → a cache row.
+pub fn to_new_message(account_id: &str, m: &Message) -> NewMessage {
+    let h = |n: &str| m.header(n).unwrap_or_default().to_string();
+    let mut attachments = Vec::new();
+    if let Some(p) = &m.payload {
+        let mut stack = vec![p];
+        while let Some(part) = stack.pop() {
+            if let Some(name) = part.filename.as_deref().filter(|f| !f.is_empty()) {
+                attachments.push(mail::NewAttachment {
+                    part_id: part.part_id.clone().unwrap_or_default(),
+                    attachment_id: part.body.as_ref().and_then(|b| b.attachment_id.clone()),
+                    filename: name.to_string(),
+                    mime_type: part.mime_type.clone().unwrap_or_default(),
+                    size: part.body.as_ref().and_then(|b| b.size).unwrap_or(0),
+                    content_id: part
+                        .headers
+                        .iter()
+                        .find(|x| x.name.eq_ignore_ascii_case("Content-ID"))
+                        .map(|x| x.value.trim_matches(['<', '>']).to_string()),
+                });
+            }
+            stack.extend(part.parts.iter());
+        }
+    }
+    NewMessage {
+        account_id: account_id.to_string(),
+        id: m.id.clone(),
+        thread_id: m.thread_id.clone(),
+        history_id: m.history_id.as_ref().map(|h| h.0.clone()),
+        internal_date: m.internal_date.unwrap_or(0),
+        size_estimate: m.size_estimate.unwrap_or(0),
+        subject: h("Subject"),
+        from: h("From"),
+        to: h("To"),
+        cc: h("Cc"),
+        snippet: m.snippet.clone().unwrap_or_default(),
+        message_id_hdr: m.header("Message-ID").map(str::to_string),
+        in_reply_to: m.header("In-Reply-To").map(str::to_string),
+        references: m.header("References").map(str::to_string),
+        label_ids: m.label_ids.clone(),
+        attachments,
+        body_text: None,
+        body_html_sanitized: None,
+    }
+}
+
+const METADATA_HEADERS: &[&str] = &[
+    "Subject",
+    "From",
+    "To",
+    "Cc",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+];
+
+/// Progress of a run, for the activity panel and the CLI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncReport {
+    pub mode: String,
+    pub fetched: usize,
+    pub deleted: usize,
+    pub pages: usize,
+    pub restarted_full: bool,
+}
+
+pub struct GmailSync {
+    store: Store,
+    gmail: Gmail,
+    account_id: String,
+    /// Metadata fetches in flight (the rate limiter still governs quota).
+    pub concurrency: usize,
+    pub page_size: u32,
+}
+
+impl GmailSync {
+    pub fn new(store: Store, gmail: Gmail, account_id: impl Into<String>) -> Self {
+        GmailSync {
+            store,
+            gmail,
+            account_id: account_id.into(),
+            concurrency: 8,
+            page_size: 100,
+        }
+    }
+
+    pub async fn state(&self) -> Result<SyncState> {
+        let id = self.account_id.clone();
+        self.store
+            .read(move |c| {
+                c.query_row(
+                    "SELECT history_id, full_sync_page_token, full_sync_complete FROM mail_sync_state WHERE account_id = ?1",
+                    [id],
+                    |r| {
+                        Ok(SyncState {
+                            history_id: r.get::<_, Option<String>>(0)?.map(HistoryId),
+                            full_sync_page_token: r.get(1)?,
+                            full_sync_complete: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()
+                .map(|o| o.unwrap_or_default())
+                .map_err(|e| LibreOllamaError::db("reading sync state", e))
+            })
+            .await
+    }
+
+    async fn fetch_metadata(
+        &self,
+        ids: Vec<String>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<Message>> {
+        let results: Vec<Result<Option<Message>>> = stream::iter(ids)
+            .map(|id| async move {
+                match self
+                    .gmail
+                    .messages_get(&id, Format::Metadata, METADATA_HEADERS)
+                    .await
+                {
+                    Ok(m) => Ok(Some(m)),
+                    // Deleted between listing and fetching: nothing to store.
+                    Err(LibreOllamaError::GoogleApi { status: 404, .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1))
+            .collect()
+            .await;
+        if cancel.is_cancelled() {
+            return Err(LibreOllamaError::Cancelled("mail sync".into()));
+        }
+        results.into_iter().filter_map(|r| r.transpose()).collect()
+    }
+
+    /// One sync run: full (resuming) or incremental, falling back to a clean full sync when the
+    /// stored history id has expired at Google.
+    pub async fn run(&self, cancel: &CancellationToken) -> Result<SyncReport> {
+        let state = self.state().await?;
+        match plan_mode(&state) {
+            Mode::Full { page_token } => self.full(page_token, state.history_id, cancel).await,
+            Mode::Incremental { since } => match self.incremental(&since, cancel).await {
+                Err(LibreOllamaError::GoogleApi { status: 404, .. }) => {
+                    tracing::warn!(account = %self.account_id, "history id expired; starting a full re-sync");
+                    self.save_state(None, None, false).await?;
+                    let mut r = self.full(None, None, cancel).await?;
+                    r.restarted_full = true;
+                    Ok(r)
+                }
+                other => other,
+            },
+        }
+    }
+
+    async fn save_state(
+        &self,
+        history: Option<HistoryId>,
+        token: Option<String>,
+        complete: bool,
+    ) -> Result<()> {
+        let id = self.account_id.clone();
+        self.store
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
+                     full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
+                     last_sync_at = excluded.last_sync_at",
+                    params![id, history.map(|h| h.0), token, complete, now_unix()],
+                )
+                .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn full(
+        &self,
+        mut page_token: Option<String>,
+        mut newest: Option<HistoryId>,
+        cancel: &CancellationToken,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport {
+            mode: "full".into(),
+            ..Default::default()
+        };
+        loop {
+            if cancel.is_cancelled() {
+                return Err(LibreOllamaError::Cancelled("mail sync".into()));
+            }
+            let page = self
+                .gmail
+                .messages_list(&ListParams {
+                    page_token: page_token.clone(),
+                    max_results: Some(self.page_size),
+                    include_spam_trash: true,
+                    ..Default::default()
+                })
+                .await?;
+            let ids = page.messages.iter().map(|m| m.id.clone()).collect();
+            let msgs = self.fetch_metadata(ids, cancel).await?;
+            for m in &msgs {
+                if let Some(h) = &m.history_id {
+                    if newest.as_ref().is_none_or(|n| h > n) {
+                        newest = Some(h.clone());
+                    }
+                }
+            }
+            let rows: Vec<NewMessage> = msgs
+                .iter()
+                .map(|m| to_new_message(&self.account_id, m))
+                .collect();
+            report.fetched += rows.len();
+            report.pages += 1;
+            let next = page.next_page_token.clone();
+            let (account, hist) = (self.account_id.clone(), newest.clone());
+            let done = next.is_none();
+            let token = next.clone();
+            // The page and the cursor that follows it land together.
+            self.store
+                .transaction(move |tx| {
+                    mail::upsert_messages(tx, &rows)?;
+                    tx.execute(
+                        "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
+                         full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
+                         last_sync_at = excluded.last_sync_at",
+                        params![account, hist.map(|h| h.0), token, done, now_unix()],
+                    )
+                    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+                    Ok(())
+                })
+                .await?;
+            tracing::info!(account = %self.account_id, page = report.pages, stored = report.fetched, "mail sync: page stored");
+            match next {
+                Some(t) => page_token = Some(t),
+                None => return Ok(report),
+            }
+        }
+    }
+
+    async fn incremental(
+        &self,
+        since: &HistoryId,
+        cancel: &CancellationToken,
+    ) -> Result<SyncReport> {
+        let mut records = Vec::new();
+        let mut token: Option<String> = None;
+        let mut newest = None;
+        loop {
+            let page = self.gmail.history_list(since, token.as_deref()).await?;
+            records.extend(page.history);
+            newest = page.history_id.or(newest);
+            match page.next_page_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        let plan = plan_history(&records, newest.as_ref());
+        let msgs = self
+            .fetch_metadata(plan.fetch.iter().cloned().collect(), cancel)
+            .await?;
+        let fetched_ids: BTreeSet<String> = msgs.iter().map(|m| m.id.clone()).collect();
+        // Listed as changed but gone by now: deleted.
+        let mut delete = plan.delete.clone();
+        delete.extend(plan.fetch.difference(&fetched_ids).cloned());
+        let rows: Vec<NewMessage> = msgs
+            .iter()
+            .map(|m| to_new_message(&self.account_id, m))
+            .collect();
+        let report = SyncReport {
+            mode: "incremental".into(),
+            fetched: rows.len(),
+            deleted: delete.len(),
+            pages: 1,
+            restarted_full: false,
+        };
+        let account = self.account_id.clone();
+        let cursor = plan.newest.clone().unwrap_or_else(|| since.clone());
+        self.store
+            .transaction(move |tx| {
+                mail::upsert_messages(tx, &rows)?;
+                for id in &delete {
+                    tx.execute("DELETE FROM mail_messages WHERE account_id = ?1 AND id = ?2", params![account, id])
+                        .map_err(|e| LibreOllamaError::db("deleting a message", e))?;
+                }
+                tx.execute(
+                    "UPDATE mail_sync_state SET history_id = ?1, last_sync_at = ?2 WHERE account_id = ?3",
+                    params![cursor.0, now_unix(), account],
+                )
+                .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+                Ok(())
+            })
+            .await?;
+        Ok(report)
+    }
+}
+
+/// For callers holding `AppServices` pieces.
+pub fn for_account(
+    store: &Store,
+    client: Arc<crate::google::client::GoogleClient>,
+    gmail_base: &str,
+    account_id: &str,
+) -> GmailSync {
+    GmailSync::new(
+        store.clone(),
+        Gmail::new(client, gmail_base.to_string(), account_id.to_string()),
+        account_id.to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::google::gmail::types::{HistoryLabel, HistoryMessage};
+
+    fn msg(id: &str) -> Message {
+        Message {
+            id: id.into(),
+            ..Default::default()
+        }
+    }
+
+    fn rec(id: &str) -> History {
+        History {
+            id: Some(HistoryId(id.into())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn mode_follows_the_stored_cursor() {
+        assert_eq!(
+            plan_mode(&SyncState::default()),
+            Mode::Full { page_token: None }
+        );
+        let resuming = SyncState {
+            full_sync_page_token: Some("p2".into()),
+            history_id: Some(HistoryId("5".into())),
+            full_sync_complete: false,
+        };
+        assert_eq!(
+            plan_mode(&resuming),
+            Mode::Full {
+                page_token: Some("p2".into())
+            }
+        );
+        let done = SyncState {
+            history_id: Some(HistoryId("9".into())),
+            full_sync_page_token: None,
+            full_sync_complete: true,
+        };
+        assert_eq!(
+            plan_mode(&done),
+            Mode::Incremental {
+                since: HistoryId("9".into())
+            }
+        );
+    }
+
+    #[test]
+    fn history_folds_to_the_final_state() {
+        let mut a = rec("10");
+        a.messages_added = vec![
+            HistoryMessage {
+                message: msg("new"),
+            },
+            HistoryMessage {
+                message: msg("brief"),
+            },
+        ];
+        let mut b = rec("12");
+        b.messages_deleted = vec![
+            HistoryMessage {
+                message: msg("brief"),
+            },
+            HistoryMessage {
+                message: msg("old"),
+            },
+        ];
+        b.labels_added = vec![HistoryLabel {
+            message: msg("starred"),
+            label_ids: vec!["STARRED".into()],
+        }];
+        let mut c = rec("11");
+        c.messages_added = vec![HistoryMessage {
+            message: msg("old"),
+        }];
+        let plan = plan_history(&[a, c, b], None);
+        assert_eq!(
+            plan.fetch,
+            ["new", "starred"].map(String::from).into_iter().collect()
+        );
+        assert_eq!(
+            plan.delete,
+            ["brief", "old"].map(String::from).into_iter().collect()
+        );
+        assert_eq!(plan.newest, Some(HistoryId("12".into())));
+        // A label change on a message deleted later is just a delete.
+        let mut d = rec("20");
+        d.labels_removed = vec![HistoryLabel {
+            message: msg("x"),
+            label_ids: vec!["UNREAD".into()],
+        }];
+        let mut e = rec("21");
+        e.messages_deleted = vec![HistoryMessage { message: msg("x") }];
+        let plan = plan_history(&[d, e], Some(&HistoryId("25".into())));
+        assert!(plan.fetch.is_empty());
+        assert_eq!(plan.newest, Some(HistoryId("25".into())));
+    }
+}
