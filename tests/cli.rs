@@ -140,3 +140,25 @@ fn bad_arguments_get_a_clear_message_not_a_panic() {
         text(&out)
     );
 }
+
+#[test]
+fn mail_search_and_sync_explain_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["mail", "search", "is:shiny"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("could not be read: is:shiny is not one of unread"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["mail", "search", "from:ada", "--json"], Some(dir.path()));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+    let out = run(&["mail", "sync"], Some(dir.path()));
+    assert!(out.status.success());
+    assert!(
+        text(&out).contains("No active accounts to sync"),
+        "{}",
+        text(&out)
+    );
+}

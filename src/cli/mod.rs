@@ -44,6 +44,32 @@ pub enum Command {
         #[command(subcommand)]
         action: AccountsAction,
     },
+    /// Mail: sync the local cache with Gmail and search it offline
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Bring the local cache up to date with Gmail (all active accounts, or one)
+    Sync {
+        /// Account id or email address
+        account: Option<String>,
+    },
+    /// Search the local cache with Gmail's operators (from:, subject:, is:unread, …)
+    Search {
+        query: String,
+        /// Limit to one account (id or email address)
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +193,7 @@ async fn execute(
             })
         }
         Command::Accounts { action } => accounts(services, action).await,
+        Command::Mail { action } => mail(services, action).await,
         Command::Vault {
             action: VaultAction::Rotate,
         } => {
@@ -373,6 +400,113 @@ async fn accounts(
                 for e in fixed {
                     println!("Cleared unreadable tokens of {e}; sign in to it again.");
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn mail(
+    services: Arc<AppServices>,
+    action: MailAction,
+) -> Result<ExitCode, LibreOllamaError> {
+    match action {
+        MailAction::Sync { account } => {
+            let targets = match account {
+                Some(a) => vec![services.auth.resolve(&a).await?.id],
+                None => services
+                    .auth
+                    .list_accounts()
+                    .await?
+                    .into_iter()
+                    .filter(|a| a.status == crate::model::AccountStatus::Active)
+                    .map(|a| a.id)
+                    .collect(),
+            };
+            if targets.is_empty() {
+                println!("No active accounts to sync. Add one with `libreollama accounts add`.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let cancel = tokio_util::sync::CancellationToken::new();
+            let c2 = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c2.cancel();
+                }
+            });
+            let mut failed = false;
+            for id in targets {
+                let sync = crate::sync::gmail::for_account(
+                    &services.store,
+                    services.google.clone(),
+                    &services.config.google.endpoints.gmail_base,
+                    &id,
+                );
+                let started = std::time::Instant::now();
+                match sync.run(&cancel).await {
+                    Ok(r) => println!(
+                        "{id}: {} sync, {} messages stored, {} removed in {:.1} s{}",
+                        r.mode,
+                        r.fetched,
+                        r.deleted,
+                        started.elapsed().as_secs_f64(),
+                        if r.restarted_full {
+                            " (history expired: full re-sync)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Err(e) => {
+                        eprintln!("{id}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        MailAction::Search {
+            query,
+            account,
+            limit,
+            json,
+        } => {
+            let offset = std::env::var("LIBREOLLAMA_UTC_OFFSET_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let clock = crate::search::Clock {
+                now_ms: crate::store::now_unix() * 1000,
+                utc_offset_secs: offset,
+            };
+            let q = crate::search::parse(&query, clock).map_err(|e| {
+                LibreOllamaError::InvalidInput(format!(
+                    "the search '{query}' could not be read: {e}"
+                ))
+            })?;
+            let account = match account {
+                Some(a) => Some(services.auth.resolve(&a).await?.id),
+                None => None,
+            };
+            let hits = services
+                .store
+                .read(move |c| crate::store::mail::search(c, account.as_deref(), &q, limit, None))
+                .await?;
+            for h in &hits {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(h).map_err(LibreOllamaError::json)?
+                    );
+                } else {
+                    println!("{}\t{}\t{}\t{}", h.internal_date, h.from, h.subject, h.id);
+                }
+            }
+            if !json && hits.is_empty() {
+                eprintln!("No messages match.");
             }
             Ok(ExitCode::SUCCESS)
         }
