@@ -502,7 +502,13 @@ async fn mail(
                         serde_json::to_string(h).map_err(LibreOllamaError::json)?
                     );
                 } else {
-                    println!("{}\t{}\t{}\t{}", h.internal_date, h.from, h.subject, h.id);
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        utc_date(h.internal_date),
+                        h.from,
+                        h.subject,
+                        h.id
+                    );
                 }
             }
             if !json && hits.is_empty() {
@@ -510,5 +516,39 @@ async fn mail(
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` UTC of a Gmail internal date (ms since the epoch).
+fn utc_date(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::utc_date(0), "1970-01-01 00:00");
+        assert_eq!(
+            super::utc_date(1_706_659_200_000 + 90_000),
+            "2024-01-31 00:01"
+        );
+        assert_eq!(super::utc_date(951_782_400_000), "2000-02-29 00:00");
     }
 }
