@@ -225,15 +225,49 @@ fn fts_leaf(q: &Query) -> Option<String> {
     })
 }
 
-fn has_label(params: &mut Vec<Value>, label: &str) -> String {
-    params.push(Value::Text(label.to_string()));
-    params.push(Value::Text(label.to_string()));
-    "EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.message_rowid = m.rowid AND (ml.label_id = ? \
-     OR ml.label_id IN (SELECT l.id FROM mail_labels l WHERE l.account_id = m.account_id AND l.name = ? COLLATE NOCASE)))"
-        .to_string()
+/// Label names resolved to ids once per search, so the per-row test is a primary-key probe.
+type LabelIds = std::collections::HashMap<String, Vec<String>>;
+
+fn has_label(params: &mut Vec<Value>, labels: &LabelIds, label: &str) -> String {
+    let mut ids = vec![label.to_string()];
+    if let Some(more) = labels.get(&label.to_lowercase()) {
+        ids.extend(more.iter().cloned());
+    }
+    ids.sort();
+    ids.dedup();
+    let marks = vec!["?"; ids.len()].join(", ");
+    params.extend(ids.into_iter().map(Value::Text));
+    format!("EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.message_rowid = m.rowid AND ml.label_id IN ({marks}))")
 }
 
-fn compile(q: &Query, params: &mut Vec<Value>) -> String {
+fn label_names(q: &Query, out: &mut Vec<String>) {
+    match q {
+        Query::Label(l) => out.push(l.clone()),
+        Query::And(v) | Query::Or(v) => v.iter().for_each(|i| label_names(i, out)),
+        Query::Not(i) => label_names(i, out),
+        _ => {}
+    }
+}
+
+fn resolve_labels(conn: &Connection, q: &Query) -> Result<LabelIds> {
+    let mut names = Vec::new();
+    label_names(q, &mut names);
+    let mut map = LabelIds::new();
+    let mut stmt = conn
+        .prepare_cached("SELECT id FROM mail_labels WHERE name = ?1 COLLATE NOCASE")
+        .map_err(db("resolving labels"))?;
+    for n in names {
+        let ids = stmt
+            .query_map([&n], |r| r.get::<_, String>(0))
+            .map_err(db("resolving labels"))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db("resolving labels"))?;
+        map.insert(n.to_lowercase(), ids);
+    }
+    Ok(map)
+}
+
+fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
     match q {
         Query::All | Query::Anywhere => "1".into(),
         Query::And(items) => {
@@ -252,27 +286,27 @@ fn compile(q: &Query, params: &mut Vec<Value>) -> String {
                     "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".to_string(),
                 );
             }
-            parts.extend(rest.iter().map(|r| compile(r, params)));
+            parts.extend(rest.iter().map(|r| compile(r, params, labels)));
             format!("({})", parts.join(" AND "))
         }
         Query::Or(items) => format!(
             "({})",
             items
                 .iter()
-                .map(|i| compile(i, params))
+                .map(|i| compile(i, params, labels))
                 .collect::<Vec<_>>()
                 .join(" OR ")
         ),
-        Query::Not(inner) => format!("NOT {}", compile(inner, params)),
+        Query::Not(inner) => format!("NOT {}", compile(inner, params, labels)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
             params.push(Value::Text(fts_leaf(q).expect("text leaf")));
             "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".into()
         }
-        Query::Label(l) => has_label(params, l),
-        Query::Is(Flag::Unread) => has_label(params, "UNREAD"),
-        Query::Is(Flag::Read) => format!("NOT {}", has_label(params, "UNREAD")),
-        Query::Is(Flag::Starred) => has_label(params, "STARRED"),
-        Query::Is(Flag::Important) => has_label(params, "IMPORTANT"),
+        Query::Label(l) => has_label(params, labels, l),
+        Query::Is(Flag::Unread) => has_label(params, labels, "UNREAD"),
+        Query::Is(Flag::Read) => format!("NOT {}", has_label(params, labels, "UNREAD")),
+        Query::Is(Flag::Starred) => has_label(params, labels, "STARRED"),
+        Query::Is(Flag::Important) => has_label(params, labels, "IMPORTANT"),
         Query::HasAttachment => "m.has_attachment = 1".into(),
         Query::Filename(f) => {
             let pat = format!(
@@ -314,8 +348,9 @@ pub fn search(
     limit: usize,
     after: Option<PageAfter>,
 ) -> Result<Vec<SearchHit>> {
+    let labels = resolve_labels(conn, q)?;
     let mut params: Vec<Value> = Vec::new();
-    let mut conds = vec![compile(q, &mut params)];
+    let mut conds = vec![compile(q, &mut params, &labels)];
     if !mentions_spam_or_trash(q) {
         conds.push(
             "NOT EXISTS (SELECT 1 FROM mail_message_labels x WHERE x.message_rowid = m.rowid AND x.label_id IN ('SPAM', 'TRASH'))"
