@@ -80,3 +80,14 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
 pub fn launch_web() {
     dioxus::launch(App);
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inlined_css_survives_server_side_rendering() {
+        // SSR escapes these inside <style>, which would break the rules that contain them.
+        for c in ['"', '\'', '<', '>', '&'] {
+            assert!(!super::CSS.contains(c), "assets/main.css contains {c:?}");
+        }
+    }
+}

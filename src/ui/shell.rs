@@ -126,10 +126,12 @@ pub fn Shell() -> Element {
                 }
             }
             main { id: "main", class: "content", tabindex: "-1",
-                if let Some(err) = theme.error.read().as_ref() {
-                    div { class: "banner error", role: "alert", "{err}" }
+                div { class: "content-inner",
+                    if let Some(err) = theme.error.read().as_ref() {
+                        div { class: "banner error", role: "alert", "{err}" }
+                    }
+                    Outlet::<Route> {}
                 }
-                Outlet::<Route> {}
             }
         }
     }
