@@ -48,8 +48,13 @@ fn seed(port: u16) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn gmail_resources_round_trip() {
+/// An emulate peer with Ada signed in through the app.
+async fn signed_in() -> (
+    peers::Peer,
+    std::sync::Arc<AppServices>,
+    libreollama::model::AccountSummary,
+    tempfile::TempDir,
+) {
     let port = peers::free_port();
     let peer = peers::emulate(&seed(port));
     let dir = tempfile::tempdir().unwrap();
@@ -66,6 +71,12 @@ async fn gmail_resources_round_trip() {
         .await
         .unwrap();
     let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    (peer, s, account, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gmail_resources_round_trip() {
+    let (_peer, s, account, _dir) = signed_in().await;
     let gmail = Gmail::new(
         s.google.clone(),
         s.config.google.endpoints.gmail_base.clone(),
@@ -209,21 +220,7 @@ async fn full_then_incremental_sync_mirrors_the_server() {
     use libreollama::store::mail;
     use libreollama::sync::gmail::{for_account, SyncState};
 
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    let s = AppServices::start(cfg).await.unwrap();
-    s.auth
-        .set_client(
-            "gmail-test.apps.googleusercontent.com".into(),
-            Some("GOCSPX-gmail".into()),
-        )
-        .await
-        .unwrap();
-    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let (_peer, s, account, _dir) = signed_in().await;
     let base = s.config.google.endpoints.gmail_base.clone();
     let mut sync = for_account(&s.store, s.google.clone(), &base, &account.id);
     sync.page_size = 1; // several pages, each stored with its cursor

@@ -315,14 +315,7 @@ impl GmailSync {
             self.store
                 .transaction(move |tx| {
                     mail::upsert_messages(tx, &rows)?;
-                    tx.execute(
-                        "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
-                         full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
-                         last_sync_at = excluded.last_sync_at",
-                        params![account, hist.map(|h| h.0), token, done, now_unix()],
-                    )
-                    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+                    write_state(tx, &account, hist, token, done)?;
                     Ok(())
                 })
                 .await?;
@@ -389,6 +382,24 @@ impl GmailSync {
             .await?;
         Ok(report)
     }
+}
+
+fn write_state(
+    c: &rusqlite::Connection,
+    account: &str,
+    history: Option<HistoryId>,
+    token: Option<String>,
+    complete: bool,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
+         full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
+         last_sync_at = excluded.last_sync_at",
+        params![account, history.map(|h| h.0), token, complete, now_unix()],
+    )
+    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+    Ok(())
 }
 
 /// For callers holding `AppServices` pieces.
