@@ -34,7 +34,7 @@ pub fn App() -> Element {
     hooks::provide_theme();
     rsx! {
         document::Title { "LibreOllama" }
-        style { {CSS} }
+        document::Style { {CSS} }
         Router::<Route> {}
     }
 }
