@@ -18,6 +18,8 @@ pub mod google;
 #[cfg(feature = "backend")]
 pub mod logging;
 #[cfg(feature = "backend")]
+pub mod mail;
+#[cfg(feature = "backend")]
 pub mod services;
 #[cfg(feature = "backend")]
 pub mod store;

@@ -58,6 +58,8 @@ pub enum MailAction {
         /// Account id or email address
         account: Option<String>,
     },
+    /// Import an mbox (e.g. Google Takeout), a maildir, or a folder of .eml files into the local archive
+    Import { path: PathBuf },
     /// Search the local cache with Gmail's operators (from:, subject:, is:unread, …)
     Search {
         query: String,
@@ -467,6 +469,25 @@ async fn mail(
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        MailAction::Import { path } => {
+            let started = std::time::Instant::now();
+            let report = crate::mail::import::import_path(&services.store, &path, |n| {
+                eprint!("\rImported {n} messages…");
+            })
+            .await?;
+            eprintln!();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "Imported {} messages from {} in {secs:.1} s ({:.0}/s). Search them with `libreollama mail search`.",
+                report.imported,
+                path.display(),
+                report.imported as f64 / secs.max(0.001)
+            );
+            for m in &report.malformed {
+                println!("  kept as raw text: {m}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         MailAction::Search {
             query,

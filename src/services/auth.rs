@@ -499,12 +499,14 @@ impl AuthService {
             .await
     }
 
+    /// Google accounts (the local archive's row is not one).
     pub async fn list_accounts(&self) -> Result<Vec<AccountSummary>> {
         Ok(self
             .store
             .read(accounts::list)
             .await?
             .into_iter()
+            .filter(|a| a.id != crate::mail::import::ARCHIVE_ACCOUNT)
             .map(summary)
             .collect())
     }

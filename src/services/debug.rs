@@ -60,7 +60,10 @@ impl DebugService {
         self.store
             .read(move |conn| {
                 let mut out = Vec::new();
-                for a in accounts::list(conn)? {
+                for a in accounts::list(conn)?
+                    .into_iter()
+                    .filter(|a| a.id != crate::mail::import::ARCHIVE_ACCOUNT)
+                {
                     let sealed = accounts::sealed_tokens(conn, &a.id)?;
                     let (acc, refr) = sealed.map(|s| (s.access, s.refresh)).unwrap_or_default();
                     out.push(RedactedAccount {

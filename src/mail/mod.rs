@@ -1,0 +1,6 @@
+//! Mail content: MIME parsing (mail-parser), HTML sanitising (ammonia), and archive import
+//! (mbox, maildir, .eml) into the local cache.
+
+pub mod import;
+pub mod parse;
+pub mod sanitize;

@@ -1,0 +1,158 @@
+//! RFC 5322 / MIME messages → the fields the cache stores. mail-parser never panics and makes a
+//! best effort on broken input (bad charsets, RFC 2047 headers, truncated parts).
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+
+use super::sanitize::sanitize_html;
+use crate::store::mail::{NewAttachment, NewMessage};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    /// ms since the epoch, from the Date header.
+    pub date_ms: Option<i64>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
+    pub text: Option<String>,
+    pub html_sanitized: Option<String>,
+    pub attachments: Vec<NewAttachment>,
+}
+
+fn addresses(a: Option<&Address<'_>>) -> String {
+    let Some(a) = a else { return String::new() };
+    a.iter()
+        .map(|x| match (x.name(), x.address()) {
+            (Some(n), Some(e)) => format!("{n} <{e}>"),
+            (None, Some(e)) => e.to_string(),
+            (Some(n), None) => n.to_string(),
+            (None, None) => String::new(),
+        })
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn ids(v: &HeaderValue<'_>) -> Option<String> {
+    match v {
+        HeaderValue::Text(t) => Some(format!("<{t}>")),
+        HeaderValue::TextList(l) => Some(
+            l.iter()
+                .map(|t| format!("<{t}>"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        _ => None,
+    }
+}
+
+/// Text for the index and the plain-text view: the text part, or the HTML part's text.
+fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    let m = MessageParser::default().parse(raw)?;
+    let html = m.body_html(0).map(|h| sanitize_html(&h));
+    let text = m
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .or_else(|| html.as_deref().map(html_to_text));
+    let attachments = m
+        .attachments()
+        .enumerate()
+        .map(|(i, part)| NewAttachment {
+            part_id: i.to_string(),
+            attachment_id: None,
+            filename: part.attachment_name().unwrap_or("attachment").to_string(),
+            mime_type: part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_string(),
+                })
+                .unwrap_or_default(),
+            size: part.len() as i64,
+            content_id: part.content_id().map(str::to_string),
+        })
+        .collect();
+    Some(Parsed {
+        subject: m.subject().unwrap_or_default().to_string(),
+        from: addresses(m.from()),
+        to: addresses(m.to()),
+        cc: addresses(m.cc()),
+        date_ms: m.date().map(|d| d.to_timestamp() * 1000),
+        message_id: m.message_id().map(|id| format!("<{id}>")),
+        in_reply_to: ids(m.in_reply_to()),
+        references: ids(m.references()),
+        text,
+        html_sanitized: html,
+        attachments,
+    })
+}
+
+impl Parsed {
+    pub fn into_new_message(
+        self,
+        account_id: &str,
+        id: String,
+        thread_id: String,
+        label_ids: Vec<String>,
+        fallback_date_ms: i64,
+        size: i64,
+    ) -> NewMessage {
+        let snippet: String = self
+            .text
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(200)
+            .collect();
+        NewMessage {
+            account_id: account_id.to_string(),
+            id,
+            thread_id,
+            history_id: None,
+            internal_date: self.date_ms.unwrap_or(fallback_date_ms),
+            size_estimate: size,
+            subject: self.subject,
+            from: self.from,
+            to: self.to,
+            cc: self.cc,
+            snippet,
+            message_id_hdr: self.message_id,
+            in_reply_to: self.in_reply_to,
+            references: self.references,
+            label_ids,
+            attachments: self.attachments,
+            body_text: self.text,
+            body_html_sanitized: self.html_sanitized,
+        }
+    }
+}

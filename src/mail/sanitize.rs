@@ -1,0 +1,81 @@
+//! HTML mail made inert. What survives is shown later in a sandboxed frame whose
+//! Content-Security-Policy also blocks remote images until the user allows them.
+
+use std::collections::HashSet;
+
+/// Sanitises an HTML body: no scripts, event handlers, forms, frames, SVG, `<meta>`/`<base>`,
+/// or `style` (CSS can fetch remote resources); links only http(s)/mailto and opened with
+/// `rel="noopener noreferrer"`; images only http(s) or `cid:` (inline parts from the cache).
+pub fn sanitize_html(html: &str) -> String {
+    let url_schemes: HashSet<&str> = ["http", "https", "mailto", "cid"].into_iter().collect();
+    ammonia::Builder::default()
+        .url_schemes(url_schemes)
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .attribute_filter(|element, attribute, value| {
+            // cid: only makes sense for images; a cid: link would go nowhere.
+            if value.trim_start().to_ascii_lowercase().starts_with("cid:")
+                && !(element == "img" && attribute == "src")
+            {
+                return None;
+            }
+            Some(value.into())
+        })
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_html_comes_out_inert() {
+        let hostile = r#"
+<html><head><meta http-equiv="refresh" content="0;url=https://evil.example/"><base href="https://evil.example/">
+<style>body{background:url(https://track.example/pixel)}</style><script>alert(1)</script></head>
+<body onload="steal()">
+<p onclick="steal()" style="background:expression(alert(1))">Hello <b>there</b></p>
+<a href="javascript:alert(1)">click</a> <a href="JaVaScRiPt:alert(2)">click2</a>
+<a href="data:text/html,<script>alert(3)</script>">data</a> <a href="https://ok.example/">ok</a>
+<img src="x" onerror="alert(4)"><img src="https://images.example/a.png"><img src="cid:logo@x">
+<svg><script>alert(5)</script><a xlink:href="javascript:alert(6)"><circle r="9"/></a></svg>
+<form action="https://evil.example/"><input name="password"><button>Send</button></form>
+<iframe src="https://evil.example/"></iframe><object data="x.swf"></object><embed src="x.swf">
+<math><mtext><table><mglyph><style><img src=x onerror=alert(7)></style></mglyph></table></mtext></math>
+</body></html>"#;
+        let clean = sanitize_html(hostile);
+        let lower = clean.to_ascii_lowercase();
+        for bad in [
+            "<script",
+            "onload",
+            "onclick",
+            "onerror",
+            "javascript:",
+            "expression(",
+            "<style",
+            "<meta",
+            "<base",
+            "<svg",
+            "<form",
+            "<input",
+            "<iframe",
+            "<object",
+            "<embed",
+            "data:text",
+            "alert(",
+            "track.example",
+        ] {
+            assert!(!lower.contains(bad), "{bad} survived: {clean}");
+        }
+        assert!(clean.contains("Hello <b>there</b>"), "{clean}");
+        assert!(
+            clean.contains(r#"href="https://ok.example/""#) && clean.contains("noopener"),
+            "{clean}"
+        );
+        assert!(clean.contains(r#"src="cid:logo@x""#), "{clean}");
+        assert!(
+            clean.contains(r#"src="https://images.example/a.png""#),
+            "{clean}"
+        );
+    }
+}

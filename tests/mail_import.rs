@@ -1,0 +1,173 @@
+//! MIME parsing on real-world shapes, and archive import (mbox, maildir, .eml) into a searchable
+//! local archive: malformed input is kept and reported, re-import duplicates nothing.
+
+#![cfg(feature = "backend")]
+
+mod support;
+
+use libreollama::mail::{import, parse::parse};
+use libreollama::search::{parse as q, Clock};
+use libreollama::store::mail;
+
+const ALTERNATIVE: &str = "From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <juergen@example.de>\r\nTo: Ada <ada@example.com>\r\nCc: bob@example.com\r\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\r\nDate: Tue, 30 Jan 2024 10:00:00 +0100\r\nMessage-ID: <m1@example.de>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo Ada, viele Grüße.\r\n--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"x()\">Hallo <b>Ada</b></p><script>alert(1)</script>\r\n--b1--\r\n";
+
+const RELATED_NESTED: &str = "From: news@example.org\r\nTo: ada@example.com\r\nSubject: Weekly with logo\r\nDate: Wed, 31 Jan 2024 08:00:00 +0000\r\nMessage-ID: <m2@example.org>\r\nIn-Reply-To: <m1@example.de>\r\nReferences: <m0@example.de> <m1@example.de>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n--rel\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<p>Logo: <img src=\"cid:logo@x\"></p>\r\n--rel\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--rel--\r\n--outer\r\nContent-Type: application/pdf; name=\"plan.pdf\"\r\nContent-Disposition: attachment; filename=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--outer--\r\n";
+
+const BROKEN_CHARSET: &[u8] = b"From: x@example.com\r\nSubject: broken \xff\xfe charset\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n\r\nbody with \xe9\xe8 bytes\r\n";
+
+#[test]
+fn real_world_mime_shapes_parse() {
+    let a = parse(ALTERNATIVE.as_bytes()).unwrap();
+    assert_eq!(a.subject, "Grüße aus Köln");
+    assert_eq!(a.from, "Jürgen Müller <juergen@example.de>");
+    assert_eq!(a.cc, "bob@example.com");
+    assert_eq!(a.date_ms, Some(1_706_605_200_000));
+    assert_eq!(
+        a.text.as_deref().map(str::trim),
+        Some("Hallo Ada, viele Grüße.")
+    );
+    let html = a.html_sanitized.unwrap();
+    assert!(
+        html.contains("<b>Ada</b>") && !html.contains("onclick") && !html.contains("script"),
+        "{html}"
+    );
+
+    let r = parse(RELATED_NESTED.as_bytes()).unwrap();
+    assert!(r.html_sanitized.as_deref().unwrap().contains("cid:logo@x"));
+    assert_eq!(
+        r.text.as_deref().map(str::trim),
+        Some("Logo:"),
+        "text derived from HTML"
+    );
+    assert_eq!(
+        r.references.as_deref(),
+        Some("<m0@example.de> <m1@example.de>")
+    );
+    let names: Vec<&str> = r.attachments.iter().map(|a| a.filename.as_str()).collect();
+    assert!(names.contains(&"plan.pdf"), "{names:?}");
+    assert!(r
+        .attachments
+        .iter()
+        .any(|a| a.content_id.as_deref() == Some("logo@x")));
+
+    let b = parse(BROKEN_CHARSET).unwrap();
+    assert!(b.subject.starts_with("broken"));
+    assert!(b.text.unwrap().contains("body with"));
+
+    // Garbage and truncation never panic.
+    for junk in [
+        &b""[..],
+        b"\0\0\0",
+        b"Subject",
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain",
+    ] {
+        let _ = parse(junk);
+    }
+}
+
+fn mbox() -> String {
+    let mut s = String::new();
+    for (i, raw) in [ALTERNATIVE, RELATED_NESTED].iter().enumerate() {
+        s.push_str(&format!(
+            "From sender{i}@example.com Tue Jan 30 10:00:00 2024\n"
+        ));
+        s.push_str(&raw.replace("\r\n", "\n"));
+        s.push('\n');
+    }
+    // A message with no headers at all: kept raw, reported.
+    s.push_str("From nobody Tue Jan 30 10:00:00 2024\n\u{1}\u{2} binary junk without headers\n\n");
+    s
+}
+
+#[tokio::test]
+async fn mbox_maildir_and_eml_import_into_a_searchable_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(&dir.path().join("data")).await;
+    let src = dir.path().join("Takeout.mbox");
+    std::fs::write(&src, mbox()).unwrap();
+    let progress = std::sync::atomic::AtomicUsize::new(0);
+    let r = import::import_path(&s.store, &src, |n| {
+        progress.store(n, std::sync::atomic::Ordering::SeqCst)
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.imported, 3, "{r:?}");
+    assert_eq!(r.malformed.len(), 1, "{r:?}");
+    assert_eq!(progress.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    let search = |query: &'static str| {
+        let s = s.clone();
+        async move {
+            let parsed = q(
+                query,
+                Clock {
+                    now_ms: 1_800_000_000_000,
+                    utc_offset_secs: 0,
+                },
+            )
+            .unwrap();
+            s.store
+                .read(move |c| mail::search(c, None, &parsed, 50, None))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(search("from:juergen koln").await.len(), 1);
+    assert_eq!(search("filename:plan has:attachment").await.len(), 1);
+    assert_eq!(
+        search("subject:unreadable junk").await.len(),
+        1,
+        "malformed kept and searchable"
+    );
+    let threads: Vec<String> = search("from:juergen OR from:news")
+        .await
+        .into_iter()
+        .map(|h| h.thread_id)
+        .collect();
+    assert_eq!(threads[0], threads[1], "a reply joins its thread");
+
+    // Re-import: nothing duplicated.
+    import::import_path(&s.store, &src, |_| {}).await.unwrap();
+    assert_eq!(search("in:anywhere").await.len(), 3);
+
+    // Maildir and a folder of .eml files.
+    let md = dir.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    std::fs::write(
+        md.join("cur/1700000000.1.host:2,S"),
+        ALTERNATIVE.replace("m1@example.de", "md1@example.de"),
+    )
+    .unwrap();
+    assert_eq!(
+        import::import_path(&s.store, &md, |_| {})
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let emls = dir.path().join("emls/nested");
+    std::fs::create_dir_all(&emls).unwrap();
+    std::fs::write(
+        emls.join("a.eml"),
+        RELATED_NESTED.replace("Weekly", "Monthly"),
+    )
+    .unwrap();
+    assert_eq!(
+        import::import_path(&s.store, &dir.path().join("emls"), |_| {})
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    assert_eq!(search("subject:monthly").await.len(), 1);
+
+    // The archive is not a Google account.
+    assert!(s.auth.list_accounts().await.unwrap().is_empty());
+    assert!(
+        import::import_path(&s.store, &dir.path().join("missing.mbox"), |_| {})
+            .await
+            .is_err()
+    );
+}
