@@ -273,6 +273,32 @@ async fn full_then_incremental_sync_mirrors_the_server() {
     assert_eq!(r.mode, "incremental", "{r:?}");
     assert!(search("is:unread").await.is_empty());
     assert_eq!(search("in:trash").await, ["msg_2"]);
+    // Bodies: fetched on demand (raw → parsed → sanitized) and backfilled.
+    sync.fetch_body("msg_2").await.unwrap();
+    let html: Option<String> = s
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT b.html_sanitized FROM mail_bodies b JOIN mail_messages m ON m.rowid = b.message_rowid WHERE m.id = 'msg_2'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap())
+        })
+        .await
+        .unwrap();
+    // emulate writes an HTML-only body's Content-Type after the blank line (in the body), so
+    // MIME-wise it is plain text: it must arrive as escaped text, never as live markup.
+    let html = html.unwrap_or_default();
+    assert!(html.contains("Friday") && !html.contains("<b>"), "{html:?}");
+    assert_eq!(
+        sync.backfill_bodies(10, &cancel).await.unwrap(),
+        1,
+        "only msg_1 still lacked a body"
+    );
+    assert_eq!(search("anbei").await, ["msg_1"]);
+    assert_eq!(sync.backfill_bodies(10, &cancel).await.unwrap(), 0);
+
     // Running again with nothing new changes nothing and duplicates nothing.
     sync.run(&cancel).await.unwrap();
     let n: i64 = s

@@ -247,6 +247,84 @@ impl GmailSync {
         }
     }
 
+    /// Fetches one message in raw form, parses it and stores its body (text and sanitized
+    /// HTML) in the cache and the index. Used when a message is opened, and by the backfill.
+    pub async fn fetch_body(&self, message_id: &str) -> Result<()> {
+        use base64::Engine;
+        let m = self
+            .gmail
+            .messages_get(message_id, Format::Raw, &[])
+            .await?;
+        let raw_b64 = m.raw.as_deref().unwrap_or_default().trim_end_matches('=');
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw_b64)
+            .map_err(|e| LibreOllamaError::Serialization {
+                format: "base64url".into(),
+                reason: e.to_string(),
+            })?;
+        let row = match crate::mail::parse::parse(&raw) {
+            Some(p) => {
+                let mut row = p.into_new_message(
+                    &self.account_id,
+                    m.id.clone(),
+                    m.thread_id.clone(),
+                    m.label_ids.clone(),
+                    m.internal_date.unwrap_or(0),
+                    m.size_estimate.unwrap_or(raw.len() as i64),
+                );
+                row.internal_date = m.internal_date.unwrap_or(row.internal_date);
+                row.history_id = m.history_id.as_ref().map(|h| h.0.clone());
+                row.snippet = m.snippet.clone().unwrap_or(row.snippet);
+                row
+            }
+            None => {
+                let mut row = to_new_message(&self.account_id, &m);
+                row.body_text = Some(String::from_utf8_lossy(&raw).into_owned());
+                row
+            }
+        };
+        self.store
+            .transaction(move |tx| mail::upsert_messages(tx, &[row]).map(|_| ()))
+            .await
+    }
+
+    /// Fetches bodies of the newest `limit` messages that have none yet. Returns how many.
+    pub async fn backfill_bodies(&self, limit: usize, cancel: &CancellationToken) -> Result<usize> {
+        let account = self.account_id.clone();
+        let ids: Vec<String> = self
+            .store
+            .read(move |c| {
+                let mut st = c
+                    .prepare(
+                        "SELECT id FROM mail_messages WHERE account_id = ?1 AND body_state = 'none' \
+                         ORDER BY internal_date DESC LIMIT ?2",
+                    )
+                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))?;
+                let rows = st
+                    .query_map(params![account, limit as i64], |r| r.get(0))
+                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))?;
+                rows.collect::<std::result::Result<_, _>>()
+                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))
+            })
+            .await?;
+        let results: Vec<Result<()>> = stream::iter(ids)
+            .map(|id| async move { self.fetch_body(&id).await })
+            .buffer_unordered(self.concurrency.max(1))
+            .take_while(|_| futures_util::future::ready(!cancel.is_cancelled()))
+            .collect()
+            .await;
+        let mut done = 0;
+        for r in results {
+            match r {
+                Ok(()) => done += 1,
+                // Deleted at Google meanwhile: the next sync removes it.
+                Err(LibreOllamaError::GoogleApi { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
     async fn save_state(
         &self,
         history: Option<HistoryId>,
