@@ -7,7 +7,15 @@ target=${CARGO_TARGET_DIR:-target}
 cargo build --no-default-features --features server
 bin="$target/debug/libreollama"
 data=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Below the ephemeral range, so no outgoing connection takes the port before the server binds it.
+port=$(python3 -c '
+import random, socket
+for _ in range(500):
+    p = random.randint(20000, 31999)
+    try:
+        socket.socket().bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass')
 mkdir -p "$data/public"
 # No wasm client here: an empty public dir lets the server render the shell and answer the API.
 DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
