@@ -1,7 +1,9 @@
 //! The mail cache: bulk ingest (messages, labels, attachments, full-text rows in one transaction)
 //! and offline search compiled from Gmail's query language to SQL over FTS5.
 
-use rusqlite::{params, params_from_iter, types::Value, Connection, Transaction};
+use rusqlite::{
+    params, params_from_iter, types::Value, Connection, OptionalExtension, Transaction,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LibreOllamaError, Result};
@@ -117,12 +119,21 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     let mut fts_del = tx
         .prepare_cached("DELETE FROM mail_fts WHERE rowid = ?1")
         .map_err(db("preparing index update"))?;
+    let mut existing = tx
+        .prepare_cached("SELECT rowid FROM mail_messages WHERE account_id = ?1 AND id = ?2")
+        .map_err(db("preparing message lookup"))?;
 
     // Index rows are written after the batch's rows, in one pass.
     let mut fts_rows: Vec<(i64, usize, Option<String>)> = Vec::with_capacity(msgs.len());
     let now = crate::store::now_unix();
     for (i, m) in msgs.iter().enumerate() {
         let has_att = !m.attachments.is_empty();
+        // A new message has no labels, attachments or index row to clear: skip those deletes.
+        let is_new = existing
+            .query_row(params![m.account_id, m.id], |r| r.get::<_, i64>(0))
+            .optional()
+            .map_err(db("looking up a message"))?
+            .is_none();
         let state = if m.body_text.is_some() || m.body_html_sanitized.is_some() {
             "fetched"
         } else {
@@ -151,7 +162,13 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                 |r| r.get(0),
             )
             .map_err(db("storing a message"))?;
-        del_labels.execute([rowid]).map_err(db("storing labels"))?;
+        if !is_new {
+            del_labels.execute([rowid]).map_err(db("storing labels"))?;
+            del_att
+                .execute([rowid])
+                .map_err(db("storing attachments"))?;
+            fts_del.execute([rowid]).map_err(db("updating the index"))?;
+        }
         for l in &m.label_ids {
             add_label
                 .execute(params![rowid, l])
@@ -177,6 +194,8 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
             body.execute(params![rowid, m.body_text, m.body_html_sanitized, now])
                 .map_err(db("storing a body"))?;
             m.body_text.clone()
+        } else if is_new {
+            None
         } else {
             // Metadata-only refresh: keep indexing the body we already have.
             old_body
@@ -184,7 +203,6 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                 .ok()
                 .flatten()
         };
-        fts_del.execute([rowid]).map_err(db("updating the index"))?;
         fts_rows.push((rowid, i, body_text));
     }
     let mut fts_add = tx
