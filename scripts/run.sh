@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
-exec cargo run --release -- "$@"
+exec cargo run -- "$@"
