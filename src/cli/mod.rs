@@ -57,6 +57,9 @@ pub enum MailAction {
     Sync {
         /// Account id or email address
         account: Option<String>,
+        /// Messages per page of the initial sync (each page is stored with its cursor)
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
+        page_size: u32,
     },
     /// Import an mbox (e.g. Google Takeout), a maildir, or a folder of .eml files into the local archive
     Import { path: PathBuf },
@@ -413,7 +416,7 @@ async fn mail(
     action: MailAction,
 ) -> Result<ExitCode, LibreOllamaError> {
     match action {
-        MailAction::Sync { account } => {
+        MailAction::Sync { account, page_size } => {
             let targets = match account {
                 Some(a) => vec![services.auth.resolve(&a).await?.id],
                 None => services
@@ -438,12 +441,13 @@ async fn mail(
             });
             let mut failed = false;
             for id in targets {
-                let sync = crate::sync::gmail::for_account(
+                let mut sync = crate::sync::gmail::for_account(
                     &services.store,
                     services.google.clone(),
                     &services.config.google.endpoints.gmail_base,
                     &id,
                 );
+                sync.page_size = page_size;
                 let started = std::time::Instant::now();
                 match sync.run(&cancel).await {
                     Ok(r) => println!(
