@@ -313,3 +313,98 @@ async fn full_then_incremental_sync_mirrors_the_server() {
         .unwrap();
     assert_eq!(n, 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
+    use libreollama::store::mail;
+    use libreollama::sync::actions::{self, Action};
+    use libreollama::sync::gmail::for_account;
+
+    let (_peer, s, account, _dir) = signed_in().await;
+    let base = s.config.google.endpoints.gmail_base.clone();
+    let sync = for_account(&s.store, s.google.clone(), &base, &account.id);
+    sync.run(&Default::default()).await.unwrap();
+    let gmail = Gmail::new(s.google.clone(), base, account.id.clone());
+    let cached_labels = |id: &'static str| {
+        let s = s.clone();
+        async move {
+            s.store
+                .read(move |c| {
+                    let mut st = c
+                        .prepare("SELECT l.label_id FROM mail_message_labels l JOIN mail_messages m ON m.rowid = l.message_rowid WHERE m.id = ?1 ORDER BY 1")
+                        .unwrap();
+                    Ok(st.query_map([id], |r| r.get::<_, String>(0)).unwrap().map(|r| r.unwrap()).collect::<Vec<_>>())
+                })
+                .await
+                .unwrap()
+        }
+    };
+
+    // Archive + read: the cache changes at once, the queue holds both, the server has neither yet.
+    actions::apply(&s.store, &account.id, &["msg_1".into()], Action::Archive)
+        .await
+        .unwrap();
+    actions::apply(&s.store, &account.id, &["msg_1".into()], Action::MarkRead)
+        .await
+        .unwrap();
+    assert!(!cached_labels("msg_1").await.contains(&"INBOX".to_string()));
+    let on_server = gmail
+        .messages_get("msg_1", Format::Minimal, &[])
+        .await
+        .unwrap();
+    assert!(on_server.label_ids.contains(&"INBOX".to_string()));
+
+    let r = actions::push(&s.store, &gmail, &account.id).await.unwrap();
+    assert_eq!((r.pushed, r.refused.len(), r.pending), (2, 0, 0), "{r:?}");
+    let on_server = gmail
+        .messages_get("msg_1", Format::Minimal, &[])
+        .await
+        .unwrap();
+    assert!(
+        !on_server.label_ids.contains(&"INBOX".to_string())
+            && !on_server.label_ids.contains(&"UNREAD".to_string()),
+        "{on_server:?}"
+    );
+
+    // A message Gmail does not know: the star is refused, rolled back, and kept as failed.
+    let ghost = mail::NewMessage {
+        account_id: account.id.clone(),
+        id: "ghost".into(),
+        thread_id: "ghost".into(),
+        internal_date: 1,
+        label_ids: vec!["INBOX".into()],
+        ..Default::default()
+    };
+    s.store
+        .transaction(move |tx| mail::upsert_messages(tx, &[ghost]))
+        .await
+        .unwrap();
+    actions::apply(&s.store, &account.id, &["ghost".into()], Action::Star)
+        .await
+        .unwrap();
+    assert!(cached_labels("ghost")
+        .await
+        .contains(&"STARRED".to_string()));
+    let r = actions::push(&s.store, &gmail, &account.id).await.unwrap();
+    assert_eq!(r.refused.len(), 1, "{r:?}");
+    assert_eq!(cached_labels("ghost").await, ["INBOX"]);
+    let failed: (String, String) = s
+        .store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT state, last_error FROM mail_actions", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(failed.0, "failed");
+    assert!(failed.1.contains("404"), "{failed:?}");
+    assert!(
+        actions::apply(&s.store, &account.id, &["nope".into()], Action::Trash)
+            .await
+            .is_err()
+    );
+}
