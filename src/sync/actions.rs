@@ -47,6 +47,15 @@ pub struct PushReport {
     pub pending: usize,
 }
 
+/// One queued change as read back for pushing.
+struct Queued {
+    seq: i64,
+    message_id: String,
+    add: Vec<String>,
+    remove: Vec<String>,
+    prev: Vec<String>,
+}
+
 fn json(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -133,7 +142,7 @@ pub async fn apply(
 /// change must not overtake an earlier one on the same message).
 pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushReport> {
     let acc = account.to_string();
-    let queue: Vec<(i64, String, Vec<String>, Vec<String>, Vec<String>)> = store
+    let queue: Vec<Queued> = store
         .read(move |c| {
             let mut st = c
                 .prepare("SELECT seq, message_id, add_labels, remove_labels, prev_labels FROM mail_actions WHERE account_id = ?1 AND state = 'pending' ORDER BY seq")
@@ -143,7 +152,13 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                     let p = |i: usize| -> rusqlite::Result<Vec<String>> {
                         Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
                     };
-                    Ok((r.get(0)?, r.get(1)?, p(2)?, p(3)?, p(4)?))
+                    Ok(Queued {
+                        seq: r.get(0)?,
+                        message_id: r.get(1)?,
+                        add: p(2)?,
+                        remove: p(3)?,
+                        prev: p(4)?,
+                    })
                 })
                 .map_err(|e| LibreOllamaError::db("reading the change queue", e))?;
             rows.collect::<std::result::Result<_, _>>()
@@ -152,7 +167,14 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
         .await?;
     let mut report = PushReport::default();
     let total = queue.len();
-    for (i, (seq, id, add, remove, prev)) in queue.into_iter().enumerate() {
+    for (i, q) in queue.into_iter().enumerate() {
+        let Queued {
+            seq,
+            message_id: id,
+            add,
+            remove,
+            prev,
+        } = q;
         let change = ModifyRequest {
             add_label_ids: add,
             remove_label_ids: remove,
