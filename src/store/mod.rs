@@ -54,6 +54,10 @@ fn apply_pragmas(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
         // FAST zeroes deleted content within pages at no extra I/O; full ON roughly doubles the
         // writes of every FTS merge. Secrets are sealed anyway, so nothing readable is left.
         conn.pragma_update(None, "secure_delete", "FAST")?;
+        // FTS5 segment merges during bulk ingest reread recent pages: a 64 MiB cache keeps them
+        // in memory (the default is 2 MiB).
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     Ok(())
 }
