@@ -371,3 +371,43 @@ async fn corrupt_token_rows_are_cleared_and_marked() {
     assert!(s.debug.diagnostics().await.unwrap().healthy());
     assert!(s.auth.cleanup_corrupt_tokens().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_token_answer_is_reported_without_its_values() {
+    let server = MockServer::start().await;
+    let (s, _d) = setup(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/gmail/v1/users/me/labels"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(google_error(
+            401,
+            "authError",
+            "UNAUTHENTICATED",
+        )))
+        .mount(&server)
+        .await;
+    // A number where a token string belongs: serde would quote it in its message.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": 98765432123u64, "token_type": "Bearer"})),
+        )
+        .mount(&server)
+        .await;
+    let err = s
+        .google
+        .call(
+            "acc",
+            &endpoints::GMAIL_LABELS_LIST,
+            labels_url(&server),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("could not be read") && text.contains("access_token"),
+        "{text}"
+    );
+    assert!(!text.contains("98765432123"), "{text}");
+}

@@ -178,10 +178,6 @@ impl GoogleClient {
         })
     }
 
-    pub fn limiter(&self) -> &Arc<RateLimiter> {
-        &self.limiter
-    }
-
     /// Sends one call of `endpoint` to `url` for `account_id` and returns the JSON body
     /// (`Value::Null` for an empty 2xx).
     pub async fn call(

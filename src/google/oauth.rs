@@ -131,8 +131,10 @@ fn map_token_err<RE: std::error::Error + 'static>(
             service: "Google sign-in".into(),
             reason: e.to_string(),
         }),
+        // Only the path: serde's message can quote a value, and this answer carries tokens.
         RequestTokenError::Parse(e, _) => TokenError::Other(LibreOllamaError::OAuth(format!(
-            "the token endpoint's answer could not be read: {e}"
+            "the token endpoint's answer could not be read (at field {})",
+            e.path()
         ))),
         RequestTokenError::Other(e) => TokenError::Other(LibreOllamaError::OAuth(e)),
     }

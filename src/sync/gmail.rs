@@ -333,17 +333,7 @@ impl GmailSync {
     ) -> Result<()> {
         let id = self.account_id.clone();
         self.store
-            .write(move |c| {
-                c.execute(
-                    "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
-                     full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
-                     last_sync_at = excluded.last_sync_at",
-                    params![id, history.map(|h| h.0), token, complete, now_unix()],
-                )
-                .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
-                Ok(())
-            })
+            .write(move |c| write_state(c, &id, history, token, complete))
             .await
     }
 
