@@ -6,7 +6,7 @@
 mod support;
 
 use libreollama::store::accounts;
-use support::ui::{render, text_of};
+use support::ui::{render, render_all, text_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_page_guides_set_up_then_lists_accounts() {
@@ -47,7 +47,13 @@ async fn accounts_page_guides_set_up_then_lists_accounts() {
             .await
             .unwrap();
     }
-    let text = text_of(&render("/settings/accounts", "grace@example.com").await);
+    let text = text_of(
+        &render_all(
+            "/settings/accounts",
+            &["grace@example.com", "secret stored encrypted"],
+        )
+        .await,
+    );
     for expected in [
         "Add account",
         "Name of g1",

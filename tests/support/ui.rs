@@ -17,13 +17,18 @@ fn Root(path: String) -> Element {
 
 /// Renders `path` and waits until `ready` appears (or 10 s pass), returning the HTML.
 pub async fn render(path: &str, ready: &str) -> String {
+    render_all(path, &[ready]).await
+}
+
+/// Like `render`, waiting for every text in `ready` (pages with several async parts).
+pub async fn render_all(path: &str, ready: &[&str]) -> String {
     libreollama::api::install(super::shared());
     let mut dom = VirtualDom::new_with_props(Root, RootProps { path: path.into() });
     dom.rebuild_in_place();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let html = dioxus::ssr::render(&dom);
-        if html.contains(ready) || tokio::time::Instant::now() > deadline {
+        if ready.iter().all(|r| html.contains(r)) || tokio::time::Instant::now() > deadline {
             return html;
         }
         let _ = tokio::time::timeout(Duration::from_millis(100), dom.wait_for_work()).await;
