@@ -23,6 +23,8 @@ pub struct AppConfig {
     /// Whether to also log to stderr (the desktop app and CLI do; tests usually do not).
     pub log_to_stderr: bool,
     pub google: GoogleConfig,
+    /// Where saved attachments go.
+    pub download_dir: PathBuf,
 }
 
 /// Everything about talking to Google that tests (or a self-hosted proxy) may change.
@@ -91,7 +93,19 @@ impl AppConfig {
             Ok(v) => v.parse()?,
             Err(_) => BackendChoice::Auto,
         };
+        let download_dir = std::env::var_os("LIBREOLLAMA_DOWNLOAD_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                directories::UserDirs::new().map(|u| {
+                    u.download_dir()
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| u.home_dir().join("Downloads"))
+                })
+            })
+            .unwrap_or_else(|| data_dir.join("downloads"));
         Ok(AppConfig {
+            download_dir,
             data_dir,
             log_filter: std::env::var(ENV_LOG).ok().filter(|s| !s.is_empty()),
             vault_backend,
@@ -102,13 +116,19 @@ impl AppConfig {
 
     /// A config for tests and tools: everything under `dir`, key in a file, no stderr noise.
     pub fn for_dir(dir: impl Into<PathBuf>) -> AppConfig {
+        let data_dir: PathBuf = dir.into();
         AppConfig {
-            data_dir: dir.into(),
+            download_dir: data_dir.join("downloads"),
+            data_dir,
             log_filter: None,
             vault_backend: BackendChoice::File,
             log_to_stderr: false,
             google: GoogleConfig::default(),
         }
+    }
+
+    pub fn download_dir(&self) -> PathBuf {
+        self.download_dir.clone()
     }
 
     pub fn log_dir(&self) -> PathBuf {

@@ -7,8 +7,9 @@ use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AccountSummary, AppInfo, AuthCheck, DiagnosticsReport, ErrorClass, OAuthClientStatus,
-    RemovalReport, SignInStarted, Theme, UiSettings,
+    AccountSummary, AppInfo, AuthCheck, DiagnosticsReport, ErrorClass, MailAccount, MailAction,
+    MailCursor, MailPage, OAuthClientStatus, RemovalReport, SignInStarted, SyncStatus, Theme,
+    ThreadView, UiSettings,
 };
 
 #[cfg(feature = "server")]
@@ -141,4 +142,98 @@ pub async fn remove_account(id: String) -> ApiResult<RemovalReport> {
 #[post("/api/accounts/check")]
 pub async fn check_account(id: String) -> ApiResult<AuthCheck> {
     Ok(host::services()?.auth.check_account(&id).await?)
+}
+
+#[get("/api/mail/accounts")]
+pub async fn mail_accounts() -> ApiResult<Vec<MailAccount>> {
+    Ok(host::services()?.mail.accounts().await?)
+}
+
+/// A page of the message list: `query` in Gmail's search language, searched locally.
+#[post("/api/mail/list")]
+pub async fn mail_list(
+    account: Option<String>,
+    query: String,
+    after: Option<MailCursor>,
+    limit: u32,
+) -> ApiResult<MailPage> {
+    Ok(host::services()?
+        .mail
+        .list(account, query, after, limit as usize)
+        .await?)
+}
+
+#[post("/api/mail/thread")]
+pub async fn mail_thread(
+    account: String,
+    thread_id: String,
+    show_images: bool,
+) -> ApiResult<ThreadView> {
+    Ok(host::services()?
+        .mail
+        .thread(&account, &thread_id, show_images)
+        .await?)
+}
+
+#[post("/api/mail/act")]
+pub async fn mail_act(account: String, ids: Vec<String>, action: MailAction) -> ApiResult<()> {
+    Ok(host::services()?.mail.act(&account, ids, action).await?)
+}
+
+#[post("/api/mail/images/allow")]
+pub async fn mail_allow_images(account: String, sender: String) -> ApiResult<()> {
+    Ok(host::services()?
+        .mail
+        .allow_images_from(&account, &sender)
+        .await?)
+}
+
+/// Saves an attachment into the downloads folder; returns where.
+#[post("/api/mail/attachment/save")]
+pub async fn mail_save_attachment(
+    account: String,
+    message_id: String,
+    part_id: String,
+) -> ApiResult<String> {
+    let path = host::services()?
+        .mail
+        .save_attachment(&account, &message_id, &part_id)
+        .await?;
+    Ok(path.display().to_string())
+}
+
+#[post("/api/mail/sync")]
+pub async fn mail_sync_now(account: Option<String>) -> ApiResult<Vec<u64>> {
+    let started = host::services()?
+        .mail
+        .sync_now(account)
+        .await
+        .map_err(|e| {
+            ApiError::from(crate::error::LibreOllamaError::Internal(format!(
+                "the sync could not start: {e}"
+            )))
+        })??;
+    Ok(started)
+}
+
+#[get("/api/mail/status")]
+pub async fn mail_status() -> ApiResult<SyncStatus> {
+    Ok(host::services()?.mail.status().await?)
+}
+
+#[post("/api/mail/jobs/cancel")]
+pub async fn mail_cancel_job(id: u64) -> ApiResult<bool> {
+    Ok(host::services()?.mail.cancel_job(id))
+}
+
+#[post("/api/mail/poll")]
+pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
+    let s = host::services()?;
+    s.mail.set_poll_minutes(minutes).await?;
+    Ok(s.mail.status().await?)
+}
+
+#[post("/api/mail/failed/dismiss")]
+pub async fn mail_dismiss_failed(seq: i64) -> ApiResult<()> {
+    Ok(host::services()?.mail.dismiss_failed(seq).await?)
 }

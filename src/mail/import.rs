@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::parse::parse;
+use super::parse::{parse_with, KeepParts};
 use crate::error::{LibreOllamaError, Result};
 use crate::store::mail::{self, NewMessage};
 use crate::store::{now_unix, Store};
@@ -72,7 +72,8 @@ fn to_message(
     threads: &mut Threads,
 ) -> NewMessage {
     let id = format!("imp-{}", hash_id(raw));
-    match parse(raw).filter(|p| !(p.subject.is_empty() && p.from.is_empty() && p.date_ms.is_none()))
+    match parse_with(raw, KeepParts::All)
+        .filter(|p| !(p.subject.is_empty() && p.from.is_empty() && p.date_ms.is_none()))
     {
         Some(p) => {
             let root = thread_of(&p, &id, threads);

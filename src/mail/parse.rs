@@ -4,7 +4,7 @@
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 
 use super::sanitize::sanitize_html;
-use crate::store::mail::{NewAttachment, NewMessage};
+use crate::store::mail::{NewAttachment, NewMessage, NewPart};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
@@ -20,7 +20,20 @@ pub struct Parsed {
     pub text: Option<String>,
     pub html_sanitized: Option<String>,
     pub attachments: Vec<NewAttachment>,
+    pub parts: Vec<NewPart>,
 }
+
+/// Which part bytes to keep with the cached message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepParts {
+    /// Inline images referenced by `cid:` (synced mail: attachments stay on the server).
+    Inline,
+    /// Every attachment too (imported archives: there is no other copy to fetch from).
+    All,
+}
+
+/// Largest part kept in the cache; bigger ones are fetched from the server when asked for.
+pub const MAX_KEPT_PART: usize = 10 * 1024 * 1024;
 
 fn addresses(a: Option<&Address<'_>>) -> String {
     let Some(a) = a else { return String::new() };
@@ -74,13 +87,45 @@ fn html_to_text(html: &str) -> String {
         .join(" ")
 }
 
+fn mime_of(part: &mail_parser::MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_default()
+}
+
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    parse_with(raw, KeepParts::Inline)
+}
+
+pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
     let m = MessageParser::default().parse(raw)?;
     let html = m.body_html(0).map(|h| sanitize_html(&h));
     let text = m
         .body_text(0)
         .map(|t| t.into_owned())
         .or_else(|| html.as_deref().map(html_to_text));
+    let mut parts = Vec::new();
+    for (i, part) in m.attachments().enumerate() {
+        let cid = part.content_id().map(str::to_string);
+        let is_image = part
+            .content_type()
+            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"));
+        let wanted = match keep {
+            KeepParts::All => true,
+            KeepParts::Inline => cid.is_some() && is_image,
+        };
+        if wanted && part.len() <= MAX_KEPT_PART {
+            parts.push(NewPart {
+                part_id: i.to_string(),
+                content_id: cid,
+                mime_type: mime_of(part),
+                data: part.contents().to_vec(),
+            });
+        }
+    }
     let attachments = m
         .attachments()
         .enumerate()
@@ -88,13 +133,7 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
             part_id: i.to_string(),
             attachment_id: None,
             filename: part.attachment_name().unwrap_or("attachment").to_string(),
-            mime_type: part
-                .content_type()
-                .map(|ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                    None => ct.ctype().to_string(),
-                })
-                .unwrap_or_default(),
+            mime_type: mime_of(part),
             size: part.len() as i64,
             content_id: part.content_id().map(str::to_string),
         })
@@ -111,6 +150,7 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         text,
         html_sanitized: html,
         attachments,
+        parts,
     })
 }
 
@@ -151,6 +191,7 @@ impl Parsed {
             references: self.references,
             label_ids,
             attachments: self.attachments,
+            parts: self.parts,
             body_text: self.text,
             body_html_sanitized: self.html_sanitized,
         }

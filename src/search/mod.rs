@@ -207,6 +207,17 @@ pub struct Clock {
     pub utc_offset_secs: i64,
 }
 
+impl Clock {
+    /// Now, in this machine's time zone (before:/after: dates are local days, as in Gmail).
+    pub fn local_now() -> Clock {
+        let now = chrono::Local::now();
+        Clock {
+            now_ms: now.timestamp_millis(),
+            utc_offset_secs: i64::from(now.offset().local_minus_utc()),
+        }
+    }
+}
+
 struct Parser<'a> {
     toks: &'a [Tok],
     pos: usize,

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod debug;
+pub mod jobs;
+pub mod mail;
 pub mod settings;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use crate::vault::Vault;
 
 pub use auth::AuthService;
 pub use debug::DebugService;
+pub use mail::MailService;
 pub use settings::SettingsService;
 
 pub struct AppServices {
@@ -26,6 +29,7 @@ pub struct AppServices {
     pub auth: Arc<AuthService>,
     /// The shared Google HTTP client (tokens from `auth`, quota-aware).
     pub google: Arc<GoogleClient>,
+    pub mail: Arc<MailService>,
 }
 
 impl AppServices {
@@ -63,6 +67,13 @@ impl AppServices {
             Arc::new(RateLimiter::new(config.google.rate_limits.clone())),
             config.google.retry.clone(),
         )?);
+        let mail = Arc::new(MailService::new(
+            store.clone(),
+            google.clone(),
+            auth.clone(),
+            config.google.endpoints.gmail_base.clone(),
+            config.download_dir(),
+        ));
         Ok(Arc::new(AppServices {
             config,
             store,
@@ -71,6 +82,7 @@ impl AppServices {
             debug,
             auth,
             google,
+            mail,
         }))
     }
 }

@@ -19,6 +19,26 @@ pub struct NewAttachment {
     pub content_id: Option<String>,
 }
 
+/// Bytes of one part kept in the cache (inline images; archive attachments).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewPart {
+    pub part_id: String,
+    pub content_id: Option<String>,
+    pub mime_type: String,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPart")
+            .field("part_id", &self.part_id)
+            .field("content_id", &self.content_id)
+            .field("mime_type", &self.mime_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
 /// A message as sync or import hands it to the cache.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewMessage {
@@ -39,6 +59,9 @@ pub struct NewMessage {
     pub references: Option<String>,
     pub label_ids: Vec<String>,
     pub attachments: Vec<NewAttachment>,
+    /// Part bytes to keep; replaces the stored ones when the body is (re)fetched.
+    #[serde(default)]
+    pub parts: Vec<NewPart>,
     /// Plain text of the body, when fetched (indexed for search).
     pub body_text: Option<String>,
     pub body_html_sanitized: Option<String>,
@@ -113,6 +136,14 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
              html_sanitized = excluded.html_sanitized, fetched_at = excluded.fetched_at",
         )
         .map_err(db("preparing body update"))?;
+    let mut del_parts = tx
+        .prepare_cached("DELETE FROM mail_parts WHERE message_rowid = ?1")
+        .map_err(db("preparing part update"))?;
+    let mut add_part = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO mail_parts (message_rowid, part_id, content_id, mime_type, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(db("preparing part update"))?;
     let mut old_body = tx
         .prepare_cached("SELECT text_body FROM mail_bodies WHERE message_rowid = ?1")
         .map_err(db("preparing body read"))?;
@@ -193,6 +224,14 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         let body_text = if state == "fetched" {
             body.execute(params![rowid, m.body_text, m.body_html_sanitized, now])
                 .map_err(db("storing a body"))?;
+            if !is_new {
+                del_parts.execute([rowid]).map_err(db("storing parts"))?;
+            }
+            for p in &m.parts {
+                add_part
+                    .execute(params![rowid, p.part_id, p.content_id, p.mime_type, p.data])
+                    .map_err(db("storing parts"))?;
+            }
             m.body_text.clone()
         } else if is_new {
             None

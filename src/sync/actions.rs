@@ -9,32 +9,22 @@ use crate::google::gmail::types::ModifyRequest;
 use crate::google::gmail::Gmail;
 use crate::store::{now_unix, Store};
 
-/// What a person can do to a message, as label changes (Gmail models all of them so).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Action {
-    Archive,
-    MoveToInbox,
-    MarkRead,
-    MarkUnread,
-    Star,
-    Unstar,
-    Trash,
-    Untrash,
-}
+pub use crate::model::MailAction as Action;
 
-impl Action {
-    pub fn labels(self) -> (Vec<String>, Vec<String>) {
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        match self {
-            Action::Archive => (v(&[]), v(&["INBOX"])),
-            Action::MoveToInbox => (v(&["INBOX"]), v(&[])),
-            Action::MarkRead => (v(&[]), v(&["UNREAD"])),
-            Action::MarkUnread => (v(&["UNREAD"]), v(&[])),
-            Action::Star => (v(&["STARRED"]), v(&[])),
-            Action::Unstar => (v(&[]), v(&["STARRED"])),
-            Action::Trash => (v(&["TRASH"]), v(&["INBOX"])),
-            Action::Untrash => (v(&["INBOX"]), v(&["TRASH"])),
-        }
+/// Every action as label changes (add, remove): Gmail models all of them so.
+pub fn label_changes(action: &Action) -> (Vec<String>, Vec<String>) {
+    let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    match action {
+        Action::Archive => (v(&[]), v(&["INBOX"])),
+        Action::MoveToInbox => (v(&["INBOX"]), v(&[])),
+        Action::MarkRead => (v(&[]), v(&["UNREAD"])),
+        Action::MarkUnread => (v(&["UNREAD"]), v(&[])),
+        Action::Star => (v(&["STARRED"]), v(&[])),
+        Action::Unstar => (v(&[]), v(&["STARRED"])),
+        Action::Trash => (v(&["TRASH"]), v(&["INBOX"])),
+        Action::Untrash => (v(&["INBOX"]), v(&["TRASH"])),
+        Action::AddLabel(l) => (vec![l.clone()], vec![]),
+        Action::RemoveLabel(l) => (vec![], vec![l.clone()]),
     }
 }
 
@@ -111,7 +101,27 @@ pub async fn apply(
     message_ids: &[String],
     action: Action,
 ) -> Result<()> {
-    let (add, remove) = action.labels();
+    apply_inner(store, account, message_ids, action, true).await
+}
+
+/// Applies `action` to the cache only: for imported archives, which have no server.
+pub async fn apply_local(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: Action,
+) -> Result<()> {
+    apply_inner(store, account, message_ids, action, false).await
+}
+
+async fn apply_inner(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: Action,
+    queue: bool,
+) -> Result<()> {
+    let (add, remove) = label_changes(&action);
     let (account, ids) = (account.to_string(), message_ids.to_vec());
     store
         .transaction(move |tx| {
@@ -126,6 +136,9 @@ pub async fn apply(
                     }
                 }
                 set_labels(tx, rowid, &next)?;
+                if !queue {
+                    continue;
+                }
                 tx.execute(
                     "INSERT INTO mail_actions (account_id, message_id, add_labels, remove_labels, prev_labels, created_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -133,6 +133,7 @@ pub fn to_new_message(account_id: &str, m: &Message) -> NewMessage {
         references: m.header("References").map(str::to_string),
         label_ids: m.label_ids.clone(),
         attachments,
+        parts: Vec::new(),
         body_text: None,
         body_html_sanitized: None,
     }
@@ -166,6 +167,8 @@ pub struct GmailSync {
     /// Metadata fetches in flight (the rate limiter still governs quota).
     pub concurrency: usize,
     pub page_size: u32,
+    /// Messages stored so far out of the estimate, for the activity panel.
+    pub progress: std::sync::Arc<crate::services::jobs::Progress>,
 }
 
 impl GmailSync {
@@ -176,6 +179,7 @@ impl GmailSync {
             account_id: account_id.into(),
             concurrency: 8,
             page_size: 100,
+            progress: Default::default(),
         }
     }
 
@@ -360,6 +364,11 @@ impl GmailSync {
                     ..Default::default()
                 })
                 .await?;
+            if report.pages == 0 {
+                if let Some(n) = page.result_size_estimate.filter(|n| *n > 0) {
+                    self.progress.set_total(n as u64);
+                }
+            }
             let ids = page.messages.iter().map(|m| m.id.clone()).collect();
             let msgs = self.fetch_metadata(ids, cancel).await?;
             for m in &msgs {
@@ -387,6 +396,7 @@ impl GmailSync {
                     Ok(())
                 })
                 .await?;
+            self.progress.add(msgs.len() as u64);
             tracing::info!(account = %self.account_id, page = report.pages, stored = report.fetched, "mail sync: page stored");
             match next {
                 Some(t) => page_token = Some(t),
@@ -413,6 +423,7 @@ impl GmailSync {
             }
         }
         let plan = plan_history(&records, newest.as_ref());
+        self.progress.set_total(plan.fetch.len() as u64);
         let msgs = self
             .fetch_metadata(plan.fetch.iter().cloned().collect(), cancel)
             .await?;
@@ -448,6 +459,7 @@ impl GmailSync {
                 Ok(())
             })
             .await?;
+        self.progress.add(report.fetched as u64);
         Ok(report)
     }
 }
