@@ -27,7 +27,7 @@ YAML
 "$node" tests/peers/node_modules/emulate/dist/index.js start --service google --host 127.0.0.1 --port "$port" --seed "$work/seed.yaml" >"$work/emulate.log" 2>&1 &
 emu=$!
 display=:$(( 200 + RANDOM % 100 ))
-Xvfb "$display" -screen 0 1120x760x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill ${app:-} $emu $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/openid-configuration" && break; sleep 0.2; done
@@ -40,9 +40,9 @@ echo GOCSPX-e2e | "$bin" --data-dir "$work/data" accounts client --id e2e.apps.g
 app=$!
 for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 3
-xdotool mousemove 93 101 click 1; sleep 2
+xdotool mousemove 93 175 click 1; sleep 2
 import -window root "$out/e2e-accounts-before.png"
-xdotool mousemove 1030 46 click 1
+xdotool mousemove 1190 46 click 1
 for _ in $(seq 40); do
   "$bin" --data-dir "$work/data" accounts list 2>/dev/null | grep -q ada@example.com && break
   sleep 0.5

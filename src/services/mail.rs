@@ -931,7 +931,10 @@ fn labels_with_counts(c: &Connection, account: &str) -> Result<Vec<MailLabel>> {
     };
     let mut out = Vec::new();
     for (id, name) in FOLDERS {
-        let (keep_empty, present) = (*id == "INBOX", names.contains_key(*id));
+        let (keep_empty, present) = (
+            *id == "INBOX" && account != ARCHIVE_ACCOUNT,
+            names.contains_key(*id),
+        );
         if present || keep_empty {
             out.push(label(id, name.to_string(), true));
         }

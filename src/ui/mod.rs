@@ -2,13 +2,16 @@
 
 mod accounts;
 mod hooks;
+mod mail;
 mod pages;
 mod shell;
+mod timer;
 
 use dioxus::prelude::*;
 
 pub use accounts::Accounts;
 pub use hooks::{use_theme, ThemeState};
+pub use mail::Mail;
 pub use pages::{About, Diagnostics, SettingsPage};
 pub use shell::Shell;
 
@@ -19,6 +22,8 @@ pub const CSS: &str = include_str!("../../assets/main.css");
 pub enum Route {
     #[layout(Shell)]
         #[route("/")]
+        Mail {},
+        #[route("/diagnostics")]
         Diagnostics {},
         #[route("/settings")]
         SettingsPage {},
@@ -66,7 +71,7 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
                 .with_window(
                     WindowBuilder::new()
                         .with_title("LibreOllama")
-                        .with_inner_size(LogicalSize::new(1120.0, 760.0))
+                        .with_inner_size(LogicalSize::new(1280.0, 800.0))
                         .with_min_inner_size(LogicalSize::new(640.0, 480.0)),
                 ),
         )

@@ -5,6 +5,7 @@ use super::Route;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
+    Mail,
     People,
     Pulse,
     Sliders,
@@ -38,6 +39,10 @@ fn NavIcon(icon: Icon) -> Element {
                     circle { cx: "9", cy: "8", r: "3.5" }
                     path { d: "M2.5 20c.8-3.6 3.4-5.5 6.5-5.5s5.7 1.9 6.5 5.5M16 4.5a3.5 3.5 0 0 1 0 7M18 14.7c1.9.7 3.1 2.5 3.5 5.3" }
                 },
+                Icon::Mail => rsx! {
+                    rect { x: "3", y: "5", width: "18", height: "14", rx: "2" }
+                    path { d: "M3.5 6.5 12 13l8.5-6.5" }
+                },
                 Icon::Pulse => rsx! { path { d: "M3 12h4l3-8 4 16 3-8h4" } },
                 Icon::Sliders => rsx! {
                     path { d: "M4 7h9M17 7h3M4 17h3M11 17h9" }
@@ -58,7 +63,15 @@ fn NavIcon(icon: Icon) -> Element {
 pub fn Shell() -> Element {
     let theme = use_theme();
     let current = use_route::<Route>();
-    let sections: [(&str, Vec<NavItem>); 2] = [
+    let sections: [(&str, Vec<NavItem>); 3] = [
+        (
+            "Workspace",
+            vec![NavItem {
+                to: Route::Mail {},
+                label: "Mail",
+                icon: Icon::Mail,
+            }],
+        ),
         (
             "Settings",
             vec![
@@ -89,6 +102,8 @@ pub fn Shell() -> Element {
         ),
     ];
     let t = theme.theme.read().to_owned();
+    // Mail uses the whole window for its panes.
+    let full_bleed = matches!(current, Route::Mail {});
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {
         div { class: "app", "data-theme": "{theme_attr}",
@@ -107,9 +122,10 @@ pub fn Shell() -> Element {
                                     Link {
                                         class: if item.to == current { "nav-link active" } else { "nav-link" },
                                         to: item.to.clone(),
+                                        title: item.label,
                                         aria_current: if item.to == current { "page" } else { "false" },
                                         NavIcon { icon: item.icon }
-                                        "{item.label}"
+                                        span { class: "nav-label", "{item.label}" }
                                     }
                                 }
                             }
@@ -125,7 +141,7 @@ pub fn Shell() -> Element {
                     }
                 }
             }
-            main { id: "main", class: "content", tabindex: "-1",
+            main { id: "main", class: if full_bleed { "content full" } else { "content" }, tabindex: "-1",
                 div { class: "content-inner",
                     if let Some(err) = theme.error.read().as_ref() {
                         div { class: "banner error", role: "alert", "{err}" }

@@ -1,0 +1,203 @@
+//! The message list: a search box and a virtualized list (only the rows in view are in the
+//! DOM, so 100,000 cached messages scroll like 100), paged from the cache as you scroll.
+
+use dioxus::html::geometry::PixelsVector2D;
+use dioxus::html::ScrollBehavior;
+use dioxus::prelude::*;
+
+use super::format::{person, short_date};
+use super::MailState;
+
+/// Every row has this height (px), which is what lets the list place rows without measuring.
+pub(super) const ROW_H: f64 = 68.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 8;
+/// Until the first scroll event reports the real height.
+const DEFAULT_VIEWPORT: f64 = 900.0;
+
+/// The rows to put in the DOM for a scroll position: [first, end).
+pub(super) fn window(scroll_top: f64, viewport: f64, len: usize) -> (usize, usize) {
+    let first = ((scroll_top / ROW_H).floor().max(0.0) as usize).saturating_sub(OVERSCAN);
+    let end = (((scroll_top + viewport) / ROW_H).ceil().max(0.0) as usize + OVERSCAN).min(len);
+    (first.min(end), end)
+}
+
+/// Scrolls the list so row `i` is visible (keyboard selection).
+pub(super) fn scroll_into_view(st: MailState, i: usize) {
+    let Some(el) = st.list_el.read().clone() else {
+        return;
+    };
+    spawn(async move {
+        let Ok(rect) = el.get_client_rect().await else {
+            return;
+        };
+        let Ok(offset) = el.get_scroll_offset().await else {
+            return;
+        };
+        let (top, height) = (offset.y, rect.size.height);
+        let row_top = i as f64 * ROW_H;
+        let target = if row_top < top {
+            row_top
+        } else if row_top + ROW_H > top + height {
+            row_top + ROW_H - height
+        } else {
+            return;
+        };
+        let _ = el
+            .scroll(PixelsVector2D::new(0.0, target), ScrollBehavior::Instant)
+            .await;
+    });
+}
+
+#[component]
+pub(super) fn MessageList(typing: Signal<bool>) -> Element {
+    let mut st = use_context::<MailState>();
+    let mut draft = use_signal(|| st.search.peek().clone());
+    let mut viewport = use_signal(|| DEFAULT_VIEWPORT);
+
+    let rows = st.rows.read();
+    let len = rows.len();
+    let (first, end) = window(*st.scroll_top.read(), *viewport.read(), len);
+    let selected = *st.selected.read();
+    let open_thread = st.open.read().as_ref().map(|(_, t)| t.clone());
+    let searching = !st.search.read().is_empty();
+    let title = if searching {
+        format!("Search: {}", st.search.read())
+    } else {
+        st.folder_name()
+    };
+    let summary = match (*st.loading.read(), len, *st.took_ms.read()) {
+        (true, 0, _) => "Loading…".to_string(),
+        (_, 0, _) => String::new(),
+        (_, n, Some(ms)) => format!(
+            "{n}{} shown · {ms:.0} ms",
+            if st.next.read().is_some() { "+" } else { "" }
+        ),
+        (_, n, None) => format!("{n} shown"),
+    };
+    let visible: Vec<(usize, crate::model::MailRow)> = rows[first..end]
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(k, r)| (first + k, r))
+        .collect();
+    drop(rows);
+
+    rsx! {
+        section { class: "mail-list", aria_label: "Messages",
+            form {
+                class: "mail-search",
+                role: "search",
+                onsubmit: move |e: FormEvent| {
+                    e.prevent_default();
+                    st.search.set(draft.read().trim().to_string());
+                },
+                input {
+                    r#type: "search",
+                    placeholder: "Search mail (from:, subject:, has:attachment, before:…)",
+                    aria_label: "Search mail",
+                    value: "{draft}",
+                    oninput: move |e| draft.set(e.value()),
+                    onmounted: move |e| st.search_el.set(Some(e.data())),
+                    onfocus: move |_| typing.set(true),
+                    onblur: move |_| typing.set(false),
+                }
+                if searching {
+                    button {
+                        r#type: "button",
+                        class: "link-button",
+                        onclick: move |_| {
+                            draft.set(String::new());
+                            st.search.set(String::new());
+                        },
+                        "Clear"
+                    }
+                }
+            }
+            div { class: "mail-list-head",
+                h1 { "{title}" }
+                span { class: "muted small", "{summary}" }
+            }
+            if let Some(err) = st.list_error.read().clone() {
+                div { class: "banner error", role: "alert", "{err}" }
+            }
+            div {
+                class: "mail-rows",
+                role: "listbox",
+                aria_label: "{title}",
+                onmounted: move |e| st.list_el.set(Some(e.data())),
+                onscroll: move |e: ScrollEvent| {
+                    let top = e.data().scroll_top();
+                    let h = f64::from(e.data().client_height());
+                    st.scroll_top.set(top);
+                    if h > 0.0 {
+                        viewport.set(h);
+                    }
+                    let loaded = st.rows.peek().len() as f64 * ROW_H;
+                    if top + h * 3.0 > loaded {
+                        st.load(false);
+                    }
+                },
+                if len == 0 && !*st.loading.read() && st.list_error.read().is_none() {
+                    p { class: "mail-empty",
+                        if searching { "No messages match this search in the cache." } else { "No messages here." }
+                    }
+                }
+                div { class: "mail-rows-inner", style: "height: {len as f64 * ROW_H}px",
+                    for (i, row) in visible {
+                        div {
+                            key: "{row.account_id}/{row.id}",
+                            class: format!(
+                                "mail-row{}{}{}",
+                                if row.unread { " unread" } else { "" },
+                                if i == selected { " selected" } else { "" },
+                                if open_thread.as_deref() == Some(row.thread_id.as_str()) { " open" } else { "" },
+                            ),
+                            style: "top: {i as f64 * ROW_H}px",
+                            role: "option",
+                            aria_selected: if i == selected { "true" } else { "false" },
+                            onclick: {
+                                let (a, t) = (row.account_id.clone(), row.thread_id.clone());
+                                move |_| {
+                                    st.selected.set(i);
+                                    st.open_thread(a.clone(), t.clone(), false);
+                                }
+                            },
+                            div { class: "mail-row-top",
+                                span { class: "mail-from", {person(&row.from)} }
+                                if row.has_attachment {
+                                    svg { class: "clip", view_box: "0 0 24 24", width: "14", height: "14", fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round",
+                                        title { "Has attachments" }
+                                        path { d: "M21 11.5 12.5 20a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L10.2 17.7a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6" }
+                                    }
+                                }
+                                if row.starred { span { class: "star", title: "Starred", "★" } }
+                                span { class: "mail-date", {short_date(row.date_ms)} }
+                            }
+                            div { class: "mail-subject", if row.subject.is_empty() { "(no subject)" } else { "{row.subject}" } }
+                            div { class: "mail-snippet", "{row.snippet}" }
+                        }
+                    }
+                }
+                if *st.loading.read() && len > 0 {
+                    p { class: "muted small mail-more", "Loading more…" }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rows_near_the_viewport_are_rendered() {
+        assert_eq!(window(0.0, 680.0, 100_000), (0, 18));
+        let (first, end) = window(ROW_H * 50_000.0, 680.0, 100_000);
+        assert_eq!((first, end), (50_000 - OVERSCAN, 50_010 + OVERSCAN));
+        assert_eq!(window(ROW_H * 99_995.0, 680.0, 100_000).1, 100_000);
+        assert_eq!(window(0.0, 680.0, 3), (0, 3));
+        assert_eq!(window(5000.0, 680.0, 0), (0, 0));
+    }
+}

@@ -1,0 +1,256 @@
+//! The conversation reader. HTML bodies go into a sandboxed frame (no scripts, no same-origin,
+//! so nothing in a mail can reach the app) whose policy blocks remote images until allowed.
+
+use dioxus::prelude::*;
+
+use super::format::{long_date, person, size};
+use super::MailState;
+use crate::api;
+use crate::model::{MailAction, MessageView, ThreadView};
+
+#[component]
+pub(super) fn Reader() -> Element {
+    let st = use_context::<MailState>();
+    let thread = st.thread.read().clone();
+    rsx! {
+        section { class: "mail-reader", aria_label: "Conversation",
+            if *st.opening.read() {
+                p { class: "muted mail-placeholder", role: "status", "Opening…" }
+            } else {
+                match thread {
+                    None => rsx! {
+                        div { class: "mail-placeholder",
+                            p { "Select a message to read it." }
+                            p { class: "muted small", "j and k move, o opens, e archives, ? lists every shortcut." }
+                        }
+                    },
+                    Some(Err(e)) => rsx! { div { class: "banner error", role: "alert", "{e}" } },
+                    Some(Ok(t)) => rsx! { Conversation { t } },
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn Conversation(t: ThreadView) -> Element {
+    let mut st = use_context::<MailState>();
+    let starred = t
+        .messages
+        .iter()
+        .any(|m| m.labels.iter().any(|l| l == "STARRED"));
+    let in_trash = t
+        .messages
+        .iter()
+        .all(|m| m.labels.iter().any(|l| l == "TRASH"));
+    let in_inbox = t
+        .messages
+        .iter()
+        .any(|m| m.labels.iter().any(|l| l == "INBOX"));
+    let user_labels: Vec<(String, String)> = st
+        .accounts
+        .read()
+        .iter()
+        .find(|a| a.id == t.account_id)
+        .map(|a| {
+            a.labels
+                .iter()
+                .filter(|l| !l.system)
+                .map(|l| (l.id.clone(), l.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let on_thread: Vec<(String, String)> = user_labels
+        .iter()
+        .filter(|(id, _)| t.messages.iter().any(|m| m.labels.contains(id)))
+        .cloned()
+        .collect();
+    let addable: Vec<(String, String)> = user_labels
+        .iter()
+        .filter(|l| !on_thread.contains(l))
+        .cloned()
+        .collect();
+    let n = t.messages.len();
+    let is_archive = st
+        .accounts
+        .read()
+        .iter()
+        .any(|a| a.id == t.account_id && a.is_archive);
+    rsx! {
+        header { class: "reader-head",
+            div { class: "reader-tools", role: "toolbar", aria_label: "Conversation actions",
+                if in_inbox {
+                    button { class: "button", title: "Archive (e)", onclick: move |_| st.act(MailAction::Archive), "Archive" }
+                } else if !in_trash && !is_archive {
+                    button { class: "button", title: "Move to inbox", onclick: move |_| st.act(MailAction::MoveToInbox), "Move to inbox" }
+                }
+                if in_trash {
+                    button { class: "button", onclick: move |_| st.act(MailAction::Untrash), "Restore" }
+                } else {
+                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Trash" }
+                }
+                button { class: "button", title: "Mark unread (u)", onclick: move |_| st.act(MailAction::MarkUnread), "Mark unread" }
+                button {
+                    class: "button",
+                    title: "Star (s)",
+                    aria_pressed: if starred { "true" } else { "false" },
+                    onclick: move |_| st.act(if starred { MailAction::Unstar } else { MailAction::Star }),
+                    if starred { "★ Starred" } else { "☆ Star" }
+                }
+                if !addable.is_empty() {
+                    select {
+                        class: "button",
+                        aria_label: "Add a label",
+                        value: "",
+                        onchange: move |e| {
+                            let v = e.value();
+                            if !v.is_empty() {
+                                st.act(MailAction::AddLabel(v));
+                            }
+                        },
+                        option { value: "", "Add label…" }
+                        for (id, name) in addable {
+                            option { key: "{id}", value: "{id}", "{name}" }
+                        }
+                    }
+                }
+                button {
+                    class: "button close",
+                    title: "Close (Esc)",
+                    aria_label: "Close the conversation",
+                    onclick: move |_| { st.thread.set(None); st.open.set(None); },
+                    "✕"
+                }
+            }
+            h1 { class: "reader-subject", if t.subject.is_empty() { "(no subject)" } else { "{t.subject}" } }
+            div { class: "chips",
+                span { class: "muted small", if n == 1 { "1 message" } else { "{n} messages" } }
+                for (id, name) in on_thread {
+                    span { class: "chip", key: "{id}",
+                        "{name}"
+                        button {
+                            class: "chip-x",
+                            aria_label: "Remove label {name}",
+                            onclick: {
+                                let id = id.clone();
+                                move |_| st.act(MailAction::RemoveLabel(id.clone()))
+                            },
+                            "✕"
+                        }
+                    }
+                }
+            }
+        }
+        div { class: "reader-messages",
+            for m in t.messages.clone() {
+                MessageCard { key: "{m.id}", account: t.account_id.clone(), thread_id: t.thread_id.clone(), m }
+            }
+        }
+    }
+}
+
+#[component]
+fn MessageCard(account: String, thread_id: String, m: MessageView) -> Element {
+    let st = use_context::<MailState>();
+    let mut note = use_signal(|| None::<(bool, String)>);
+    let acc = account.clone();
+    rsx! {
+        article { class: "message",
+            header { class: "message-head",
+                div {
+                    strong { {person(&m.from)} }
+                    span { class: "muted small", {format!(" <{}>", m.sender)} }
+                }
+                span { class: "muted small", {long_date(m.date_ms)} }
+            }
+            p { class: "muted small message-to",
+                "To: {m.to}"
+                if !m.cc.is_empty() { " · Cc: {m.cc}" }
+            }
+            if let Some(n) = m.body_note.clone() {
+                div { class: "banner warn", role: "status", "{n}" }
+            }
+            match m.html.clone() {
+                Some(h) => rsx! {
+                    if h.blocked_images > 0 {
+                        div { class: "images-blocked", role: "note",
+                            span {
+                                if h.blocked_images == 1 { "1 remote image is hidden" } else { "{h.blocked_images} remote images are hidden" }
+                                " so the sender cannot tell you opened this."
+                            }
+                            button {
+                                class: "link-button",
+                                onclick: {
+                                    let (a, t) = (account.clone(), thread_id.clone());
+                                    move |_| st.open_thread(a.clone(), t.clone(), true)
+                                },
+                                "Show images"
+                            }
+                            button {
+                                class: "link-button",
+                                onclick: {
+                                    let (a, t, s) = (account.clone(), thread_id.clone(), m.sender.clone());
+                                    move |_| {
+                                        let (a, t, s) = (a.clone(), t.clone(), s.clone());
+                                        spawn(async move {
+                                            match api::mail_allow_images(a.clone(), s.clone()).await {
+                                                Ok(()) => st.open_thread(a, t, false),
+                                                Err(e) => note.set(Some((false, e.to_string()))),
+                                            }
+                                        });
+                                    }
+                                },
+                                "Always show from {m.sender}"
+                            }
+                        }
+                    }
+                    iframe {
+                        class: "message-frame",
+                        title: format!("Message from {}", person(&m.from)),
+                        "sandbox": "allow-popups allow-popups-to-escape-sandbox",
+                        referrerpolicy: "no-referrer",
+                        srcdoc: "{h.srcdoc}",
+                    }
+                },
+                None => rsx! {
+                    div { class: "message-text",
+                        match m.text.clone() {
+                            Some(t) => rsx! { "{t}" },
+                            None => rsx! { span { class: "muted", "This message has no text." } },
+                        }
+                    }
+                },
+            }
+            if !m.attachments.is_empty() {
+                ul { class: "attachments", aria_label: "Attachments",
+                    for a in m.attachments.clone() {
+                        li { key: "{a.part_id}",
+                            span { class: "att-name", "{a.filename}" }
+                            span { class: "muted small", {format!("{} · {}", a.mime_type, size(a.size))} }
+                            button {
+                                class: "button small",
+                                onclick: {
+                                    let (acc, mid, pid, name) = (acc.clone(), m.id.clone(), a.part_id.clone(), a.filename.clone());
+                                    move |_| {
+                                        let (acc, mid, pid, name) = (acc.clone(), mid.clone(), pid.clone(), name.clone());
+                                        spawn(async move {
+                                            note.set(Some((true, format!("Saving {name}…"))));
+                                            match api::mail_save_attachment(acc, mid, pid).await {
+                                                Ok(path) => note.set(Some((true, format!("Saved {name} to {path}")))),
+                                                Err(e) => note.set(Some((false, format!("{name} was not saved: {e}")))),
+                                            }
+                                        });
+                                    }
+                                },
+                                "Save"
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some((ok, text)) = note.read().clone() {
+                div { class: if ok { "banner ok" } else { "banner error" }, role: if ok { "status" } else { "alert" }, "{text}" }
+            }
+        }
+    }
+}
