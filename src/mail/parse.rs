@@ -102,7 +102,12 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
 
 pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
     let m = MessageParser::default().parse(raw)?;
-    let html = m.body_html(0).map(|h| sanitize_html(&h));
+    // Only a real text/html part: mail-parser also offers plain text converted to HTML, which
+    // would put every plain mail in a frame.
+    let html = match m.html_part(0).map(|p| &p.body) {
+        Some(mail_parser::PartType::Html(h)) => Some(sanitize_html(h)),
+        _ => None,
+    };
     let text = m
         .body_text(0)
         .map(|t| t.into_owned())

@@ -51,6 +51,8 @@ pub struct MailService {
     /// Why the last contact with Google failed for lack of a connection, if it did.
     offline: Mutex<Option<String>>,
     download_dir: PathBuf,
+    /// Accounts with changes queued since their push job last read the queue.
+    push_requests: Mutex<std::collections::HashSet<String>>,
 }
 
 fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
@@ -191,6 +193,7 @@ impl MailService {
             jobs: Jobs::default(),
             offline: Mutex::new(None),
             download_dir,
+            push_requests: Mutex::new(Default::default()),
         }
     }
 
@@ -501,22 +504,50 @@ impl MailService {
     }
 
     fn spawn_push(self: &Arc<Self>, account: &str) {
+        // The request flag and job start/finish are serialized by `push_requests`: a change
+        // queued while a push job is finishing is either seen by that job or starts a new one.
+        let mut requests = self.push_requests.lock().unwrap_or_else(|e| e.into_inner());
+        requests.insert(account.to_string());
         let Some(job) = self
             .jobs
             .start("Sending changes to Gmail", format!("push:{account}"))
         else {
-            // A push is running; it reads the queue to the end, including this change.
             return;
         };
+        drop(requests);
         let (store, gmail) = (self.store.clone(), self.gmail(account));
         let account = account.to_string();
         let this = self.clone();
         tokio::spawn(async move {
-            let r = actions::push(&store, &gmail, &account).await;
-            this.note_outcome(&r);
-            job.progress
-                .add(r.as_ref().map(|p| p.pushed as u64).unwrap_or(0));
-            job.finish(r.map(|p| push_summary(&p)));
+            let mut total = actions::PushReport::default();
+            loop {
+                this.push_requests
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&account);
+                let r = actions::push(&store, &gmail, &account).await;
+                this.note_outcome(&r);
+                let stop = match r {
+                    Ok(p) => {
+                        job.progress.add(p.pushed as u64);
+                        total.pushed += p.pushed;
+                        total.pending = p.pending;
+                        total.refused.extend(p.refused);
+                        // Left waiting for the connection: the next sync retries.
+                        (p.pending > 0).then(|| Ok(push_summary(&total)))
+                    }
+                    Err(e) => Some(Err(e)),
+                };
+                let requests = this.push_requests.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(outcome) = stop {
+                    job.finish(outcome);
+                    return;
+                }
+                if !requests.contains(&account) {
+                    job.finish(Ok(push_summary(&total)));
+                    return;
+                }
+            }
         });
     }
 

@@ -235,6 +235,7 @@ impl GmailSync {
     /// One sync run: full (resuming) or incremental, falling back to a clean full sync when the
     /// stored history id has expired at Google.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<SyncReport> {
+        self.sync_labels().await?;
         let state = self.state().await?;
         match plan_mode(&state) {
             Mode::Full { page_token } => self.full(page_token, state.history_id, cancel).await,
@@ -249,6 +250,47 @@ impl GmailSync {
                 other => other,
             },
         }
+    }
+
+    /// Mirrors the account's labels (names, types, colours); labels gone at Gmail leave the cache.
+    pub async fn sync_labels(&self) -> Result<()> {
+        let labels = self.gmail.labels_list().await?;
+        let account = self.account_id.clone();
+        self.store
+            .transaction(move |tx| {
+                let e = |e| LibreOllamaError::db("storing labels", e);
+                let ids: Vec<String> = labels.iter().map(|l| l.id.clone()).collect();
+                let keep = serde_json::to_string(&ids).map_err(LibreOllamaError::json)?;
+                tx.execute(
+                    "DELETE FROM mail_labels WHERE account_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+                    params![account, keep],
+                )
+                .map_err(e)?;
+                let mut st = tx
+                    .prepare_cached(
+                        "INSERT INTO mail_labels (account_id, id, name, type, messages_total, messages_unread, color_background, color_text) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name, \
+                         type = excluded.type, messages_total = excluded.messages_total, messages_unread = excluded.messages_unread, \
+                         color_background = excluded.color_background, color_text = excluded.color_text",
+                    )
+                    .map_err(e)?;
+                for l in &labels {
+                    let kind = if l.label_type.as_deref() == Some("system") { "system" } else { "user" };
+                    st.execute(params![
+                        account,
+                        l.id,
+                        l.name,
+                        kind,
+                        l.messages_total,
+                        l.messages_unread,
+                        l.color.as_ref().and_then(|c| c.background_color.clone()),
+                        l.color.as_ref().and_then(|c| c.text_color.clone()),
+                    ])
+                    .map_err(e)?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Fetches one message in raw form, parses it and stores its body (text and sanitized
