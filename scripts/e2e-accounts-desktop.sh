@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end, as a person sees it: the desktop app under Xvfb, the `emulate` Google emulator as
 # Google, and scripts/person-browser.py as the system browser. Clicks Accounts → Add account,
-# waits for the account to appear, and saves screenshots.
+# waits for the account to appear, then Mail → Sync now → the first message, and saves
+# screenshots of each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshots}
@@ -23,6 +24,32 @@ google:
       name: LibreOllama
       redirect_uris:
         - http://127.0.0.1:$redirect/
+  labels:
+    - id: Label_ops
+      user_email: ada@example.com
+      name: Ops
+  messages:
+    - id: msg_1
+      user_email: ada@example.com
+      from: Grace Hopper <grace@example.com>
+      to: ada@example.com
+      subject: Grüße und Pläne für Donnerstag
+      body_text: "Hallo Ada,\n\nanbei der Plan für Donnerstag. Bring the punch cards.\n\nGrace"
+      label_ids: [INBOX, UNREAD, Label_ops]
+    - id: msg_2
+      user_email: ada@example.com
+      from: Charles Babbage <charles@example.com>
+      to: ada@example.com
+      subject: The difference engine, part two
+      body_text: "Ada, the new gears arrived. Shall we meet on Friday?"
+      label_ids: [INBOX, STARRED]
+    - id: msg_3
+      user_email: ada@example.com
+      from: ops@example.com
+      to: ada@example.com
+      subject: Nightly build passed
+      body_text: All 61 tests passed.
+      label_ids: [INBOX, UNREAD]
 YAML
 "$node" tests/peers/node_modules/emulate/dist/index.js start --service google --host 127.0.0.1 --port "$port" --seed "$work/seed.yaml" >"$work/emulate.log" 2>&1 &
 emu=$!
@@ -51,4 +78,12 @@ sleep 2
 import -window root "$out/e2e-accounts-after.png"
 "$bin" --data-dir "$work/data" accounts list
 "$bin" --data-dir "$work/data" accounts list | grep -q "ada@example.com.*Active" || { cat "$work/app.log"; exit 1; }
-echo "account added through the desktop UI; screenshots in $out"
+# Mail → Sync now → open the first message.
+xdotool mousemove 93 101 click 1; sleep 1
+xdotool mousemove 291 30 click 1; sleep 4
+import -window root "$out/e2e-mail-synced.png"
+xdotool mousemove 640 120 click 1; sleep 3
+import -window root "$out/e2e-mail-open.png"
+"$bin" --data-dir "$work/data" mail search "in:inbox" | tee "$work/inbox.txt"
+grep -q "Nightly build passed" "$work/inbox.txt" || { echo "the sync did not store the inbox"; cat "$work/app.log"; exit 1; }
+echo "account added and mail synced through the desktop UI; screenshots in $out"

@@ -47,13 +47,20 @@ pub fn App() -> Element {
 /// Desktop/mobile entry: start the services in this process, then open the window.
 #[cfg(feature = "server")]
 pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
-    let started = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::error::LibreOllamaError::Internal(e.to_string()))
-        .and_then(|rt| rt.block_on(crate::services::AppServices::start(config)));
-    match started {
-        Ok(services) => crate::api::install(services),
+    // This runtime outlives the window: background work (scheduled sync) runs on it.
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: the background runtime could not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(crate::services::AppServices::start(config)) {
+        Ok(services) => {
+            let _enter = rt.enter();
+            services.mail.start_polling();
+            crate::api::install(services);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return std::process::ExitCode::FAILURE;
@@ -77,6 +84,7 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
         )
     };
     builder.launch(App);
+    drop(rt);
     std::process::ExitCode::SUCCESS
 }
 

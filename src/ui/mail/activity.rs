@@ -139,7 +139,13 @@ fn JobItem(j: JobView) -> Element {
                 }
             }
             div { class: "muted small",
-                {format!("{counts} · {:.0}/s · started {}", j.rate, unix_time(j.started_unix))}
+                {
+                    if j.rate >= 1.0 {
+                        format!("{counts} · {:.0}/s · started {}", j.rate, unix_time(j.started_unix))
+                    } else {
+                        format!("{counts} · started {}", unix_time(j.started_unix))
+                    }
+                }
             }
             if let Some(m) = j.message.clone() {
                 div { class: if j.state == JobState::Failed { "small error-text" } else { "small" }, "{m}" }

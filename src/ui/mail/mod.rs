@@ -284,7 +284,8 @@ fn start_sync(mut st: MailState) {
                 true,
                 "Nothing to start: every account is already syncing, or none is signed in.".into(),
             ))),
-            Ok(_) => st.show_activity.set(true),
+            // Progress shows on the button and in the Activity panel.
+            Ok(_) => st.banner.set(None),
             Err(e) => st.banner.set(Some((false, e.to_string()))),
         }
     });
@@ -330,7 +331,8 @@ pub fn Mail() -> Element {
     // when the list is scrolled to the top, the list itself.
     use_future(move || async move {
         let mut st = st;
-        let mut seen_finished = 0usize;
+        // (newest job id, finished jobs): a change means a job ended or started.
+        let mut seen: Option<(u64, usize)> = None;
         loop {
             if let Ok(s) = api::mail_status().await {
                 let finished = s
@@ -338,17 +340,14 @@ pub fn Mail() -> Element {
                     .iter()
                     .filter(|j| j.state != crate::model::JobState::Running)
                     .count();
-                let newest = s.jobs.first().map(|j| j.id).unwrap_or(0) as usize;
-                let marker = newest * 1000 + finished;
-                if marker != seen_finished {
-                    if seen_finished != 0 {
-                        st.refresh_accounts();
-                        if *st.scroll_top.peek() < 200.0 && st.open.peek().is_none() {
-                            st.load(true);
-                        }
+                let marker = (s.jobs.first().map(|j| j.id).unwrap_or(0), finished);
+                if seen.is_some_and(|m| m.1 != finished || m.0 != marker.0) && finished > 0 {
+                    st.refresh_accounts();
+                    if *st.scroll_top.peek() < 200.0 && st.open.peek().is_none() {
+                        st.load(true);
                     }
-                    seen_finished = marker.max(1);
                 }
+                seen = Some(marker);
                 st.status.set(Some(s));
             }
             crate::ui::timer::sleep_ms(1500).await;

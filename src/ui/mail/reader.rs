@@ -159,7 +159,9 @@ fn MessageCard(account: String, thread_id: String, m: MessageView) -> Element {
             header { class: "message-head",
                 div {
                     strong { {person(&m.from)} }
-                    span { class: "muted small", {format!(" <{}>", m.sender)} }
+                    if person(&m.from) != m.sender {
+                        span { class: "muted small", {format!(" <{}>", m.sender)} }
+                    }
                 }
                 span { class: "muted small", {long_date(m.date_ms)} }
             }
