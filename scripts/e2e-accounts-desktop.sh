@@ -86,4 +86,13 @@ xdotool mousemove 640 120 click 1; sleep 3
 import -window root "$out/e2e-mail-open.png"
 "$bin" --data-dir "$work/data" mail search "in:inbox" | tee "$work/inbox.txt"
 grep -q "Nightly build passed" "$work/inbox.txt" || { echo "the sync did not store the inbox"; cat "$work/app.log"; exit 1; }
+# Keyboard: star the open message (s), move down (j), archive that one (e), show the list (?).
+xdotool key s; sleep 1
+xdotool key j; sleep 1
+xdotool key e; sleep 2
+xdotool key shift+slash; sleep 1
+import -window root "$out/e2e-mail-keys.png"
+xdotool key Escape
+"$bin" --data-dir "$work/data" mail search "is:starred" | grep -q "Nightly build passed" || { echo "s did not star"; exit 1; }
+if "$bin" --data-dir "$work/data" mail search "in:inbox" | grep -q "difference engine"; then echo "j, e did not archive"; exit 1; fi
 echo "account added and mail synced through the desktop UI; screenshots in $out"

@@ -162,3 +162,38 @@ fn mail_search_and_sync_explain_themselves() {
         text(&out)
     );
 }
+
+#[test]
+fn mail_import_then_labels_show_and_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("in.mbox");
+    std::fs::write(
+        &mbox,
+        "From a@example.com Mon Nov 16 09:00:00 2026\nFrom: Ada <ada@example.com>\nTo: you@example.com\n\
+         Subject: Gears\nDate: Mon, 16 Nov 2026 09:00:00 +0000\nMessage-ID: <g@example.com>\n\n\
+         The gears arrived.\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let out = run(&["mail", "import", mbox.to_str().unwrap()], Some(&data));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["mail", "labels"], Some(&data));
+    assert!(
+        text(&out).contains("Imported archive") && text(&out).contains("Archive"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["mail", "search", "gears", "--json"], Some(&data));
+    let hit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = hit["id"].as_str().unwrap().to_string();
+    let out = run(&["mail", "show", &id], Some(&data));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("From: Ada <ada@example.com>") && text(&out).contains("The gears arrived."),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["mail", "show", "no-such-id"], Some(&data));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("mail search"), "{}", text(&out));
+}

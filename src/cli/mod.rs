@@ -75,6 +75,22 @@ pub enum MailAction {
         #[arg(long)]
         json: bool,
     },
+    /// Show a message's conversation (downloading its body if needed; marks it read)
+    Show {
+        /// Message id (as printed by `mail search`)
+        id: String,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List folders and labels with message and unread counts from the local cache
+    Labels {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -541,28 +557,72 @@ async fn mail(
             }
             Ok(ExitCode::SUCCESS)
         }
+        MailAction::Show { id, account, json } => {
+            let account = match account {
+                Some(a) => Some(services.auth.resolve(&a).await?.id),
+                None => None,
+            };
+            let (acc, thread_id) = services.mail.locate(&id, account).await?;
+            let t = services.mail.thread(&acc, &thread_id, false).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&t).map_err(LibreOllamaError::json)?
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("{}\n", t.subject);
+            for m in &t.messages {
+                println!("From: {}\nTo: {}", m.from, m.to);
+                if !m.cc.is_empty() {
+                    println!("Cc: {}", m.cc);
+                }
+                println!("Date: {} UTC\nId: {}", utc_date(m.date_ms), m.id);
+                for a in &m.attachments {
+                    println!("Attachment: {} ({}, {} bytes)", a.filename, a.mime_type, a.size);
+                }
+                if let Some(n) = &m.body_note {
+                    println!("Note: {n}");
+                }
+                println!();
+                match (&m.text, &m.html) {
+                    (Some(t), _) => println!("{t}"),
+                    (None, Some(_)) => println!("(HTML only: open it in the app)"),
+                    (None, None) => println!("(no text)"),
+                }
+                println!("\n----");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MailAction::Labels { account, json } => {
+            let only = match account {
+                Some(a) => Some(services.auth.resolve(&a).await?.id),
+                None => None,
+            };
+            let accounts = services.mail.accounts().await?;
+            for a in accounts.iter().filter(|a| only.as_ref().is_none_or(|o| *o == a.id)) {
+                if json {
+                    println!("{}", serde_json::to_string(a).map_err(LibreOllamaError::json)?);
+                    continue;
+                }
+                println!("{}", a.email);
+                for l in &a.labels {
+                    println!("  {:<28} {:>7} messages {:>6} unread\t{}", l.name, l.total, l.unread, l.id);
+                }
+            }
+            if accounts.is_empty() && !json {
+                eprintln!("No mail yet: add an account (`libreollama accounts add`) and run `libreollama mail sync`.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
 /// `YYYY-MM-DD HH:MM` UTC of a Gmail internal date (ms since the epoch).
 fn utc_date(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -320,6 +320,26 @@ impl MailService {
         })
     }
 
+    /// The account and conversation of a message id (ids are per account; the newest wins).
+    pub async fn locate(&self, message_id: &str, account: Option<String>) -> Result<(String, String)> {
+        let id = message_id.to_string();
+        self.store
+            .read(move |c| {
+                c.query_row(
+                    "SELECT account_id, thread_id FROM mail_messages WHERE id = ?1 AND (?2 IS NULL OR account_id = ?2) \
+                     ORDER BY internal_date DESC LIMIT 1",
+                    params![id, account],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db("finding a message"))?
+                .ok_or_else(|| LibreOllamaError::NotFound {
+                    what: format!("Message {id} in the local cache (check the id with `libreollama mail search`)"),
+                })
+            })
+            .await
+    }
+
     async fn load_thread(&self, account: &str, thread_id: &str) -> Result<Vec<StoredMessage>> {
         let (acc, tid) = (account.to_string(), thread_id.to_string());
         self.store
