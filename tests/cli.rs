@@ -189,7 +189,8 @@ fn mail_import_then_labels_show_and_search() {
     let out = run(&["mail", "show", &id], Some(&data));
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("From: Ada <ada@example.com>") && text(&out).contains("The gears arrived."),
+        text(&out).contains("From: Ada <ada@example.com>")
+            && text(&out).contains("The gears arrived."),
         "{}",
         text(&out)
     );

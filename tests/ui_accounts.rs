@@ -11,7 +11,8 @@ use support::ui::{render, render_all, text_of};
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_page_guides_set_up_then_lists_accounts() {
     let s = support::shared();
-    let text = text_of(&render_all("/settings/accounts", &["No accounts yet.", "Desktop app"]).await);
+    let text =
+        text_of(&render_all("/settings/accounts", &["No accounts yet.", "Desktop app"]).await);
     assert!(text.contains("No accounts yet."), "{text}");
     assert!(
         text.contains("Set up the Google OAuth client below first."),

@@ -579,7 +579,10 @@ async fn mail(
                 }
                 println!("Date: {} UTC\nId: {}", utc_date(m.date_ms), m.id);
                 for a in &m.attachments {
-                    println!("Attachment: {} ({}, {} bytes)", a.filename, a.mime_type, a.size);
+                    println!(
+                        "Attachment: {} ({}, {} bytes)",
+                        a.filename, a.mime_type, a.size
+                    );
                 }
                 if let Some(n) = &m.body_note {
                     println!("Note: {n}");
@@ -600,14 +603,23 @@ async fn mail(
                 None => None,
             };
             let accounts = services.mail.accounts().await?;
-            for a in accounts.iter().filter(|a| only.as_ref().is_none_or(|o| *o == a.id)) {
+            for a in accounts
+                .iter()
+                .filter(|a| only.as_ref().is_none_or(|o| *o == a.id))
+            {
                 if json {
-                    println!("{}", serde_json::to_string(a).map_err(LibreOllamaError::json)?);
+                    println!(
+                        "{}",
+                        serde_json::to_string(a).map_err(LibreOllamaError::json)?
+                    );
                     continue;
                 }
                 println!("{}", a.email);
                 for l in &a.labels {
-                    println!("  {:<28} {:>7} messages {:>6} unread\t{}", l.name, l.total, l.unread, l.id);
+                    println!(
+                        "  {:<28} {:>7} messages {:>6} unread\t{}",
+                        l.name, l.total, l.unread, l.id
+                    );
                 }
             }
             if accounts.is_empty() && !json {

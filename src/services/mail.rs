@@ -321,7 +321,11 @@ impl MailService {
     }
 
     /// The account and conversation of a message id (ids are per account; the newest wins).
-    pub async fn locate(&self, message_id: &str, account: Option<String>) -> Result<(String, String)> {
+    pub async fn locate(
+        &self,
+        message_id: &str,
+        account: Option<String>,
+    ) -> Result<(String, String)> {
         let id = message_id.to_string();
         self.store
             .read(move |c| {

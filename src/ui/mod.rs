@@ -48,7 +48,10 @@ pub fn App() -> Element {
 #[cfg(feature = "server")]
 pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
     // This runtime outlives the window: background work (scheduled sync) runs on it.
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: the background runtime could not start: {e}");
