@@ -266,6 +266,9 @@ pub struct MailRow {
 pub struct MailPage {
     pub rows: Vec<MailRow>,
     pub next: Option<MailCursor>,
+    /// Gmail's page token, for a search asked of Gmail online.
+    #[serde(default)]
+    pub next_token: Option<String>,
     /// Milliseconds the local search took (shown next to the results).
     pub took_ms: f64,
 }

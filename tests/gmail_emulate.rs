@@ -524,4 +524,26 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
         .unwrap();
     assert_eq!(inbox.rows.len(), 1);
     assert!(s.mail.status().await.unwrap().failed_changes.is_empty());
+
+    // Asking Gmail online finds a message the cache does not hold, and stores it.
+    s.store
+        .write(|c| {
+            c.execute("DELETE FROM mail_messages WHERE id = 'msg_2'", [])
+                .unwrap();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let online = s
+        .mail
+        .search_online(&account.id, "from:bob@example.com".into(), None, 20)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = online.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["msg_2"], "{online:?}");
+    assert_eq!(online.rows[0].subject, "Lunch?");
+    assert!(
+        s.mail.locate("msg_2", None).await.is_ok(),
+        "stored in the cache"
+    );
 }

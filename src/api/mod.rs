@@ -163,6 +163,20 @@ pub async fn mail_list(
         .await?)
 }
 
+/// The same search asked of Gmail online (one account).
+#[post("/api/mail/search-online")]
+pub async fn mail_search_online(
+    account: String,
+    query: String,
+    page_token: Option<String>,
+    limit: u32,
+) -> ApiResult<MailPage> {
+    Ok(host::services()?
+        .mail
+        .search_online(&account, query, page_token, limit as usize)
+        .await?)
+}
+
 #[post("/api/mail/thread")]
 pub async fn mail_thread(
     account: String,

@@ -316,7 +316,90 @@ impl MailService {
         Ok(MailPage {
             rows,
             next,
+            next_token: None,
             took_ms,
+        })
+    }
+
+    /// Asks Gmail itself (for mail older than the cache, or Gmail's own ranking); results are
+    /// stored in the cache so they open like any other message.
+    pub async fn search_online(
+        &self,
+        account: &str,
+        query: String,
+        page_token: Option<String>,
+        limit: usize,
+    ) -> Result<MailPage> {
+        if account == ARCHIVE_ACCOUNT {
+            return Err(LibreOllamaError::InvalidInput(
+                "an imported archive has no server to ask; search it locally".into(),
+            ));
+        }
+        let started = Instant::now();
+        let gmail = self.gmail(account);
+        let page = gmail
+            .messages_list(&crate::google::gmail::messages::ListParams {
+                q: Some(query),
+                page_token,
+                max_results: Some(limit.clamp(1, 100) as u32),
+                ..Default::default()
+            })
+            .await;
+        self.note_outcome(&page);
+        let page = page?;
+        let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
+        let stored = self
+            .syncer(account)
+            .store_missing(ids.clone(), &tokio_util::sync::CancellationToken::new())
+            .await;
+        self.note_outcome(&stored);
+        stored?;
+        let acc = account.to_string();
+        let rows = self
+            .store
+            .read(move |c| {
+                let mut st = c
+                    .prepare_cached(
+                        "SELECT m.id, m.thread_id, m.internal_date, m.from_addr, m.subject, m.snippet, m.has_attachment, \
+                         (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
+                         FROM mail_messages m WHERE m.account_id = ?1 AND m.id = ?2",
+                    )
+                    .map_err(db("reading search results"))?;
+                let mut rows = Vec::new();
+                for id in ids {
+                    let row = st
+                        .query_row(params![acc, id], |r| {
+                            let labels: Vec<String> = r
+                                .get::<_, Option<String>>(7)?
+                                .map(|s| s.split(' ').map(str::to_string).collect())
+                                .unwrap_or_default();
+                            Ok(MailRow {
+                                account_id: acc.clone(),
+                                id: r.get(0)?,
+                                thread_id: r.get(1)?,
+                                date_ms: r.get(2)?,
+                                from: r.get(3)?,
+                                subject: r.get(4)?,
+                                snippet: r.get(5)?,
+                                has_attachment: r.get(6)?,
+                                unread: labels.iter().any(|l| l == "UNREAD"),
+                                starred: labels.iter().any(|l| l == "STARRED"),
+                                labels,
+                            })
+                        })
+                        .optional()
+                        .map_err(db("reading search results"))?;
+                    // Deleted between the search and the fetch: nothing to show.
+                    rows.extend(row);
+                }
+                Ok(rows)
+            })
+            .await?;
+        Ok(MailPage {
+            rows,
+            next: None,
+            next_token: page.next_page_token,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 

@@ -252,6 +252,41 @@ impl GmailSync {
         }
     }
 
+    /// Stores metadata of messages Gmail named that the cache lacks (online search results).
+    pub async fn store_missing(&self, ids: Vec<String>, cancel: &CancellationToken) -> Result<()> {
+        let account = self.account_id.clone();
+        let missing: Vec<String> = self
+            .store
+            .read(move |c| {
+                let mut st = c
+                    .prepare_cached("SELECT 1 FROM mail_messages WHERE account_id = ?1 AND id = ?2")
+                    .map_err(|e| LibreOllamaError::db("looking up messages", e))?;
+                let mut out = Vec::new();
+                for id in ids {
+                    if !st
+                        .exists(params![account, id])
+                        .map_err(|e| LibreOllamaError::db("looking up messages", e))?
+                    {
+                        out.push(id);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<NewMessage> = self
+            .fetch_metadata(missing, cancel)
+            .await?
+            .iter()
+            .map(|m| to_new_message(&self.account_id, m))
+            .collect();
+        self.store
+            .transaction(move |tx| mail::upsert_messages(tx, &rows).map(|_| ()))
+            .await
+    }
+
     /// Mirrors the account's labels (names, types, colours); labels gone at Gmail leave the cache.
     pub async fn sync_labels(&self) -> Result<()> {
         let labels = self.gmail.labels_list().await?;

@@ -61,7 +61,9 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let selected = *st.selected.read();
     let open_thread = st.open.read().as_ref().map(|(_, t)| t.clone());
     let searching = !st.search.read().is_empty();
-    let title = if searching {
+    let title = if searching && *st.online.read() {
+        format!("Gmail search: {}", st.search.read())
+    } else if searching {
         format!("Search: {}", st.search.read())
     } else {
         st.folder_name()
@@ -71,7 +73,11 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
         (_, 0, _) => String::new(),
         (_, n, Some(ms)) => format!(
             "{n}{} shown · {ms:.0} ms",
-            if st.next.read().is_some() { "+" } else { "" }
+            if st.next.read().is_some() || st.next_token.read().is_some() {
+                "+"
+            } else {
+                ""
+            }
         ),
         (_, n, None) => format!("{n} shown"),
     };
@@ -101,6 +107,16 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                     onmounted: move |e| st.search_el.set(Some(e.data())),
                     onfocus: move |_| typing.set(true),
                     onblur: move |_| typing.set(false),
+                }
+                label {
+                    class: "online-toggle",
+                    title: "Ask Gmail instead of the mail on this device (needs a connection)",
+                    input {
+                        r#type: "checkbox",
+                        checked: *st.online.read(),
+                        onchange: move |e| st.online.set(e.checked()),
+                    }
+                    "Gmail"
                 }
                 if searching {
                     button {
@@ -134,13 +150,14 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                         viewport.set(h);
                     }
                     let loaded = st.rows.peek().len() as f64 * ROW_H;
+                    // Near the end of what is loaded: fetch the next page.
                     if top + h * 3.0 > loaded {
                         st.load(false);
                     }
                 },
                 if len == 0 && !*st.loading.read() && st.list_error.read().is_none() {
                     p { class: "mail-empty",
-                        if searching { "No messages match this search in the cache." } else { "No messages here." }
+                        if searching && *st.online.read() { "Gmail found no messages for this search." } else if searching { "No messages match this search on this device. Tick Gmail to ask Gmail itself." } else { "No messages here." }
                     }
                 }
                 div { class: "mail-rows-inner", style: "height: {len as f64 * ROW_H}px",

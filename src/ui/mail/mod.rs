@@ -28,8 +28,11 @@ pub(crate) struct MailState {
     folder: Signal<String>,
     /// The search in effect (empty = the folder).
     search: Signal<String>,
+    /// Ask Gmail instead of the cache (for a search).
+    online: Signal<bool>,
     rows: Signal<Vec<MailRow>>,
     next: Signal<Option<MailCursor>>,
+    next_token: Signal<Option<String>>,
     loading: Signal<bool>,
     generation: Signal<u64>,
     list_error: Signal<Option<String>>,
@@ -72,21 +75,50 @@ impl MailState {
     /// Loads the first page again (`reset`) or the next one. Reads with `peek` so an effect
     /// calling this depends only on what it reads itself.
     pub(crate) fn load(mut self, reset: bool) {
+        let online = *self.online.peek() && !self.search.peek().is_empty();
         if reset {
             *self.generation.write() += 1;
             self.rows.write().clear();
             self.next.set(None);
+            self.next_token.set(None);
             self.selected.set(0);
-        } else if self.next.peek().is_none() || *self.loading.peek() {
+        } else if *self.loading.peek()
+            || (online && self.next_token.peek().is_none())
+            || (!online && self.next.peek().is_none())
+        {
             return;
         }
         let generation = *self.generation.peek();
         let after = if reset { None } else { *self.next.peek() };
+        let token = if reset {
+            None
+        } else {
+            self.next_token.peek().clone()
+        };
         let query = query_for(&self.folder.peek(), &self.search.peek());
         let account = self.account.peek().clone();
+        // Online search asks one account: the one chosen, else the first Google account.
+        let online_account = account.clone().or_else(|| {
+            self.accounts
+                .peek()
+                .iter()
+                .find(|a| !a.is_archive)
+                .map(|a| a.id.clone())
+        });
         self.loading.set(true);
         spawn(async move {
-            let r = api::mail_list(account, query, after, PAGE).await;
+            let r = if online {
+                match online_account {
+                    Some(acc) => api::mail_search_online(acc, query, token, PAGE.min(50)).await,
+                    None => Err(api::ApiError::App {
+                        kind: "InvalidInput".into(),
+                        class: crate::model::ErrorClass::UserFixable,
+                        message: "Searching online needs a Google account: add one in Settings → Accounts.".into(),
+                    }),
+                }
+            } else {
+                api::mail_list(account, query, after, PAGE).await
+            };
             if *self.generation.peek() != generation {
                 return;
             }
@@ -95,6 +127,7 @@ impl MailState {
                 Ok(p) => {
                     self.rows.write().extend(p.rows);
                     self.next.set(p.next);
+                    self.next_token.set(p.next_token);
                     self.took_ms.set(Some(p.took_ms));
                     self.list_error.set(None);
                 }
@@ -299,8 +332,10 @@ pub fn Mail() -> Element {
         account: use_signal(|| None),
         folder: use_signal(|| "INBOX".to_string()),
         search: use_signal(String::new),
+        online: use_signal(|| false),
         rows: use_signal(Vec::new),
         next: use_signal(|| None),
+        next_token: use_signal(|| None),
         loading: use_signal(|| false),
         generation: use_signal(|| 0),
         list_error: use_signal(|| None),
@@ -324,7 +359,12 @@ pub fn Mail() -> Element {
     use_hook(move || st.refresh_accounts());
     // The list follows the account, folder and search.
     use_effect(move || {
-        let _ = (st.account.read(), st.folder.read(), st.search.read());
+        let _ = (
+            st.account.read(),
+            st.folder.read(),
+            st.search.read(),
+            st.online.read(),
+        );
         st.load(true);
     });
     // Sync status, polled while the page is open; a finished job refreshes counts and,
