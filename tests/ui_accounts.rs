@@ -6,7 +6,7 @@
 mod support;
 
 use libreollama::store::accounts;
-use support::ui::{render, render_all, text_of};
+use support::ui::{render_all, text_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_page_guides_set_up_then_lists_accounts() {
