@@ -169,6 +169,8 @@ pub struct GmailSync {
     pub page_size: u32,
     /// Messages stored so far out of the estimate, for the activity panel.
     pub progress: std::sync::Arc<crate::services::jobs::Progress>,
+    /// Cleared when the server turns out to have no batch endpoint.
+    pub use_batch: std::sync::atomic::AtomicBool,
 }
 
 impl GmailSync {
@@ -180,6 +182,7 @@ impl GmailSync {
             concurrency: 8,
             page_size: 100,
             progress: Default::default(),
+            use_batch: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -210,19 +213,21 @@ impl GmailSync {
         ids: Vec<String>,
         cancel: &CancellationToken,
     ) -> Result<Vec<Message>> {
-        let results: Vec<Result<Option<Message>>> = stream::iter(ids)
-            .map(|id| async move {
-                match self
-                    .gmail
-                    .messages_get(&id, Format::Metadata, METADATA_HEADERS)
-                    .await
+        if self.use_batch.load(std::sync::atomic::Ordering::Relaxed) && ids.len() > 1 {
+            match self.fetch_metadata_batched(&ids, cancel).await {
+                Err(LibreOllamaError::GoogleApi { status, .. })
+                    if matches!(status, 400 | 404 | 405 | 501) =>
                 {
-                    Ok(m) => Ok(Some(m)),
-                    // Deleted between listing and fetching: nothing to store.
-                    Err(LibreOllamaError::GoogleApi { status: 404, .. }) => Ok(None),
-                    Err(e) => Err(e),
+                    // This server has no batch endpoint (some proxies and emulators): one call each.
+                    tracing::info!(account = %self.account_id, status, "gmail batch unavailable; fetching one by one");
+                    self.use_batch
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
                 }
-            })
+                other => return other,
+            }
+        }
+        let results: Vec<Result<Option<Message>>> = stream::iter(ids)
+            .map(|id| self.get_one(id))
             .buffer_unordered(self.concurrency.max(1))
             .collect()
             .await;
@@ -230,6 +235,58 @@ impl GmailSync {
             return Err(LibreOllamaError::Cancelled("mail sync".into()));
         }
         results.into_iter().filter_map(|r| r.transpose()).collect()
+    }
+
+    async fn get_one(&self, id: String) -> Result<Option<Message>> {
+        match self
+            .gmail
+            .messages_get(&id, Format::Metadata, METADATA_HEADERS)
+            .await
+        {
+            Ok(m) => Ok(Some(m)),
+            // Deleted between listing and fetching: nothing to store.
+            Err(LibreOllamaError::GoogleApi { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Metadata in batches of 50 (one HTTP round trip each); a call the batch answered with a
+    /// temporary error is repeated on its own.
+    async fn fetch_metadata_batched(
+        &self,
+        ids: &[String],
+        cancel: &CancellationToken,
+    ) -> Result<Vec<Message>> {
+        let chunks: Vec<Vec<String>> = ids
+            .chunks(crate::google::client::MAX_BATCH)
+            .map(<[String]>::to_vec)
+            .collect();
+        let answers: Vec<Result<Vec<(String, Result<Message>)>>> = stream::iter(chunks)
+            .map(|chunk| async move {
+                let r = self
+                    .gmail
+                    .messages_get_batch(&chunk, Format::Metadata, METADATA_HEADERS)
+                    .await?;
+                Ok(chunk.into_iter().zip(r).collect())
+            })
+            .buffer_unordered(2)
+            .collect()
+            .await;
+        if cancel.is_cancelled() {
+            return Err(LibreOllamaError::Cancelled("mail sync".into()));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in answers {
+            for (id, r) in chunk? {
+                match r {
+                    Ok(m) => out.push(m),
+                    Err(LibreOllamaError::GoogleApi { status: 404, .. }) => {}
+                    Err(e) if e.is_retryable() => out.extend(self.get_one(id).await?),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One sync run: full (resuming) or incremental, falling back to a clean full sync when the

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
+pub mod batch;
 pub mod faults;
 pub mod peers;
 #[cfg(feature = "server")]

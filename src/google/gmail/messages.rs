@@ -134,6 +134,37 @@ impl Gmail {
         self.call(&GET, &[id], &q, None).await
     }
 
+    /// messages.get for many ids in batch requests of at most 50; one result per id, in order.
+    pub async fn messages_get_batch(
+        &self,
+        ids: &[String],
+        format: Format,
+        metadata_headers: &[&str],
+    ) -> Result<Vec<Result<Message>>> {
+        let mut q = vec![("format", format.as_str().to_string())];
+        for h in metadata_headers {
+            q.push(("metadataHeaders", h.to_string()));
+        }
+        let urls = ids
+            .iter()
+            .map(|id| self.url(&GET, &[id], &q))
+            .collect::<Result<Vec<_>>>()?;
+        let batch = self.batch_url()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in urls.chunks(crate::google::client::MAX_BATCH) {
+            let answers = self
+                .client
+                .batch_get(&self.account_id, &batch, &GET, chunk)
+                .await?;
+            out.extend(answers.into_iter().map(|r| {
+                r.and_then(|v| {
+                    serde_json::from_value(v).map_err(crate::error::LibreOllamaError::json)
+                })
+            }));
+        }
+        Ok(out)
+    }
+
     pub async fn messages_modify(&self, id: &str, change: &ModifyRequest) -> Result<Message> {
         let body = serde_json::to_value(change).map_err(crate::error::LibreOllamaError::json)?;
         self.call(&MODIFY, &[id], &[], Some(&body)).await

@@ -70,6 +70,13 @@ impl Gmail {
         Ok(u)
     }
 
+    /// Gmail's batch endpoint on the same host (`batchPath` in the discovery document).
+    fn batch_url(&self) -> Result<url::Url> {
+        url::Url::parse(&self.base)
+            .and_then(|b| b.join("batch/gmail/v1"))
+            .map_err(|e| LibreOllamaError::Config(format!("the Gmail URL is not valid: {e}")))
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         endpoint: &Endpoint,
