@@ -160,6 +160,9 @@ pub struct SyncReport {
     pub restarted_full: bool,
 }
 
+/// Each id of a batch with what Gmail answered for it.
+type BatchAnswers = Vec<(String, Result<Message>)>;
+
 pub struct GmailSync {
     store: Store,
     gmail: Gmail,
@@ -261,7 +264,7 @@ impl GmailSync {
             .chunks(crate::google::client::MAX_BATCH)
             .map(<[String]>::to_vec)
             .collect();
-        let answers: Vec<Result<Vec<(String, Result<Message>)>>> = stream::iter(chunks)
+        let answers: Vec<Result<BatchAnswers>> = stream::iter(chunks)
             .map(|chunk| async move {
                 let r = self
                     .gmail
