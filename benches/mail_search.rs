@@ -52,9 +52,13 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    // MAIL_BENCH_DIR keeps the generated mailbox between runs (queries only, after the first).
+    let tmp = tempfile::tempdir().unwrap();
+    let kept = std::env::var_os("MAIL_BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let reuse = kept.is_some() && dir.join(libreollama::store::DB_FILE).exists();
     let services = rt
-        .block_on(AppServices::start(AppConfig::for_dir(dir.path())))
+        .block_on(AppServices::start(AppConfig::for_dir(&dir)))
         .unwrap();
     let mut rng = StdRng::seed_from_u64(42);
     let vocab = vocabulary(&mut rng, 20_000);
@@ -69,7 +73,8 @@ fn main() {
         })
         .collect();
     let user_labels: Vec<String> = (0..20).map(|i| format!("Label_{i}")).collect();
-    rt.block_on(services.store.transaction({
+    if !reuse {
+        rt.block_on(services.store.transaction({
         let user_labels = user_labels.clone();
         move |tx| {
             accounts::upsert(tx, &libreollama::store::accounts::Account {
@@ -84,85 +89,89 @@ fn main() {
         }
     })).unwrap();
 
-    // Generate, then time only the ingest.
-    let mut batches = Vec::new();
-    let mut bytes = 0usize;
-    for chunk in 0..n.div_ceil(1000) {
-        let mut batch = Vec::with_capacity(1000);
-        for i in chunk * 1000..((chunk + 1) * 1000).min(n) {
-            let body_words = rng.gen_range(50..400);
-            let body = sentence(&mut rng, &vocab, body_words);
-            let mut labels = vec![];
-            if rng.gen_bool(0.3) {
-                labels.push("INBOX".to_string());
-            }
-            if rng.gen_bool(0.2) {
-                labels.push("UNREAD".to_string());
-            }
-            if rng.gen_bool(0.03) {
-                labels.push("STARRED".to_string());
-            }
-            if rng.gen_bool(0.1) {
-                labels.push("IMPORTANT".to_string());
-            }
-            if rng.gen_bool(0.25) {
-                labels.push(user_labels[rng.gen_range(0..user_labels.len())].clone());
-            }
-            let attachments = if rng.gen_bool(0.1) {
-                let ext = ["pdf", "docx", "jpg", "xlsx"][rng.gen_range(0..4)];
-                vec![mail::NewAttachment {
-                    part_id: "1".into(),
-                    filename: format!("{}.{ext}", word(&mut rng, &vocab)),
-                    mime_type: "application/octet-stream".into(),
-                    size: 50_000,
-                    ..Default::default()
-                }]
-            } else {
-                vec![]
-            };
-            let subject = {
-                let k = rng.gen_range(3..9);
-                sentence(&mut rng, &vocab, k)
-            };
-            bytes += body.len() + subject.len();
-            batch.push(mail::NewMessage {
-                account_id: "acc".into(),
-                id: format!("m{i:08}"),
-                thread_id: format!("t{:08}", i / 3),
-                internal_date: NOW - rng.gen_range(0..5 * 365) * DAY - rng.gen_range(0..DAY),
-                size_estimate: body.len() as i64 * 2,
-                from: senders[(rng.gen::<f64>().powi(2) * senders.len() as f64) as usize].clone(),
-                to: "Me <me@example.com>".into(),
-                cc: if rng.gen_bool(0.15) {
-                    senders[rng.gen_range(0..senders.len())].clone()
+        // Generate, then time only the ingest.
+        let mut batches = Vec::new();
+        let mut bytes = 0usize;
+        for chunk in 0..n.div_ceil(1000) {
+            let mut batch = Vec::with_capacity(1000);
+            for i in chunk * 1000..((chunk + 1) * 1000).min(n) {
+                let body_words = rng.gen_range(50..400);
+                let body = sentence(&mut rng, &vocab, body_words);
+                let mut labels = vec![];
+                if rng.gen_bool(0.3) {
+                    labels.push("INBOX".to_string());
+                }
+                if rng.gen_bool(0.2) {
+                    labels.push("UNREAD".to_string());
+                }
+                if rng.gen_bool(0.03) {
+                    labels.push("STARRED".to_string());
+                }
+                if rng.gen_bool(0.1) {
+                    labels.push("IMPORTANT".to_string());
+                }
+                if rng.gen_bool(0.25) {
+                    labels.push(user_labels[rng.gen_range(0..user_labels.len())].clone());
+                }
+                let attachments = if rng.gen_bool(0.1) {
+                    let ext = ["pdf", "docx", "jpg", "xlsx"][rng.gen_range(0..4)];
+                    vec![mail::NewAttachment {
+                        part_id: "1".into(),
+                        filename: format!("{}.{ext}", word(&mut rng, &vocab)),
+                        mime_type: "application/octet-stream".into(),
+                        size: 50_000,
+                        ..Default::default()
+                    }]
                 } else {
-                    String::new()
-                },
-                snippet: body.chars().take(120).collect(),
-                subject,
-                label_ids: labels,
-                attachments,
-                body_text: Some(body),
-                ..Default::default()
-            });
+                    vec![]
+                };
+                let subject = {
+                    let k = rng.gen_range(3..9);
+                    sentence(&mut rng, &vocab, k)
+                };
+                bytes += body.len() + subject.len();
+                batch.push(mail::NewMessage {
+                    account_id: "acc".into(),
+                    id: format!("m{i:08}"),
+                    thread_id: format!("t{:08}", i / 3),
+                    internal_date: NOW - rng.gen_range(0..5 * 365) * DAY - rng.gen_range(0..DAY),
+                    size_estimate: body.len() as i64 * 2,
+                    from: senders[(rng.gen::<f64>().powi(2) * senders.len() as f64) as usize]
+                        .clone(),
+                    to: "Me <me@example.com>".into(),
+                    cc: if rng.gen_bool(0.15) {
+                        senders[rng.gen_range(0..senders.len())].clone()
+                    } else {
+                        String::new()
+                    },
+                    snippet: body.chars().take(120).collect(),
+                    subject,
+                    label_ids: labels,
+                    attachments,
+                    body_text: Some(body),
+                    ..Default::default()
+                });
+            }
+            batches.push(batch);
         }
-        batches.push(batch);
+        let started = Instant::now();
+        for batch in batches {
+            rt.block_on(
+                services
+                    .store
+                    .transaction(move |tx| mail::upsert_messages(tx, &batch)),
+            )
+            .unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "ingest: {n} messages ({:.0} MB text) in {secs:.2} s = {:.0} messages/s (FTS included)",
+            bytes as f64 / 1e6,
+            n as f64 / secs
+        );
+    } else {
+        println!("reusing the mailbox in {}", dir.display());
     }
-    let started = Instant::now();
-    for batch in batches {
-        rt.block_on(
-            services
-                .store
-                .transaction(move |tx| mail::upsert_messages(tx, &batch)),
-        )
-        .unwrap();
-    }
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "ingest: {n} messages ({:.0} MB text) in {secs:.2} s = {:.0} messages/s (FTS included)",
-        bytes as f64 / 1e6,
-        n as f64 / secs
-    );
 
     let w = |i: usize| vocab[i].clone();
     let queries: Vec<String> = vec![

@@ -245,7 +245,7 @@ async fn pages_updates_and_account_removal_keep_the_index_right() {
         .store
         .read(|c| {
             Ok(c.query_row(
-                "SELECT count(*) FROM mail_fts WHERE mail_fts MATCH 'engine'",
+                "SELECT count(*) FROM mail_fts_v2 WHERE mail_fts_v2 MATCH 'engine'",
                 [],
                 |r| r.get(0),
             )
@@ -254,4 +254,93 @@ async fn pages_updates_and_account_removal_keep_the_index_right() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// Text searches walk the date-keyed index newest first: messages sharing one millisecond each
+/// get their own key, pages continue exactly where they stopped, and a changed date moves the
+/// message in the index.
+#[tokio::test(flavor = "multi_thread")]
+async fn text_search_pages_through_equal_dates_and_follows_date_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(dir.path()).await;
+    let same: Vec<NewMessage> = (0..7)
+        .map(|i| {
+            let mut m = msg(
+                &format!("g{i}"),
+                2,
+                "Ada <ada@example.com>",
+                "Gear box",
+                "gear teeth",
+                &["INBOX"],
+            );
+            if i % 2 == 0 {
+                m.body_text = Some("gear teeth rust".into());
+            }
+            m
+        })
+        .collect();
+    s.store
+        .transaction(move |tx| {
+            accounts::upsert(tx, &support::account("acc", "me@example.com"))?;
+            mail::upsert_messages(tx, &same)
+        })
+        .await
+        .unwrap();
+    let q = parse(
+        "gear",
+        Clock {
+            now_ms: NOW,
+            utc_offset_secs: 0,
+        },
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let q = q.clone();
+        let page = s
+            .store
+            .read(move |c| mail::search(c, Some("acc"), &q, 3, after))
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap();
+        after = Some(PageAfter {
+            internal_date: last.internal_date,
+            rowid: last.rowid,
+        });
+        seen.extend(page.into_iter().map(|h| h.id));
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen.len(), 7, "every message once: {seen:?}");
+    assert_eq!(sorted.len(), 7, "{seen:?}");
+    // Negated and OR'd words fold into the index query.
+    assert_eq!(ids(&s, "gear -rust").await.len(), 3);
+    assert_eq!(ids(&s, "(rust OR cog) gear").await.len(), 4);
+    assert!(ids(&s, "gear older_than:3d").await.is_empty());
+
+    // g1 moves 10 days back: found by date bounds at its new place, once.
+    let moved = msg(
+        "g1",
+        12,
+        "Ada <ada@example.com>",
+        "Gear box",
+        "gear teeth",
+        &["INBOX"],
+    );
+    s.store
+        .transaction(move |tx| mail::upsert_messages(tx, &[moved]))
+        .await
+        .unwrap();
+    assert_eq!(ids(&s, "gear older_than:5d").await, ["g1"]);
+    assert_eq!(ids(&s, "gear newer_than:5d").await.len(), 6);
+    assert_eq!(
+        ids(&s, "gear").await.last().map(String::as_str),
+        Some("g1"),
+        "oldest last"
+    );
 }

@@ -148,10 +148,12 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         .prepare_cached("SELECT text_body FROM mail_bodies WHERE message_rowid = ?1")
         .map_err(db("preparing body read"))?;
     let mut fts_del = tx
-        .prepare_cached("DELETE FROM mail_fts WHERE rowid = ?1")
+        .prepare_cached("DELETE FROM mail_fts_v2 WHERE rowid = ?1")
         .map_err(db("preparing index update"))?;
     let mut existing = tx
-        .prepare_cached("SELECT rowid FROM mail_messages WHERE account_id = ?1 AND id = ?2")
+        .prepare_cached(
+            "SELECT rowid, fts_key FROM mail_messages WHERE account_id = ?1 AND id = ?2",
+        )
         .map_err(db("preparing message lookup"))?;
 
     // Index rows are written after the batch's rows, in one pass.
@@ -160,11 +162,14 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     for (i, m) in msgs.iter().enumerate() {
         let has_att = !m.attachments.is_empty();
         // A new message has no labels, attachments or index row to clear: skip those deletes.
-        let is_new = existing
-            .query_row(params![m.account_id, m.id], |r| r.get::<_, i64>(0))
+        let before = existing
+            .query_row(params![m.account_id, m.id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
             .optional()
-            .map_err(db("looking up a message"))?
-            .is_none();
+            .map_err(db("looking up a message"))?;
+        let is_new = before.is_none();
+        let old_key = before.and_then(|b| b.1);
         let state = if m.body_text.is_some() || m.body_html_sanitized.is_some() {
             "fetched"
         } else {
@@ -198,8 +203,14 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
             del_att
                 .execute([rowid])
                 .map_err(db("storing attachments"))?;
-            fts_del.execute([rowid]).map_err(db("updating the index"))?;
+            if let Some(k) = old_key {
+                fts_del.execute([k]).map_err(db("updating the index"))?;
+            }
         }
+        let key = match old_key {
+            Some(k) if k.div_euclid(SLOTS) == m.internal_date.max(0) => k,
+            _ => assign_key(tx, rowid, m.internal_date)?,
+        };
         for l in &m.label_ids {
             add_label
                 .execute(params![rowid, l])
@@ -242,22 +253,111 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                 .ok()
                 .flatten()
         };
-        fts_rows.push((rowid, i, body_text));
+        fts_rows.push((key, i, body_text));
     }
     let mut fts_add = tx
         .prepare_cached(
-            "INSERT INTO mail_fts (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO mail_fts_v2 (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(db("preparing index update"))?;
-    for (rowid, i, body_text) in fts_rows {
+    for (key, i, body_text) in fts_rows {
         let m = &msgs[i];
         fts_add
             .execute(params![
-                rowid, m.subject, m.from, m.to, m.cc, m.snippet, body_text
+                key, m.subject, m.from, m.to, m.cc, m.snippet, body_text
             ])
             .map_err(db("updating the index"))?;
     }
     Ok(msgs.len())
+}
+
+/// Index keys per millisecond of internal date: key = date_ms × SLOTS + slot.
+pub const SLOTS: i64 = 1024;
+
+/// Gives the message a free index key in its millisecond (the next slot; past the last slot
+/// only when over a thousand messages share one millisecond, which keeps keys unique).
+fn assign_key(conn: &Connection, rowid: i64, internal_date: i64) -> Result<i64> {
+    let base = internal_date.max(0).saturating_mul(SLOTS);
+    conn.execute(
+        "UPDATE mail_messages SET fts_key = NULL WHERE rowid = ?1",
+        [rowid],
+    )
+    .map_err(db("assigning an index key"))?;
+    let top: Option<i64> = conn
+        .prepare_cached("SELECT max(fts_key) FROM mail_messages WHERE fts_key BETWEEN ?1 AND ?2")
+        .and_then(|mut st| st.query_row(params![base, base + SLOTS - 1], |r| r.get(0)))
+        .map_err(db("assigning an index key"))?;
+    let mut key = top.map_or(base, |t| t + 1);
+    let mut taken = conn
+        .prepare_cached("SELECT 1 FROM mail_messages WHERE fts_key = ?1")
+        .map_err(db("assigning an index key"))?;
+    while taken.exists([key]).map_err(db("assigning an index key"))? {
+        key += 1;
+    }
+    conn.execute(
+        "UPDATE mail_messages SET fts_key = ?1 WHERE rowid = ?2",
+        params![key, rowid],
+    )
+    .map_err(db("assigning an index key"))?;
+    Ok(key)
+}
+
+/// Indexes messages that have no index key yet (all of them, once, after the V6 migration).
+pub fn index_missing(conn: &mut Connection) -> Result<usize> {
+    let tx = conn
+        .transaction()
+        .map_err(db("starting the index rebuild"))?;
+    let rows: Vec<(i64, i64, [Option<String>; 6])> = {
+        let mut st = tx
+            .prepare(
+                "SELECT m.rowid, m.internal_date, m.subject, m.from_addr, m.to_addr, m.cc_addr, m.snippet, b.text_body \
+                 FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
+                 WHERE m.fts_key IS NULL ORDER BY m.rowid",
+            )
+            .map_err(db("reading messages to index"))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    [
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ],
+                ))
+            })
+            .map_err(db("reading messages to index"))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db("reading messages to index"))?
+    };
+    let n = rows.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    let started = std::time::Instant::now();
+    {
+        let mut add = tx
+            .prepare_cached(
+                "INSERT INTO mail_fts_v2 (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(db("rebuilding the index"))?;
+        for (rowid, date, [a, b, c, d, e, f]) in rows {
+            let key = assign_key(&tx, rowid, date)?;
+            add.execute(params![key, a, b, c, d, e, f])
+                .map_err(db("rebuilding the index"))?;
+        }
+    }
+    tx.commit().map_err(db("finishing the index rebuild"))?;
+    tracing::info!(
+        messages = n,
+        ms = started.elapsed().as_millis() as u64,
+        "mail search index rebuilt"
+    );
+    Ok(n)
 }
 
 /// An FTS5 string literal: the text as one quoted phrase.
@@ -280,6 +380,49 @@ fn fts_leaf(q: &Query) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+const TEXT_IN: &str = "m.fts_key IN (SELECT rowid FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ?)";
+
+/// The FTS5 expression for a part of a query made only of text terms (words, phrases, field
+/// terms, their OR, and AND with negations), if it is one.
+fn fts_expr(q: &Query) -> Option<String> {
+    match q {
+        Query::Word(_) | Query::Phrase(_) | Query::Field(..) => fts_leaf(q),
+        Query::Or(items) => {
+            let parts = items.iter().map(fts_expr).collect::<Option<Vec<_>>>()?;
+            Some(format!("({})", parts.join(" OR ")))
+        }
+        Query::And(items) => {
+            let (pos, neg) = split_text(items)?;
+            combine(&pos, &neg)
+        }
+        _ => None,
+    }
+}
+
+/// Positive and negated text terms of an AND, or None if anything else is in it.
+fn split_text(items: &[Query]) -> Option<(Vec<String>, Vec<String>)> {
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for i in items {
+        match i {
+            Query::Not(inner) => neg.push(fts_expr(inner)?),
+            other => pos.push(fts_expr(other)?),
+        }
+    }
+    Some((pos, neg))
+}
+
+/// `(p1 AND p2) NOT (n1) NOT (n2)`: FTS5 needs a positive side.
+fn combine(pos: &[String], neg: &[String]) -> Option<String> {
+    if pos.is_empty() {
+        return None;
+    }
+    let mut e = format!("({})", pos.join(" AND "));
+    for n in neg {
+        e = format!("({e} NOT {n})");
+    }
+    Some(e)
 }
 
 /// Label names resolved to ids once per search, so the per-row test is a primary-key probe.
@@ -339,9 +482,7 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 params.push(Value::Text(expr));
-                parts.push(
-                    "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".to_string(),
-                );
+                parts.push(TEXT_IN.to_string());
             }
             parts.extend(rest.iter().map(|r| compile(r, params, labels)));
             format!("({})", parts.join(" AND "))
@@ -357,7 +498,7 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
         Query::Not(inner) => format!("NOT {}", compile(inner, params, labels)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
             params.push(Value::Text(fts_leaf(q).expect("text leaf")));
-            "m.rowid IN (SELECT rowid FROM mail_fts WHERE mail_fts MATCH ?)".into()
+            TEXT_IN.into()
         }
         Query::Label(l) => has_label(params, labels, l),
         Query::Is(Flag::Unread) => has_label(params, labels, "UNREAD"),
@@ -398,6 +539,10 @@ fn mentions_spam_or_trash(q: &Query) -> bool {
 }
 
 /// Newest first; `account` limits to one account; `after` continues a previous page.
+///
+/// A query whose top level has text terms is driven by the full-text index, whose rowids are
+/// date-ordered keys: hits stream newest first and the walk stops after one page (dates become
+/// rowid bounds). Other queries walk the date index and test each message.
 pub fn search(
     conn: &Connection,
     account: Option<&str>,
@@ -406,8 +551,53 @@ pub fn search(
     after: Option<PageAfter>,
 ) -> Result<Vec<SearchHit>> {
     let labels = resolve_labels(conn, q)?;
+    let top: Vec<Query> = match q {
+        Query::And(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    let (mut pos, mut neg, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    for item in &top {
+        match item {
+            Query::Not(inner) => match fts_expr(inner) {
+                Some(e) => neg.push(e),
+                None => rest.push(item.clone()),
+            },
+            other => match fts_expr(other) {
+                Some(e) => pos.push(e),
+                None => rest.push(item.clone()),
+            },
+        }
+    }
+    let driven = combine(&pos, &neg);
     let mut params: Vec<Value> = Vec::new();
-    let mut conds = vec![compile(q, &mut params, &labels)];
+    let mut conds = Vec::new();
+    let (from, order) = match &driven {
+        Some(expr) => {
+            params.push(Value::Text(expr.clone()));
+            conds.push("mail_fts_v2 MATCH ?".to_string());
+            for r in &rest {
+                match r {
+                    Query::Before(ms) => {
+                        params.push(Value::Integer(ms.max(&0).saturating_mul(SLOTS)));
+                        conds.push("f.rowid < ?".into());
+                    }
+                    Query::After(ms) => {
+                        params.push(Value::Integer(ms.max(&0).saturating_mul(SLOTS)));
+                        conds.push("f.rowid >= ?".into());
+                    }
+                    other => conds.push(compile(other, &mut params, &labels)),
+                }
+            }
+            (
+                "mail_fts_v2 f CROSS JOIN mail_messages m ON m.fts_key = f.rowid",
+                "f.rowid DESC",
+            )
+        }
+        None => {
+            conds.push(compile(q, &mut params, &labels));
+            ("mail_messages m", "m.internal_date DESC, m.rowid DESC")
+        }
+    };
     if !mentions_spam_or_trash(q) {
         conds.push(
             "NOT EXISTS (SELECT 1 FROM mail_message_labels x WHERE x.message_rowid = m.rowid AND x.label_id IN ('SPAM', 'TRASH'))"
@@ -419,15 +609,20 @@ pub fn search(
         conds.push("m.account_id = ?".into());
     }
     if let Some(p) = after {
-        params.push(Value::Integer(p.internal_date));
-        params.push(Value::Integer(p.rowid));
-        conds.push("(m.internal_date, m.rowid) < (?, ?)".into());
+        if driven.is_some() {
+            params.push(Value::Integer(p.rowid));
+            conds.push("f.rowid < (SELECT fts_key FROM mail_messages WHERE rowid = ?)".into());
+        } else {
+            params.push(Value::Integer(p.internal_date));
+            params.push(Value::Integer(p.rowid));
+            conds.push("(m.internal_date, m.rowid) < (?, ?)".into());
+        }
     }
     params.push(Value::Integer(limit as i64));
     let sql = format!(
         "SELECT m.rowid, m.account_id, m.id, m.thread_id, m.internal_date, m.subject, m.from_addr, m.snippet, \
          m.has_attachment, (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
-         FROM mail_messages m WHERE {} ORDER BY m.internal_date DESC, m.rowid DESC LIMIT ?",
+         FROM {from} WHERE {} ORDER BY {order} LIMIT ?",
         conds.join(" AND ")
     );
     let mut stmt = conn

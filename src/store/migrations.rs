@@ -30,6 +30,17 @@ pub fn run_to(conn: &mut Connection, target: Option<i64>) -> Result<()> {
             "database migration applied"
         );
     }
+    // From V6 on, messages carry a date-ordered index key; give one to any that lack it.
+    let keyed: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('mail_messages') WHERE name = 'fts_key')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| LibreOllamaError::db("reading the schema", e))?;
+    if keyed {
+        crate::store::mail::index_missing(conn)?;
+    }
     Ok(())
 }
 
