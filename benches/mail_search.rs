@@ -154,6 +154,30 @@ fn main() {
             }
             batches.push(batch);
         }
+        // MAIL_BENCH_MAILDIR: the same mailbox as a maildir, for `notmuch new` (comparison).
+        if let Some(md) = std::env::var_os("MAIL_BENCH_MAILDIR").map(std::path::PathBuf::from) {
+            for sub in ["cur", "new", "tmp"] {
+                std::fs::create_dir_all(md.join(sub)).unwrap();
+            }
+            for m in batches.iter().flatten() {
+                let date = chrono::DateTime::from_timestamp_millis(m.internal_date)
+                    .unwrap()
+                    .to_rfc2822();
+                let mut text = format!(
+                    "From: {}\nTo: {}\nSubject: {}\nDate: {date}\nMessage-ID: <{}@bench.example>\n",
+                    m.from, m.to, m.subject, m.id
+                );
+                if !m.cc.is_empty() {
+                    text.push_str(&format!("Cc: {}\n", m.cc));
+                }
+                text.push_str(&format!(
+                    "\n{}\n",
+                    m.body_text.as_deref().unwrap_or_default()
+                ));
+                std::fs::write(md.join("cur").join(format!("{}:2,S", m.id)), text).unwrap();
+            }
+            println!("wrote the mailbox as a maildir in {}", md.display());
+        }
         let started = Instant::now();
         for batch in batches {
             rt.block_on(

@@ -110,7 +110,7 @@ async fn a_killed_sync_resumes_without_duplicates_or_gaps() {
     assert_eq!((total, distinct), (N as i64, N as i64));
     let missing: i64 = c
         .query_row(
-            "SELECT count(*) FROM mail_fts WHERE mail_fts MATCH 'subject : number'",
+            "SELECT count(*) FROM mail_fts_v2 WHERE mail_fts_v2 MATCH 'subject : number'",
             [],
             |r| r.get(0),
         )

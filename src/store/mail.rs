@@ -99,15 +99,15 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         .prepare_cached(
             "INSERT INTO mail_messages (account_id, id, thread_id, history_id, internal_date, size_estimate, \
              subject, from_addr, to_addr, cc_addr, snippet, message_id_hdr, in_reply_to, references_hdr, \
-             has_attachment, body_state) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             has_attachment, body_state, fts_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
              ON CONFLICT(account_id, id) DO UPDATE SET thread_id = excluded.thread_id, \
              history_id = excluded.history_id, internal_date = excluded.internal_date, \
              size_estimate = excluded.size_estimate, subject = excluded.subject, \
              from_addr = excluded.from_addr, to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, \
              snippet = excluded.snippet, message_id_hdr = excluded.message_id_hdr, \
              in_reply_to = excluded.in_reply_to, references_hdr = excluded.references_hdr, \
-             has_attachment = excluded.has_attachment, \
+             has_attachment = excluded.has_attachment, fts_key = excluded.fts_key, \
              body_state = CASE WHEN excluded.body_state = 'fetched' THEN 'fetched' ELSE mail_messages.body_state END \
              RETURNING rowid",
         )
@@ -175,6 +175,11 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         } else {
             "none"
         };
+        // Kept while the date stays in its millisecond; a new date takes a slot there.
+        let key = match old_key {
+            Some(k) if k.div_euclid(SLOTS) == m.internal_date.max(0) => k,
+            _ => next_key(tx, m.internal_date)?,
+        };
         let rowid: i64 = upsert
             .query_row(
                 params![
@@ -193,7 +198,8 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                     m.in_reply_to,
                     m.references,
                     has_att,
-                    state
+                    state,
+                    key
                 ],
                 |r| r.get(0),
             )
@@ -207,18 +213,11 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                 fts_del.execute([k]).map_err(db("updating the index"))?;
             }
         }
-        let key = match old_key {
-            Some(k) if k.div_euclid(SLOTS) == m.internal_date.max(0) => k,
-            _ => assign_key(tx, rowid, m.internal_date)?,
-        };
         for l in &m.label_ids {
             add_label
                 .execute(params![rowid, l])
                 .map_err(db("storing labels"))?;
         }
-        del_att
-            .execute([rowid])
-            .map_err(db("storing attachments"))?;
         for a in &m.attachments {
             add_att
                 .execute(params![
@@ -260,6 +259,8 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
             "INSERT INTO mail_fts_v2 (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(db("preparing index update"))?;
+    // In key order: FTS5 appends to its doclists instead of inserting into them.
+    fts_rows.sort_unstable_by_key(|r| r.0);
     for (key, i, body_text) in fts_rows {
         let m = &msgs[i];
         fts_add
@@ -274,31 +275,24 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
 /// Index keys per millisecond of internal date: key = date_ms × SLOTS + slot.
 pub const SLOTS: i64 = 1024;
 
-/// Gives the message a free index key in its millisecond (the next slot; past the last slot
-/// only when over a thousand messages share one millisecond, which keeps keys unique).
-fn assign_key(conn: &Connection, rowid: i64, internal_date: i64) -> Result<i64> {
+/// A free index key in the message's millisecond: the slot after the last one taken (past the
+/// last slot only when over a thousand messages share one millisecond, still unique).
+fn next_key(conn: &Connection, internal_date: i64) -> Result<i64> {
     let base = internal_date.max(0).saturating_mul(SLOTS);
-    conn.execute(
-        "UPDATE mail_messages SET fts_key = NULL WHERE rowid = ?1",
-        [rowid],
-    )
-    .map_err(db("assigning an index key"))?;
-    let top: Option<i64> = conn
-        .prepare_cached("SELECT max(fts_key) FROM mail_messages WHERE fts_key BETWEEN ?1 AND ?2")
+    let mut key: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(max(fts_key) + 1, ?1) FROM mail_messages WHERE fts_key BETWEEN ?1 AND ?2",
+        )
         .and_then(|mut st| st.query_row(params![base, base + SLOTS - 1], |r| r.get(0)))
-        .map_err(db("assigning an index key"))?;
-    let mut key = top.map_or(base, |t| t + 1);
-    let mut taken = conn
-        .prepare_cached("SELECT 1 FROM mail_messages WHERE fts_key = ?1")
-        .map_err(db("assigning an index key"))?;
-    while taken.exists([key]).map_err(db("assigning an index key"))? {
-        key += 1;
+        .map_err(db("choosing an index key"))?;
+    if key >= base + SLOTS {
+        let mut taken = conn
+            .prepare_cached("SELECT 1 FROM mail_messages WHERE fts_key = ?1")
+            .map_err(db("choosing an index key"))?;
+        while taken.exists([key]).map_err(db("choosing an index key"))? {
+            key += 1;
+        }
     }
-    conn.execute(
-        "UPDATE mail_messages SET fts_key = ?1 WHERE rowid = ?2",
-        params![key, rowid],
-    )
-    .map_err(db("assigning an index key"))?;
     Ok(key)
 }
 
@@ -345,8 +339,13 @@ pub fn index_missing(conn: &mut Connection) -> Result<usize> {
                 "INSERT INTO mail_fts_v2 (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(db("rebuilding the index"))?;
+        let mut set = tx
+            .prepare_cached("UPDATE mail_messages SET fts_key = ?1 WHERE rowid = ?2")
+            .map_err(db("rebuilding the index"))?;
         for (rowid, date, [a, b, c, d, e, f]) in rows {
-            let key = assign_key(&tx, rowid, date)?;
+            let key = next_key(&tx, date)?;
+            set.execute(params![key, rowid])
+                .map_err(db("rebuilding the index"))?;
             add.execute(params![key, a, b, c, d, e, f])
                 .map_err(db("rebuilding the index"))?;
         }
