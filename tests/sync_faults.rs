@@ -33,7 +33,7 @@ fn seed(port: u16) -> String {
 
 /// Runs of three faults (429, 500, cut body) between runs of two good answers: every call
 /// meets a storm at some point, and no call sees more than three failures in a row.
-fn storm(n: u64) -> Fault {
+fn storm(n: u64, _request: &str) -> Fault {
     match n % 5 {
         1 => Fault::RateLimited,
         2 => Fault::ServerError,
@@ -204,4 +204,81 @@ async fn sync_converges_through_429_500_and_cut_bodies() {
         server_state(&direct).await,
         "incremental sync converged"
     );
+}
+
+/// Gmail keeps history for about a week: history.list then answers 404 for the stored id. The
+/// next sync starts over with a clean full sync and the cache matches the server again.
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_history_starts_a_clean_full_sync() {
+    fn expired(_n: u64, request: &str) -> Fault {
+        if request.contains("/history") {
+            Fault::NotFound
+        } else {
+            Fault::Pass
+        }
+    }
+    let port = peers::free_port();
+    let peer = peers::emulate(&seed(port));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::config(dir.path());
+    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
+    cfg.google.redirect_port = port;
+    let s = libreollama::services::AppServices::start(cfg)
+        .await
+        .unwrap();
+    s.auth
+        .set_client(
+            "faults.apps.googleusercontent.com".into(),
+            Some("GOCSPX-faults".into()),
+        )
+        .await
+        .unwrap();
+    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let proxy = faults::start(peer.base.clone(), expired).await;
+    let gmail = Gmail::new(
+        s.google.clone(),
+        format!("{}/", proxy.base),
+        account.id.clone(),
+    );
+    let direct = Gmail::new(
+        s.google.clone(),
+        s.config.google.endpoints.gmail_base.clone(),
+        account.id.clone(),
+    );
+    let sync = GmailSync::new(s.store.clone(), gmail, account.id.clone());
+    let cancel = tokio_util::sync::CancellationToken::new();
+    assert_eq!(sync.run(&cancel).await.unwrap().mode, "full");
+    // Meanwhile at the server: one message gone, one changed.
+    direct.messages_trash("msg_010").await.unwrap();
+    direct
+        .messages_modify(
+            "msg_011",
+            &ModifyRequest {
+                add_label_ids: vec!["STARRED".into()],
+                remove_label_ids: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    // And one deleted for good, which only a clean full sync can notice.
+    let token = s
+        .auth
+        .validate_and_refresh_tokens(&account.id, false)
+        .await
+        .unwrap();
+    let del = reqwest::Client::new()
+        .delete(format!("{}/gmail/v1/users/me/messages/msg_012", peer.base))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert!(del.status().is_success(), "{}", del.status());
+    let r = sync.run(&cancel).await.unwrap();
+    assert!(r.restarted_full, "{r:?}");
+    assert!(
+        !cache_state(&s).await.contains_key("msg_012"),
+        "the deleted message left the cache"
+    );
+    assert_eq!(r.mode, "full");
+    assert_eq!(cache_state(&s).await, server_state(&direct).await);
 }

@@ -99,8 +99,8 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         .prepare_cached(
             "INSERT INTO mail_messages (account_id, id, thread_id, history_id, internal_date, size_estimate, \
              subject, from_addr, to_addr, cc_addr, snippet, message_id_hdr, in_reply_to, references_hdr, \
-             has_attachment, body_state, fts_key) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+             has_attachment, body_state, fts_key, confirmed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
              ON CONFLICT(account_id, id) DO UPDATE SET thread_id = excluded.thread_id, \
              history_id = excluded.history_id, internal_date = excluded.internal_date, \
              size_estimate = excluded.size_estimate, subject = excluded.subject, \
@@ -108,6 +108,7 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
              snippet = excluded.snippet, message_id_hdr = excluded.message_id_hdr, \
              in_reply_to = excluded.in_reply_to, references_hdr = excluded.references_hdr, \
              has_attachment = excluded.has_attachment, fts_key = excluded.fts_key, \
+             confirmed_at = excluded.confirmed_at, \
              body_state = CASE WHEN excluded.body_state = 'fetched' THEN 'fetched' ELSE mail_messages.body_state END \
              RETURNING rowid",
         )
@@ -159,6 +160,10 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     // Index rows are written after the batch's rows, in one pass.
     let mut fts_rows: Vec<(i64, usize, Option<String>)> = Vec::with_capacity(msgs.len());
     let now = crate::store::now_unix();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
     for (i, m) in msgs.iter().enumerate() {
         let has_att = !m.attachments.is_empty();
         // A new message has no labels, attachments or index row to clear: skip those deletes.
@@ -199,7 +204,8 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                     m.references,
                     has_att,
                     state,
-                    key
+                    key,
+                    now_ms
                 ],
                 |r| r.get(0),
             )

@@ -488,6 +488,23 @@ impl GmailSync {
             mode: "full".into(),
             ..Default::default()
         };
+        if page_token.is_none() {
+            // Everything stored from now on is confirmed by this sync; what is not, at the end,
+            // is gone at Gmail.
+            let account = self.account_id.clone();
+            let started = now_ms();
+            self.store
+                .write(move |c| {
+                    c.execute(
+                        "INSERT INTO mail_sync_state (account_id, full_sync_started_at) VALUES (?1, ?2) \
+                         ON CONFLICT(account_id) DO UPDATE SET full_sync_started_at = excluded.full_sync_started_at",
+                        params![account, started],
+                    )
+                    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
+                    Ok(())
+                })
+                .await?;
+        }
         loop {
             if cancel.is_cancelled() {
                 return Err(LibreOllamaError::Cancelled("mail sync".into()));
@@ -530,6 +547,14 @@ impl GmailSync {
                 .transaction(move |tx| {
                     mail::upsert_messages(tx, &rows)?;
                     write_state(tx, &account, hist, token, done)?;
+                    if done {
+                        tx.execute(
+                            "DELETE FROM mail_messages WHERE account_id = ?1 AND coalesce(confirmed_at, 0) < \
+                             (SELECT full_sync_started_at FROM mail_sync_state WHERE account_id = ?1)",
+                            [&account],
+                        )
+                        .map_err(|e| LibreOllamaError::db("removing messages gone at Gmail", e))?;
+                    }
                     Ok(())
                 })
                 .await?;
@@ -599,6 +624,13 @@ impl GmailSync {
         self.progress.add(report.fetched as u64);
         Ok(report)
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn write_state(

@@ -13,6 +13,8 @@ pub enum Fault {
     RateLimited,
     ServerError,
     CutBody,
+    /// 404 notFound, as Gmail answers history.list for an expired startHistoryId.
+    NotFound,
 }
 
 #[derive(Default)]
@@ -26,7 +28,8 @@ pub struct FaultProxy {
     pub counts: Arc<Counts>,
 }
 
-pub async fn start(upstream: String, plan: fn(u64) -> Fault) -> FaultProxy {
+/// `plan(n, "METHOD /path?query")` decides the fate of the n-th request.
+pub async fn start(upstream: String, plan: fn(u64, &str) -> Fault) -> FaultProxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let counts = Arc::new(Counts::default());
@@ -51,7 +54,7 @@ async fn serve(
     http: &reqwest::Client,
     upstream: &str,
     counts: &Counts,
-    plan: fn(u64) -> Fault,
+    plan: fn(u64, &str) -> Fault,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -92,7 +95,7 @@ async fn serve(
         body.extend_from_slice(&chunk[..n]);
     }
     let n = counts.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let fault = plan(n);
+    let fault = plan(n, &format!("{method} {path}"));
     if fault != Fault::Pass {
         counts.faults.fetch_add(1, Ordering::SeqCst);
     }
@@ -106,6 +109,12 @@ async fn serve(
             429,
             "application/json".to_string(),
             google_error(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded").into_bytes(),
+            false,
+        ),
+        Fault::NotFound => (
+            404,
+            "application/json".to_string(),
+            google_error(404, "NOT_FOUND", "notFound").into_bytes(),
             false,
         ),
         Fault::ServerError => (
