@@ -1015,26 +1015,43 @@ fn describe_change(add: &[String], remove: &[String]) -> String {
 
 fn labels_with_counts(c: &Connection, account: &str) -> Result<Vec<MailLabel>> {
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
-    let mut st = c
-        .prepare_cached(
-            "SELECT ml.label_id, count(*), \
-             sum(EXISTS (SELECT 1 FROM mail_message_labels u WHERE u.message_rowid = ml.message_rowid AND u.label_id = 'UNREAD')) \
-             FROM mail_messages m JOIN mail_message_labels ml ON ml.message_rowid = m.rowid \
-             WHERE m.account_id = ?1 GROUP BY ml.label_id",
+    // Totals: with one account in the cache the label index alone answers; otherwise each
+    // label row is matched to its message's account.
+    let only_this: bool = c
+        .query_row(
+            "SELECT coalesce((SELECT min(account_id) FROM mail_messages) = ?1 \
+             AND (SELECT max(account_id) FROM mail_messages) = ?1, 0)",
+            [account],
+            |r| r.get(0),
         )
         .map_err(db("counting mail"))?;
-    for row in st
-        .query_map([account], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-        .map_err(db("counting mail"))?
-    {
-        let (id, total, unread) = row.map_err(db("counting mail"))?;
-        counts.insert(id, (total, unread));
+    let totals_sql = if only_this {
+        "SELECT label_id, count(*) FROM mail_message_labels WHERE ?1 IS NOT NULL GROUP BY label_id"
+    } else {
+        "SELECT ml.label_id, count(*) FROM mail_messages m JOIN mail_message_labels ml ON ml.message_rowid = m.rowid \
+         WHERE m.account_id = ?1 GROUP BY ml.label_id"
+    };
+    // Unread: start from the UNREAD rows (a small share of the mail) and count their labels.
+    let unread_sql = "SELECT ml.label_id, count(*) FROM mail_message_labels u \
+         JOIN mail_messages m ON m.rowid = u.message_rowid \
+         JOIN mail_message_labels ml ON ml.message_rowid = u.message_rowid \
+         WHERE u.label_id = 'UNREAD' AND m.account_id = ?1 GROUP BY ml.label_id";
+    for (sql, unread) in [(totals_sql, false), (unread_sql, true)] {
+        let mut st = c.prepare_cached(sql).map_err(db("counting mail"))?;
+        let rows = st
+            .query_map([account], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db("counting mail"))?;
+        for row in rows {
+            let (id, n) = row.map_err(db("counting mail"))?;
+            let e = counts.entry(id).or_insert((0, 0));
+            if unread {
+                e.1 = n;
+            } else {
+                e.0 = n;
+            }
+        }
     }
     let mut st = c
         .prepare_cached("SELECT id, name, type FROM mail_labels WHERE account_id = ?1")

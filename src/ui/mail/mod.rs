@@ -171,15 +171,26 @@ impl MailState {
             self.opening.set(false);
             match r {
                 Ok(t) => {
-                    // Opening marks the conversation read: show it so in the list at once.
+                    // Opening marks the conversation read: the list and the unread counts show
+                    // it at once (recounting the whole cache for that would be wasted work).
+                    let mut read_labels: Vec<String> = Vec::new();
                     for row in self.rows.write().iter_mut() {
-                        if row.thread_id == thread_id {
+                        if row.thread_id == thread_id && row.unread {
                             row.unread = false;
                             row.labels.retain(|l| l != "UNREAD");
+                            read_labels.extend(row.labels.iter().cloned());
+                        }
+                    }
+                    for acc in self.accounts.write().iter_mut() {
+                        if acc.id != t.account_id {
+                            continue;
+                        }
+                        for l in acc.labels.iter_mut() {
+                            let n = read_labels.iter().filter(|x| **x == l.id).count() as i64;
+                            l.unread = (l.unread - n).max(0);
                         }
                     }
                     self.thread.set(Some(Ok(t)));
-                    self.refresh_accounts();
                 }
                 Err(e) => self.thread.set(Some(Err(e.to_string()))),
             }
