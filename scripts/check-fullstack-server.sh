@@ -17,6 +17,8 @@ for _ in range(500):
     except OSError:
         pass')
 mkdir -p "$data/public"
+python3 scripts/demo-mbox.py "$data/demo.mbox" 40 >/dev/null
+LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" mail import "$data/demo.mbox" >/dev/null
 # No wasm client here: an empty public dir lets the server render the shell and answer the API.
 DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
 pid=$!
@@ -52,6 +54,26 @@ code=$(curl -s -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: a
 [ "$code" = 400 ] || fail "bad log level gave HTTP $code: $(cat "$data/err.json")"
 grep -q "is not one of" "$data/err.json" || fail "bad log level message: $(cat "$data/err.json")"
 
+# Mail over HTTP: a page of search results, then the conversation with its framed HTML.
+list=$(curl -sf -X POST -H 'content-type: application/json' \
+  -d '{"account":null,"query":"subject:quarterly","after":null,"limit":3}' "$base/api/mail/list") || fail "POST /api/mail/list"
+python3 - "$list" "$base" <<'PY' || fail "mail over HTTP"
+import json, sys, urllib.request
+page = json.loads(sys.argv[1])
+rows = page["rows"]
+assert rows and all(r["subject"] == "Quarterly planning notes" for r in rows), rows
+assert len(rows) == 3 and page["next"] is not None, "3 of 4 shown: a next page"
+req = urllib.request.Request(sys.argv[2] + "/api/mail/thread", method="POST",
+    data=json.dumps({"account": rows[0]["account_id"], "thread_id": rows[0]["thread_id"], "show_images": False}).encode(),
+    headers={"content-type": "application/json"})
+t = json.load(urllib.request.urlopen(req))
+html = t["messages"][0]["html"]
+assert html and "Content-Security-Policy" in html["srcdoc"] and html["blocked_images"] == 1, html
+assert "tracker.example" not in html["srcdoc"]
+print("mail over HTTP: %d rows, conversation framed with %d remote image blocked" % (len(rows), html["blocked_images"]))
+PY
+curl -sf "$base/api/mail/status" | grep -q '"poll_minutes":5' || fail "mail status"
+
 page=$(curl -sf "$base/") || fail "GET /"
-grep -q "LibreOllama" <<<"$page" && grep -q "Diagnostics" <<<"$page" || fail "server-rendered shell: $page"
+grep -q "LibreOllama" <<<"$page" && grep -q "Mail" <<<"$page" || fail "server-rendered shell: $page"
 echo "fullstack server ok on $base"

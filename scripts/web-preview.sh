@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web preview: `dx serve --platform web` builds the wasm client and the fullstack server
-# (services run in the server process), then headless Chromium loads the page, and we save a
-# screenshot and check the diagnostics the browser shows were computed by the server.
+# (services run in the server process) over a data dir holding a small imported mailbox, then
+# headless Chromium loads the mail page (screenshot) and the diagnostics page, and we check that
+# both show what the server computed.
 # Needs dx 0.7.10 (`cargo install dioxus-cli@0.7.10 --locked`), wasm-bindgen-cli at the version
 # in Cargo.lock, and esbuild (npm) on PATH; dx's own downloads are switched off.
 # Usage: scripts/web-preview.sh [OUT.png]
@@ -16,6 +17,8 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export NO_DOWNLOADS=1 DX_TELEMETRY_ENABLED=false
 export LIBREOLLAMA_DATA_DIR="$work/data" LIBREOLLAMA_VAULT_BACKEND=file
+python3 scripts/demo-mbox.py "$work/demo.mbox" 40 >/dev/null
+cargo run -q -- mail import "$work/demo.mbox" >/dev/null
 dx serve --platform web --interactive false --open false --hot-reload false --addr 127.0.0.1 --port "$port" >"$work/dx.log" 2>&1 &
 dx=$!
 trap 'kill $dx 2>/dev/null; pkill -P $dx 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -27,9 +30,11 @@ for _ in $(seq 1 900); do
 done
 chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
   --disable-background-networking --disable-component-update --disable-sync
-  --user-data-dir="$work/chrome" --window-size=1120,760 --virtual-time-budget=15000)
-"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" >"$work/dom.html" 2>/dev/null
+  --user-data-dir="$work/chrome" --window-size=1280,800 --virtual-time-budget=15000)
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" >"$work/mail.html" 2>/dev/null
 "${chrome[@]}" --screenshot="$out" "http://127.0.0.1:$port/" 2>/dev/null
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/diagnostics" >"$work/dom.html" 2>/dev/null
+grep -q "Quarterly planning notes" "$work/mail.html" || { echo "FAIL: the mail page did not list the imported mail" >&2; head -c 3000 "$work/mail.html" >&2; exit 1; }
 grep -q "Everything checks out" "$work/dom.html" || { echo "FAIL: the page did not show server-computed diagnostics" >&2; head -c 3000 "$work/dom.html" >&2; exit 1; }
 grep -q "$work/data" "$work/dom.html" || { echo "FAIL: the data dir shown is not the server's" >&2; exit 1; }
-echo "web preview ok: diagnostics computed by the server; screenshot $out"
+echo "web preview ok: mail and diagnostics computed by the server; screenshot $out"

@@ -1013,6 +1013,27 @@ fn describe_change(add: &[String], remove: &[String]) -> String {
     }
 }
 
+/// Sorts "P2" before "P10": digit runs compare as numbers, the rest without case.
+fn natural_key(name: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut n = u64::from(c.to_digit(10).unwrap_or(0));
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n.saturating_mul(10).saturating_add(u64::from(d));
+                chars.next();
+            }
+            out.push((std::mem::take(&mut text), n));
+        } else {
+            text.extend(c.to_lowercase());
+        }
+    }
+    out.push((text, 0));
+    out
+}
+
 fn labels_with_counts(c: &Connection, account: &str) -> Result<Vec<MailLabel>> {
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
     // Totals: with one account in the cache the label index alone answers; otherwise each
@@ -1101,7 +1122,7 @@ fn labels_with_counts(c: &Connection, account: &str) -> Result<Vec<MailLabel>> {
         })
         .map(|(id, (name, system))| label(&id, name, system))
         .collect();
-    user.sort_by_key(|l| l.name.to_lowercase());
+    user.sort_by_cached_key(|l| natural_key(&l.name));
     // Spam and Trash go last, after the user's labels, as in Gmail.
     let tail = out.split_off(
         out.iter()
@@ -1159,6 +1180,13 @@ mod tests {
             dir.path().join("a (1).pdf")
         );
         assert_eq!(unused_path(dir.path(), "b.pdf"), dir.path().join("b.pdf"));
+    }
+
+    #[test]
+    fn labels_sort_naturally() {
+        let mut v = vec!["Projects/P10", "projects/p2", "Alpha", "Projects/P1"];
+        v.sort_by_cached_key(|n| natural_key(n));
+        assert_eq!(v, ["Alpha", "Projects/P1", "projects/p2", "Projects/P10"]);
     }
 
     #[test]
