@@ -384,6 +384,7 @@ pub fn Mail() -> Element {
         let mut st = st;
         // (newest job id, finished jobs): a change means a job ended or started.
         let mut seen: Option<(u64, usize)> = None;
+        let (mut last_stored, mut rounds) = (0u64, 0u64);
         loop {
             if let Ok(s) = api::mail_status().await {
                 let finished = s
@@ -392,12 +393,29 @@ pub fn Mail() -> Element {
                     .filter(|j| j.state != crate::model::JobState::Running)
                     .count();
                 let marker = (s.jobs.first().map(|j| j.id).unwrap_or(0), finished);
-                if seen.is_some_and(|m| m.1 != finished || m.0 != marker.0) && finished > 0 {
-                    st.refresh_accounts();
-                    if *st.scroll_top.peek() < 200.0 && st.open.peek().is_none() {
+                let job_ended =
+                    seen.is_some_and(|m| m.1 != finished || m.0 != marker.0) && finished > 0;
+                // During a first sync, mail shows as its pages arrive, not only at the end.
+                let stored: u64 = s
+                    .jobs
+                    .iter()
+                    .filter(|j| {
+                        j.state == crate::model::JobState::Running && j.name.starts_with("Syncing")
+                    })
+                    .map(|j| j.done)
+                    .sum();
+                let arriving = stored > 0 && stored != last_stored;
+                last_stored = stored;
+                if job_ended || arriving {
+                    if job_ended || rounds % 4 == 0 {
+                        st.refresh_accounts();
+                    }
+                    let at_top = *st.scroll_top.peek() < 200.0 && st.open.peek().is_none();
+                    if at_top && (job_ended || st.rows.peek().len() < PAGE as usize) {
                         st.load(true);
                     }
                 }
+                rounds += 1;
                 seen = Some(marker);
                 st.status.set(Some(s));
             }
@@ -494,6 +512,7 @@ pub fn Mail() -> Element {
                 .count()
         })
         .unwrap_or(0);
+    let failed = status.as_ref().map(|s| s.failed_changes.len()).unwrap_or(0);
     let accounts = st.accounts.read().clone();
     let current_account = st.account.read().clone();
     let current_folder = st.folder.read().clone();
@@ -532,6 +551,7 @@ pub fn Mail() -> Element {
                             onclick: move |_| { let v = *st.show_activity.read(); st_mut.show_activity.set(!v) },
                             "Activity"
                             if running > 0 { span { class: "count", "{running}" } }
+                            if failed > 0 { span { class: "count failed", title: "Changes Gmail refused", "{failed}" } }
                         }
                     }
                     if let Some(err) = st.accounts_error.read().clone() {
