@@ -161,8 +161,10 @@ impl MailState {
     }
 
     pub(crate) fn open_thread(mut self, account: String, thread_id: String, show_images: bool) {
+        // Re-opening what is shown (to show images) keeps it on screen until the new one is in.
+        let same = matches!(self.thread.peek().as_ref(), Some(Ok(t)) if t.thread_id == thread_id && t.account_id == account);
         self.open.set(Some((account.clone(), thread_id.clone())));
-        self.opening.set(true);
+        self.opening.set(!same);
         spawn(async move {
             let r = api::mail_thread(account.clone(), thread_id.clone(), show_images).await;
             if self.open.peek().as_ref() != Some(&(account, thread_id.clone())) {
