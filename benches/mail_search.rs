@@ -155,12 +155,17 @@ fn main() {
             batches.push(batch);
         }
         // Gmail's initial sync delivers newest first; MAIL_BENCH_ORDER=random ingests in random
-        // date order instead (the worst case for the date-keyed index).
+        // date order instead (the worst case for the date-keyed index). Transactions hold
+        // INGEST_BATCH messages, as the archive import writes them (MAIL_BENCH_BATCH overrides).
+        let mut all: Vec<mail::NewMessage> = batches.into_iter().flatten().collect();
         if std::env::var("MAIL_BENCH_ORDER").as_deref() != Ok("random") {
-            let mut all: Vec<mail::NewMessage> = batches.into_iter().flatten().collect();
             all.sort_by_key(|m| std::cmp::Reverse(m.internal_date));
-            batches = all.chunks(1000).map(<[mail::NewMessage]>::to_vec).collect();
         }
+        let size = std::env::var("MAIL_BENCH_BATCH")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(mail::INGEST_BATCH);
+        batches = all.chunks(size).map(<[mail::NewMessage]>::to_vec).collect();
         // MAIL_BENCH_MAILDIR: the same mailbox as a maildir, for `notmuch new` (comparison).
         if let Some(md) = std::env::var_os("MAIL_BENCH_MAILDIR").map(std::path::PathBuf::from) {
             for sub in ["cur", "new", "tmp"] {
@@ -186,7 +191,11 @@ fn main() {
             println!("wrote the mailbox as a maildir in {}", md.display());
         }
         // MAIL_BENCH_FTS_CONFIG="automerge=16": try an FTS5 setting for the ingest.
-        if let Ok(cfg) = std::env::var("MAIL_BENCH_FTS_CONFIG") {
+        for cfg in std::env::var("MAIL_BENCH_FTS_CONFIG")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| !c.is_empty())
+        {
             let (k, v) = cfg.split_once('=').unwrap();
             let (k, v): (String, i64) = (k.into(), v.parse().unwrap());
             rt.block_on(services.store.write(move |c| {
@@ -199,6 +208,7 @@ fn main() {
             }))
             .unwrap();
         }
+
         let started = Instant::now();
         for batch in batches {
             rt.block_on(

@@ -14,7 +14,7 @@ use crate::store::mail::{self, NewMessage};
 use crate::store::{now_unix, Store};
 
 pub const ARCHIVE_ACCOUNT: &str = "local-archive";
-const BATCH: usize = 500;
+const BATCH: usize = crate::store::mail::INGEST_BATCH;
 const RAW_KEEP: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -278,6 +278,10 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     Ok(msgs.len())
 }
 
+/// Messages per transaction for bulk ingest (archive import): with the index's 128 MiB buffer
+/// (migration V8) each batch becomes one index segment.
+pub const INGEST_BATCH: usize = 10_000;
+
 /// Index keys per millisecond of internal date: key = date_ms × SLOTS + slot.
 pub const SLOTS: i64 = 1024;
 
