@@ -282,3 +282,64 @@ async fn expired_history_starts_a_clean_full_sync() {
     assert_eq!(r.mode, "full");
     assert_eq!(cache_state(&s).await, server_state(&direct).await);
 }
+
+/// A sync job cancelled from the Activity panel stops promptly, mid-page, and ends as Cancelled
+/// (resuming from the last stored page is what sync_kill checks).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_job_can_be_cancelled_mid_page() {
+    use libreollama::model::JobState;
+    let port = peers::free_port();
+    let peer = peers::emulate(&seed(port));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::config(dir.path());
+    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
+    cfg.google.redirect_port = port;
+    // A slow quota makes the first page take seconds: time to cancel mid-page.
+    cfg.google.rate_limits.gmail_units_per_sec = 40.0;
+    let s = libreollama::services::AppServices::start(cfg)
+        .await
+        .unwrap();
+    s.auth
+        .set_client(
+            "faults.apps.googleusercontent.com".into(),
+            Some("GOCSPX-faults".into()),
+        )
+        .await
+        .unwrap();
+    peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let ids = s.mail.sync_now(None).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let job = s
+        .mail
+        .status()
+        .await
+        .unwrap()
+        .jobs
+        .into_iter()
+        .find(|j| j.id == ids[0])
+        .unwrap();
+    assert_eq!(job.state, JobState::Running, "{job:?}");
+    let asked = std::time::Instant::now();
+    assert!(s.mail.cancel_job(ids[0]));
+    let job = loop {
+        let j = s
+            .mail
+            .status()
+            .await
+            .unwrap()
+            .jobs
+            .into_iter()
+            .find(|j| j.id == ids[0])
+            .unwrap();
+        if j.state != JobState::Running {
+            break j;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "cancel took too long: {j:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(job.state, JobState::Cancelled, "{job:?}");
+    assert!(job.done < N as u64, "stopped before the end: {job:?}");
+}

@@ -211,7 +211,20 @@ impl GmailSync {
             .await
     }
 
+    /// Metadata of `ids`; cancelling stops at once (nothing of the page has been stored yet).
     async fn fetch_metadata(
+        &self,
+        ids: Vec<String>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<Message>> {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(LibreOllamaError::Cancelled("mail sync".into())),
+            r = self.fetch_metadata_now(ids, cancel) => r,
+        }
+    }
+
+    async fn fetch_metadata_now(
         &self,
         ids: Vec<String>,
         cancel: &CancellationToken,
