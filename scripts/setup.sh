@@ -11,6 +11,8 @@ if [ "$mode" = test ]; then
   apt_pkgs+=(xvfb xauth x11-utils xdotool imagemagick chromium curl)
   # Stand-in C cross compiler for `cargo check --target aarch64-linux-android` (see test.sh).
   apt_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+  # A corpus of real-world MIME messages (CPython's email test data) for the parser tests.
+  apt_pkgs+=(libpython3.11-testsuite)
 fi
 
 missing=()

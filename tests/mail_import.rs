@@ -171,3 +171,78 @@ async fn mbox_maildir_and_eml_import_into_a_searchable_archive() {
             .is_err()
     );
 }
+
+/// CPython's email test corpus (Debian `libpython3.11-testsuite`, installed by
+/// `scripts/setup.sh test`): 46 messages collected from real mail over the years — nested and
+/// malformed multiparts, missing boundaries, RFC 2047 in every header, odd charsets, uuencode.
+const CPYTHON_CORPUS: &str = "/usr/lib/python3.11/test/test_email/data";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_world_mime_corpus_parses_and_imports_without_a_panic() {
+    let dir = std::path::Path::new(CPYTHON_CORPUS);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| {
+            panic!("{CPYTHON_CORPUS}: {e}; run scripts/setup.sh test (apt libpython3.11-testsuite)")
+        })
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("msg_"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "{files:?}");
+    let mut lost_subjects = Vec::new();
+    for f in &files {
+        let raw = std::fs::read(f).unwrap();
+        // Whole, and cut at many points (a download interrupted anywhere).
+        let p = parse(&raw);
+        let text = String::from_utf8_lossy(&raw);
+        let head = text.split("\n\n").next().unwrap_or_default();
+        let has_subject = head.lines().any(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("subject:")
+                .is_some_and(|v| !v.trim().is_empty())
+        });
+        if has_subject && p.as_ref().is_none_or(|p| p.subject.is_empty()) {
+            lost_subjects.push(f.display().to_string());
+        }
+        for cut in (0..raw.len()).step_by((raw.len() / 25).max(1)) {
+            let _ = parse(&raw[..cut]);
+        }
+        if let Some(p) = p {
+            if let Some(h) = &p.html_sanitized {
+                assert!(
+                    !h.to_ascii_lowercase().contains("<script"),
+                    "{}",
+                    f.display()
+                );
+            }
+        }
+    }
+    assert!(lost_subjects.is_empty(), "subjects lost: {lost_subjects:?}");
+
+    // Imported as .eml files into the archive: every message kept (parsed or raw), searchable.
+    let tmp = tempfile::tempdir().unwrap();
+    let eml = tmp.path().join("corpus");
+    std::fs::create_dir(&eml).unwrap();
+    for f in &files {
+        let name = f
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".txt", ".eml");
+        std::fs::copy(f, eml.join(name)).unwrap();
+    }
+    let s = support::start(&tmp.path().join("data")).await;
+    let report = import::import_path(&s.store, &eml, |_| {}).await.unwrap();
+    assert_eq!(report.imported, files.len(), "{report:?}");
+    let n: i64 = s
+        .store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM mail_messages", [], |r| r.get(0))
+                    .unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(n as usize, files.len());
+}
