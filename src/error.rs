@@ -10,6 +10,9 @@ pub enum LibreOllamaError {
     #[error("Google sign-in for {account} is no longer valid: {reason}. Sign in to this account again in Settings → Accounts.")]
     GmailAuth { account: String, reason: String },
 
+    #[error("The model server refused the request ({status}): {message}")]
+    ModelServer { status: u16, message: String },
+
     #[error("{service} answered {status} ({reason}): {message}")]
     GoogleApi {
         service: String,
@@ -98,6 +101,8 @@ impl LibreOllamaError {
             GoogleApi { status: 401, .. } => ErrorClass::NeedsReauth,
             GoogleApi { status, .. } if *status == 404 || *status == 400 => ErrorClass::UserFixable,
             GoogleApi { .. } => ErrorClass::Fatal,
+            ModelServer { status, .. } if *status == 429 || *status >= 500 => ErrorClass::Retryable,
+            ModelServer { .. } => ErrorClass::UserFixable,
             Vault(VaultError::Backend { .. }) => ErrorClass::UserFixable,
             Vault(_) | DatabaseQuery { .. } | Serialization { .. } | Migration(_) | Internal(_) => {
                 ErrorClass::Fatal
@@ -120,6 +125,7 @@ impl LibreOllamaError {
             GmailAuth { .. } => "GmailAuth",
             Network { .. } => "Network",
             GoogleApi { .. } => "GoogleApi",
+            ModelServer { .. } => "ModelServer",
             OAuth(_) => "OAuth",
             Cancelled(_) => "Cancelled",
             RateLimited { .. } => "RateLimited",

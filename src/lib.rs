@@ -8,6 +8,8 @@ pub mod model;
 pub mod search;
 
 #[cfg(feature = "backend")]
+pub mod ai;
+#[cfg(feature = "backend")]
 pub mod cli;
 #[cfg(feature = "backend")]
 pub mod config;

@@ -232,3 +232,56 @@ pub async fn emulate_sign_in(
     assert_eq!(person.await.unwrap().0, 200);
     account
 }
+
+/// Where scripts/setup.sh puts the Python peer (a venv with xllamacpp) and the model.
+pub fn ai_peer_dir() -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
+    cache.join("libreollama/peers")
+}
+
+/// llama.cpp's server (xllamacpp, from PyPI) with SmolLM2-135M-Instruct, on a free port.
+pub fn llama_server(embedding: bool) -> Peer {
+    let root = ai_peer_dir();
+    let python = root.join("venv/bin/python");
+    let model = root.join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        python.exists() && model.exists(),
+        "the llama.cpp peer is not installed ({} / {}): run scripts/setup.sh test",
+        python.display(),
+        model.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = dir.path().join("llama.log");
+    let mut cmd = Command::new(python);
+    cmd.arg(peers_dir().join("llama_server.py"))
+        .arg(&model)
+        .arg(port.to_string());
+    if embedding {
+        cmd.arg("--embedding");
+    }
+    let mut child = cmd
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("llama.err")).unwrap(),
+        ))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start llama.cpp: {e}"));
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&mut child, &format!("{base}/health"), &log);
+    Peer {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+impl Peer {
+    /// Stops the peer now (a server that dies mid-reply).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
