@@ -8,10 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use libreollama::config::AppConfig;
+
+#[path = "../tests/support/http.rs"]
+mod http;
 use libreollama::google::gmail::Gmail;
 use libreollama::google::GoogleEndpoints;
 use libreollama::services::AppServices;
@@ -126,45 +129,17 @@ impl Fake {
 }
 
 async fn serve(fake: Arc<Fake>, mut sock: tokio::net::TcpStream) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16384];
-    let head_end = loop {
-        let n = sock.read(&mut chunk).await.unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some(req) = http::read_request(&mut sock).await else {
+        return;
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let header = |name: &str| {
-        head.split("\r\n").find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    };
-    let len: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = sock.read(&mut chunk).await.unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
+    let header = |name: &str| req.header(name);
     fake.stats.requests.fetch_add(1, Ordering::Relaxed);
-    let first = head.lines().next().unwrap_or_default().to_string();
-    let target = first.split(' ').nth(1).unwrap_or("/").to_string();
-    let (status, ctype, body) = if first.starts_with("POST /batch/gmail/v1") {
+    let (method, target) = req.method_and_target();
+    let (status, ctype, body) = if method == "POST" && target.starts_with("/batch/gmail/v1") {
         let boundary = header("content-type")
             .and_then(|c| c.split("boundary=").nth(1).map(str::to_string))
             .unwrap_or_default();
-        let text = String::from_utf8_lossy(&buf[head_end..]).to_string();
+        let text = String::from_utf8_lossy(&req.body).to_string();
         let mut out = String::new();
         for part in text.split(&format!("--{boundary}")) {
             let Some(get) = part.lines().find(|l| l.starts_with("GET ")) else {
@@ -183,7 +158,7 @@ async fn serve(fake: Arc<Fake>, mut sock: tokio::net::TcpStream) {
         out.push_str("--b--\r\n");
         (200, "multipart/mixed; boundary=b".to_string(), out)
     } else {
-        fake.answer(&target)
+        fake.answer(target)
     };
     let head = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

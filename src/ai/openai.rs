@@ -2,14 +2,14 @@
 //! streaming (server-sent events), `/v1/embeddings`. Every wait is bounded: connecting, the first
 //! token, and each later chunk; cancelling stops at once and keeps what arrived.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{ChatMessage, ChatOutcome, Finish};
+use super::{ChatMessage, ChatOutcome, Finish, Reply};
 use crate::error::{LibreOllamaError, Result};
 use crate::vault::SecretString;
 
@@ -88,15 +88,7 @@ impl Client {
     pub fn new(base: &str, api_key: Option<SecretString>, timeouts: Timeouts) -> Result<Self> {
         let trimmed = base.trim().trim_end_matches('/');
         let root = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
-        let base = url::Url::parse(&format!("{root}/")).map_err(|e| {
-            LibreOllamaError::InvalidInput(format!(
-                "'{base}' is not a server address ({e}); write it like http://127.0.0.1:8080"
-            ))
-        })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .build()
-            .map_err(|e| LibreOllamaError::Internal(format!("HTTP client: {e}")))?;
+        let (base, http) = super::endpoint(root, "http://127.0.0.1:8080", timeouts.connect)?;
         Ok(Client {
             http,
             base,
@@ -188,7 +180,7 @@ impl Client {
         cancel: &CancellationToken,
         mut on_text: impl FnMut(&str),
     ) -> Result<ChatOutcome> {
-        let started = Instant::now();
+        let mut reply = Reply::start();
         let mut body = serde_json::json!({
             "model": model,
             "messages": messages,
@@ -202,93 +194,45 @@ impl Client {
             .json(&body)
             .send();
         let resp = tokio::select! {
-            _ = cancel.cancelled() => return Ok(outcome(String::new(), Finish::Cancelled, 0, None, started)),
+            _ = cancel.cancelled() => return Ok(reply.end(Finish::Cancelled)),
             r = tokio::time::timeout(self.timeouts.first_token, send) => r
                 .map_err(|_| self.timed_out("starting a reply"))?
                 .map_err(|e| self.unreachable(e))?,
         };
         let resp = self.check(resp, "chat").await?;
         let mut events = resp.bytes_stream().eventsource();
-        let (mut text, mut chunks, mut first) = (String::new(), 0usize, None);
         loop {
-            let wait = if first.is_none() {
-                self.timeouts.first_token
-            } else {
-                self.timeouts.between_tokens
-            };
+            let wait = reply.patience(&self.timeouts);
             let next = tokio::select! {
-                _ = cancel.cancelled() => return Ok(outcome(text, Finish::Cancelled, chunks, first, started)),
+                _ = cancel.cancelled() => return Ok(reply.end(Finish::Cancelled)),
                 n = tokio::time::timeout(wait, events.next()) => n,
             };
             let event = match next {
-                Err(_) => {
-                    let why = format!("the model server sent nothing for {} s", wait.as_secs());
-                    return self.broke(text, why, chunks, first, started);
+                Err(_) => format!("the model server sent nothing for {} s", wait.as_secs()),
+                Ok(None) => "the model server closed the reply before finishing it".to_string(),
+                Ok(Some(Err(e))) => format!("the connection to the model server broke ({e})"),
+                Ok(Some(Ok(ev))) if ev.data.trim() == "[DONE]" => {
+                    let reason = "stop".to_string();
+                    return Ok(reply.end(Finish::Complete { reason }));
                 }
-                Ok(None) => {
-                    let why = "the model server closed the reply before finishing it".to_string();
-                    return self.broke(text, why, chunks, first, started);
-                }
-                Ok(Some(Err(e))) => {
-                    let why = format!("the connection to the model server broke ({e})");
-                    return self.broke(text, why, chunks, first, started);
-                }
-                Ok(Some(Ok(ev))) => ev,
-            };
-            if event.data.trim() == "[DONE]" {
-                let reason = "stop".to_string();
-                return Ok(outcome(
-                    text,
-                    Finish::Complete { reason },
-                    chunks,
-                    first,
-                    started,
-                ));
-            }
-            let chunk: Chunk = match serde_json::from_str(&event.data) {
-                Ok(c) => c,
-                Err(e) => {
-                    let why = format!("the model server sent something unreadable ({e})");
-                    return self.broke(text, why, chunks, first, started);
-                }
-            };
-            for choice in chunk.choices {
-                if let Some(piece) = choice.delta.content.filter(|p| !p.is_empty()) {
-                    if first.is_none() {
-                        first = Some(started.elapsed().as_secs_f64() * 1000.0);
+                Ok(Some(Ok(ev))) => match serde_json::from_str::<Chunk>(&ev.data) {
+                    Err(e) => format!("the model server sent something unreadable ({e})"),
+                    Ok(chunk) => {
+                        for choice in chunk.choices {
+                            if let Some(piece) = choice.delta.content.filter(|p| !p.is_empty()) {
+                                reply.push(&piece);
+                                on_text(&piece);
+                            }
+                            if let Some(reason) = choice.finish_reason {
+                                return Ok(reply.end(Finish::Complete { reason }));
+                            }
+                        }
+                        continue;
                     }
-                    chunks += 1;
-                    text.push_str(&piece);
-                    on_text(&piece);
-                }
-                if let Some(reason) = choice.finish_reason {
-                    return Ok(outcome(
-                        text,
-                        Finish::Complete { reason },
-                        chunks,
-                        first,
-                        started,
-                    ));
-                }
-            }
+                },
+            };
+            return reply.broke("the model server", event, &self.base);
         }
-    }
-
-    fn broke(
-        &self,
-        text: String,
-        why: String,
-        chunks: usize,
-        first: Option<f64>,
-        started: Instant,
-    ) -> Result<ChatOutcome> {
-        if text.is_empty() {
-            return Err(LibreOllamaError::Network {
-                service: "the model server".into(),
-                reason: format!("{why} ({})", self.base),
-            });
-        }
-        Ok(outcome(text, Finish::Broken(why), chunks, first, started))
     }
 
     /// One vector per input, in input order.
@@ -317,21 +261,5 @@ impl Client {
             });
         }
         Ok(list.data.into_iter().map(|d| d.embedding).collect())
-    }
-}
-
-fn outcome(
-    text: String,
-    finish: Finish,
-    chunks: usize,
-    first: Option<f64>,
-    started: Instant,
-) -> ChatOutcome {
-    ChatOutcome {
-        text,
-        finish,
-        chunks,
-        first_token_ms: first,
-        total_ms: started.elapsed().as_secs_f64() * 1000.0,
     }
 }

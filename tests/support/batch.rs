@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 #[derive(Default)]
@@ -87,38 +87,12 @@ pub async fn start(upstream: String) -> BatchPeer {
             let (c, http, upstream, contract) =
                 (c.clone(), http.clone(), upstream.clone(), contract.clone());
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 16384];
-                let head_end = loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
+                let Some(req) = super::http::read_request(&mut sock).await else {
+                    return;
                 };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let header = |name: &str| {
-                    head.split("\r\n").find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.trim()
-                            .eq_ignore_ascii_case(name)
-                            .then(|| v.trim().to_string())
-                    })
-                };
-                let len: usize = header("content-length")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                while buf.len() < head_end + len {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-                let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+                let head = req.head.clone();
+                let header = |name: &str| req.header(name);
+                let body = String::from_utf8_lossy(&req.body).to_string();
                 let first = head.lines().next().unwrap_or_default().to_string();
                 let auth = header("authorization").unwrap_or_default();
                 let is_batch =
@@ -180,15 +154,15 @@ pub async fn start(upstream: String) -> BatchPeer {
                     let mut parts = first.split(' ');
                     let (method, target) =
                         (parts.next().unwrap_or("GET"), parts.next().unwrap_or("/"));
-                    let mut req = http.request(
+                    let mut fwd = http.request(
                         reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
                         format!("{}{}", upstream.trim_end_matches('/'), target),
                     );
-                    req = req.header("authorization", &auth);
+                    fwd = fwd.header("authorization", &auth);
                     if let Some(ct) = header("content-type") {
-                        req = req.header("content-type", ct);
+                        fwd = fwd.header("content-type", ct);
                     }
-                    let r = req.body(buf[head_end..].to_vec()).send().await.unwrap();
+                    let r = fwd.body(req.body.clone()).send().await.unwrap();
                     let st = r.status().as_u16();
                     (
                         st,

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,44 +56,12 @@ async fn serve(
     counts: &Counts,
     plan: fn(u64, &str) -> Fault,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        let n = sock.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some(req_in) = super::http::read_request(&mut sock).await else {
+        return Ok(());
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let (method, path) = (
-        first.next().unwrap_or("GET").to_string(),
-        first.next().unwrap_or("/").to_string(),
-    );
-    let mut headers = Vec::new();
-    let mut len = 0usize;
-    for l in lines.filter(|l| !l.is_empty()) {
-        if let Some((k, v)) = l.split_once(':') {
-            let (k, v) = (k.trim().to_string(), v.trim().to_string());
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.parse().unwrap_or(0);
-            }
-            headers.push((k, v));
-        }
-    }
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let n = sock.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
+    let (method, path) = req_in.method_and_target();
+    let (method, path) = (method.to_string(), path.to_string());
+    let body = req_in.body.clone();
     let n = counts.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let fault = plan(n, &format!("{method} {path}"));
     if fault != Fault::Pass {
@@ -124,17 +92,16 @@ async fn serve(
             false,
         ),
         Fault::Pass | Fault::CutBody => {
-            let mut req = http.request(
+            let mut fwd = http.request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
                 format!("{}{}", upstream.trim_end_matches('/'), path),
             );
-            for (k, v) in &headers {
-                if k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("content-type")
-                {
-                    req = req.header(k.as_str(), v.as_str());
+            for name in ["authorization", "content-type"] {
+                if let Some(v) = req_in.header(name) {
+                    fwd = fwd.header(name, v);
                 }
             }
-            let resp = req.body(body).send().await.map_err(std::io::Error::other)?;
+            let resp = fwd.body(body).send().await.map_err(std::io::Error::other)?;
             let status = resp.status().as_u16();
             let ctype = resp
                 .headers()

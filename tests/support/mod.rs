@@ -2,7 +2,9 @@
 
 pub mod batch;
 pub mod faults;
+pub mod http;
 pub mod peers;
+pub mod scripted;
 #[cfg(feature = "server")]
 pub mod ui;
 
