@@ -378,3 +378,47 @@ pub struct SyncStatus {
     pub poll_minutes: u32,
     pub last_sync_unix: Option<i64>,
 }
+
+/// A model server the user configured (the API key itself never leaves the vault).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AiEndpoint {
+    pub id: String,
+    pub name: String,
+    /// "ollama" or "openai" (any OpenAI-compatible server).
+    pub kind: String,
+    pub base_url: String,
+    pub has_api_key: bool,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointHealth {
+    pub endpoint_id: String,
+    pub version: Option<String>,
+    pub models: Vec<String>,
+    /// What is wrong and what to do, when the server did not answer properly.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub title: String,
+    pub endpoint_id: Option<String>,
+    pub model: String,
+    pub system_prompt: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessageView {
+    pub id: i64,
+    pub role: String,
+    pub content: String,
+    /// "complete", "streaming", "cancelled" or "failed".
+    pub state: String,
+    /// Why a reply stopped early, in a sentence.
+    pub note: Option<String>,
+    pub created_at: i64,
+}

@@ -1,5 +1,6 @@
 //! Business logic, one service per area, built once at start-up and shared as `Arc<AppServices>`.
 
+pub mod ai;
 pub mod auth;
 pub mod debug;
 pub mod jobs;
@@ -15,6 +16,7 @@ use crate::google::ratelimit::RateLimiter;
 use crate::store::Store;
 use crate::vault::Vault;
 
+pub use ai::AiService;
 pub use auth::AuthService;
 pub use debug::DebugService;
 pub use mail::MailService;
@@ -30,6 +32,7 @@ pub struct AppServices {
     /// The shared Google HTTP client (tokens from `auth`, quota-aware).
     pub google: Arc<GoogleClient>,
     pub mail: Arc<MailService>,
+    pub ai: Arc<AiService>,
 }
 
 impl AppServices {
@@ -74,6 +77,7 @@ impl AppServices {
             config.google.endpoints.gmail_base.clone(),
             config.download_dir(),
         ));
+        let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
         Ok(Arc::new(AppServices {
             config,
             store,
@@ -83,6 +87,7 @@ impl AppServices {
             auth,
             google,
             mail,
+            ai,
         }))
     }
 }

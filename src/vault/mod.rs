@@ -55,6 +55,7 @@ pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
     ("gmail_accounts_secure", "id", "access_token_encrypted"),
     ("gmail_accounts_secure", "id", "refresh_token_encrypted"),
     ("oauth_clients", "id", "client_secret_encrypted"),
+    ("ai_endpoints", "id", "api_key_encrypted"),
 ];
 
 const CHECK_PLAINTEXT: &[u8] = b"libreollama vault check v1";

@@ -1,0 +1,169 @@
+//! Model servers and chat through the service, against a real llama.cpp server: the default
+//! Ollama endpoint, adding an OpenAI-compatible one with a sealed key, health checks (up and
+//! down), conversations (create, rename, search, delete) and replies that are stored whole,
+//! cancelled with what arrived kept, or failed with the reason.
+
+#![cfg(feature = "backend")]
+
+mod support;
+
+use libreollama::vault::SecretString;
+use support::peers;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoints_conversations_and_replies() {
+    let peer = peers::llama_server(false);
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(dir.path()).await;
+    let ai = &s.ai;
+
+    // The default: Ollama on this computer. Nothing listens there in this test: a clear error.
+    let eps = ai.endpoints().await.unwrap();
+    assert_eq!(eps.len(), 1);
+    assert!(
+        eps[0].is_default && eps[0].kind == "ollama" && eps[0].base_url == "http://localhost:11434"
+    );
+
+    let bad = ai
+        .add_endpoint("x", "grpc", &peer.base, None)
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("choose ollama or openai"), "{bad}");
+    let bad = ai
+        .add_endpoint("x", "openai", "ftp://host", None)
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("http://"), "{bad}");
+    let ep = ai
+        .add_endpoint(
+            "llama.cpp",
+            "openai",
+            &peer.base,
+            Some(SecretString::new("sk-test-9f8e7d6c5b4a")),
+        )
+        .await
+        .unwrap();
+    assert!(ep.has_api_key && !ep.is_default);
+    let h = ai.health(&ep.id).await.unwrap();
+    assert!(h.error.is_none() && !h.models.is_empty(), "{h:?}");
+    let model = h.models[0].clone();
+
+    let port = peers::free_port();
+    let down = ai
+        .add_endpoint("gone", "openai", &format!("http://127.0.0.1:{port}"), None)
+        .await
+        .unwrap();
+    let h = ai.health(&down.id).await.unwrap();
+    assert!(
+        h.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Start the server"),
+        "{h:?}"
+    );
+
+    // A conversation with a whole reply, stored.
+    let conv = ai
+        .create_conversation(
+            "",
+            Some(ep.id.clone()),
+            &model,
+            "You answer in one short sentence.",
+        )
+        .await
+        .unwrap();
+    assert_eq!(conv.title, "New chat");
+    let mut streamed = String::new();
+    let reply = ai
+        .send(
+            &conv.id,
+            "What colour is the sky?",
+            &CancellationToken::new(),
+            |p| streamed.push_str(p),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.state, "complete", "{reply:?}");
+    assert_eq!(reply.content, streamed);
+    assert!(!reply.content.is_empty());
+    let msgs = ai.messages(&conv.id).await.unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(
+        (msgs[0].role.as_str(), msgs[0].content.as_str()),
+        ("user", "What colour is the sky?")
+    );
+
+    // Cancelled after a few pieces: what arrived is kept and marked.
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let mut n = 0;
+    let reply = ai
+        .send(
+            &conv.id,
+            "Now write a long poem about the sea.",
+            &cancel,
+            |_| {
+                n += 1;
+                if n == 4 {
+                    c2.cancel();
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.state, "cancelled");
+    assert!(!reply.content.is_empty());
+    assert_eq!(reply.note.as_deref(), Some("Stopped by you."));
+
+    // Rename, search by title and by content, delete.
+    ai.rename_conversation(&conv.id, "Sky and sea")
+        .await
+        .unwrap();
+    assert!(ai.rename_conversation(&conv.id, "  ").await.is_err());
+    let other = ai
+        .create_conversation("Groceries", None, &model, "")
+        .await
+        .unwrap();
+    for q in ["sky and", "poem about the sea"] {
+        let found = ai.conversations(Some(q.into())).await.unwrap();
+        assert_eq!(found.len(), 1, "{q}: {found:?}");
+        assert_eq!(found[0].id, conv.id);
+    }
+    assert_eq!(ai.conversations(None).await.unwrap().len(), 2);
+
+    // A reply from a server that is not there: failed, with the reason, the question kept.
+    let gone = ai
+        .create_conversation("Offline", Some(down.id.clone()), "any", "")
+        .await
+        .unwrap();
+    let reply = ai
+        .send(&gone.id, "Hello?", &CancellationToken::new(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(reply.state, "failed");
+    assert!(
+        reply
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Start the server"),
+        "{reply:?}"
+    );
+    assert_eq!(ai.messages(&gone.id).await.unwrap()[0].content, "Hello?");
+
+    ai.delete_conversation(&other.id).await.unwrap();
+    assert!(ai.conversation(&other.id).await.is_err());
+    ai.set_default(&ep.id).await.unwrap();
+    assert!(ai
+        .endpoints()
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.id == ep.id && e.is_default));
+
+    // The API key is sealed: not in the database file in plaintext.
+    drop(s);
+    let hits = support::files_containing(dir.path(), b"sk-test-9f8e7d6c5b4a");
+    assert!(hits.is_empty(), "{hits:?}");
+}
