@@ -79,6 +79,7 @@ async fn endpoints_conversations_and_replies() {
         .send(
             &conv.id,
             "What colour is the sky?",
+            Some(48),
             &CancellationToken::new(),
             |p| streamed.push_str(p),
         )
@@ -102,6 +103,7 @@ async fn endpoints_conversations_and_replies() {
         .send(
             &conv.id,
             "Now write a long poem about the sea.",
+            Some(200),
             &cancel,
             |_| {
                 n += 1;
@@ -138,7 +140,7 @@ async fn endpoints_conversations_and_replies() {
         .await
         .unwrap();
     let reply = ai
-        .send(&gone.id, "Hello?", &CancellationToken::new(), |_| {})
+        .send(&gone.id, "Hello?", None, &CancellationToken::new(), |_| {})
         .await
         .unwrap();
     assert_eq!(reply.state, "failed");
@@ -166,4 +168,82 @@ async fn endpoints_conversations_and_replies() {
     drop(s);
     let hits = support::files_containing(dir.path(), b"sk-test-9f8e7d6c5b4a");
     assert!(hits.is_empty(), "{hits:?}");
+}
+
+/// The terminal chat: add the server, make it the default, type a question, get a streamed
+/// answer; the conversation is kept and can be continued.
+#[test]
+fn terminal_chat_over_the_cli() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let peer = peers::llama_server(false);
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_libreollama");
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(bin)
+            .args(["--data-dir", dir.path().to_str().unwrap()])
+            .args(args)
+            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(
+        &[
+            "ai",
+            "add-server",
+            "--name",
+            "llama.cpp",
+            "--kind",
+            "openai",
+            "--url",
+            &peer.base,
+        ],
+        "",
+    );
+    assert!(ok, "{out}{err}");
+    let id = out
+        .split('(')
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .unwrap()
+        .to_string();
+    let (ok, out, _) = run(&["ai", "use-server", &id], "");
+    assert!(ok, "{out}");
+    let (ok, out, err) = run(&["ai", "servers"], "");
+    assert!(
+        ok && out.contains("* ") && out.contains("ok, "),
+        "{out}{err}"
+    );
+    let (ok, out, err) = run(
+        &["chat", "--system", "Answer briefly.", "--max-tokens", "32"],
+        "Name a colour.\n\n",
+    );
+    assert!(ok, "{err}");
+    assert!(!out.trim().is_empty(), "a streamed answer: {err}");
+    let conv = err
+        .split('(')
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .unwrap()
+        .to_string();
+    let (ok, out, err) = run(
+        &["chat", "--conversation", &conv, "--max-tokens", "32"],
+        "And another one?\n",
+    );
+    assert!(ok && !out.trim().is_empty(), "{out}{err}");
 }

@@ -274,18 +274,20 @@ impl Client {
         &self,
         model: &str,
         messages: &[ChatMessage],
+        max_tokens: Option<u32>,
         cancel: &CancellationToken,
         mut on_text: impl FnMut(&str),
     ) -> Result<ChatOutcome> {
         let mut reply = Reply::start();
-        let req = self
-            .http
-            .post(self.url("api/chat"))
-            .json(&serde_json::json!({
-                "model": model,
-                "messages": messages,
-                "stream": true,
-            }));
+        let mut body = serde_json::json!({
+            "model": model,
+            "messages": messages,
+            "stream": true,
+        });
+        if let Some(n) = max_tokens {
+            body["options"] = serde_json::json!({ "num_predict": n });
+        }
+        let req = self.http.post(self.url("api/chat")).json(&body);
         let resp = tokio::select! {
             _ = cancel.cancelled() => return Ok(reply.end(Finish::Cancelled)),
             r = self.send(req, "chat") => r?,

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+mod ai;
+
 use crate::config::AppConfig;
 use crate::error::LibreOllamaError;
 use crate::model::{CheckStatus, DiagnosticsReport};
@@ -48,6 +50,29 @@ pub enum Command {
     Mail {
         #[command(subcommand)]
         action: MailAction,
+    },
+    /// Local AI: model servers (Ollama, OpenAI-compatible)
+    Ai {
+        #[command(subcommand)]
+        action: ai::AiAction,
+    },
+    /// Chat with a local model in the terminal (the conversation is kept)
+    Chat {
+        /// Model server id (see `libreollama ai servers`) [default: the default server]
+        #[arg(long)]
+        server: Option<String>,
+        /// Model name [default: the server's first]
+        #[arg(long)]
+        model: Option<String>,
+        /// Continue this conversation
+        #[arg(long)]
+        conversation: Option<String>,
+        /// System prompt for a new conversation
+        #[arg(long)]
+        system: Option<String>,
+        /// Longest reply, in tokens [default: the model's own limit]
+        #[arg(long)]
+        max_tokens: Option<u32>,
     },
 }
 
@@ -215,6 +240,14 @@ async fn execute(
         }
         Command::Accounts { action } => accounts(services, action).await,
         Command::Mail { action } => mail(services, action).await,
+        Command::Ai { action } => ai::ai(services, action).await,
+        Command::Chat {
+            server,
+            model,
+            conversation,
+            system,
+            max_tokens,
+        } => ai::chat(services, server, model, conversation, system, max_tokens).await,
         Command::Vault {
             action: VaultAction::Rotate,
         } => {

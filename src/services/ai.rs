@@ -41,6 +41,14 @@ fn new_id(prefix: &str) -> String {
     )
 }
 
+/// What to ask which model.
+struct Ask<'a> {
+    endpoint_id: &'a str,
+    model: &'a str,
+    history: &'a [ChatMessage],
+    max_tokens: Option<u32>,
+}
+
 enum Provider {
     Ollama(ollama::Client),
     OpenAi(openai::Client),
@@ -419,6 +427,7 @@ impl AiService {
         &self,
         conversation_id: &str,
         text: &str,
+        max_tokens: Option<u32>,
         cancel: &CancellationToken,
         mut on_text: impl FnMut(&str),
     ) -> Result<ChatMessageView> {
@@ -480,16 +489,13 @@ impl AiService {
                 history.push(ChatMessage::new(&m.role, m.content));
             }
         }
-        let outcome = self
-            .stream_reply(
-                &endpoint_id,
-                &conv.model,
-                &history,
-                reply_id,
-                cancel,
-                &mut on_text,
-            )
-            .await;
+        let ask = Ask {
+            endpoint_id: &endpoint_id,
+            model: &conv.model,
+            history: &history,
+            max_tokens,
+        };
+        let outcome = self.stream_reply(ask, reply_id, cancel, &mut on_text).await;
         let (content, state, note) = match outcome {
             Ok(o) => {
                 let (state, note) = match &o.finish {
@@ -515,13 +521,17 @@ impl AiService {
 
     async fn stream_reply(
         &self,
-        endpoint_id: &str,
-        model: &str,
-        history: &[ChatMessage],
+        ask: Ask<'_>,
         reply_id: i64,
         cancel: &CancellationToken,
         on_text: &mut impl FnMut(&str),
     ) -> Result<ChatOutcome> {
+        let Ask {
+            endpoint_id,
+            model,
+            history,
+            max_tokens,
+        } = ask;
         let (_, provider) = self.provider(endpoint_id).await?;
         // Pieces are forwarded at once; the store sees the text every SAVE_EVERY, from a task
         // that never blocks the stream.
@@ -554,9 +564,12 @@ impl AiService {
             on_text(piece);
         };
         let r = match &provider {
-            Provider::Ollama(c) => c.chat_stream(model, history, cancel, &mut forward).await,
+            Provider::Ollama(c) => {
+                c.chat_stream(model, history, max_tokens, cancel, &mut forward)
+                    .await
+            }
             Provider::OpenAi(c) => {
-                c.chat_stream(model, history, None, cancel, &mut forward)
+                c.chat_stream(model, history, max_tokens, cancel, &mut forward)
                     .await
             }
         };

@@ -1,0 +1,181 @@
+//! `libreollama ai …` and `libreollama chat`: model servers and a streaming chat in the terminal.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Subcommand;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::LibreOllamaError;
+use crate::services::AppServices;
+use crate::vault::SecretString;
+
+#[derive(Debug, Subcommand)]
+pub enum AiAction {
+    /// List model servers and whether each answers now
+    Servers,
+    /// Add a model server (Ollama, or any OpenAI-compatible one: llama.cpp, LM Studio, vLLM, Jan)
+    AddServer {
+        #[arg(long)]
+        name: String,
+        /// ollama or openai
+        #[arg(long)]
+        kind: String,
+        /// e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        url: String,
+        /// Read an API key from standard input (stored encrypted)
+        #[arg(long)]
+        key_stdin: bool,
+    },
+    /// Make a server the default for new conversations
+    UseServer { id: String },
+}
+
+pub async fn ai(
+    services: Arc<AppServices>,
+    action: AiAction,
+) -> Result<ExitCode, LibreOllamaError> {
+    let ai = &services.ai;
+    match action {
+        AiAction::Servers => {
+            for ep in ai.endpoints().await? {
+                let h = ai.health(&ep.id).await?;
+                let state = match (&h.error, &h.version) {
+                    (Some(e), _) => format!("not answering: {e}"),
+                    (None, Some(v)) => format!("ok (version {v}), {} models", h.models.len()),
+                    (None, None) => format!("ok, {} models", h.models.len()),
+                };
+                println!(
+                    "{}{}\t{}\t{}\t{}\t{state}",
+                    if ep.is_default { "* " } else { "  " },
+                    ep.id,
+                    ep.kind,
+                    ep.base_url,
+                    ep.name
+                );
+                for m in h.models.iter().take(20) {
+                    println!("      {m}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AiAction::AddServer {
+            name,
+            kind,
+            url,
+            key_stdin,
+        } => {
+            let key = if key_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| LibreOllamaError::io("standard input", e))?;
+                Some(SecretString::new(line.trim()))
+            } else {
+                None
+            };
+            let ep = ai.add_endpoint(&name, &kind, &url, key).await?;
+            println!(
+                "Added {} ({}). Check it with `libreollama ai servers`.",
+                ep.name, ep.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AiAction::UseServer { id } => {
+            ai.set_default(&id).await?;
+            println!("New conversations use {id}.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A chat in the terminal: each line you type is sent; the reply streams as it is written.
+/// Ctrl-C stops the reply (what arrived is kept); an empty line or end of input quits.
+pub async fn chat(
+    services: Arc<AppServices>,
+    server: Option<String>,
+    model: Option<String>,
+    conversation: Option<String>,
+    system: Option<String>,
+    max_tokens: Option<u32>,
+) -> Result<ExitCode, LibreOllamaError> {
+    let ai = &services.ai;
+    let conv = match conversation {
+        Some(id) => ai.conversation(&id).await?,
+        None => {
+            let server = match server {
+                Some(s) => s,
+                None => ai
+                    .endpoints()
+                    .await?
+                    .into_iter()
+                    .find(|e| e.is_default)
+                    .map(|e| e.id)
+                    .ok_or_else(|| {
+                        LibreOllamaError::Config(
+                            "no model server; add one with `libreollama ai add-server`".into(),
+                        )
+                    })?,
+            };
+            let health = ai.health(&server).await?;
+            if let Some(e) = health.error {
+                return Err(LibreOllamaError::Config(e));
+            }
+            let model = match model {
+                Some(m) => m,
+                None => health.models.first().cloned().ok_or_else(|| {
+                    LibreOllamaError::Config(format!(
+                        "{server} has no models; pull one (for Ollama: `ollama pull llama3.2`)"
+                    ))
+                })?,
+            };
+            ai.create_conversation("", Some(server), &model, system.as_deref().unwrap_or(""))
+                .await?
+        }
+    };
+    eprintln!(
+        "Chatting with {} in \"{}\" ({}). Ctrl-C stops a reply; an empty line quits.",
+        conv.model, conv.title, conv.id
+    );
+    let stdin = std::io::stdin();
+    let mut first = ai.messages(&conv.id).await?.is_empty();
+    loop {
+        eprint!("> ");
+        let mut line = String::new();
+        if stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| LibreOllamaError::io("standard input", e))?
+            == 0
+            || line.trim().is_empty()
+        {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if first {
+            let title: String = line.trim().chars().take(48).collect();
+            ai.rename_conversation(&conv.id, &title).await?;
+            first = false;
+        }
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        let watcher = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.cancel();
+            }
+        });
+        let reply = ai
+            .send(&conv.id, line.trim(), max_tokens, &cancel, |piece| {
+                print!("{piece}");
+                let _ = std::io::stdout().flush();
+            })
+            .await?;
+        watcher.abort();
+        println!();
+        if let Some(note) = reply.note {
+            eprintln!("({note})");
+        }
+    }
+}
