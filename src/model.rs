@@ -422,3 +422,13 @@ pub struct ChatMessageView {
     pub note: Option<String>,
     pub created_at: i64,
 }
+
+/// A model on a server, with what Ollama tells about it (other servers give the name only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub name: String,
+    pub size_bytes: Option<u64>,
+    pub family: Option<String>,
+    pub parameter_size: Option<String>,
+    pub quantization: Option<String>,
+}

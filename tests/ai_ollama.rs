@@ -206,3 +206,95 @@ async fn cancel_death_unknown_model_and_failed_pull_are_explained() {
     let err = c.models().await.unwrap_err().to_string();
     assert!(err.contains("ollama serve"), "{err}");
 }
+
+/// The model manager through the service: models with size, family and quantisation; a pull
+/// as a job whose progress is bytes done of total; a pull that fails says why; cancel.
+#[tokio::test(flavor = "multi_thread")]
+async fn model_manager_pulls_as_jobs() {
+    use libreollama::model::JobState;
+    let pull_ok = [
+        r#"{"status":"pulling manifest"}"#,
+        r#"{"status":"pulling 6a07","digest":"sha256:6a07","total":1000,"completed":250}"#,
+        r#"{"status":"pulling 6a07","digest":"sha256:6a07","total":1000,"completed":1000}"#,
+        r#"{"status":"success"}"#,
+    ];
+    let mut routes = HashMap::new();
+    routes.insert("GET /api/tags", Script::json(200, TAGS));
+    routes.insert("POST /api/pull", Script::ndjson(200, &pull_ok, 5));
+    let good = serve(routes, true).await;
+    let mut routes = HashMap::new();
+    routes.insert(
+        "POST /api/pull",
+        Script::ndjson(
+            200,
+            &[
+                r#"{"status":"pulling manifest"}"#,
+                r#"{"error":"pull model manifest: file does not exist"}"#,
+            ],
+            5,
+        ),
+    );
+    let bad = serve(routes, true).await;
+    let slow_lines: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                r#"{{"status":"pulling 6a07","total":5000,"completed":{}}}"#,
+                i * 100
+            )
+        })
+        .collect();
+    let slow_lines: Vec<&str> = slow_lines.iter().map(String::as_str).collect();
+    let mut routes = HashMap::new();
+    routes.insert("POST /api/pull", Script::ndjson(200, &slow_lines, 200));
+    let slow = serve(routes, true).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(dir.path()).await;
+    let wait = |id: u64| {
+        let s = s.clone();
+        async move {
+            for _ in 0..200 {
+                let j = s.ai.jobs.list().into_iter().find(|j| j.id == id).unwrap();
+                if j.state != JobState::Running {
+                    return j;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            panic!("job {id} never ended");
+        }
+    };
+
+    let ep =
+        s.ai.add_endpoint("scripted", "ollama", &good.base, None)
+            .await
+            .unwrap();
+    let models = s.ai.models(&ep.id).await.unwrap();
+    assert_eq!(models[0].size_bytes, Some(2_019_393_189));
+    assert_eq!(models[0].quantization.as_deref(), Some("Q4_K_M"));
+    let job = wait(s.ai.pull_model(&ep.id, "llama3.2").await.unwrap()).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    assert_eq!((job.done, job.total), (1000, Some(1000)));
+
+    let ep =
+        s.ai.add_endpoint("broken", "ollama", &bad.base, None)
+            .await
+            .unwrap();
+    let job = wait(s.ai.pull_model(&ep.id, "nope").await.unwrap()).await;
+    assert_eq!(job.state, JobState::Failed);
+    assert!(job.message.unwrap().contains("file does not exist"));
+
+    let ep =
+        s.ai.add_endpoint("slow", "ollama", &slow.base, None)
+            .await
+            .unwrap();
+    let id = s.ai.pull_model(&ep.id, "big").await.unwrap();
+    assert!(
+        s.ai.pull_model(&ep.id, "big").await.is_err(),
+        "one pull of a model at a time"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(s.ai.jobs.cancel(id));
+    let job = wait(id).await;
+    assert_eq!(job.state, JobState::Cancelled);
+    assert!(job.done > 0 && job.done < 5000, "{job:?}");
+}

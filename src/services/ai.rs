@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use crate::ai::openai::Timeouts;
 use crate::ai::{ollama, openai, ChatMessage, ChatOutcome, Finish};
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{AiEndpoint, ChatMessageView, Conversation, EndpointHealth};
+use crate::model::{AiEndpoint, ChatMessageView, Conversation, EndpointHealth, ModelSummary};
+use crate::services::jobs::Jobs;
 use crate::store::{now_unix, Store};
 use crate::vault::{Aad, SecretString, Vault};
 
@@ -58,6 +59,8 @@ pub struct AiService {
     store: Store,
     vault: Arc<Vault>,
     pub timeouts: Timeouts,
+    /// Model pulls, shown like the mail jobs (progress in bytes, cancel).
+    pub jobs: Jobs,
 }
 
 fn endpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AiEndpoint> {
@@ -92,6 +95,7 @@ impl AiService {
             store,
             vault,
             timeouts: Timeouts::default(),
+            jobs: Jobs::default(),
         }
     }
 
@@ -269,6 +273,88 @@ impl AiService {
             h.error = Some(e.to_string());
         }
         Ok(h)
+    }
+
+    /// The server's models, with size, family and quantisation where the server says them.
+    pub async fn models(&self, endpoint_id: &str) -> Result<Vec<ModelSummary>> {
+        let (_, p) = self.provider(endpoint_id).await?;
+        let nonempty = |s: String| (!s.is_empty()).then_some(s);
+        Ok(match p {
+            Provider::Ollama(c) => c
+                .models()
+                .await?
+                .into_iter()
+                .map(|m| ModelSummary {
+                    name: m.name,
+                    size_bytes: Some(m.size),
+                    family: nonempty(m.details.family),
+                    parameter_size: nonempty(m.details.parameter_size),
+                    quantization: nonempty(m.details.quantization_level),
+                })
+                .collect(),
+            Provider::OpenAi(c) => c
+                .models()
+                .await?
+                .into_iter()
+                .map(|m| ModelSummary {
+                    name: m.id,
+                    size_bytes: None,
+                    family: None,
+                    parameter_size: None,
+                    quantization: None,
+                })
+                .collect(),
+        })
+    }
+
+    /// Starts pulling `model` onto an Ollama server as a job (bytes done of total, cancel).
+    pub async fn pull_model(self: &Arc<Self>, endpoint_id: &str, model: &str) -> Result<u64> {
+        let (ep, p) = self.provider(endpoint_id).await?;
+        let Provider::Ollama(client) = p else {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "{} is not an Ollama server; add models to it with its own tools",
+                ep.name
+            )));
+        };
+        if model.trim().is_empty() {
+            return Err(LibreOllamaError::InvalidInput(
+                "which model? e.g. llama3.2".into(),
+            ));
+        }
+        let job = self
+            .jobs
+            .start(
+                format!("Pulling {model}"),
+                format!("pull:{}:{model}", ep.id),
+            )
+            .ok_or_else(|| {
+                LibreOllamaError::InvalidInput(format!("{model} is already being pulled"))
+            })?;
+        let id = job.id;
+        let model = model.trim().to_string();
+        tokio::spawn(async move {
+            let progress = job.progress.clone();
+            let r = client
+                .pull(&model, &job.cancel, |p| {
+                    if let (Some(done), Some(total)) = (p.completed, p.total) {
+                        progress.set_total(total);
+                        progress.set_done(done);
+                    }
+                })
+                .await;
+            job.finish(r.map(|()| format!("{model} is ready.")));
+        });
+        Ok(id)
+    }
+
+    pub async fn delete_model(&self, endpoint_id: &str, model: &str) -> Result<()> {
+        match self.provider(endpoint_id).await? {
+            (_, Provider::Ollama(c)) => c.delete(model).await,
+            (ep, Provider::OpenAi(_)) => Err(LibreOllamaError::InvalidInput(format!(
+                "{} is not an Ollama server; remove models with its own tools",
+                ep.name
+            ))),
+        }
     }
 
     pub async fn create_conversation(

@@ -26,6 +26,11 @@ impl Progress {
         self.done.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// For jobs that report absolute progress (bytes downloaded).
+    pub fn set_done(&self, n: u64) {
+        self.done.store(n, Ordering::Relaxed);
+    }
+
     pub fn set_total(&self, n: u64) {
         self.total.store(n, Ordering::Relaxed);
     }
