@@ -1,5 +1,14 @@
+//! A developer tool for search work: prints SQLite's query plan for a statement against a
+//! database and times two runs (FTS5 features need the bundled SQLite, newer than Debian's).
+//! `cargo run --release --example explain --no-default-features --features backend -- DB SQL`
+//! (`SQL` starting with `BATCH:` is executed as a script instead).
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() != 3 {
+        eprintln!("usage: explain DATABASE SQL");
+        std::process::exit(2);
+    }
     let c = rusqlite::Connection::open(&args[1]).unwrap();
     let sql = &args[2];
     if let Some(b) = sql.strip_prefix("BATCH:") {
