@@ -247,3 +247,71 @@ fn terminal_chat_over_the_cli() {
     );
     assert!(ok && !out.trim().is_empty(), "{out}{err}");
 }
+
+/// Summarising a mail conversation: refused until AI is turned on for the account; a long
+/// thread is cut into pieces that fit the model, and the final summary streams.
+#[tokio::test(flavor = "multi_thread")]
+async fn summarize_a_long_mail_thread_after_opting_in() {
+    let peer = peers::llama_server(false);
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(&dir.path().join("data")).await;
+    let para = "We moved the launch to Thursday because the venue was double-booked. Please confirm the catering and send the final guest list by Tuesday. ";
+    let mut mbox = String::new();
+    for i in 0..3 {
+        let reply = if i == 0 {
+            String::new()
+        } else {
+            "In-Reply-To: <launch-0@example.com>\nReferences: <launch-0@example.com>\n".to_string()
+        };
+        mbox.push_str(&format!(
+            "From ada@example.com Mon Nov 16 09:00:00 2026\nFrom: Ada <ada@example.com>\nTo: team@example.com\nSubject: Launch plans\nDate: Mon, {} Nov 2026 09:00:00 +0000\nMessage-ID: <launch-{i}@example.com>\n{reply}\n{}\n\n",
+            16 + i,
+            para.repeat(6)
+        ));
+    }
+    let path = dir.path().join("launch.mbox");
+    std::fs::write(&path, mbox).unwrap();
+    libreollama::mail::import::import_path(&s.store, &path, |_| {})
+        .await
+        .unwrap();
+    let ep =
+        s.ai.add_endpoint("llama.cpp", "openai", &peer.base, None)
+            .await
+            .unwrap();
+    s.ai.set_default(&ep.id).await.unwrap();
+    let hit = s
+        .mail
+        .list(None, "subject:launch".into(), None, 10)
+        .await
+        .unwrap()
+        .rows
+        .remove(0);
+    let account = hit.account_id.clone();
+
+    let err =
+        s.ai.summarize_thread(
+            &account,
+            &hit.thread_id,
+            None,
+            &CancellationToken::new(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("ai mail on"), "{err}");
+
+    s.ai.set_mail_enabled(&account, true).await.unwrap();
+    let mut streamed = String::new();
+    let summary =
+        s.ai.summarize_thread(
+            &account,
+            &hit.thread_id,
+            None,
+            &CancellationToken::new(),
+            |p| streamed.push_str(p),
+        )
+        .await
+        .unwrap();
+    assert!(!summary.trim().is_empty());
+    assert_eq!(summary, streamed);
+}

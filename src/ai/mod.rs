@@ -1,6 +1,7 @@
 //! Local AI providers. `ollama` speaks Ollama's native API; `openai` speaks the OpenAI-compatible API that llama.cpp's server,
 //! LM Studio, vLLM and Jan serve (models, streaming chat over server-sent events, embeddings).
 
+pub mod chunk;
 pub mod ollama;
 pub mod openai;
 

@@ -31,6 +31,21 @@ pub enum AiAction {
     },
     /// Make a server the default for new conversations
     UseServer { id: String },
+    /// Let AI read an account's mail (off by default), or stop it
+    Mail {
+        /// on or off
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// Account id or email address (`local-archive` for imported mail)
+        account: String,
+    },
+    /// Summarise the conversation a message belongs to (streams the summary)
+    Summarize {
+        /// A message id (from `libreollama mail search`)
+        id: String,
+        #[arg(long)]
+        model: Option<String>,
+    },
 }
 
 pub async fn ai(
@@ -82,6 +97,36 @@ pub async fn ai(
                 "Added {} ({}). Check it with `libreollama ai servers`.",
                 ep.name, ep.id
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        AiAction::Mail { state, account } => {
+            let id = match services.auth.resolve(&account).await {
+                Ok(a) => a.id,
+                Err(_) if account == crate::mail::import::ARCHIVE_ACCOUNT => account.clone(),
+                Err(e) => return Err(e),
+            };
+            ai.set_mail_enabled(&id, state == "on").await?;
+            println!("AI on the mail of {account}: {state}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        AiAction::Summarize { id, model } => {
+            let (account, thread) = services.mail.locate(&id, None).await?;
+            let cancel = CancellationToken::new();
+            let stop = cancel.clone();
+            let watcher = tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.cancel();
+                }
+            });
+            let r = ai
+                .summarize_thread(&account, &thread, model, &cancel, |piece| {
+                    print!("{piece}");
+                    let _ = std::io::stdout().flush();
+                })
+                .await;
+            watcher.abort();
+            println!();
+            r?;
             Ok(ExitCode::SUCCESS)
         }
         AiAction::UseServer { id } => {

@@ -17,6 +17,12 @@ use crate::services::jobs::Jobs;
 use crate::store::{now_unix, Store};
 use crate::vault::{Aad, SecretString, Vault};
 
+/// Characters of mail per summarising step: about 500 tokens, so a piece, the instruction and
+/// the answer fit even a 1,024-token context (llama.cpp's per-slot default for small models).
+const SUMMARY_CHUNK_CHARS: usize = 2_000;
+/// Longest summary, in tokens.
+const SUMMARY_TOKENS: u32 = 300;
+
 /// How often a streaming reply is saved while it grows.
 const SAVE_EVERY: Duration = Duration::from_secs(2);
 
@@ -354,6 +360,176 @@ impl AiService {
                 "{} is not an Ollama server; remove models with its own tools",
                 ep.name
             ))),
+        }
+    }
+
+    /// Whether AI may read this account's mail (off until the user turns it on).
+    pub async fn mail_enabled(&self, account: &str) -> Result<bool> {
+        let key = format!("ai.mail.{account}");
+        Ok(self
+            .store
+            .read(move |c| crate::store::settings::get::<bool>(c, &key))
+            .await?
+            .unwrap_or(false))
+    }
+
+    pub async fn set_mail_enabled(&self, account: &str, on: bool) -> Result<()> {
+        let key = format!("ai.mail.{account}");
+        self.store
+            .write(move |c| crate::store::settings::set(c, &key, &on))
+            .await
+    }
+
+    /// Summarises a conversation from the mail cache with the default server's model (or
+    /// `model`). Long threads are cut into pieces that fit the context, each summarised, then
+    /// the summaries summarised; the final pass streams to `on_text`.
+    pub async fn summarize_thread(
+        &self,
+        account: &str,
+        thread_id: &str,
+        model: Option<String>,
+        cancel: &CancellationToken,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<String> {
+        if !self.mail_enabled(account).await? {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "AI on the mail of {account} is off; turn it on first (`libreollama ai mail on {account}`)"
+            )));
+        }
+        let (acc, tid) = (account.to_string(), thread_id.to_string());
+        let transcript: String = self
+            .store
+            .read(move |c| {
+                let mut st = c
+                    .prepare(
+                        "SELECT m.from_addr, m.internal_date, m.subject, coalesce(b.text_body, m.snippet) \
+                         FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
+                         WHERE m.account_id = ?1 AND m.thread_id = ?2 ORDER BY m.internal_date, m.rowid",
+                    )
+                    .map_err(db("reading a conversation"))?;
+                let rows = st
+                    .query_map(params![acc, tid], |r| {
+                        let date = chrono::DateTime::from_timestamp_millis(r.get(1)?)
+                            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default();
+                        Ok(format!(
+                            "From: {}\nDate: {date}\nSubject: {}\n\n{}\n",
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?.trim()
+                        ))
+                    })
+                    .map_err(db("reading a conversation"))?;
+                rows.collect::<std::result::Result<Vec<_>, _>>()
+                    .map(|v| v.join("\n---\n"))
+                    .map_err(db("reading a conversation"))
+            })
+            .await?;
+        if transcript.is_empty() {
+            return Err(LibreOllamaError::NotFound {
+                what: format!("Conversation {thread_id} in the mail cache"),
+            });
+        }
+        let endpoint = self
+            .endpoints()
+            .await?
+            .into_iter()
+            .find(|e| e.is_default)
+            .ok_or_else(|| {
+                LibreOllamaError::Config(
+                    "no model server; add one with `libreollama ai add-server`".into(),
+                )
+            })?;
+        let model = match model {
+            Some(m) => m,
+            None => {
+                let h = self.health(&endpoint.id).await?;
+                if let Some(e) = h.error {
+                    return Err(LibreOllamaError::Config(e));
+                }
+                h.models.first().cloned().ok_or_else(|| {
+                    LibreOllamaError::Config(format!("{} has no models", endpoint.name))
+                })?
+            }
+        };
+        let instruction = "Summarise this email conversation in a few short bullet points: who wants what, decisions, dates, and open questions.";
+        // About 4 characters per token; leaves room for the instruction and the answer in a
+        // 2,048-token context, the smallest we expect.
+        // Summaries of pieces, then summaries of those, until what is left fits one request.
+        let mut material = transcript;
+        loop {
+            let pieces = crate::ai::chunk::chunks(&material, SUMMARY_CHUNK_CHARS);
+            if pieces.len() <= 1 {
+                break;
+            }
+            let mut partial = Vec::new();
+            for (i, piece) in pieces.iter().enumerate() {
+                let history = [
+                    ChatMessage::new("system", instruction),
+                    ChatMessage::new(
+                        "user",
+                        format!("Part {} of {}:\n\n{piece}", i + 1, pieces.len()),
+                    ),
+                ];
+                let ask = Ask {
+                    endpoint_id: &endpoint.id,
+                    model: &model,
+                    history: &history,
+                    max_tokens: Some(SUMMARY_TOKENS / 2),
+                };
+                partial.push(self.complete(ask, cancel).await?.text);
+            }
+            let joined = partial.join("\n\n");
+            // A model that repeats the input would never converge: stop shrinking then.
+            if joined.len() >= material.len() {
+                material = joined;
+                break;
+            }
+            material = joined;
+        }
+        let history = [
+            ChatMessage::new("system", instruction),
+            ChatMessage::new("user", material),
+        ];
+        let ask = Ask {
+            endpoint_id: &endpoint.id,
+            model: &model,
+            history: &history,
+            max_tokens: Some(SUMMARY_TOKENS),
+        };
+        let (_, provider) = self.provider(ask.endpoint_id).await?;
+        let o = match &provider {
+            Provider::Ollama(c) => {
+                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, &mut on_text)
+                    .await?
+            }
+            Provider::OpenAi(c) => {
+                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, &mut on_text)
+                    .await?
+            }
+        };
+        match o.finish {
+            Finish::Broken(why) => Err(LibreOllamaError::Network {
+                service: "the model server".into(),
+                reason: why,
+            }),
+            Finish::Cancelled => Err(LibreOllamaError::Cancelled("the summary".into())),
+            Finish::Complete { .. } => Ok(o.text),
+        }
+    }
+
+    /// A whole reply without streaming it anywhere (intermediate steps).
+    async fn complete(&self, ask: Ask<'_>, cancel: &CancellationToken) -> Result<ChatOutcome> {
+        let (_, provider) = self.provider(ask.endpoint_id).await?;
+        match &provider {
+            Provider::Ollama(c) => {
+                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, |_| {})
+                    .await
+            }
+            Provider::OpenAi(c) => {
+                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, |_| {})
+                    .await
+            }
         }
     }
 
