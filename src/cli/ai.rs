@@ -48,6 +48,18 @@ pub enum AiAction {
     },
 }
 
+/// A token that Ctrl-C cancels (until the returned task is aborted): stops a reply, keeps it.
+fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    });
+    (cancel, watcher)
+}
+
 pub async fn ai(
     services: Arc<AppServices>,
     action: AiAction,
@@ -111,13 +123,7 @@ pub async fn ai(
         }
         AiAction::Summarize { id, model } => {
             let (account, thread) = services.mail.locate(&id, None).await?;
-            let cancel = CancellationToken::new();
-            let stop = cancel.clone();
-            let watcher = tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    stop.cancel();
-                }
-            });
+            let (cancel, watcher) = cancel_on_ctrl_c();
             let r = ai
                 .summarize_thread(&account, &thread, model, &cancel, |piece| {
                     print!("{piece}");
@@ -204,13 +210,7 @@ pub async fn chat(
             ai.rename_conversation(&conv.id, &title).await?;
             first = false;
         }
-        let cancel = CancellationToken::new();
-        let stop = cancel.clone();
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.cancel();
-            }
-        });
+        let (cancel, watcher) = cancel_on_ctrl_c();
         let reply = ai
             .send(&conv.id, line.trim(), max_tokens, &cancel, |piece| {
                 print!("{piece}");
