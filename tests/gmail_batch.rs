@@ -28,23 +28,14 @@ fn seed(port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn initial_sync_fetches_metadata_in_batches_of_50() {
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    let s = libreollama::services::AppServices::start(cfg)
-        .await
-        .unwrap();
-    s.auth
-        .set_client(
-            "batch.apps.googleusercontent.com".into(),
-            Some("GOCSPX-batch".into()),
-        )
-        .await
-        .unwrap();
-    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let si = peers::signed_in_ada(
+        seed,
+        "batch.apps.googleusercontent.com",
+        "GOCSPX-batch",
+        |_| {},
+    )
+    .await;
+    let (peer, s, account) = (&si.peer, si.services.clone(), si.account.clone());
     let batch = support::batch::start(peer.base.clone()).await;
     let gmail = Gmail::new(
         s.google.clone(),

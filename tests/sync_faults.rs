@@ -115,25 +115,18 @@ async fn until_done(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_converges_through_429_500_and_cut_bodies() {
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    cfg.google.retry.base = Duration::from_millis(2);
-    cfg.google.retry.cap = Duration::from_millis(20);
-    let s = libreollama::services::AppServices::start(cfg)
-        .await
-        .unwrap();
-    s.auth
-        .set_client(
-            "faults.apps.googleusercontent.com".into(),
-            Some("GOCSPX-faults".into()),
-        )
-        .await
-        .unwrap();
-    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let si = peers::signed_in_ada(
+        seed,
+        "faults.apps.googleusercontent.com",
+        "GOCSPX-faults",
+        |c| {
+            c.google.retry.base = Duration::from_millis(2);
+            c.google.retry.cap = Duration::from_millis(20);
+        },
+    )
+    .await;
+    let (peer, s) = (&si.peer, si.services.clone());
+    let account = si.account.clone();
 
     let proxy = faults::start(peer.base.clone(), storm).await;
     let stormy = Gmail::new(
@@ -217,23 +210,15 @@ async fn expired_history_starts_a_clean_full_sync() {
             Fault::Pass
         }
     }
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    let s = libreollama::services::AppServices::start(cfg)
-        .await
-        .unwrap();
-    s.auth
-        .set_client(
-            "faults.apps.googleusercontent.com".into(),
-            Some("GOCSPX-faults".into()),
-        )
-        .await
-        .unwrap();
-    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let si = peers::signed_in_ada(
+        seed,
+        "faults.apps.googleusercontent.com",
+        "GOCSPX-faults",
+        |_| {},
+    )
+    .await;
+    let (peer, s) = (&si.peer, si.services.clone());
+    let account = si.account.clone();
     let proxy = faults::start(peer.base.clone(), expired).await;
     let gmail = Gmail::new(
         s.google.clone(),
@@ -288,25 +273,17 @@ async fn expired_history_starts_a_clean_full_sync() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sync_job_can_be_cancelled_mid_page() {
     use libreollama::model::JobState;
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    // A slow quota makes the first page take seconds: time to cancel mid-page.
-    cfg.google.rate_limits.gmail_units_per_sec = 40.0;
-    let s = libreollama::services::AppServices::start(cfg)
-        .await
-        .unwrap();
-    s.auth
-        .set_client(
-            "faults.apps.googleusercontent.com".into(),
-            Some("GOCSPX-faults".into()),
-        )
-        .await
-        .unwrap();
-    peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
+    let si = peers::signed_in_ada(
+        seed,
+        "faults.apps.googleusercontent.com",
+        "GOCSPX-faults",
+        |c| {
+            // A slow quota makes the first page take seconds: time to cancel mid-page.
+            c.google.rate_limits.gmail_units_per_sec = 40.0;
+        },
+    )
+    .await;
+    let s = si.services.clone();
     let ids = s.mail.sync_now(None).await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let job = s

@@ -123,7 +123,7 @@ impl Client {
         LibreOllamaError::Network {
             service: "Ollama".into(),
             reason: format!(
-                "nothing answered at {} ({}). Start Ollama (`ollama serve`, or open the Ollama app) or change the address in Settings",
+                "nothing answered at {} ({}). Start Ollama (`ollama serve`, or open the Ollama app) or use another server (`libreollama ai servers`)",
                 self.base,
                 e.without_url()
             ),

@@ -114,7 +114,7 @@ impl Client {
         LibreOllamaError::Network {
             service: "the model server".into(),
             reason: format!(
-                "nothing answered at {} ({}). Start the server there (for example llama.cpp's llama-server, LM Studio or Jan) or change the address in Settings",
+                "nothing answered at {} ({}). Start the server there (for example llama.cpp's llama-server, LM Studio or Jan) or use another server (`libreollama ai servers`)",
                 self.base,
                 e.without_url()
             ),

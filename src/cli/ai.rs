@@ -157,32 +157,7 @@ pub async fn chat(
     let conv = match conversation {
         Some(id) => ai.conversation(&id).await?,
         None => {
-            let server = match server {
-                Some(s) => s,
-                None => ai
-                    .endpoints()
-                    .await?
-                    .into_iter()
-                    .find(|e| e.is_default)
-                    .map(|e| e.id)
-                    .ok_or_else(|| {
-                        LibreOllamaError::Config(
-                            "no model server; add one with `libreollama ai add-server`".into(),
-                        )
-                    })?,
-            };
-            let health = ai.health(&server).await?;
-            if let Some(e) = health.error {
-                return Err(LibreOllamaError::Config(e));
-            }
-            let model = match model {
-                Some(m) => m,
-                None => health.models.first().cloned().ok_or_else(|| {
-                    LibreOllamaError::Config(format!(
-                        "{server} has no models; pull one (for Ollama: `ollama pull llama3.2`)"
-                    ))
-                })?,
-            };
+            let (server, model) = ai.pick(server, model).await?;
             ai.create_conversation("", Some(server), &model, system.as_deref().unwrap_or(""))
                 .await?
         }

@@ -236,7 +236,7 @@ impl AiService {
             })
             .await?;
         let (ep, sealed) = row.ok_or_else(|| LibreOllamaError::NotFound {
-            what: format!("Model server {id} (add it in Settings → AI)"),
+            what: format!("Model server {id} (see `libreollama ai servers`)"),
         })?;
         let key = sealed
             .map(|s| self.vault.open_secret(key_aad(&ep.id), &s))
@@ -363,6 +363,44 @@ impl AiService {
         }
     }
 
+    pub async fn default_endpoint(&self) -> Result<AiEndpoint> {
+        self.endpoints()
+            .await?
+            .into_iter()
+            .find(|e| e.is_default)
+            .ok_or_else(|| {
+                LibreOllamaError::Config(
+                    "no model server; add one with `libreollama ai add-server`".into(),
+                )
+            })
+    }
+
+    /// The server (`server`, else the default) and a model on it (`model`, else its first),
+    /// having checked that the server answers.
+    pub async fn pick(
+        &self,
+        server: Option<String>,
+        model: Option<String>,
+    ) -> Result<(String, String)> {
+        let server = match server {
+            Some(s) => s,
+            None => self.default_endpoint().await?.id,
+        };
+        let h = self.health(&server).await?;
+        if let Some(e) = h.error {
+            return Err(LibreOllamaError::Config(e));
+        }
+        let model = match model {
+            Some(m) => m,
+            None => h.models.first().cloned().ok_or_else(|| {
+                LibreOllamaError::Config(format!(
+                    "{server} has no models; pull one (for Ollama: `ollama pull llama3.2`)"
+                ))
+            })?,
+        };
+        Ok((server, model))
+    }
+
     /// Whether AI may read this account's mail (off until the user turns it on).
     pub async fn mail_enabled(&self, account: &str) -> Result<bool> {
         let key = format!("ai.mail.{account}");
@@ -430,28 +468,7 @@ impl AiService {
                 what: format!("Conversation {thread_id} in the mail cache"),
             });
         }
-        let endpoint = self
-            .endpoints()
-            .await?
-            .into_iter()
-            .find(|e| e.is_default)
-            .ok_or_else(|| {
-                LibreOllamaError::Config(
-                    "no model server; add one with `libreollama ai add-server`".into(),
-                )
-            })?;
-        let model = match model {
-            Some(m) => m,
-            None => {
-                let h = self.health(&endpoint.id).await?;
-                if let Some(e) = h.error {
-                    return Err(LibreOllamaError::Config(e));
-                }
-                h.models.first().cloned().ok_or_else(|| {
-                    LibreOllamaError::Config(format!("{} has no models", endpoint.name))
-                })?
-            }
-        };
+        let (endpoint_id, model) = self.pick(None, model).await?;
         let instruction = "Summarise this email conversation in a few short bullet points: who wants what, decisions, dates, and open questions.";
         // About 4 characters per token; leaves room for the instruction and the answer in a
         // 2,048-token context, the smallest we expect.
@@ -472,12 +489,12 @@ impl AiService {
                     ),
                 ];
                 let ask = Ask {
-                    endpoint_id: &endpoint.id,
+                    endpoint_id: &endpoint_id,
                     model: &model,
                     history: &history,
                     max_tokens: Some(SUMMARY_TOKENS / 2),
                 };
-                partial.push(self.complete(ask, cancel).await?.text);
+                partial.push(self.complete(ask, cancel, |_| {}).await?.text);
             }
             let joined = partial.join("\n\n");
             // A model that repeats the input would never converge: stop shrinking then.
@@ -492,22 +509,12 @@ impl AiService {
             ChatMessage::new("user", material),
         ];
         let ask = Ask {
-            endpoint_id: &endpoint.id,
+            endpoint_id: &endpoint_id,
             model: &model,
             history: &history,
             max_tokens: Some(SUMMARY_TOKENS),
         };
-        let (_, provider) = self.provider(ask.endpoint_id).await?;
-        let o = match &provider {
-            Provider::Ollama(c) => {
-                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, &mut on_text)
-                    .await?
-            }
-            Provider::OpenAi(c) => {
-                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, &mut on_text)
-                    .await?
-            }
-        };
+        let o = self.complete(ask, cancel, &mut on_text).await?;
         match o.finish {
             Finish::Broken(why) => Err(LibreOllamaError::Network {
                 service: "the model server".into(),
@@ -518,16 +525,27 @@ impl AiService {
         }
     }
 
-    /// A whole reply without streaming it anywhere (intermediate steps).
-    async fn complete(&self, ask: Ask<'_>, cancel: &CancellationToken) -> Result<ChatOutcome> {
+    /// One reply from whichever kind of server `ask` names, pieces to `on_text`.
+    async fn complete(
+        &self,
+        ask: Ask<'_>,
+        cancel: &CancellationToken,
+        on_text: impl FnMut(&str),
+    ) -> Result<ChatOutcome> {
         let (_, provider) = self.provider(ask.endpoint_id).await?;
+        let Ask {
+            model,
+            history,
+            max_tokens,
+            ..
+        } = ask;
         match &provider {
             Provider::Ollama(c) => {
-                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, |_| {})
+                c.chat_stream(model, history, max_tokens, cancel, on_text)
                     .await
             }
             Provider::OpenAi(c) => {
-                c.chat_stream(ask.model, ask.history, ask.max_tokens, cancel, |_| {})
+                c.chat_stream(model, history, max_tokens, cancel, on_text)
                     .await
             }
         }
@@ -701,17 +719,7 @@ impl AiService {
         let conv = self.conversation(conversation_id).await?;
         let endpoint_id = match conv.endpoint_id.clone() {
             Some(e) => e,
-            None => self
-                .endpoints()
-                .await?
-                .into_iter()
-                .find(|e| e.is_default)
-                .map(|e| e.id)
-                .ok_or_else(|| {
-                    LibreOllamaError::Config(
-                        "no model server is configured; add one in Settings → AI".into(),
-                    )
-                })?,
+            None => self.default_endpoint().await?.id,
         };
         if conv.model.is_empty() {
             return Err(LibreOllamaError::InvalidInput(
@@ -788,13 +796,6 @@ impl AiService {
         cancel: &CancellationToken,
         on_text: &mut impl FnMut(&str),
     ) -> Result<ChatOutcome> {
-        let Ask {
-            endpoint_id,
-            model,
-            history,
-            max_tokens,
-        } = ask;
-        let (_, provider) = self.provider(endpoint_id).await?;
         // Pieces are forwarded at once; the store sees the text every SAVE_EVERY, from a task
         // that never blocks the stream.
         let (tx, mut rx) = tokio::sync::watch::channel(String::new());
@@ -819,22 +820,12 @@ impl AiService {
                     .await;
             }
         });
-        let mut so_far = String::new();
-        let mut forward = |piece: &str| {
-            so_far.push_str(piece);
-            let _ = tx.send(so_far.clone());
+        let forward = |piece: &str| {
+            // Appended in place: no copy of the whole text per piece.
+            tx.send_modify(|text| text.push_str(piece));
             on_text(piece);
         };
-        let r = match &provider {
-            Provider::Ollama(c) => {
-                c.chat_stream(model, history, max_tokens, cancel, &mut forward)
-                    .await
-            }
-            Provider::OpenAi(c) => {
-                c.chat_stream(model, history, max_tokens, cancel, &mut forward)
-                    .await
-            }
-        };
+        let r = self.complete(ask, cancel, forward).await;
         // The final save follows at once; a periodic save still in flight only writes while the
         // row is 'streaming', so it can never overwrite the final text.
         saver.abort();

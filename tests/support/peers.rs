@@ -285,3 +285,42 @@ impl Peer {
         let _ = self.child.wait();
     }
 }
+
+/// `emulate` seeded by `seed(redirect port)`, the app's services over it (after `tweak` changes
+/// the config), the OAuth client `client_id` / `secret` set, and ada@example.com signed in.
+pub struct SignedIn {
+    pub peer: Peer,
+    pub services: std::sync::Arc<libreollama::services::AppServices>,
+    pub account: libreollama::model::AccountSummary,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn signed_in_ada(
+    seed: impl FnOnce(u16) -> String,
+    client_id: &str,
+    secret: &str,
+    tweak: impl FnOnce(&mut libreollama::config::AppConfig),
+) -> SignedIn {
+    let port = free_port();
+    let peer = emulate(&seed(port));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = super::config(dir.path());
+    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
+    cfg.google.redirect_port = port;
+    tweak(&mut cfg);
+    let services = libreollama::services::AppServices::start(cfg)
+        .await
+        .unwrap();
+    services
+        .auth
+        .set_client(client_id.into(), Some(secret.into()))
+        .await
+        .unwrap();
+    let account = emulate_sign_in(&services, &peer.base, "ada@example.com").await;
+    SignedIn {
+        peer,
+        services,
+        account,
+        dir,
+    }
+}
