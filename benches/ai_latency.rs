@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use libreollama::ai::openai::{Client, Timeouts};
-use libreollama::ai::ChatMessage;
+use libreollama::ai::{ChatMessage, Options};
 use tokio_util::sync::CancellationToken;
 
 const PROMPT: &str = "List ten fruits, one per line.";
@@ -104,7 +104,7 @@ fn main() {
             .chat_stream(
                 &model,
                 &msgs,
-                Some(MAX_TOKENS),
+                &Options::max_tokens(MAX_TOKENS),
                 &CancellationToken::new(),
                 |_| {},
             )
@@ -119,7 +119,7 @@ fn main() {
                 .chat_stream(
                     &model,
                     &msgs,
-                    Some(MAX_TOKENS),
+                    &Options::max_tokens(MAX_TOKENS),
                     &CancellationToken::new(),
                     |_| {},
                 )

@@ -432,3 +432,86 @@ pub struct ModelSummary {
     pub parameter_size: Option<String>,
     pub quantization: Option<String>,
 }
+
+/// A task a model found in a mail, for the user to review before it is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskProposal {
+    pub title: String,
+    /// YYYY-MM-DD: task due dates are dates, never instants.
+    pub due: Option<String>,
+    pub notes: String,
+}
+
+/// A task in the local task list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalTask {
+    pub local_id: String,
+    pub account_id: String,
+    pub title: String,
+    pub notes: String,
+    pub due_date: Option<String>,
+    pub completed: bool,
+    pub source_message_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// A mail draft kept on this computer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftView {
+    pub id: String,
+    pub account_id: String,
+    pub thread_id: Option<String>,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    /// "ai" until the user edits what the model wrote.
+    pub origin: String,
+    pub updated_at: i64,
+}
+
+/// A mail an answer was drawn from; `n` is the number the answer cites it by ([n]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerSource {
+    pub n: usize,
+    pub message_id: String,
+    pub thread_id: String,
+    pub subject: String,
+    pub from: String,
+    pub date_ms: i64,
+    pub cited: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailAnswer {
+    pub text: String,
+    pub sources: Vec<AnswerSource>,
+}
+
+/// How much of an account's mail has vectors for "ask your mailbox", and from which model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexStatus {
+    pub endpoint_id: String,
+    pub model: String,
+    pub indexed: u64,
+    pub total: u64,
+}
+
+/// What a finished streaming request produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LiveResult {
+    Reply(ChatMessageView),
+    Summary(String),
+    Draft(DraftView),
+    Answer(MailAnswer),
+}
+
+/// A streaming request as the UI polls it: the text so far, and once done the result or why
+/// it failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveView {
+    pub text: String,
+    pub done: bool,
+    pub result: Option<LiveResult>,
+    pub error: Option<String>,
+}

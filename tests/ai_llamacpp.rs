@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use libreollama::ai::openai::{Client, Timeouts};
-use libreollama::ai::{ChatMessage, Finish};
+use libreollama::ai::{ChatMessage, Finish, Options};
 use support::peers;
 use tokio_util::sync::CancellationToken;
 
@@ -34,7 +34,7 @@ async fn streamed_chat_cancel_and_a_dying_server() {
         .chat_stream(
             &model,
             &ask("Name three colours."),
-            Some(24),
+            &Options::max_tokens(24),
             &CancellationToken::new(),
             |p| pieces.push(p.to_string()),
         )
@@ -54,7 +54,7 @@ async fn streamed_chat_cancel_and_a_dying_server() {
         .chat_stream(
             &model,
             &ask("Write a long story about a lighthouse."),
-            Some(400),
+            &Options::max_tokens(400),
             &cancel,
             |_| {
                 n += 1;
@@ -78,7 +78,7 @@ async fn streamed_chat_cancel_and_a_dying_server() {
             .chat_stream(
                 &model,
                 &ask("Write a long story about a sailing ship."),
-                Some(400),
+                &Options::max_tokens(400),
                 &CancellationToken::new(),
                 |_| {
                     seen += 1;
@@ -151,7 +151,13 @@ async fn a_missing_server_is_explained_without_a_hang() {
     .unwrap();
     let started = Instant::now();
     let err = client
-        .chat_stream("any", &ask("hi"), None, &CancellationToken::new(), |_| {})
+        .chat_stream(
+            "any",
+            &ask("hi"),
+            &Default::default(),
+            &CancellationToken::new(),
+            |_| {},
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Start the server"), "{err}");

@@ -74,9 +74,13 @@ async fn models_chat_pull_delete_and_embeddings() {
 
     let mut pieces = Vec::new();
     let out = c
-        .chat_stream("llama3.2", &ask(), None, &CancellationToken::new(), |p| {
-            pieces.push(p.to_string())
-        })
+        .chat_stream(
+            "llama3.2",
+            &ask(),
+            &Default::default(),
+            &CancellationToken::new(),
+            |p| pieces.push(p.to_string()),
+        )
         .await
         .unwrap();
     assert_eq!(out.text, "The sky is blue");
@@ -139,7 +143,7 @@ async fn cancel_death_unknown_model_and_failed_pull_are_explained() {
     let c2 = cancel.clone();
     let mut n = 0;
     let out = c
-        .chat_stream("llama3.2", &ask(), None, &cancel, |_| {
+        .chat_stream("llama3.2", &ask(), &Default::default(), &cancel, |_| {
             n += 1;
             if n == 2 {
                 c2.cancel();
@@ -173,7 +177,13 @@ async fn cancel_death_unknown_model_and_failed_pull_are_explained() {
     let dying = serve(routes, false).await;
     let c = Client::new(&dying.base, Timeouts::default()).unwrap();
     let out = c
-        .chat_stream("llama3.2", &ask(), None, &CancellationToken::new(), |_| {})
+        .chat_stream(
+            "llama3.2",
+            &ask(),
+            &Default::default(),
+            &CancellationToken::new(),
+            |_| {},
+        )
         .await
         .unwrap();
     assert_eq!(out.text, "Once upon a time there was");
@@ -194,7 +204,13 @@ async fn cancel_death_unknown_model_and_failed_pull_are_explained() {
     let server = serve(routes, true).await;
     let c = Client::new(&server.base, Timeouts::default()).unwrap();
     let err = c
-        .chat_stream("nope", &ask(), None, &CancellationToken::new(), |_| {})
+        .chat_stream(
+            "nope",
+            &ask(),
+            &Default::default(),
+            &CancellationToken::new(),
+            |_| {},
+        )
         .await
         .unwrap_err()
         .to_string();

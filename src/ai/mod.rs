@@ -25,6 +25,24 @@ impl ChatMessage {
     }
 }
 
+/// How to ask: a token limit, a JSON schema the answer must follow (servers that support it
+/// constrain their output to it), and the sampling temperature.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    pub max_tokens: Option<u32>,
+    pub json_schema: Option<serde_json::Value>,
+    pub temperature: Option<f32>,
+}
+
+impl Options {
+    pub fn max_tokens(n: u32) -> Options {
+        Options {
+            max_tokens: Some(n),
+            ..Options::default()
+        }
+    }
+}
+
 /// How a streamed reply ended. A reply that was cancelled or broke off keeps what arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Finish {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::openai::Timeouts;
-use super::{ChatMessage, ChatOutcome, Finish, Reply};
+use super::{ChatMessage, ChatOutcome, Finish, Options, Reply};
 use crate::error::{LibreOllamaError, Result};
 
 pub const DEFAULT_BASE: &str = "http://localhost:11434";
@@ -204,6 +204,19 @@ impl Client {
         Self::json(resp, "model details").await
     }
 
+    /// The context a request gets: the model's trained length, capped at Ollama's default
+    /// `num_ctx` (2,048), which is what it runs with unless told otherwise.
+    pub async fn context_tokens(&self, model: &str) -> Option<u32> {
+        let v = self.show(model).await.ok()?;
+        let trained = v
+            .get("model_info")?
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.ends_with(".context_length"))
+            .and_then(|(_, n)| n.as_u64())?;
+        Some(trained.min(2_048) as u32)
+    }
+
     pub async fn delete(&self, model: &str) -> Result<()> {
         let req = self
             .http
@@ -274,7 +287,7 @@ impl Client {
         &self,
         model: &str,
         messages: &[ChatMessage],
-        max_tokens: Option<u32>,
+        opts: &Options,
         cancel: &CancellationToken,
         mut on_text: impl FnMut(&str),
     ) -> Result<ChatOutcome> {
@@ -284,8 +297,19 @@ impl Client {
             "messages": messages,
             "stream": true,
         });
-        if let Some(n) = max_tokens {
-            body["options"] = serde_json::json!({ "num_predict": n });
+        let mut options = serde_json::Map::new();
+        if let Some(n) = opts.max_tokens {
+            options.insert("num_predict".into(), n.into());
+        }
+        if let Some(t) = opts.temperature {
+            options.insert("temperature".into(), t.into());
+        }
+        if !options.is_empty() {
+            body["options"] = options.into();
+        }
+        // Ollama takes the schema itself as `format` and constrains its output to it.
+        if let Some(schema) = &opts.json_schema {
+            body["format"] = schema.clone();
         }
         let req = self.http.post(self.url("api/chat")).json(&body);
         let resp = tokio::select! {

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{ChatMessage, ChatOutcome, Finish, Reply};
+use super::{ChatMessage, ChatOutcome, Finish, Options, Reply};
 use crate::error::{LibreOllamaError, Result};
 use crate::vault::SecretString;
 
@@ -176,7 +176,7 @@ impl Client {
         &self,
         model: &str,
         messages: &[ChatMessage],
-        max_tokens: Option<u32>,
+        opts: &Options,
         cancel: &CancellationToken,
         mut on_text: impl FnMut(&str),
     ) -> Result<ChatOutcome> {
@@ -186,8 +186,17 @@ impl Client {
             "messages": messages,
             "stream": true,
         });
-        if let Some(n) = max_tokens {
+        if let Some(n) = opts.max_tokens {
             body["max_tokens"] = n.into();
+        }
+        if let Some(t) = opts.temperature {
+            body["temperature"] = t.into();
+        }
+        if let Some(schema) = &opts.json_schema {
+            body["response_format"] = serde_json::json!({
+                "type": "json_schema",
+                "json_schema": { "name": "answer", "schema": schema, "strict": true },
+            });
         }
         let send = self
             .request(reqwest::Method::POST, "v1/chat/completions")
@@ -233,6 +242,24 @@ impl Client {
             };
             return reply.broke("the model server", event, &self.base);
         }
+    }
+
+    /// The context each request gets, in tokens, where the server says so (llama.cpp's
+    /// `/props`); None for servers without it.
+    pub async fn context_tokens(&self) -> Option<u32> {
+        let send = self.request(reqwest::Method::GET, "props").send();
+        let resp = tokio::time::timeout(self.timeouts.first_token, send)
+            .await
+            .ok()?
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let v: serde_json::Value = resp.json().await.ok()?;
+        v.pointer("/default_generation_settings/n_ctx")
+            .and_then(|n| n.as_u64())
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0)
     }
 
     /// One vector per input, in input order.

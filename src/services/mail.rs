@@ -658,6 +658,43 @@ impl MailService {
         });
     }
 
+    /// Local drafts, newest first.
+    pub async fn drafts(&self, account: Option<String>) -> Result<Vec<crate::model::DraftView>> {
+        self.store
+            .read(move |c| crate::store::drafts::list(c, account.as_deref()))
+            .await
+    }
+
+    /// Saves the user's edit of a draft (the editor calls this every few seconds and on close).
+    pub async fn save_draft(
+        &self,
+        id: &str,
+        to: &str,
+        cc: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<crate::model::DraftView> {
+        let (id, to, cc, subject, body) = (
+            id.to_string(),
+            to.to_string(),
+            cc.to_string(),
+            subject.to_string(),
+            body.to_string(),
+        );
+        self.store
+            .write(move |c| {
+                crate::store::drafts::update(c, &id, &to, &cc, &subject, &body, now_unix())
+            })
+            .await
+    }
+
+    pub async fn delete_draft(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.store
+            .write(move |c| crate::store::drafts::delete(c, &id))
+            .await
+    }
+
     pub async fn allow_images_from(&self, account: &str, sender: &str) -> Result<()> {
         let (acc, sender) = (account.to_string(), address_of(sender));
         if sender.is_empty() {

@@ -78,6 +78,7 @@ impl AppServices {
             config.download_dir(),
         ));
         let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
+        ai.recover_interrupted().await?;
         Ok(Arc::new(AppServices {
             config,
             store,

@@ -44,15 +44,19 @@ pub fn run_to(conn: &mut Connection, target: Option<i64>) -> Result<()> {
     Ok(())
 }
 
+/// The migrations built in, in version order (the runner lists them by file name, which puts
+/// V10 before V2).
 pub fn embedded() -> Vec<MigrationInfo> {
-    embedded::migrations::runner()
+    let mut v: Vec<MigrationInfo> = embedded::migrations::runner()
         .get_migrations()
         .iter()
         .map(|m| MigrationInfo {
             version: m.version() as i64,
             name: m.name().to_string(),
         })
-        .collect()
+        .collect();
+    v.sort_by_key(|m| m.version);
+    v
 }
 
 pub fn applied(conn: &Connection) -> Result<Vec<MigrationInfo>> {

@@ -2,11 +2,13 @@
 //! Every call runs on tokio's blocking pool, never on the caller's (UI) thread.
 
 pub mod accounts;
+pub mod drafts;
 pub mod fsutil;
 pub mod health;
 pub mod mail;
 pub mod migrations;
 pub mod settings;
+pub mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

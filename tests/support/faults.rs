@@ -15,6 +15,9 @@ pub enum Fault {
     CutBody,
     /// 404 notFound, as Gmail answers history.list for an expired startHistoryId.
     NotFound,
+    /// A well-formed OpenAI-style streamed chat reply whose text is broken JSON, as a small
+    /// model writes when it runs out of tokens mid-object.
+    MalformedReply,
 }
 
 #[derive(Default)]
@@ -91,6 +94,27 @@ async fn serve(
             google_error(500, "INTERNAL", "backendError").into_bytes(),
             false,
         ),
+        Fault::MalformedReply => {
+            let piece = |t: &str| {
+                format!(
+                    "data: {}\n\n",
+                    serde_json::json!({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                        "choices": [{"index": 0, "delta": {"content": t}, "finish_reason": null}]})
+                )
+            };
+            let mut body = piece("{\"tasks\": [{\"title\": ") + &piece("\"Send the");
+            body.push_str(&format!(
+                "data: {}\n\ndata: [DONE]\n\n",
+                serde_json::json!({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+            ));
+            (
+                200,
+                "text/event-stream".to_string(),
+                body.into_bytes(),
+                false,
+            )
+        }
         Fault::Pass | Fault::CutBody => {
             let mut fwd = http.request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),

@@ -3,6 +3,9 @@
 //! the store every couple of seconds and at the end — never per token; a cancelled or failed
 //! reply keeps what arrived and says why.
 
+mod live;
+mod mail;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,16 +13,15 @@ use rusqlite::{params, OptionalExtension};
 use tokio_util::sync::CancellationToken;
 
 use crate::ai::openai::Timeouts;
-use crate::ai::{ollama, openai, ChatMessage, ChatOutcome, Finish};
+use crate::ai::{ollama, openai, ChatMessage, ChatOutcome, Finish, Options};
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{AiEndpoint, ChatMessageView, Conversation, EndpointHealth, ModelSummary};
+use crate::model::{
+    AiEndpoint, ChatMessageView, Conversation, EndpointHealth, LiveResult, ModelSummary,
+};
 use crate::services::jobs::Jobs;
 use crate::store::{now_unix, Store};
 use crate::vault::{Aad, SecretString, Vault};
 
-/// Characters of mail per summarising step: about 500 tokens, so a piece, the instruction and
-/// the answer fit even a 1,024-token context (llama.cpp's per-slot default for small models).
-const SUMMARY_CHUNK_CHARS: usize = 2_000;
 /// Longest summary, in tokens.
 const SUMMARY_TOKENS: u32 = 300;
 
@@ -53,7 +55,7 @@ struct Ask<'a> {
     endpoint_id: &'a str,
     model: &'a str,
     history: &'a [ChatMessage],
-    max_tokens: Option<u32>,
+    opts: Options,
 }
 
 enum Provider {
@@ -65,8 +67,10 @@ pub struct AiService {
     store: Store,
     vault: Arc<Vault>,
     pub timeouts: Timeouts,
-    /// Model pulls, shown like the mail jobs (progress in bytes, cancel).
+    /// Model pulls and mail indexing, shown like the mail jobs (progress, cancel).
     pub jobs: Jobs,
+    /// Streaming requests the UI follows.
+    pub live: live::Live,
 }
 
 fn endpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AiEndpoint> {
@@ -102,7 +106,83 @@ impl AiService {
             vault,
             timeouts: Timeouts::default(),
             jobs: Jobs::default(),
+            live: live::Live::default(),
         }
+    }
+
+    /// Replies that were still arriving when the app stopped keep their text and say so.
+    pub async fn recover_interrupted(&self) -> Result<()> {
+        self.store
+            .write(|c| {
+                c.execute(
+                    "UPDATE chat_messages SET state = 'failed', note = 'The app closed while this reply was arriving.' \
+                     WHERE state = 'streaming'",
+                    [],
+                )
+                .map_err(db("recovering replies"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Starts a chat request in the background for the UI to follow with `live.poll`:
+    /// `edit` = (message id, new text), `text` = a new message, neither = regenerate.
+    pub fn start_reply(
+        self: &Arc<Self>,
+        conversation_id: String,
+        text: Option<String>,
+        edit: Option<i64>,
+    ) -> u64 {
+        let me = self.clone();
+        self.live.start(move |slot| async move {
+            let on = |p: &str| slot.push(p);
+            let r = match (edit, text) {
+                (Some(id), Some(t)) => {
+                    me.edit_and_resend(&conversation_id, id, &t, None, &slot.cancel, on)
+                        .await
+                }
+                (_, Some(t)) => me.send(&conversation_id, &t, None, &slot.cancel, on).await,
+                (_, None) => {
+                    me.regenerate(&conversation_id, None, &slot.cancel, on)
+                        .await
+                }
+            };
+            r.map(LiveResult::Reply)
+        })
+    }
+
+    pub fn start_summary(self: &Arc<Self>, account: String, thread_id: String) -> u64 {
+        let me = self.clone();
+        self.live.start(move |slot| async move {
+            me.summarize_thread(&account, &thread_id, None, &slot.cancel, |p| slot.push(p))
+                .await
+                .map(LiveResult::Summary)
+        })
+    }
+
+    pub fn start_draft(
+        self: &Arc<Self>,
+        account: String,
+        thread_id: String,
+        guidance: Option<String>,
+    ) -> u64 {
+        let me = self.clone();
+        self.live.start(move |slot| async move {
+            me.draft_reply(&account, &thread_id, guidance, &slot.cancel, |p| {
+                slot.push(p)
+            })
+            .await
+            .map(LiveResult::Draft)
+        })
+    }
+
+    pub fn start_answer(self: &Arc<Self>, account: String, question: String) -> u64 {
+        let me = self.clone();
+        self.live.start(move |slot| async move {
+            me.ask_mail(&account, &question, &slot.cancel, |p| slot.push(p))
+                .await
+                .map(LiveResult::Answer)
+        })
     }
 
     /// The configured servers; the first time, Ollama on this computer is added as the default.
@@ -418,113 +498,6 @@ impl AiService {
             .await
     }
 
-    /// Summarises a conversation from the mail cache with the default server's model (or
-    /// `model`). Long threads are cut into pieces that fit the context, each summarised, then
-    /// the summaries summarised; the final pass streams to `on_text`.
-    pub async fn summarize_thread(
-        &self,
-        account: &str,
-        thread_id: &str,
-        model: Option<String>,
-        cancel: &CancellationToken,
-        mut on_text: impl FnMut(&str),
-    ) -> Result<String> {
-        if !self.mail_enabled(account).await? {
-            return Err(LibreOllamaError::InvalidInput(format!(
-                "AI on the mail of {account} is off; turn it on first (`libreollama ai mail on {account}`)"
-            )));
-        }
-        let (acc, tid) = (account.to_string(), thread_id.to_string());
-        let transcript: String = self
-            .store
-            .read(move |c| {
-                let mut st = c
-                    .prepare(
-                        "SELECT m.from_addr, m.internal_date, m.subject, coalesce(b.text_body, m.snippet) \
-                         FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
-                         WHERE m.account_id = ?1 AND m.thread_id = ?2 ORDER BY m.internal_date, m.rowid",
-                    )
-                    .map_err(db("reading a conversation"))?;
-                let rows = st
-                    .query_map(params![acc, tid], |r| {
-                        let date = chrono::DateTime::from_timestamp_millis(r.get(1)?)
-                            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                            .unwrap_or_default();
-                        Ok(format!(
-                            "From: {}\nDate: {date}\nSubject: {}\n\n{}\n",
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?.trim()
-                        ))
-                    })
-                    .map_err(db("reading a conversation"))?;
-                rows.collect::<std::result::Result<Vec<_>, _>>()
-                    .map(|v| v.join("\n---\n"))
-                    .map_err(db("reading a conversation"))
-            })
-            .await?;
-        if transcript.is_empty() {
-            return Err(LibreOllamaError::NotFound {
-                what: format!("Conversation {thread_id} in the mail cache"),
-            });
-        }
-        let (endpoint_id, model) = self.pick(None, model).await?;
-        let instruction = "Summarise this email conversation in a few short bullet points: who wants what, decisions, dates, and open questions.";
-        // About 4 characters per token; leaves room for the instruction and the answer in a
-        // 2,048-token context, the smallest we expect.
-        // Summaries of pieces, then summaries of those, until what is left fits one request.
-        let mut material = transcript;
-        loop {
-            let pieces = crate::ai::chunk::chunks(&material, SUMMARY_CHUNK_CHARS);
-            if pieces.len() <= 1 {
-                break;
-            }
-            let mut partial = Vec::new();
-            for (i, piece) in pieces.iter().enumerate() {
-                let history = [
-                    ChatMessage::new("system", instruction),
-                    ChatMessage::new(
-                        "user",
-                        format!("Part {} of {}:\n\n{piece}", i + 1, pieces.len()),
-                    ),
-                ];
-                let ask = Ask {
-                    endpoint_id: &endpoint_id,
-                    model: &model,
-                    history: &history,
-                    max_tokens: Some(SUMMARY_TOKENS / 2),
-                };
-                partial.push(self.complete(ask, cancel, |_| {}).await?.text);
-            }
-            let joined = partial.join("\n\n");
-            // A model that repeats the input would never converge: stop shrinking then.
-            if joined.len() >= material.len() {
-                material = joined;
-                break;
-            }
-            material = joined;
-        }
-        let history = [
-            ChatMessage::new("system", instruction),
-            ChatMessage::new("user", material),
-        ];
-        let ask = Ask {
-            endpoint_id: &endpoint_id,
-            model: &model,
-            history: &history,
-            max_tokens: Some(SUMMARY_TOKENS),
-        };
-        let o = self.complete(ask, cancel, &mut on_text).await?;
-        match o.finish {
-            Finish::Broken(why) => Err(LibreOllamaError::Network {
-                service: "the model server".into(),
-                reason: why,
-            }),
-            Finish::Cancelled => Err(LibreOllamaError::Cancelled("the summary".into())),
-            Finish::Complete { .. } => Ok(o.text),
-        }
-    }
-
     /// One reply from whichever kind of server `ask` names, pieces to `on_text`.
     async fn complete(
         &self,
@@ -536,18 +509,12 @@ impl AiService {
         let Ask {
             model,
             history,
-            max_tokens,
+            opts,
             ..
         } = ask;
         match &provider {
-            Provider::Ollama(c) => {
-                c.chat_stream(model, history, max_tokens, cancel, on_text)
-                    .await
-            }
-            Provider::OpenAi(c) => {
-                c.chat_stream(model, history, max_tokens, cancel, on_text)
-                    .await
-            }
+            Provider::Ollama(c) => c.chat_stream(model, history, &opts, cancel, on_text).await,
+            Provider::OpenAi(c) => c.chat_stream(model, history, &opts, cancel, on_text).await,
         }
     }
 
@@ -709,13 +676,94 @@ impl AiService {
         text: &str,
         max_tokens: Option<u32>,
         cancel: &CancellationToken,
-        mut on_text: impl FnMut(&str),
+        on_text: impl FnMut(&str),
     ) -> Result<ChatMessageView> {
         if text.trim().is_empty() {
             return Err(LibreOllamaError::InvalidInput(
                 "the message is empty".into(),
             ));
         }
+        self.reply(conversation_id, Some(text), max_tokens, cancel, on_text)
+            .await
+    }
+
+    /// Replaces the last reply with a new one to the same messages.
+    pub async fn regenerate(
+        &self,
+        conversation_id: &str,
+        max_tokens: Option<u32>,
+        cancel: &CancellationToken,
+        on_text: impl FnMut(&str),
+    ) -> Result<ChatMessageView> {
+        let msgs = self.messages(conversation_id).await?;
+        let last = msgs.last().ok_or_else(|| {
+            LibreOllamaError::InvalidInput("there is nothing to answer yet".into())
+        })?;
+        if last.role == "assistant" {
+            self.delete_messages_from(conversation_id, last.id).await?;
+        }
+        self.reply(conversation_id, None, max_tokens, cancel, on_text)
+            .await
+    }
+
+    /// Edit-and-resend: the user's message `message_id` is replaced by `text`, what followed it
+    /// is removed, and a new reply streams.
+    pub async fn edit_and_resend(
+        &self,
+        conversation_id: &str,
+        message_id: i64,
+        text: &str,
+        max_tokens: Option<u32>,
+        cancel: &CancellationToken,
+        on_text: impl FnMut(&str),
+    ) -> Result<ChatMessageView> {
+        if text.trim().is_empty() {
+            return Err(LibreOllamaError::InvalidInput(
+                "the message is empty".into(),
+            ));
+        }
+        let msgs = self.messages(conversation_id).await?;
+        match msgs.iter().find(|m| m.id == message_id) {
+            Some(m) if m.role == "user" => {}
+            Some(_) => {
+                return Err(LibreOllamaError::InvalidInput(
+                    "only your own messages can be edited".into(),
+                ))
+            }
+            None => {
+                return Err(LibreOllamaError::NotFound {
+                    what: format!("Message {message_id} in this conversation"),
+                })
+            }
+        }
+        self.delete_messages_from(conversation_id, message_id)
+            .await?;
+        self.reply(conversation_id, Some(text), max_tokens, cancel, on_text)
+            .await
+    }
+
+    async fn delete_messages_from(&self, conversation_id: &str, first: i64) -> Result<()> {
+        let cid = conversation_id.to_string();
+        self.store
+            .write(move |c| {
+                c.execute(
+                    "DELETE FROM chat_messages WHERE conversation_id = ?1 AND id >= ?2",
+                    params![cid, first],
+                )
+                .map_err(db("removing messages"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn reply(
+        &self,
+        conversation_id: &str,
+        text: Option<&str>,
+        max_tokens: Option<u32>,
+        cancel: &CancellationToken,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<ChatMessageView> {
         let conv = self.conversation(conversation_id).await?;
         let endpoint_id = match conv.endpoint_id.clone() {
             Some(e) => e,
@@ -726,16 +774,18 @@ impl AiService {
                 "this conversation has no model yet; choose one".into(),
             ));
         }
-        let (cid, user_text) = (conv.id.clone(), text.to_string());
+        let (cid, user_text) = (conv.id.clone(), text.map(str::to_string));
         let reply_id: i64 = self
             .store
             .transaction(move |tx| {
                 let now = now_unix();
-                tx.execute(
-                    "INSERT INTO chat_messages (conversation_id, role, content, created_at) VALUES (?1, 'user', ?2, ?3)",
-                    params![cid, user_text, now],
-                )
-                .map_err(db("saving your message"))?;
+                if let Some(t) = user_text {
+                    tx.execute(
+                        "INSERT INTO chat_messages (conversation_id, role, content, created_at) VALUES (?1, 'user', ?2, ?3)",
+                        params![cid, t, now],
+                    )
+                    .map_err(db("saving your message"))?;
+                }
                 tx.execute(
                     "INSERT INTO chat_messages (conversation_id, role, content, state, created_at) VALUES (?1, 'assistant', '', 'streaming', ?2)",
                     params![cid, now],
@@ -763,7 +813,10 @@ impl AiService {
             endpoint_id: &endpoint_id,
             model: &conv.model,
             history: &history,
-            max_tokens,
+            opts: Options {
+                max_tokens,
+                ..Options::default()
+            },
         };
         let outcome = self.stream_reply(ask, reply_id, cancel, &mut on_text).await;
         let (content, state, note) = match outcome {
