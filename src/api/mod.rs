@@ -12,8 +12,11 @@ use crate::model::{
     ThreadView, UiSettings,
 };
 
+mod ai;
 #[cfg(feature = "server")]
 mod host;
+
+pub use ai::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed};
 

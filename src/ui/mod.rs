@@ -1,8 +1,13 @@
 //! Dioxus components. They call `api::*` only: no SQL, no HTTP here.
 
 mod accounts;
+mod ai_settings;
+mod ask;
+mod chat;
+mod clipboard;
 mod hooks;
 mod mail;
+mod markdown;
 mod pages;
 mod shell;
 mod timer;
@@ -10,8 +15,11 @@ mod timer;
 use dioxus::prelude::*;
 
 pub use accounts::Accounts;
+pub use ai_settings::AiSettings;
+pub use ask::Ask;
+pub use chat::Chat;
 pub use hooks::{use_theme, ThemeState};
-pub use mail::Mail;
+pub use mail::{Mail, MailThread};
 pub use pages::{About, Diagnostics, SettingsPage};
 pub use shell::Shell;
 
@@ -23,12 +31,20 @@ pub enum Route {
     #[layout(Shell)]
         #[route("/")]
         Mail {},
+        #[route("/mail/:account/:thread")]
+        MailThread { account: String, thread: String },
+        #[route("/chat")]
+        Chat {},
+        #[route("/ask")]
+        Ask {},
         #[route("/diagnostics")]
         Diagnostics {},
         #[route("/settings")]
         SettingsPage {},
         #[route("/settings/accounts")]
         Accounts {},
+        #[route("/settings/ai")]
+        AiSettings {},
         #[route("/about")]
         About {},
 }

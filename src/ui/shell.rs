@@ -6,6 +6,9 @@ use super::Route;
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
     Mail,
+    Chat,
+    Ask,
+    Spark,
     People,
     Pulse,
     Sliders,
@@ -43,6 +46,12 @@ fn NavIcon(icon: Icon) -> Element {
                     rect { x: "3", y: "5", width: "18", height: "14", rx: "2" }
                     path { d: "M3.5 6.5 12 13l8.5-6.5" }
                 },
+                Icon::Chat => rsx! { path { d: "M4 5h16v11H9l-5 4z" } },
+                Icon::Ask => rsx! {
+                    circle { cx: "11", cy: "11", r: "6.5" }
+                    path { d: "M16 16l4.5 4.5M9.2 9.2a2 2 0 1 1 2.4 2.6c-.5.2-.6.5-.6 1M11 14.6v.01" }
+                },
+                Icon::Spark => rsx! { path { d: "M12 3v4M12 17v4M3 12h4M17 12h4M6 6l2.5 2.5M15.5 15.5 18 18M6 18l2.5-2.5M15.5 8.5 18 6" } },
                 Icon::Pulse => rsx! { path { d: "M3 12h4l3-8 4 16 3-8h4" } },
                 Icon::Sliders => rsx! {
                     path { d: "M4 7h9M17 7h3M4 17h3M11 17h9" }
@@ -66,11 +75,23 @@ pub fn Shell() -> Element {
     let sections: [(&str, Vec<NavItem>); 3] = [
         (
             "Workspace",
-            vec![NavItem {
-                to: Route::Mail {},
-                label: "Mail",
-                icon: Icon::Mail,
-            }],
+            vec![
+                NavItem {
+                    to: Route::Mail {},
+                    label: "Mail",
+                    icon: Icon::Mail,
+                },
+                NavItem {
+                    to: Route::Chat {},
+                    label: "Chat",
+                    icon: Icon::Chat,
+                },
+                NavItem {
+                    to: Route::Ask {},
+                    label: "Ask mail",
+                    icon: Icon::Ask,
+                },
+            ],
         ),
         (
             "Settings",
@@ -79,6 +100,11 @@ pub fn Shell() -> Element {
                     to: Route::Accounts {},
                     label: "Accounts",
                     icon: Icon::People,
+                },
+                NavItem {
+                    to: Route::AiSettings {},
+                    label: "AI",
+                    icon: Icon::Spark,
                 },
                 NavItem {
                     to: Route::Diagnostics {},
@@ -103,7 +129,10 @@ pub fn Shell() -> Element {
     ];
     let t = theme.theme.read().to_owned();
     // Mail uses the whole window for its panes.
-    let full_bleed = matches!(current, Route::Mail {});
+    let full_bleed = matches!(
+        current,
+        Route::Mail {} | Route::MailThread { .. } | Route::Chat {}
+    );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {
         div { class: "app", "data-theme": "{theme_attr}",

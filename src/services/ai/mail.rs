@@ -194,6 +194,11 @@ fn mail_text_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MailText> {
 }
 
 impl AiService {
+    /// Ok when AI may read the account's mail; else an error saying how to turn it on.
+    pub async fn mail_allowed(&self, account: &str) -> Result<()> {
+        self.require_mail(account).await
+    }
+
     async fn require_mail(&self, account: &str) -> Result<()> {
         if self.mail_enabled(account).await? {
             return Ok(());

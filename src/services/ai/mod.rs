@@ -40,6 +40,17 @@ fn key_aad(id: &str) -> Aad<'_> {
     }
 }
 
+/// The first line of a message, shortened at a word to about 48 characters.
+fn title_from(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("").trim();
+    if line.chars().count() <= 48 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(48).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
+    format!("{}…", cut.trim_end())
+}
+
 fn new_id(prefix: &str) -> String {
     use rand::RngCore;
     let mut b = [0u8; 8];
@@ -221,6 +232,9 @@ impl AiService {
         base_url: &str,
         api_key: Option<SecretString>,
     ) -> Result<AiEndpoint> {
+        // The default Ollama entry exists before any other, so adding one never leaves the
+        // app without a default.
+        self.endpoints().await?;
         if !matches!(kind, "ollama" | "openai") {
             return Err(LibreOllamaError::InvalidInput(format!(
                 "'{kind}' is not a kind of model server; choose ollama or openai (OpenAI-compatible: llama.cpp, LM Studio, vLLM, Jan)"
@@ -276,6 +290,13 @@ impl AiService {
             .write(move |c| {
                 c.execute("DELETE FROM ai_endpoints WHERE id = ?1", [&id])
                     .map_err(db("removing a model server"))?;
+                // Removing the default hands that role to the oldest server left.
+                c.execute(
+                    "UPDATE ai_endpoints SET is_default = 1 WHERE id = (SELECT id FROM ai_endpoints ORDER BY created_at, id LIMIT 1) \
+                     AND NOT EXISTS (SELECT 1 FROM ai_endpoints WHERE is_default = 1)",
+                    [],
+                )
+                .map_err(db("removing a model server"))?;
                 Ok(())
             })
             .await
@@ -585,6 +606,37 @@ impl AiService {
         self.conversation(id).await
     }
 
+    /// Chooses the server, model and system prompt of a conversation.
+    pub async fn configure_conversation(
+        &self,
+        id: &str,
+        endpoint_id: &str,
+        model: &str,
+        system_prompt: &str,
+    ) -> Result<Conversation> {
+        self.provider(endpoint_id).await?;
+        if model.trim().is_empty() {
+            return Err(LibreOllamaError::InvalidInput("choose a model".into()));
+        }
+        let (id2, ep, model, system) = (
+            id.to_string(),
+            endpoint_id.to_string(),
+            model.trim().to_string(),
+            system_prompt.to_string(),
+        );
+        self.store
+            .write(move |c| {
+                c.execute(
+                    "UPDATE chat_conversations SET endpoint_id = ?1, model = ?2, system_prompt = ?3, updated_at = ?4 WHERE id = ?5",
+                    params![ep, model, system, now_unix(), id2],
+                )
+                .map_err(db("changing a conversation"))?;
+                Ok(())
+            })
+            .await?;
+        self.conversation(id).await
+    }
+
     /// Deletes a conversation and its messages (the UI asks first).
     pub async fn delete_conversation(&self, id: &str) -> Result<()> {
         let id = id.to_string();
@@ -783,6 +835,12 @@ impl AiService {
                     tx.execute(
                         "INSERT INTO chat_messages (conversation_id, role, content, created_at) VALUES (?1, 'user', ?2, ?3)",
                         params![cid, t, now],
+                    )
+                    .map_err(db("saving your message"))?;
+                    // A new chat is named after its first message until the user renames it.
+                    tx.execute(
+                        "UPDATE chat_conversations SET title = ?1 WHERE id = ?2 AND title = 'New chat'",
+                        params![title_from(&t), cid],
                     )
                     .map_err(db("saving your message"))?;
                 }

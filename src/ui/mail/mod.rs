@@ -3,6 +3,7 @@
 //! `api::mail_*`; nothing here waits for Google.
 
 mod activity;
+mod ai;
 mod format;
 mod list;
 mod reader;
@@ -339,6 +340,17 @@ fn start_sync(mut st: MailState) {
 
 #[component]
 pub fn Mail() -> Element {
+    rsx! { MailPage { open: None } }
+}
+
+/// Mail with one conversation open (from a citation in an answer, or a task's source).
+#[component]
+pub fn MailThread(account: String, thread: String) -> Element {
+    rsx! { MailPage { key: "{account}/{thread}", open: Some((account.clone(), thread.clone())) } }
+}
+
+#[component]
+fn MailPage(open: Option<(String, String)>) -> Element {
     let st = MailState {
         accounts: use_signal(Vec::new),
         accounts_error: use_signal(|| None),
@@ -370,6 +382,11 @@ pub fn Mail() -> Element {
     let mut pending_g = use_signal(|| false);
 
     use_hook(move || st.refresh_accounts());
+    use_hook(move || {
+        if let Some((account, thread)) = open.clone() {
+            st.open_thread(account, thread, false);
+        }
+    });
     // The list follows the account, folder and search.
     use_effect(move || {
         let _ = (

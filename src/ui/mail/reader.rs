@@ -141,6 +141,14 @@ fn Conversation(t: ThreadView) -> Element {
                 }
             }
         }
+        if let Some(last) = t.messages.last() {
+            super::ai::AiBar {
+                key: "{t.thread_id}",
+                account: t.account_id.clone(),
+                thread_id: t.thread_id.clone(),
+                message_id: last.id.clone(),
+            }
+        }
         div { class: "reader-messages",
             for m in t.messages.clone() {
                 MessageCard { key: "{m.id}", account: t.account_id.clone(), thread_id: t.thread_id.clone(), m }

@@ -1,0 +1,296 @@
+//! AI on the open conversation (only where the user turned AI on for the account): a streamed
+//! summary, a drafted reply that lands in an editable local draft, and tasks found in the
+//! newest message, reviewed and edited before they are added to the task list.
+
+use dioxus::prelude::*;
+
+use crate::api;
+use crate::model::{DraftView, LiveResult, TaskProposal};
+use crate::ui::chat::follow;
+use crate::ui::markdown::Markdown;
+use crate::ui::timer::sleep_ms;
+
+#[derive(Clone, PartialEq)]
+enum Panel {
+    None,
+    Streaming {
+        what: &'static str,
+        live: u64,
+        text: String,
+    },
+    Summary(String),
+    Draft(DraftView),
+    FindingTasks,
+    Tasks(Vec<(bool, TaskProposal)>),
+    Done(String),
+}
+
+#[component]
+pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> Element {
+    let acc = use_signal(|| account.clone());
+    let enabled = use_resource(move || async move { api::ai_mail_enabled(acc()).await });
+    let mut panel = use_signal(|| Panel::None);
+    let mut error = use_signal(|| None::<String>);
+    let mut guidance = use_signal(String::new);
+    let (tid, mid) = (
+        use_signal(|| thread_id.clone()),
+        use_signal(|| message_id.clone()),
+    );
+
+    let mut stream = move |what: &'static str, start: u64| {
+        panel.set(Panel::Streaming {
+            what,
+            live: start,
+            text: String::new(),
+        });
+        spawn(async move {
+            let r = follow(start, |t| {
+                if let Panel::Streaming { text, .. } = &mut *panel.write() {
+                    *text = t;
+                }
+            })
+            .await;
+            match r {
+                Ok(v) => match (v.result, v.error) {
+                    (Some(LiveResult::Summary(s)), _) => panel.set(Panel::Summary(s)),
+                    (Some(LiveResult::Draft(d)), _) => panel.set(Panel::Draft(d)),
+                    (_, Some(e)) => {
+                        panel.set(Panel::None);
+                        error.set(Some(e));
+                    }
+                    _ => panel.set(Panel::None),
+                },
+                Err(e) => {
+                    panel.set(Panel::None);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+
+    match &*enabled.read() {
+        Some(Ok(true)) => {}
+        Some(Ok(false)) => {
+            return rsx! {
+                p { class: "muted small ai-off",
+                    "AI is off for this account. "
+                    Link { class: "link", to: crate::ui::Route::AiSettings {}, "Turn it on in Settings → AI" }
+                }
+            }
+        }
+        _ => return rsx! {},
+    }
+    let busy = matches!(*panel.read(), Panel::Streaming { .. } | Panel::FindingTasks);
+    rsx! {
+        div { class: "ai-bar", role: "toolbar", aria_label: "AI",
+            span { class: "ai-mark", aria_hidden: "true", "✦" }
+            button {
+                class: "button small",
+                disabled: busy,
+                onclick: move |_| async move {
+                    error.set(None);
+                    match api::ai_summarize(acc(), tid()).await {
+                        Ok(id) => stream("Summarising", id),
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                },
+                "Summarise"
+            }
+            input {
+                class: "ai-guidance",
+                aria_label: "What the reply should say (optional)",
+                placeholder: "Reply should say… (optional)",
+                oninput: move |e| guidance.set(e.value()),
+            }
+            button {
+                class: "button small",
+                disabled: busy,
+                onclick: move |_| async move {
+                    error.set(None);
+                    let g = guidance.read().trim().to_string();
+                    match api::ai_draft_reply(acc(), tid(), (!g.is_empty()).then_some(g)).await {
+                        Ok(id) => stream("Drafting a reply", id),
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                },
+                "Draft reply"
+            }
+            button {
+                class: "button small",
+                disabled: busy,
+                onclick: move |_| async move {
+                    error.set(None);
+                    panel.set(Panel::FindingTasks);
+                    match api::ai_extract_tasks(acc(), mid()).await {
+                        Ok(t) if t.is_empty() => panel.set(Panel::Done("No tasks found in the newest message.".into())),
+                        Ok(t) => panel.set(Panel::Tasks(t.into_iter().map(|t| (true, t)).collect())),
+                        Err(e) => { panel.set(Panel::None); error.set(Some(e.to_string())); }
+                    }
+                },
+                "Find tasks"
+            }
+        }
+        if let Some(e) = error.read().as_ref() {
+            div { class: "banner error small", role: "alert", "{e}" }
+        }
+        match panel.read().clone() {
+            Panel::None => rsx! {},
+            Panel::Streaming { what, live, text } => rsx! {
+                div { class: "ai-panel", aria_live: "polite",
+                    div { class: "ai-panel-head",
+                        strong { "{what}…" }
+                        button { class: "button small", onclick: move |_| async move { let _ = api::ai_live_cancel(live).await; }, "Stop" }
+                    }
+                    if text.is_empty() { p { class: "muted small", "Reading the conversation…" } } else { Markdown { text } }
+                }
+            },
+            Panel::Summary(text) => rsx! {
+                div { class: "ai-panel",
+                    div { class: "ai-panel-head",
+                        strong { "Summary" }
+                        button { class: "button small close", aria_label: "Close the summary", onclick: move |_| panel.set(Panel::None), "✕" }
+                    }
+                    Markdown { text }
+                }
+            },
+            Panel::Draft(d) => rsx! { DraftEditor { key: "{d.id}", draft: d, on_close: move |_| panel.set(Panel::None) } },
+            Panel::FindingTasks => rsx! {
+                div { class: "ai-panel", role: "status", p { class: "muted small", "Finding tasks in the newest message…" } }
+            },
+            Panel::Tasks(list) => rsx! { TaskReview { list, account: acc(), message_id: mid(), on_done: move |m: Option<String>| panel.set(m.map(Panel::Done).unwrap_or(Panel::None)) } },
+            Panel::Done(text) => rsx! {
+                div { class: "ai-panel", role: "status",
+                    div { class: "ai-panel-head",
+                        span { "{text}" }
+                        button { class: "button small close", aria_label: "Close", onclick: move |_| panel.set(Panel::None), "✕" }
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The local draft the model wrote, editable; saved two seconds after the last change and
+/// when closed.
+#[component]
+fn DraftEditor(draft: DraftView, on_close: EventHandler<()>) -> Element {
+    let id = use_signal(|| draft.id.clone());
+    let mut to = use_signal(|| draft.to.clone());
+    let mut subject = use_signal(|| draft.subject.clone());
+    let mut body = use_signal(|| draft.body.clone());
+    let mut dirty = use_signal(|| 0u64);
+    let mut state = use_signal(|| "Saved on this device.".to_string());
+    let mut confirm = use_signal(|| false);
+    let save = move || async move {
+        match api::mail_save_draft(id(), to(), String::new(), subject(), body()).await {
+            Ok(_) => state.set("Saved on this device.".into()),
+            Err(e) => state.set(format!(
+                "Not saved: {e}. Your text stays here; it is tried again on the next change."
+            )),
+        }
+    };
+    let mut touch = move || {
+        let n = dirty() + 1;
+        dirty.set(n);
+        state.set("Editing…".into());
+        spawn(async move {
+            sleep_ms(2000).await;
+            if *dirty.peek() == n {
+                save().await;
+            }
+        });
+    };
+    rsx! {
+        div { class: "ai-panel draft",
+            div { class: "ai-panel-head",
+                strong { "Draft reply" }
+                span { class: "muted small", role: "status", "{state}" }
+            }
+            div { class: "field", label { r#for: "d-to", "To" } input { id: "d-to", initial_value: "{draft.to}", oninput: move |e| { to.set(e.value()); touch(); } } }
+            div { class: "field", label { r#for: "d-subj", "Subject" } input { id: "d-subj", initial_value: "{draft.subject}", oninput: move |e| { subject.set(e.value()); touch(); } } }
+            textarea { aria_label: "Reply text", rows: "8", initial_value: "{draft.body}", oninput: move |e| { body.set(e.value()); touch(); } }
+            div { class: "form-actions",
+                button { class: "button primary small", onclick: move |_| async move { save().await; on_close.call(()); }, "Save and close" }
+                if *confirm.read() {
+                    button {
+                        class: "button danger small",
+                        onclick: move |_| async move {
+                            match api::mail_delete_draft(id()).await {
+                                Ok(()) => on_close.call(()),
+                                Err(e) => state.set(e.to_string()),
+                            }
+                        },
+                        "Delete the draft"
+                    }
+                    button { class: "button small", onclick: move |_| confirm.set(false), "Keep" }
+                } else {
+                    button { class: "button small", onclick: move |_| confirm.set(true), "Discard…" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn TaskReview(
+    list: Vec<(bool, TaskProposal)>,
+    account: String,
+    message_id: String,
+    on_done: EventHandler<Option<String>>,
+) -> Element {
+    let mut items = use_signal(|| list.clone());
+    let mut error = use_signal(|| None::<String>);
+    let ids = use_signal(|| (account.clone(), message_id.clone()));
+    let chosen = items.read().iter().filter(|i| i.0).count();
+    rsx! {
+        div { class: "ai-panel tasks",
+            div { class: "ai-panel-head",
+                strong { "Tasks found — check them before adding" }
+                button { class: "button small close", aria_label: "Close", onclick: move |_| on_done.call(None), "✕" }
+            }
+            if let Some(e) = error.read().as_ref() {
+                div { class: "banner error small", role: "alert", "{e}" }
+            }
+            for (i, (on, t)) in list.iter().cloned().enumerate() {
+                div { class: "task-row", key: "{i}",
+                    input {
+                        r#type: "checkbox",
+                        aria_label: "Add this task",
+                        initial_checked: on,
+                        onchange: move |e| items.write()[i].0 = e.checked(),
+                    }
+                    input {
+                        class: "task-title",
+                        aria_label: "Task",
+                        initial_value: "{t.title}",
+                        oninput: move |e| items.write()[i].1.title = e.value(),
+                    }
+                    input {
+                        r#type: "date",
+                        aria_label: "Due date",
+                        initial_value: "{t.due.clone().unwrap_or_default()}",
+                        oninput: move |e| {
+                            let v = e.value();
+                            items.write()[i].1.due = (!v.is_empty()).then_some(v);
+                        },
+                    }
+                }
+            }
+            div { class: "form-actions",
+                button {
+                    class: "button primary small",
+                    disabled: chosen == 0,
+                    onclick: move |_| async move {
+                        let tasks: Vec<TaskProposal> = items.read().iter().filter(|i| i.0).map(|i| i.1.clone()).collect();
+                        let (account, message) = ids();
+                        match api::ai_create_tasks(account, Some(message), tasks).await {
+                            Ok(n) => on_done.call(Some(format!("Added {n} task{} to your task list.", if n == 1 { "" } else { "s" }))),
+                            Err(e) => error.set(Some(e.to_string())),
+                        }
+                    },
+                    if chosen == 1 { "Add 1 task" } else { "Add {chosen} tasks" }
+                }
+            }
+        }
+    }
+}
