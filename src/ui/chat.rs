@@ -48,8 +48,19 @@ fn scroll_to_end(selector: &'static str) {
 
 #[component]
 pub fn Chat() -> Element {
+    rsx! { ChatPage { open: None } }
+}
+
+/// Chat with one conversation open (a link to it).
+#[component]
+pub fn ChatWith(id: String) -> Element {
+    rsx! { ChatPage { key: "{id}", open: Some(id.clone()) } }
+}
+
+#[component]
+fn ChatPage(open: Option<String>) -> Element {
     let mut query = use_signal(String::new);
-    let mut selected = use_signal(|| None::<String>);
+    let mut selected = use_signal(|| open.clone());
     let mut error = use_signal(|| None::<String>);
     let mut list = use_resource(move || async move {
         let q = query.read().clone();

@@ -87,18 +87,12 @@ fn parse(text: &str) -> Vec<Node> {
                 };
                 stack.push((kind, Vec::new()));
             }
-            Event::End(_) => {
-                if stack.len() > 1 {
-                    let (kind, children) = stack.pop().unwrap_or((None, Vec::new()));
-                    match kind {
-                        Some(k) => push(&mut stack, Node::Block(k, children)),
-                        // Unknown containers keep their content.
-                        None => {
-                            for c in children {
-                                push(&mut stack, c);
-                            }
-                        }
-                    }
+            Event::End(_) if stack.len() > 1 => {
+                let (kind, children) = stack.pop().unwrap_or((None, Vec::new()));
+                match kind {
+                    Some(k) => push(&mut stack, Node::Block(k, children)),
+                    // Unknown containers keep their content.
+                    None => children.into_iter().for_each(|c| push(&mut stack, c)),
                 }
             }
             Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {

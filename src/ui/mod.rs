@@ -17,7 +17,7 @@ use dioxus::prelude::*;
 pub use accounts::Accounts;
 pub use ai_settings::AiSettings;
 pub use ask::Ask;
-pub use chat::Chat;
+pub use chat::{Chat, ChatWith};
 pub use hooks::{use_theme, ThemeState};
 pub use mail::{Mail, MailThread};
 pub use pages::{About, Diagnostics, SettingsPage};
@@ -35,6 +35,8 @@ pub enum Route {
         MailThread { account: String, thread: String },
         #[route("/chat")]
         Chat {},
+        #[route("/chat/:id")]
+        ChatWith { id: String },
         #[route("/ask")]
         Ask {},
         #[route("/diagnostics")]

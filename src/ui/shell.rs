@@ -131,7 +131,7 @@ pub fn Shell() -> Element {
     // Mail uses the whole window for its panes.
     let full_bleed = matches!(
         current,
-        Route::Mail {} | Route::MailThread { .. } | Route::Chat {}
+        Route::Mail {} | Route::MailThread { .. } | Route::Chat {} | Route::ChatWith { .. }
     );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {

@@ -472,9 +472,10 @@ impl AiService {
             .map(|d| d.format("%Y-%m-%d (%A)").to_string())
             .unwrap_or_default();
         let instruction = format!(
-            "Find the tasks this email asks of its reader. Answer with JSON only: \
-             {{\"tasks\": [{{\"title\": \"a short imperative sentence\", \"due\": \"YYYY-MM-DD\" or null, \"notes\": \"\"}}]}}. \
-             Use an empty list when it asks nothing. The email was sent on {today}."
+            "List the tasks this email asks of its reader, as JSON with a \"tasks\" list. \
+             Each task has a \"title\" that starts with a verb and names the thing to do, \
+             a \"due\" date (YYYY-MM-DD) when the email gives one or null, and \"notes\" (may be empty). \
+             Use an empty list when the email asks nothing. The email was sent on {today}."
         );
         let mut all: Vec<TaskProposal> = Vec::new();
         for p in crate::ai::chunk::chunks(&mail.render(usize::MAX), piece) {

@@ -13,6 +13,8 @@ use crate::ui::timer::sleep_ms;
 #[derive(Clone, PartialEq)]
 enum Panel {
     None,
+    /// "Draft reply" asks what the reply should say before writing it.
+    Guidance,
     Streaming {
         what: &'static str,
         live: u64,
@@ -82,6 +84,8 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
     }
     let busy = matches!(*panel.read(), Panel::Streaming { .. } | Panel::FindingTasks);
     rsx! {
+        // Typing here must not reach the mail shortcuts (s stars, e archives, …).
+        div { class: "ai", onkeydown: move |e| e.stop_propagation(),
         div { class: "ai-bar", role: "toolbar", aria_label: "AI",
             span { class: "ai-mark", aria_hidden: "true", "✦" }
             button {
@@ -96,23 +100,10 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
                 },
                 "Summarise"
             }
-            input {
-                class: "ai-guidance",
-                aria_label: "What the reply should say (optional)",
-                placeholder: "Reply should say… (optional)",
-                oninput: move |e| guidance.set(e.value()),
-            }
             button {
                 class: "button small",
                 disabled: busy,
-                onclick: move |_| async move {
-                    error.set(None);
-                    let g = guidance.read().trim().to_string();
-                    match api::ai_draft_reply(acc(), tid(), (!g.is_empty()).then_some(g)).await {
-                        Ok(id) => stream("Drafting a reply", id),
-                        Err(e) => error.set(Some(e.to_string())),
-                    }
-                },
+                onclick: move |_| { error.set(None); panel.set(Panel::Guidance); },
                 "Draft reply"
             }
             button {
@@ -135,6 +126,34 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
         }
         match panel.read().clone() {
             Panel::None => rsx! {},
+            Panel::Guidance => rsx! {
+                form {
+                    class: "ai-panel",
+                    onsubmit: move |e| async move {
+                        e.prevent_default();
+                        let g = guidance.read().trim().to_string();
+                        match api::ai_draft_reply(acc(), tid(), (!g.is_empty()).then_some(g)).await {
+                            Ok(id) => stream("Drafting a reply", id),
+                            Err(e) => { panel.set(Panel::None); error.set(Some(e.to_string())); }
+                        }
+                    },
+                    div { class: "ai-panel-head",
+                        label { r#for: "ai-guidance", strong { "What should the reply say?" } }
+                        button { class: "button small close", r#type: "button", aria_label: "Close", onclick: move |_| panel.set(Panel::None), "✕" }
+                    }
+                    div { class: "ai-guidance-row",
+                        input {
+                            id: "ai-guidance",
+                            class: "ai-guidance",
+                            placeholder: "Optional, e.g. yes, Monday works",
+                            initial_value: "{guidance.peek()}",
+                            oninput: move |e| guidance.set(e.value()),
+                            onmounted: move |e| async move { let _ = e.set_focus(true).await; },
+                        }
+                        button { class: "button primary small", r#type: "submit", "Write draft" }
+                    }
+                }
+            },
             Panel::Streaming { what, live, text } => rsx! {
                 div { class: "ai-panel", aria_live: "polite",
                     div { class: "ai-panel-head",
@@ -167,6 +186,7 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
                 }
             },
         }
+    }
     }
 }
 
@@ -245,7 +265,7 @@ fn TaskReview(
     rsx! {
         div { class: "ai-panel tasks",
             div { class: "ai-panel-head",
-                strong { "Tasks found — check them before adding" }
+                strong { "Tasks to review" }
                 button { class: "button small close", aria_label: "Close", onclick: move |_| on_done.call(None), "✕" }
             }
             if let Some(e) = error.read().as_ref() {
