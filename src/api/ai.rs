@@ -3,9 +3,9 @@
 
 use dioxus::prelude::*;
 
+use super::ApiResult;
 #[cfg(feature = "server")]
-use super::host;
-use super::{ApiError, ApiResult};
+use super::{host, ApiError};
 use crate::model::{
     AiEndpoint, ChatMessageView, Conversation, DraftView, EndpointHealth, IndexStatus, JobView,
     LiveView, ModelSummary, TaskProposal,
