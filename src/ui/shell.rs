@@ -127,6 +127,12 @@ pub fn Shell() -> Element {
             }],
         ),
     ];
+    // A page inside an area (one conversation) lights that area's entry.
+    let section = match &current {
+        Route::MailThread { .. } => Route::Mail {},
+        Route::ChatWith { .. } => Route::Chat {},
+        other => other.clone(),
+    };
     let t = theme.theme.read().to_owned();
     // Mail uses the whole window for its panes.
     let full_bleed = matches!(
@@ -149,10 +155,10 @@ pub fn Shell() -> Element {
                             for item in items {
                                 li {
                                     Link {
-                                        class: if item.to == current { "nav-link active" } else { "nav-link" },
+                                        class: if item.to == section { "nav-link active" } else { "nav-link" },
                                         to: item.to.clone(),
                                         title: item.label,
-                                        aria_current: if item.to == current { "page" } else { "false" },
+                                        aria_current: if item.to == section { "page" } else { "false" },
                                         NavIcon { icon: item.icon }
                                         span { class: "nav-label", "{item.label}" }
                                     }

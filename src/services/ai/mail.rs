@@ -844,7 +844,12 @@ impl AiService {
             endpoint_id: &endpoint_id,
             model: &model,
             history: &history,
-            opts: Options::max_tokens(400),
+            // Answers about facts: little randomness.
+            opts: Options {
+                max_tokens: Some(400),
+                temperature: Some(0.0),
+                ..Options::default()
+            },
         };
         let o = self.complete(ask, cancel, &mut on_text).await?;
         let text = finished(o, "the answer")?;
