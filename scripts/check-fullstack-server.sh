@@ -19,10 +19,21 @@ for _ in range(500):
 mkdir -p "$data/public"
 python3 scripts/demo-mbox.py "$data/demo.mbox" 40 >/dev/null
 LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" mail import "$data/demo.mbox" >/dev/null
+# A real model server (the test peer) for chat over HTTP, when scripts/setup.sh test installed it.
+peers=${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/peers
+llama_pid=
+if [ -x "$peers/venv/bin/python" ] && [ -f "$peers/models/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+  lport=$((port + 1))
+  "$peers/venv/bin/python" tests/peers/llama_server.py "$peers/models/SmolLM2-135M-Instruct.Q4_1.gguf" "$lport" >"$data/llama.log" 2>&1 &
+  llama_pid=$!
+  for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$lport/health" && break; sleep 0.2; done
+  ep=$(LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" ai add-server --name llama.cpp --kind openai --url "http://127.0.0.1:$lport" | sed -n 's/.*(\(ep-[0-9a-f]*\)).*/\1/p')
+  LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" ai use-server "$ep" >/dev/null
+fi
 # No wasm client here: an empty public dir lets the server render the shell and answer the API.
 DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid $llama_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
   curl -sf -o /dev/null "$base/api/about" && break
@@ -73,6 +84,42 @@ assert "tracker.example" not in html["srcdoc"]
 print("mail over HTTP: %d rows, conversation framed with %d remote image blocked" % (len(rows), html["blocked_images"]))
 PY
 curl -sf "$base/api/mail/status" | grep -q '"poll_minutes":5' || fail "mail status"
+
+# AI over HTTP: the server list, a clear 404 for an unknown conversation, and (with the peer)
+# a streamed reply followed by polling, as the wasm client does.
+curl -sf "$base/api/ai/endpoints" | grep -q '"ollama-local"' || fail "ai endpoints"
+code=$(curl -s -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"id":"nope","text":"hi","edit":null}' "$base/api/chat/send")
+[ "$code" = 404 ] || fail "unknown conversation gave HTTP $code: $(cat "$data/err.json")"
+if [ -n "$llama_pid" ]; then
+  python3 - "$base" <<'PY' || fail "chat over HTTP"
+import json, sys, time, urllib.request
+base = sys.argv[1]
+def post(path, body):
+    req = urllib.request.Request(base + path, method="POST", data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=120))
+conv = post("/api/chat/create", {"endpoint_id": None, "model": None})
+live = post("/api/chat/send", {"id": conv["id"], "text": "Name a colour.", "edit": None})
+polls, grew, deadline = 0, 0, time.time() + 180
+last = ""
+while True:
+    v = post("/api/ai/live", {"id": live})
+    polls += 1
+    if v["text"] != last:
+        grew += 1
+        last = v["text"]
+    if v["done"]:
+        break
+    assert time.time() < deadline, "no end to the reply"
+    time.sleep(0.05)
+assert v["error"] is None, v
+reply = v["result"]["Reply"]
+assert reply["content"] == v["text"] and reply["content"].strip(), v
+msgs = post("/api/chat/messages", {"id": conv["id"]})
+assert [m["role"] for m in msgs] == ["user", "assistant"] and msgs[1]["content"] == reply["content"], msgs
+print("chat over HTTP: %d chars streamed in %d polls (%d with new text), stored" % (len(reply["content"]), polls, grew))
+PY
+fi
 
 page=$(curl -sf "$base/") || fail "GET /"
 grep -q "LibreOllama" <<<"$page" && grep -q "Mail" <<<"$page" || fail "server-rendered shell: $page"

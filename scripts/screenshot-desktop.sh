@@ -8,7 +8,8 @@ out=${1:-target/screenshots/desktop.png}
 keys=${2:-}
 bin=${LIBREOLLAMA_BIN:-target/debug/libreollama}
 mkdir -p "$(dirname "$out")"
-[ -x "$bin" ] || cargo build
+# Always build: scripts/check-fullstack-server.sh leaves a server-only binary at the same path.
+[ -n "${LIBREOLLAMA_BIN:-}" ] || cargo build
 for tool in Xvfb xdotool import; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xdotool imagemagick" >&2; exit 1; }
 done

@@ -124,6 +124,12 @@ pub async fn chat_create(
     model: Option<String>,
 ) -> ApiResult<Conversation> {
     let ai = &host::services()?.ai;
+    // An untouched new chat is reused rather than piling up empty ones.
+    for c in ai.conversations(None).await? {
+        if c.title == "New chat" && ai.messages(&c.id).await?.is_empty() {
+            return Ok(c);
+        }
+    }
     let (endpoint, model) = ai.pick(endpoint_id, model).await?;
     Ok(ai
         .create_conversation("New chat", Some(endpoint), &model, "")

@@ -464,19 +464,22 @@ fn ChatView(id: String, on_change: EventHandler<()>, on_deleted: EventHandler<()
         form {
             class: "chat-composer",
             onsubmit: move |e| { e.prevent_default(); send(); },
-            textarea {
-                key: "{composer}",
-                aria_label: "Message",
-                onmounted: move |e| async move { let _ = e.set_focus(true).await; },
-                placeholder: "Message {short_model(&c.model)} — Enter sends, Shift+Enter starts a new line",
-                rows: "2",
-                oninput: move |e| draft.set(e.value()),
-                onkeydown: move |e| {
-                    if e.key() == Key::Enter && !e.modifiers().shift() {
-                        e.prevent_default();
-                        send();
-                    }
-                },
+            // Keyed in a list so each send mounts a fresh, empty text area.
+            for k in [composer()] {
+                textarea {
+                    key: "{k}",
+                    aria_label: "Message",
+                    onmounted: move |e| async move { let _ = e.set_focus(true).await; },
+                    placeholder: "Message {short_model(&c.model)} — Enter sends, Shift+Enter starts a new line",
+                    rows: "2",
+                    oninput: move |e| draft.set(e.value()),
+                    onkeydown: move |e| {
+                        if e.key() == Key::Enter && !e.modifiers().shift() {
+                            e.prevent_default();
+                            send();
+                        }
+                    },
+                }
             }
             if streaming {
                 button {
