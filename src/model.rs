@@ -515,3 +515,48 @@ pub struct LiveView {
     pub result: Option<LiveResult>,
     pub error: Option<String>,
 }
+
+/// A task list: mirrored from Google Tasks, or made here and waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskListView {
+    pub local_id: String,
+    pub account_id: String,
+    pub title: String,
+    pub is_default: bool,
+    /// False while the list exists only here.
+    pub on_google: bool,
+    pub open_tasks: u64,
+}
+
+/// A task with what Google has no field for (priority, labels) and its sync state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub local_id: String,
+    pub account_id: String,
+    pub list_local_id: Option<String>,
+    pub parent_local_id: Option<String>,
+    pub title: String,
+    pub notes: String,
+    /// YYYY-MM-DD.
+    pub due_date: Option<String>,
+    pub completed: bool,
+    pub position: String,
+    /// 0 none … 3 high.
+    pub priority: u8,
+    pub labels: Vec<String>,
+    /// Changes made here that have not reached Google yet.
+    pub pending: bool,
+    pub source_message_id: Option<String>,
+}
+
+/// What a tasks sync did, for the activity line and the CLI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TasksSyncReport {
+    pub sent: usize,
+    pub adopted: usize,
+    pub refused: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    pub kept: usize,
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod ai;
+mod tasks;
 
 use crate::config::AppConfig;
 use crate::error::LibreOllamaError;
@@ -54,7 +55,7 @@ pub enum Command {
     /// The local task list
     Tasks {
         #[command(subcommand)]
-        action: TasksAction,
+        action: tasks::TasksAction,
     },
     /// Local AI: model servers (Ollama, OpenAI-compatible)
     Ai {
@@ -78,15 +79,6 @@ pub enum Command {
         /// Longest reply, in tokens [default: the model's own limit]
         #[arg(long)]
         max_tokens: Option<u32>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TasksAction {
-    /// Open tasks first, by due date
-    List {
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -255,37 +247,7 @@ async fn execute(
         Command::Accounts { action } => accounts(services, action).await,
         Command::Mail { action } => mail(services, action).await,
         Command::Ai { action } => ai::ai(services, action).await,
-        Command::Tasks {
-            action: TasksAction::List { json },
-        } => {
-            let tasks = services
-                .store
-                .read(|c| crate::store::tasks::list(c, None))
-                .await?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&tasks).map_err(LibreOllamaError::json)?
-                );
-            } else if tasks.is_empty() {
-                println!("No tasks.");
-            } else {
-                for t in tasks {
-                    println!(
-                        "[{}] {}{}{}",
-                        if t.completed { "x" } else { " " },
-                        t.title,
-                        t.due_date
-                            .map(|d| format!("  (due {d})"))
-                            .unwrap_or_default(),
-                        t.source_message_id
-                            .map(|m| format!("  from mail {m}"))
-                            .unwrap_or_default()
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Tasks { action } => tasks::run(services, action).await,
         Command::Chat {
             server,
             model,

@@ -34,7 +34,13 @@ pub use super::gmail::labels::LIST as GMAIL_LABELS_LIST;
 pub fn all() -> Vec<Endpoint> {
     use super::gmail::{history, labels, messages, profile, threads};
     let mut v = vec![USERINFO_GET, profile::GET_PROFILE];
-    for group in [labels::ALL, messages::ALL, threads::ALL, history::ALL] {
+    for group in [
+        labels::ALL,
+        messages::ALL,
+        threads::ALL,
+        history::ALL,
+        super::tasks::ALL,
+    ] {
         v.extend_from_slice(group);
     }
     v

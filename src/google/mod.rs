@@ -7,6 +7,7 @@ pub mod gmail;
 pub mod loopback;
 pub mod oauth;
 pub mod ratelimit;
+pub mod tasks;
 pub mod userinfo;
 
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,9 @@ impl GoogleEndpoints {
         set(&mut e.token_url, "LIBREOLLAMA_GOOGLE_TOKEN_URL");
         set(&mut e.revoke_url, "LIBREOLLAMA_GOOGLE_REVOKE_URL");
         set(&mut e.userinfo_url, "LIBREOLLAMA_GOOGLE_USERINFO_URL");
+        set(&mut e.gmail_base, "LIBREOLLAMA_GOOGLE_GMAIL_URL");
+        set(&mut e.tasks_base, "LIBREOLLAMA_GOOGLE_TASKS_URL");
+        set(&mut e.calendar_base, "LIBREOLLAMA_GOOGLE_CALENDAR_URL");
         e
     }
 }

@@ -6,6 +6,7 @@ pub mod debug;
 pub mod jobs;
 pub mod mail;
 pub mod settings;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub use auth::AuthService;
 pub use debug::DebugService;
 pub use mail::MailService;
 pub use settings::SettingsService;
+pub use tasks::TasksService;
 
 pub struct AppServices {
     pub config: AppConfig,
@@ -33,6 +35,7 @@ pub struct AppServices {
     pub google: Arc<GoogleClient>,
     pub mail: Arc<MailService>,
     pub ai: Arc<AiService>,
+    pub tasks: Arc<TasksService>,
 }
 
 impl AppServices {
@@ -77,6 +80,11 @@ impl AppServices {
             config.google.endpoints.gmail_base.clone(),
             config.download_dir(),
         ));
+        let tasks = Arc::new(TasksService::new(
+            store.clone(),
+            google.clone(),
+            config.google.endpoints.tasks_base.clone(),
+        ));
         let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
         ai.recover_interrupted().await?;
         Ok(Arc::new(AppServices {
@@ -89,6 +97,7 @@ impl AppServices {
             google,
             mail,
             ai,
+            tasks,
         }))
     }
 }

@@ -33,6 +33,8 @@ pub fn create(
             params![id, t.title, t.notes, t.due, source_message, now],
         )
         .map_err(db)?;
+        // Queued for Google like any new task (an imported archive's queue is never sent).
+        crate::sync::tasks::enqueue(tx, account, "insert", &id, &serde_json::json!({}))?;
         ids.push(id);
     }
     Ok(ids)
@@ -44,7 +46,7 @@ pub fn list(c: &Connection, account: Option<&str>) -> Result<Vec<LocalTask>> {
         .prepare(
             "SELECT t.local_id, m.account_id, t.title, t.notes, t.due_date, t.status, t.source_message_id, t.created_at \
              FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id \
-             WHERE ?1 IS NULL OR m.account_id = ?1 \
+             WHERE (?1 IS NULL OR m.account_id = ?1) AND t.deleted = 0 \
              ORDER BY t.status = 'completed', t.due_date IS NULL, t.due_date, t.created_at DESC, t.local_id",
         )
         .map_err(db)?;

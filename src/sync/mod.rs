@@ -3,3 +3,4 @@
 
 pub mod actions;
 pub mod gmail;
+pub mod tasks;

@@ -5,6 +5,7 @@ pub mod faults;
 pub mod http;
 pub mod peers;
 pub mod scripted;
+pub mod tasks_fake;
 #[cfg(feature = "server")]
 pub mod ui;
 
