@@ -560,3 +560,23 @@ pub struct TasksSyncReport {
     pub deleted: usize,
     pub kept: usize,
 }
+
+/// Fields of a task the user can change (None = unchanged; `due: Some(None)` clears it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskEdit {
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub due: Option<Option<String>>,
+    pub completed: Option<bool>,
+}
+
+/// Where a move goes: a list (None = the task's own) and a place in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MoveTo {
+    pub list: Option<String>,
+    pub parent: Option<String>,
+    pub previous: Option<String>,
+    /// The list the task was in when moved (set when the move is queued).
+    #[serde(default)]
+    pub from_list: Option<String>,
+}

@@ -15,10 +15,12 @@ use crate::model::{
 mod ai;
 #[cfg(feature = "server")]
 mod host;
+mod tasks;
 
 pub use ai::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed};
+pub use tasks::*;
 
 /// An error as the UI receives it: what kind, how to react, and the sentence to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

@@ -248,6 +248,50 @@ impl TasksService {
         self.task(&id).await
     }
 
+    /// "Create task from this message": titled after the mail, linked back to it, in the
+    /// account's default list.
+    pub async fn from_message(&self, account: &str, message_id: &str) -> Result<TaskView> {
+        let (acc, mid) = (account.to_string(), message_id.to_string());
+        let id = self
+            .store
+            .transaction(move |tx| {
+                let (subject, from): (String, String) = tx
+                    .query_row(
+                        "SELECT subject, from_addr FROM mail_messages WHERE account_id = ?1 AND id = ?2",
+                        params![acc, mid],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(db("making a task from a mail"))?
+                    .ok_or_else(|| LibreOllamaError::NotFound {
+                        what: format!("Message {mid} in the mail cache"),
+                    })?;
+                let title = if subject.trim().is_empty() {
+                    format!("Reply to {from}")
+                } else {
+                    subject.trim().to_string()
+                };
+                let list = sync::default_list(tx, &acc)?;
+                let id = new_id("task");
+                let now = now_unix();
+                tx.execute(
+                    "INSERT INTO task_id_map (local_id, account_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                    params![id, acc, now],
+                )
+                .map_err(db("making a task from a mail"))?;
+                tx.execute(
+                    "INSERT INTO tasks (local_id, title, notes, list_local_id, source_message_id, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                    params![id, title, format!("From {from}"), list, mid, now],
+                )
+                .map_err(db("making a task from a mail"))?;
+                enqueue(tx, &acc, "insert", &id, &serde_json::json!({}))?;
+                Ok(id)
+            })
+            .await?;
+        self.task(&id).await
+    }
+
     pub async fn edit(&self, local_id: &str, edit: TaskEdit) -> Result<TaskView> {
         let title = edit.title.as_deref().map(check_title).transpose()?;
         let due = match &edit.due {

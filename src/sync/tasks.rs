@@ -69,25 +69,7 @@ pub fn new_id(prefix: &str) -> String {
     )
 }
 
-/// Fields of a task the user can change (None = unchanged; `due: Some(None)` clears it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TaskEdit {
-    pub title: Option<String>,
-    pub notes: Option<String>,
-    pub due: Option<Option<String>>,
-    pub completed: Option<bool>,
-}
-
-/// Where a move goes: a list (None = the task's own) and a place in it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MoveTo {
-    pub list: Option<String>,
-    pub parent: Option<String>,
-    pub previous: Option<String>,
-    /// The list the task was in when moved (set by `enqueue_move`).
-    #[serde(default)]
-    pub from_list: Option<String>,
-}
+pub use crate::model::{MoveTo, TaskEdit};
 
 pub fn enqueue(
     tx: &Transaction<'_>,

@@ -10,6 +10,7 @@ mod mail;
 mod markdown;
 mod pages;
 mod shell;
+mod tasks;
 mod timer;
 
 use dioxus::prelude::*;
@@ -22,6 +23,7 @@ pub use hooks::{use_theme, ThemeState};
 pub use mail::{Mail, MailThread};
 pub use pages::{About, Diagnostics, SettingsPage};
 pub use shell::Shell;
+pub use tasks::Tasks;
 
 pub const CSS: &str = include_str!("../../assets/main.css");
 
@@ -33,6 +35,8 @@ pub enum Route {
         Mail {},
         #[route("/mail/:account/:thread")]
         MailThread { account: String, thread: String },
+        #[route("/tasks")]
+        Tasks {},
         #[route("/chat")]
         Chat {},
         #[route("/chat/:id")]

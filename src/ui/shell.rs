@@ -6,6 +6,7 @@ use super::Route;
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
     Mail,
+    Check,
     Chat,
     Ask,
     Spark,
@@ -46,6 +47,10 @@ fn NavIcon(icon: Icon) -> Element {
                     rect { x: "3", y: "5", width: "18", height: "14", rx: "2" }
                     path { d: "M3.5 6.5 12 13l8.5-6.5" }
                 },
+                Icon::Check => rsx! {
+                    rect { x: "3.5", y: "3.5", width: "17", height: "17", rx: "3" }
+                    path { d: "M8 12.5l2.8 2.8L16.5 9" }
+                },
                 Icon::Chat => rsx! { path { d: "M4 5h16v11H9l-5 4z" } },
                 Icon::Ask => rsx! {
                     circle { cx: "11", cy: "11", r: "6.5" }
@@ -80,6 +85,11 @@ pub fn Shell() -> Element {
                     to: Route::Mail {},
                     label: "Mail",
                     icon: Icon::Mail,
+                },
+                NavItem {
+                    to: Route::Tasks {},
+                    label: "Tasks",
+                    icon: Icon::Check,
                 },
                 NavItem {
                     to: Route::Chat {},
@@ -137,7 +147,11 @@ pub fn Shell() -> Element {
     // Mail uses the whole window for its panes.
     let full_bleed = matches!(
         current,
-        Route::Mail {} | Route::MailThread { .. } | Route::Chat {} | Route::ChatWith { .. }
+        Route::Mail {}
+            | Route::MailThread { .. }
+            | Route::Chat {}
+            | Route::ChatWith { .. }
+            | Route::Tasks {}
     );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {

@@ -90,6 +90,26 @@ fn Conversation(t: ThreadView) -> Element {
                     button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Trash" }
                 }
                 button { class: "button", title: "Mark unread (u)", onclick: move |_| st.act(MailAction::MarkUnread), "Mark unread" }
+                if let Some(last) = t.messages.last() {
+                    button {
+                        class: "button",
+                        title: "Create a task from this message (it links back here)",
+                        onclick: {
+                            let (account, id) = (t.account_id.clone(), last.id.clone());
+                            move |_| {
+                                let (account, id) = (account.clone(), id.clone());
+                                let mut banner = st.banner;
+                                async move {
+                                    match api::tasks_from_message(account, id).await {
+                                        Ok(task) => banner.set(Some((true, format!("Added “{}” to your tasks.", task.title)))),
+                                        Err(e) => banner.set(Some((false, e.to_string()))),
+                                    }
+                                }
+                            }
+                        },
+                        "Add to tasks"
+                    }
+                }
                 button {
                     class: "button",
                     title: "Star (s)",

@@ -1,0 +1,124 @@
+//! Server functions for the task list.
+
+use dioxus::prelude::*;
+
+#[cfg(feature = "server")]
+use super::host;
+use super::ApiResult;
+use crate::model::{MoveTo, TaskEdit, TaskListView, TaskView, TasksSyncReport};
+
+#[post("/api/tasks/lists")]
+pub async fn tasks_lists(account: Option<String>) -> ApiResult<Vec<TaskListView>> {
+    Ok(host::services()?.tasks.lists(account).await?)
+}
+
+#[post("/api/tasks/of")]
+pub async fn tasks_of(list: String) -> ApiResult<Vec<TaskView>> {
+    Ok(host::services()?.tasks.tasks(&list).await?)
+}
+
+#[post("/api/tasks/one")]
+pub async fn tasks_of_one(id: String) -> ApiResult<TaskView> {
+    Ok(host::services()?.tasks.task(&id).await?)
+}
+
+#[post("/api/tasks/due")]
+pub async fn tasks_due(from: String, to: String) -> ApiResult<Vec<TaskView>> {
+    Ok(host::services()?.tasks.due_between(&from, &to).await?)
+}
+
+#[post("/api/tasks/add")]
+pub async fn tasks_add(
+    list: String,
+    title: String,
+    due: Option<String>,
+    parent: Option<String>,
+) -> ApiResult<TaskView> {
+    Ok(host::services()?
+        .tasks
+        .add(&list, &title, "", due, parent)
+        .await?)
+}
+
+#[post("/api/tasks/edit")]
+pub async fn tasks_edit(id: String, edit: TaskEdit) -> ApiResult<TaskView> {
+    Ok(host::services()?.tasks.edit(&id, edit).await?)
+}
+
+#[post("/api/tasks/move")]
+pub async fn tasks_move(id: String, to: MoveTo) -> ApiResult<TaskView> {
+    Ok(host::services()?.tasks.move_task(&id, to).await?)
+}
+
+#[post("/api/tasks/delete")]
+pub async fn tasks_delete(id: String) -> ApiResult<()> {
+    Ok(host::services()?.tasks.delete(&id).await?)
+}
+
+#[post("/api/tasks/meta")]
+pub async fn tasks_set_meta(id: String, priority: u8, labels: Vec<String>) -> ApiResult<TaskView> {
+    Ok(host::services()?
+        .tasks
+        .set_meta(&id, priority, labels)
+        .await?)
+}
+
+#[post("/api/tasks/lists/create")]
+pub async fn tasks_create_list(account: String, title: String) -> ApiResult<String> {
+    Ok(host::services()?
+        .tasks
+        .create_list(&account, &title)
+        .await?)
+}
+
+/// Syncs every signed-in account's tasks (or one); the first error is returned after trying all.
+#[post("/api/tasks/sync")]
+pub async fn tasks_sync(account: Option<String>) -> ApiResult<TasksSyncReport> {
+    let s = host::services()?;
+    let accounts = match account {
+        Some(a) => vec![a],
+        None => s
+            .auth
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+    };
+    let mut total = TasksSyncReport::default();
+    let mut first_err = None;
+    for a in accounts {
+        match s.tasks.sync(&a).await {
+            Ok(r) => {
+                total.sent += r.sent;
+                total.adopted += r.adopted;
+                total.refused += r.refused;
+                total.added += r.added;
+                total.updated += r.updated;
+                total.deleted += r.deleted;
+                total.kept += r.kept;
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e.into()),
+        None => Ok(total),
+    }
+}
+
+#[post("/api/tasks/from-message")]
+pub async fn tasks_from_message(account: String, message_id: String) -> ApiResult<TaskView> {
+    Ok(host::services()?
+        .tasks
+        .from_message(&account, &message_id)
+        .await?)
+}
+
+/// The account and conversation of a message (to open a task's source mail).
+#[post("/api/mail/locate")]
+pub async fn mail_locate(message_id: String) -> ApiResult<(String, String)> {
+    Ok(host::services()?.mail.locate(&message_id, None).await?)
+}
