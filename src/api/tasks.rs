@@ -34,25 +34,33 @@ pub async fn tasks_add(
     due: Option<String>,
     parent: Option<String>,
 ) -> ApiResult<TaskView> {
-    Ok(host::services()?
-        .tasks
-        .add(&list, &title, "", due, parent)
-        .await?)
+    let s = host::services()?;
+    let t = s.tasks.add(&list, &title, "", due, parent).await?;
+    s.tasks.touched_account(&t.account_id);
+    Ok(t)
 }
 
 #[post("/api/tasks/edit")]
 pub async fn tasks_edit(id: String, edit: TaskEdit) -> ApiResult<TaskView> {
-    Ok(host::services()?.tasks.edit(&id, edit).await?)
+    let s = host::services()?;
+    let t = s.tasks.edit(&id, edit).await?;
+    s.tasks.touched_account(&t.account_id);
+    Ok(t)
 }
 
 #[post("/api/tasks/move")]
 pub async fn tasks_move(id: String, to: MoveTo) -> ApiResult<TaskView> {
-    Ok(host::services()?.tasks.move_task(&id, to).await?)
+    let s = host::services()?;
+    let t = s.tasks.move_task(&id, to).await?;
+    s.tasks.touched_account(&t.account_id);
+    Ok(t)
 }
 
 #[post("/api/tasks/delete")]
 pub async fn tasks_delete(id: String) -> ApiResult<()> {
-    Ok(host::services()?.tasks.delete(&id).await?)
+    let s = host::services()?;
+    s.tasks.touched(&id).await;
+    Ok(s.tasks.delete(&id).await?)
 }
 
 #[post("/api/tasks/meta")]
@@ -111,10 +119,10 @@ pub async fn tasks_sync(account: Option<String>) -> ApiResult<TasksSyncReport> {
 
 #[post("/api/tasks/from-message")]
 pub async fn tasks_from_message(account: String, message_id: String) -> ApiResult<TaskView> {
-    Ok(host::services()?
-        .tasks
-        .from_message(&account, &message_id)
-        .await?)
+    let s = host::services()?;
+    let t = s.tasks.from_message(&account, &message_id).await?;
+    s.tasks.touched_account(&account);
+    Ok(t)
 }
 
 /// The account and conversation of a message (to open a task's source mail).

@@ -22,8 +22,8 @@ use crate::store::{mail as cache, now_unix, settings, Store};
 use crate::sync::actions;
 use crate::sync::gmail::GmailSync;
 
-const POLL_MINUTES: &str = "mail.poll_minutes";
-const DEFAULT_POLL_MINUTES: u32 = 5;
+pub const POLL_MINUTES: &str = "mail.poll_minutes";
+pub const DEFAULT_POLL_MINUTES: u32 = 5;
 /// Bodies downloaded in the background after each sync (newest first).
 const BACKFILL_PER_RUN: usize = 200;
 

@@ -71,6 +71,10 @@ pub struct TasksService {
     store: Store,
     google: Arc<GoogleClient>,
     base: String,
+    /// Set by the app (not by tests and the CLI): a change is sent a moment after it is made.
+    auto_push: std::sync::atomic::AtomicBool,
+    /// Accounts with a send scheduled.
+    scheduled: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl TasksService {
@@ -79,7 +83,102 @@ impl TasksService {
             store,
             google,
             base,
+            auto_push: std::sync::atomic::AtomicBool::new(false),
+            scheduled: std::sync::Mutex::new(std::collections::HashSet::new()),
         }
+    }
+
+    /// The app's background work: each change is sent about two seconds after it is made
+    /// (changes in between go together), and every account syncs every `minutes()` minutes.
+    pub fn start_background(self: &Arc<Self>) {
+        self.auto_push
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut wait = std::time::Duration::from_secs(5);
+            loop {
+                tokio::time::sleep(wait).await;
+                // The same interval as mail (Activity → Sync).
+                let m: u32 = me
+                    .store
+                    .read(|c| crate::store::settings::get(c, crate::services::mail::POLL_MINUTES))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(crate::services::mail::DEFAULT_POLL_MINUTES);
+                if m > 0 {
+                    for account in me.syncable_accounts().await.unwrap_or_default() {
+                        if let Err(e) = me.sync(&account).await {
+                            tracing::warn!(error = %e, "scheduled tasks sync failed; changes stay queued");
+                        }
+                    }
+                }
+                wait = std::time::Duration::from_secs(60 * u64::from(m.max(1)));
+            }
+        });
+    }
+
+    /// Accounts with task lists from Google (an imported archive has none).
+    async fn syncable_accounts(&self) -> Result<Vec<String>> {
+        self.store
+            .read(|c| {
+                let mut st = c
+                    .prepare(
+                        "SELECT id FROM gmail_accounts_secure WHERE is_active = 1 AND refresh_token_encrypted IS NOT NULL ORDER BY id",
+                    )
+                    .map_err(db("reading accounts"))?;
+                let rows = st.query_map([], |r| r.get(0)).map_err(db("reading accounts"))?;
+                rows.collect::<std::result::Result<_, _>>()
+                    .map_err(db("reading accounts"))
+            })
+            .await
+    }
+
+    /// After a change: send it soon, if the app asked for that.
+    fn changed(self: &Arc<Self>, account: &str) {
+        if !self.auto_push.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        if !self.scheduled.lock().unwrap().insert(account.to_string()) {
+            return;
+        }
+        let (me, account) = (self.clone(), account.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            me.scheduled.lock().unwrap().remove(&account);
+            if let Err(e) = me.sync(&account).await {
+                tracing::info!(error = %e, "tasks not sent yet; they stay queued");
+            }
+        });
+    }
+
+    async fn account_of(&self, local_id: &str) -> Option<String> {
+        let id = local_id.to_string();
+        self.store
+            .read(move |c| {
+                c.query_row(
+                    "SELECT account_id FROM task_id_map WHERE local_id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("reading a task"))
+            })
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Schedules a send for the task's account (see `changed`).
+    pub async fn touched(self: &Arc<Self>, local_id: &str) {
+        if let Some(a) = self.account_of(local_id).await {
+            self.changed(&a);
+        }
+    }
+
+    /// Schedules a send for an account (see `changed`).
+    pub fn touched_account(self: &Arc<Self>, account: &str) {
+        self.changed(account);
     }
 
     pub async fn lists(&self, account: Option<String>) -> Result<Vec<TaskListView>> {

@@ -84,6 +84,7 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
         Ok(services) => {
             let _enter = rt.enter();
             services.mail.start_polling();
+            services.tasks.start_background();
             crate::api::install(services);
         }
         Err(e) => {
