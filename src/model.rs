@@ -580,3 +580,23 @@ pub struct MoveTo {
     #[serde(default)]
     pub from_list: Option<String>,
 }
+
+/// A calendar event as the agenda and calendar views show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub account_id: String,
+    pub calendar_id: String,
+    pub calendar: String,
+    pub id: String,
+    pub summary: String,
+    pub location: String,
+    /// Timed events: Unix ms (shown in the viewer's time zone).
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    /// All-day events: dates, end exclusive.
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub recurring: bool,
+    /// The user's own answer: accepted, declined, tentative, needsAction.
+    pub self_response: Option<String>,
+}

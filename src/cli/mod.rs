@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod ai;
+mod calendar;
 mod tasks;
 
 use crate::config::AppConfig;
@@ -51,6 +52,11 @@ pub enum Command {
     Mail {
         #[command(subcommand)]
         action: MailAction,
+    },
+    /// Google Calendar: sync and the agenda
+    Calendar {
+        #[command(subcommand)]
+        action: calendar::CalendarAction,
     },
     /// The local task list
     Tasks {
@@ -248,6 +254,7 @@ async fn execute(
         Command::Mail { action } => mail(services, action).await,
         Command::Ai { action } => ai::ai(services, action).await,
         Command::Tasks { action } => tasks::run(services, action).await,
+        Command::Calendar { action } => calendar::run(services, action).await,
         Command::Chat {
             server,
             model,

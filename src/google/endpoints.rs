@@ -40,6 +40,7 @@ pub fn all() -> Vec<Endpoint> {
         threads::ALL,
         history::ALL,
         super::tasks::ALL,
+        super::calendar::ALL,
     ] {
         v.extend_from_slice(group);
     }

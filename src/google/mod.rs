@@ -1,6 +1,7 @@
 //! Google protocol code: OAuth2 + PKCE, the loopback redirect listener, the shared HTTP client
 //! with quota-aware rate limiting and retries, and one module per REST resource.
 
+pub mod calendar;
 pub mod client;
 pub mod endpoints;
 pub mod gmail;

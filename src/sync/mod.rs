@@ -2,5 +2,6 @@
 //! offline; executing a plan does the I/O.
 
 pub mod actions;
+pub mod calendar;
 pub mod gmail;
 pub mod tasks;

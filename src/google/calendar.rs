@@ -1,0 +1,303 @@
+//! Google Calendar REST client (calendar.v3.json): the calendar list and events, through the
+//! shared Google client. Times: a timed event's `dateTime` carries its offset, so it is one
+//! instant anywhere; an all-day event has a `date` (end exclusive) that is never converted.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::client::GoogleClient;
+use super::endpoints::Endpoint;
+use crate::error::{LibreOllamaError, Result};
+
+const fn ep(
+    id: &'static str,
+    m: &'static str,
+    path: &'static str,
+    params: &'static [&'static str],
+    idem: bool,
+) -> Endpoint {
+    Endpoint {
+        api: "calendar",
+        id,
+        http_method: m,
+        path,
+        params,
+        quota_units: 0,
+        idempotent: idem,
+    }
+}
+
+pub const CALENDAR_LIST: Endpoint = ep(
+    "calendar.calendarList.list",
+    "GET",
+    "calendar/v3/users/me/calendarList",
+    &["maxResults", "pageToken"],
+    true,
+);
+pub const EVENTS_LIST: Endpoint = ep(
+    "calendar.events.list",
+    "GET",
+    "calendar/v3/calendars/{calendarId}/events",
+    &[
+        "calendarId",
+        "singleEvents",
+        "showDeleted",
+        "syncToken",
+        "timeMin",
+        "timeMax",
+        "maxResults",
+        "pageToken",
+    ],
+    true,
+);
+pub const EVENTS_GET: Endpoint = ep(
+    "calendar.events.get",
+    "GET",
+    "calendar/v3/calendars/{calendarId}/events/{eventId}",
+    &["calendarId", "eventId"],
+    true,
+);
+pub const EVENTS_INSERT: Endpoint = ep(
+    "calendar.events.insert",
+    "POST",
+    "calendar/v3/calendars/{calendarId}/events",
+    &["calendarId", "sendUpdates"],
+    false,
+);
+pub const EVENTS_PATCH: Endpoint = ep(
+    "calendar.events.patch",
+    "PATCH",
+    "calendar/v3/calendars/{calendarId}/events/{eventId}",
+    &["calendarId", "eventId", "sendUpdates"],
+    true,
+);
+pub const EVENTS_DELETE: Endpoint = ep(
+    "calendar.events.delete",
+    "DELETE",
+    "calendar/v3/calendars/{calendarId}/events/{eventId}",
+    &["calendarId", "eventId", "sendUpdates"],
+    true,
+);
+
+pub const ALL: &[Endpoint] = &[
+    CALENDAR_LIST,
+    EVENTS_LIST,
+    EVENTS_GET,
+    EVENTS_INSERT,
+    EVENTS_PATCH,
+    EVENTS_DELETE,
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GCalendar {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub summary: String,
+    pub time_zone: Option<String>,
+    pub background_color: Option<String>,
+    #[serde(default)]
+    pub primary: bool,
+    pub access_role: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTime {
+    pub date: Option<String>,
+    pub date_time: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attendee {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub response_status: Option<String>,
+    #[serde(rename = "self", default)]
+    pub is_self: bool,
+    #[serde(default)]
+    pub organizer: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GEvent {
+    #[serde(default)]
+    pub id: String,
+    pub status: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub start: Option<EventTime>,
+    pub end: Option<EventTime>,
+    pub recurring_event_id: Option<String>,
+    pub original_start_time: Option<EventTime>,
+    #[serde(default)]
+    pub attendees: Vec<Attendee>,
+    pub html_link: Option<String>,
+    pub etag: Option<String>,
+    pub updated: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<T> {
+    #[serde(default = "Vec::new")]
+    items: Vec<T>,
+    next_page_token: Option<String>,
+    next_sync_token: Option<String>,
+}
+
+/// What one events sync returned: the changes and the token for the next one.
+pub struct EventChanges {
+    pub events: Vec<GEvent>,
+    pub next_sync_token: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct CalendarApi {
+    client: Arc<GoogleClient>,
+    base: String,
+    account_id: String,
+}
+
+impl CalendarApi {
+    pub fn new(
+        client: Arc<GoogleClient>,
+        base: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
+        CalendarApi {
+            client,
+            base: base.into(),
+            account_id: account_id.into(),
+        }
+    }
+
+    fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
+        // Paths are relative to Google's root (as in the discovery document); the configured
+        // base already ends in the service path.
+        let mut path = e.path.strip_prefix("calendar/v3/").unwrap_or(e.path).to_string();
+        for arg in path_args {
+            let start = path.find('{').ok_or_else(|| {
+                LibreOllamaError::Internal(format!("{}: too many path arguments", e.id))
+            })?;
+            let end = path[start..]
+                .find('}')
+                .map(|x| start + x)
+                .unwrap_or(path.len() - 1);
+            let enc: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
+            path.replace_range(start..=end, &enc);
+        }
+        let mut u = url::Url::parse(&self.base)
+            .and_then(|b| b.join(&path))
+            .map_err(|err| {
+                LibreOllamaError::Config(format!("the Google Calendar URL is not valid: {err}"))
+            })?;
+        if !query.is_empty() {
+            let mut q = u.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(u)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        e: &Endpoint,
+        path_args: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let url = self.url(e, path_args, query)?;
+        let v = self.client.call(&self.account_id, e, url, body).await?;
+        serde_json::from_value(v).map_err(LibreOllamaError::json)
+    }
+
+    pub async fn calendars(&self) -> Result<Vec<GCalendar>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = vec![("maxResults", "250".to_string())];
+            if let Some(t) = &token {
+                q.push(("pageToken", t.clone()));
+            }
+            let page: Page<GCalendar> = self.call(&CALENDAR_LIST, &[], &q, None).await?;
+            out.extend(page.items);
+            match page.next_page_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Recurring events come as their instances (singleEvents). With `sync_token`, only what
+    /// changed since (cancelled ones included); else everything from `time_min`. A 410 from
+    /// Google (token too old) comes back as the error for the caller to start over.
+    pub async fn events(
+        &self,
+        calendar: &str,
+        sync_token: Option<&str>,
+        time_min: Option<&str>,
+    ) -> Result<EventChanges> {
+        let mut events = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = vec![
+                ("singleEvents", "true".to_string()),
+                ("maxResults", "250".to_string()),
+            ];
+            match sync_token {
+                Some(s) => q.push(("syncToken", s.to_string())),
+                None => {
+                    if let Some(t) = time_min {
+                        q.push(("timeMin", t.to_string()));
+                    }
+                }
+            }
+            if let Some(t) = &token {
+                q.push(("pageToken", t.clone()));
+            }
+            let page: Page<GEvent> = self.call(&EVENTS_LIST, &[calendar], &q, None).await?;
+            events.extend(page.items);
+            match page.next_page_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => {
+                    return Ok(EventChanges {
+                        events,
+                        next_sync_token: page.next_sync_token,
+                    })
+                }
+            }
+        }
+    }
+
+    pub async fn insert(&self, calendar: &str, body: &serde_json::Value) -> Result<GEvent> {
+        self.call(&EVENTS_INSERT, &[calendar], &[], Some(body))
+            .await
+    }
+
+    pub async fn patch(
+        &self,
+        calendar: &str,
+        event: &str,
+        body: &serde_json::Value,
+    ) -> Result<GEvent> {
+        self.call(&EVENTS_PATCH, &[calendar, event], &[], Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, calendar: &str, event: &str) -> Result<()> {
+        let url = self.url(&EVENTS_DELETE, &[calendar, event], &[])?;
+        self.client
+            .call(&self.account_id, &EVENTS_DELETE, url, None)
+            .await
+            .map(|_| ())
+    }
+}

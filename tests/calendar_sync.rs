@@ -1,0 +1,261 @@
+//! Google Calendar into the cache: against the `emulate` emulator (calendarList, events list,
+//! insert, delete) — an event at 09:00 Europe/Paris is the same instant in every zone and the
+//! agenda shows it at the viewer's local time — and against a scripted server (wiremock) for
+//! what emulate lacks: incremental sync with a sync token, cancelled instances, and 410 Gone,
+//! which wipes that calendar's cache and fetches it again.
+
+#![cfg(feature = "backend")]
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use libreollama::google::calendar::CalendarApi;
+use libreollama::services::AppServices;
+use libreollama::store::accounts;
+use libreollama::vault::SecretString;
+use serde_json::json;
+use support::peers;
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn seed(port: u16) -> String {
+    format!(
+        "google:\n  users:\n    - email: ada@example.com\n      name: Ada\n  oauth_clients:\n    - client_id: cal.apps.googleusercontent.com\n      client_secret: GOCSPX-cal\n      redirect_uris:\n        - http://127.0.0.1:{port}/\n  calendars:\n    - id: primary\n      user_email: ada@example.com\n      summary: ada@example.com\n      primary: true\n      selected: true\n      time_zone: Europe/Paris\n  calendar_events:\n    - id: evt_kickoff\n      user_email: ada@example.com\n      calendar_id: primary\n      summary: Project Kickoff\n      start_date_time: {d}T08:00:00.000Z\n      end_date_time: {d}T08:30:00.000Z\n",
+        d = tomorrow()
+    )
+}
+
+fn tomorrow() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn agenda(dir: &std::path::Path, tz: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "calendar",
+            "agenda",
+            "--days",
+            "3",
+        ])
+        .env("TZ", tz)
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emulate_events_are_one_instant_everywhere() {
+    let si =
+        peers::signed_in_ada(seed, "cal.apps.googleusercontent.com", "GOCSPX-cal", |_| {}).await;
+    let s = si.services.clone();
+    let acc = si.account.id.clone();
+    let api = CalendarApi::new(
+        s.google.clone(),
+        s.config.google.endpoints.calendar_base.clone(),
+        acc.clone(),
+    );
+    // 09:00 in Paris (UTC+1 in winter) on the day after tomorrow.
+    let day = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let paris = api
+        .insert(
+            "primary",
+            &json!({
+                "summary": "Call with Paris",
+                "start": {"dateTime": format!("{day}T09:00:00+01:00"), "timeZone": "Europe/Paris"},
+                "end": {"dateTime": format!("{day}T10:00:00+01:00"), "timeZone": "Europe/Paris"},
+            }),
+        )
+        .await
+        .unwrap();
+    let r = libreollama::sync::calendar::sync(&s.store, &api, &acc)
+        .await
+        .unwrap();
+    assert_eq!((r.calendars, r.changed), (1, 2), "{r:?}");
+    let expect = chrono::DateTime::parse_from_rfc3339(&format!("{day}T08:00:00Z"))
+        .unwrap()
+        .timestamp_millis();
+    let pid = paris.id.clone();
+    let start: i64 = s
+        .store
+        .read(move |c| {
+            c.query_row(
+                "SELECT start_ms FROM calendar_events WHERE google_id = ?1",
+                [&pid],
+                |r| r.get(0),
+            )
+            .map_err(|e| libreollama::error::LibreOllamaError::db("t", e))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        start, expect,
+        "the instant, whatever zone it was written in"
+    );
+
+    // The agenda in other processes: local time follows the viewer's zone.
+    for (tz, want) in [
+        ("America/New_York", "03:00–04:00  Call with Paris"),
+        ("Asia/Tokyo", "17:00–18:00  Call with Paris"),
+        ("Europe/Paris", "09:00–10:00  Call with Paris"),
+    ] {
+        let text = agenda(si.dir.path(), tz);
+        assert!(text.contains(want), "{tz}: {text}");
+        assert!(text.contains("Project Kickoff"), "{tz}: {text}");
+    }
+
+    // Deleted at Google: gone here after the next sync.
+    api.delete("primary", &paris.id).await.unwrap();
+    libreollama::sync::calendar::sync(&s.store, &api, &acc)
+        .await
+        .unwrap();
+    let text = agenda(si.dir.path(), "UTC");
+    assert!(!text.contains("Call with Paris"), "{text}");
+    assert!(text.contains("Project Kickoff"), "{text}");
+}
+
+async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::config(dir.path());
+    cfg.google.endpoints.calendar_base = format!("{}/calendar/v3/", server.uri());
+    cfg.google.retry.base = Duration::from_millis(2);
+    let s = AppServices::start(cfg).await.unwrap();
+    let vault = s.vault.clone();
+    s.store
+        .write(move |c| {
+            accounts::upsert(c, &support::account("acc", "ada@example.com"))?;
+            accounts::store_tokens(
+                c,
+                &vault,
+                "acc",
+                &SecretString::new("access"),
+                Some(&SecretString::new("refresh")),
+                Some(libreollama::store::now_unix() + 3600),
+            )
+        })
+        .await
+        .unwrap();
+    (s, dir)
+}
+
+fn event(id: &str, summary: &str, status: &str) -> serde_json::Value {
+    json!({"kind": "calendar#event", "id": id, "status": status, "summary": summary,
+        "start": {"dateTime": "2026-12-01T09:00:00+01:00", "timeZone": "Europe/Paris"},
+        "end": {"dateTime": "2026-12-01T10:00:00+01:00", "timeZone": "Europe/Paris"},
+        "recurringEventId": "series", "updated": "2026-11-20T10:00:00.000Z"})
+}
+
+async fn cached(s: &AppServices) -> Vec<String> {
+    s.store
+        .read(|c| {
+            let mut st = c
+                .prepare("SELECT google_id FROM calendar_events ORDER BY google_id")
+                .unwrap();
+            let v = st
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|x| x.unwrap())
+                .collect();
+            Ok(v)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_tokens_carry_changes_and_410_starts_over() {
+    let server = MockServer::start().await;
+    let (s, _dir) = scripted_account(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/users/me/calendarList"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#calendarList",
+            "items": [{"kind": "calendar#calendarListEntry", "id": "work", "summary": "Work", "timeZone": "Europe/Paris", "primary": true, "accessRole": "owner"}]})))
+        .mount(&server)
+        .await;
+    let events = "/calendar/v3/calendars/work/events";
+    // First: everything, recurring events as instances.
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param_is_missing("syncToken"))
+        .and(query_param("singleEvents", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#events",
+            "items": [event("standup_1", "Standup", "confirmed"), event("standup_2", "Standup", "confirmed")],
+            "nextSyncToken": "t1"})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // Then: only changes (one instance cancelled, one new event).
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param("syncToken", "t1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#events",
+            "items": [{"kind": "calendar#event", "id": "standup_2", "status": "cancelled"}, event("retro", "Retro", "confirmed")],
+            "nextSyncToken": "t2"})))
+        .mount(&server)
+        .await;
+    // The token has expired: Google answers 410, the calendar is fetched again in full.
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param("syncToken", "t2"))
+        .respond_with(ResponseTemplate::new(410).set_body_json(json!({"error": {"code": 410, "message": "Sync token is no longer valid, a full sync is required.",
+            "status": "GONE", "errors": [{"domain": "global", "reason": "fullSyncRequired", "message": "Sync token is no longer valid, a full sync is required."}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param_is_missing("syncToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#events",
+            "items": [event("retro", "Retro", "confirmed"), event("planning", "Planning", "confirmed")],
+            "nextSyncToken": "t3"})))
+        .mount(&server)
+        .await;
+
+    let api = CalendarApi::new(
+        s.google.clone(),
+        s.config.google.endpoints.calendar_base.clone(),
+        "acc",
+    );
+    let r = libreollama::sync::calendar::sync(&s.store, &api, "acc")
+        .await
+        .unwrap();
+    assert_eq!((r.changed, r.resynced), (2, 0));
+    assert_eq!(cached(&s).await, ["standup_1", "standup_2"]);
+    let r = libreollama::sync::calendar::sync(&s.store, &api, "acc")
+        .await
+        .unwrap();
+    assert_eq!((r.changed, r.removed), (1, 1), "{r:?}");
+    assert_eq!(cached(&s).await, ["retro", "standup_1"]);
+    let r = libreollama::sync::calendar::sync(&s.store, &api, "acc")
+        .await
+        .unwrap();
+    assert_eq!(r.resynced, 1, "{r:?}");
+    assert_eq!(
+        cached(&s).await,
+        ["planning", "retro"],
+        "wiped and fetched again"
+    );
+    let token: Option<String> = s
+        .store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT sync_token FROM calendars", [], |r| r.get(0))
+                    .unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(token.as_deref(), Some("t3"));
+}
