@@ -1,6 +1,7 @@
-//! The Tasks page rendered from a real store: lists with open counts, subtasks under their
+//! The Tasks and Calendar pages rendered from a real store. Tasks: lists with open counts, subtasks under their
 //! parent, priority, labels and due dates, completed tasks apart, changes not yet sent marked,
-//! and the board view's columns.
+//! and the board view's columns. Calendar: this week's events from the cache at local times,
+//! all-day events and tasks due on their dates.
 
 #![cfg(feature = "server")]
 
@@ -90,4 +91,67 @@ async fn tasks_page_shows_lists_subtasks_and_extras() {
     assert!(parent < child);
     assert!(html.contains("task-row2 sub"), "a subtask row");
     assert!(html.contains("↑"), "changes not sent yet are marked");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calendar_week_shows_cached_events_and_tasks_due() {
+    use chrono::{Local, TimeZone};
+    let s = support::shared();
+    let today = Local::now().date_naive();
+    let at = |h: u32| {
+        Local
+            .from_local_datetime(&today.and_hms_opt(h, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .timestamp_millis()
+    };
+    let (start, end) = (at(10), at(11));
+    let (d0, d1) = (today.to_string(), today.succ_opt().unwrap().to_string());
+    s.store
+        .write(move |c| {
+            accounts::upsert(c, &support::account("cal", "cal@example.com"))?;
+            c.execute("INSERT INTO calendars (account_id, google_id, summary, is_primary) VALUES ('cal', 'primary', 'cal@example.com', 1)", []).unwrap();
+            c.execute(
+                "INSERT INTO calendar_events (account_id, calendar_id, google_id, summary, start_ms, end_ms) VALUES ('cal', 'primary', 'e1', 'Design review', ?1, ?2)",
+                params![start, end],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO calendar_events (account_id, calendar_id, google_id, summary, start_date, end_date) VALUES ('cal', 'primary', 'e2', 'Company holiday', ?1, ?2)",
+                params![d0, d1],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO task_lists (local_id, account_id, google_id, title, is_default, created_at, updated_at) VALUES ('cl', 'cal', 'gcl', 'Cal tasks', 1, 0, 0)",
+                [],
+            )
+            .unwrap();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    s.tasks
+        .add("cl", "File the report", "", Some(today.to_string()), None)
+        .await
+        .unwrap();
+    let html = render_all(
+        "/calendar",
+        &["Design review", "Company holiday", "File the report"],
+    )
+    .await;
+    let text = text_of(&html);
+    for want in [
+        "Design review",
+        "10:00–11:00",
+        "Company holiday",
+        "File the report",
+        "Today",
+        "Month",
+        "Week",
+        "Day",
+        "Sync now",
+    ] {
+        assert!(text.contains(want), "missing {want}: {text}");
+    }
+    assert!(html.contains("now-line"), "today has the now line");
 }

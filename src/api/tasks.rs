@@ -130,3 +130,25 @@ pub async fn tasks_from_message(account: String, message_id: String) -> ApiResul
 pub async fn mail_locate(message_id: String) -> ApiResult<(String, String)> {
     Ok(host::services()?.mail.locate(&message_id, None).await?)
 }
+
+/// Events in a range: timed ones overlapping [from_ms, to_ms), all-day ones the dates
+/// [from_date, to_date).
+#[post("/api/calendar/range")]
+pub async fn calendar_range(
+    from_ms: i64,
+    to_ms: i64,
+    from_date: String,
+    to_date: String,
+) -> ApiResult<Vec<crate::model::EventView>> {
+    Ok(host::services()?
+        .calendar
+        .between(from_ms, to_ms, from_date, to_date)
+        .await?)
+}
+
+/// Syncs every signed-in account's calendars; returns how many events changed.
+#[post("/api/calendar/sync")]
+pub async fn calendar_sync() -> ApiResult<usize> {
+    let r = host::services()?.calendar.sync_all().await?;
+    Ok(r.changed + r.removed)
+}

@@ -182,7 +182,11 @@ impl CalendarApi {
     fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
         // Paths are relative to Google's root (as in the discovery document); the configured
         // base already ends in the service path.
-        let mut path = e.path.strip_prefix("calendar/v3/").unwrap_or(e.path).to_string();
+        let mut path = e
+            .path
+            .strip_prefix("calendar/v3/")
+            .unwrap_or(e.path)
+            .to_string();
         for arg in path_args {
             let start = path.find('{').ok_or_else(|| {
                 LibreOllamaError::Internal(format!("{}: too many path arguments", e.id))

@@ -2,6 +2,7 @@
 
 pub mod ai;
 pub mod auth;
+pub mod calendar;
 pub mod debug;
 pub mod jobs;
 pub mod mail;
@@ -19,6 +20,7 @@ use crate::vault::Vault;
 
 pub use ai::AiService;
 pub use auth::AuthService;
+pub use calendar::CalendarService;
 pub use debug::DebugService;
 pub use mail::MailService;
 pub use settings::SettingsService;
@@ -36,6 +38,7 @@ pub struct AppServices {
     pub mail: Arc<MailService>,
     pub ai: Arc<AiService>,
     pub tasks: Arc<TasksService>,
+    pub calendar: Arc<CalendarService>,
 }
 
 impl AppServices {
@@ -85,6 +88,11 @@ impl AppServices {
             google.clone(),
             config.google.endpoints.tasks_base.clone(),
         ));
+        let calendar = Arc::new(CalendarService::new(
+            store.clone(),
+            google.clone(),
+            config.google.endpoints.calendar_base.clone(),
+        ));
         let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
         ai.recover_interrupted().await?;
         Ok(Arc::new(AppServices {
@@ -98,6 +106,7 @@ impl AppServices {
             mail,
             ai,
             tasks,
+            calendar,
         }))
     }
 }

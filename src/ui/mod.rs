@@ -3,6 +3,7 @@
 mod accounts;
 mod ai_settings;
 mod ask;
+mod calendar;
 mod chat;
 mod clipboard;
 mod hooks;
@@ -18,6 +19,7 @@ use dioxus::prelude::*;
 pub use accounts::Accounts;
 pub use ai_settings::AiSettings;
 pub use ask::Ask;
+pub use calendar::Calendar;
 pub use chat::{Chat, ChatWith};
 pub use hooks::{use_theme, ThemeState};
 pub use mail::{Mail, MailThread};
@@ -37,6 +39,8 @@ pub enum Route {
         MailThread { account: String, thread: String },
         #[route("/tasks")]
         Tasks {},
+        #[route("/calendar")]
+        Calendar {},
         #[route("/chat")]
         Chat {},
         #[route("/chat/:id")]
@@ -85,6 +89,7 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
             let _enter = rt.enter();
             services.mail.start_polling();
             services.tasks.start_background();
+            services.calendar.start_background();
             crate::api::install(services);
         }
         Err(e) => {

@@ -7,6 +7,7 @@ use super::Route;
 enum Icon {
     Mail,
     Check,
+    Cal,
     Chat,
     Ask,
     Spark,
@@ -46,6 +47,10 @@ fn NavIcon(icon: Icon) -> Element {
                 Icon::Mail => rsx! {
                     rect { x: "3", y: "5", width: "18", height: "14", rx: "2" }
                     path { d: "M3.5 6.5 12 13l8.5-6.5" }
+                },
+                Icon::Cal => rsx! {
+                    rect { x: "3.5", y: "5", width: "17", height: "15.5", rx: "2" }
+                    path { d: "M3.5 10h17M8 3v4M16 3v4" }
                 },
                 Icon::Check => rsx! {
                     rect { x: "3.5", y: "3.5", width: "17", height: "17", rx: "3" }
@@ -90,6 +95,11 @@ pub fn Shell() -> Element {
                     to: Route::Tasks {},
                     label: "Tasks",
                     icon: Icon::Check,
+                },
+                NavItem {
+                    to: Route::Calendar {},
+                    label: "Calendar",
+                    icon: Icon::Cal,
                 },
                 NavItem {
                     to: Route::Chat {},
@@ -152,6 +162,7 @@ pub fn Shell() -> Element {
             | Route::Chat {}
             | Route::ChatWith { .. }
             | Route::Tasks {}
+            | Route::Calendar {}
     );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {

@@ -1,0 +1,106 @@
+//! Calendar: the cache of Google Calendar, synced on the mail interval and on demand, read for
+//! the month, week and day views and the agenda.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::google::calendar::CalendarApi;
+use crate::google::client::GoogleClient;
+use crate::model::EventView;
+use crate::store::Store;
+use crate::sync::calendar::{self as sync, CalendarReport};
+
+pub struct CalendarService {
+    store: Store,
+    google: Arc<GoogleClient>,
+    base: String,
+}
+
+impl CalendarService {
+    pub fn new(store: Store, google: Arc<GoogleClient>, base: String) -> Self {
+        CalendarService {
+            store,
+            google,
+            base,
+        }
+    }
+
+    pub async fn sync(&self, account: &str) -> Result<CalendarReport> {
+        let api = CalendarApi::new(self.google.clone(), self.base.clone(), account);
+        sync::sync(&self.store, &api, account).await
+    }
+
+    /// Signed-in accounts (an imported archive has no calendar).
+    async fn accounts(&self) -> Result<Vec<String>> {
+        self.store
+            .read(|c| {
+                let mut st = c
+                    .prepare("SELECT id FROM gmail_accounts_secure WHERE is_active = 1 AND refresh_token_encrypted IS NOT NULL ORDER BY id")
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))?;
+                let rows = st
+                    .query_map([], |r| r.get(0))
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))?;
+                rows.collect::<std::result::Result<_, _>>()
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))
+            })
+            .await
+    }
+
+    /// Every signed-in account; the first error after trying all.
+    pub async fn sync_all(&self) -> Result<CalendarReport> {
+        let mut total = CalendarReport::default();
+        let mut first = None;
+        for a in self.accounts().await? {
+            match self.sync(&a).await {
+                Ok(r) => {
+                    total.calendars += r.calendars;
+                    total.changed += r.changed;
+                    total.removed += r.removed;
+                    total.resynced += r.resynced;
+                }
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        match first {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
+    }
+
+    pub fn start_background(self: &Arc<Self>) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut wait = std::time::Duration::from_secs(8);
+            loop {
+                tokio::time::sleep(wait).await;
+                let m: u32 = me
+                    .store
+                    .read(|c| crate::store::settings::get(c, crate::services::mail::POLL_MINUTES))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(crate::services::mail::DEFAULT_POLL_MINUTES);
+                if m > 0 {
+                    if let Err(e) = me.sync_all().await {
+                        tracing::warn!(error = %e, "scheduled calendar sync failed");
+                    }
+                }
+                wait = std::time::Duration::from_secs(60 * u64::from(m.max(1)));
+            }
+        });
+    }
+
+    pub async fn between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        from_date: String,
+        to_date: String,
+    ) -> Result<Vec<EventView>> {
+        self.store
+            .read(move |c| sync::between(c, from_ms, to_ms, &from_date, &to_date))
+            .await
+    }
+}
