@@ -182,34 +182,7 @@ impl CalendarApi {
     fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
         // Paths are relative to Google's root (as in the discovery document); the configured
         // base already ends in the service path.
-        let mut path = e
-            .path
-            .strip_prefix("calendar/v3/")
-            .unwrap_or(e.path)
-            .to_string();
-        for arg in path_args {
-            let start = path.find('{').ok_or_else(|| {
-                LibreOllamaError::Internal(format!("{}: too many path arguments", e.id))
-            })?;
-            let end = path[start..]
-                .find('}')
-                .map(|x| start + x)
-                .unwrap_or(path.len() - 1);
-            let enc: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
-            path.replace_range(start..=end, &enc);
-        }
-        let mut u = url::Url::parse(&self.base)
-            .and_then(|b| b.join(&path))
-            .map_err(|err| {
-                LibreOllamaError::Config(format!("the Google Calendar URL is not valid: {err}"))
-            })?;
-        if !query.is_empty() {
-            let mut q = u.query_pairs_mut();
-            for (k, v) in query {
-                q.append_pair(k, v);
-            }
-        }
-        Ok(u)
+        super::call_url(&self.base, e, "calendar/v3/", path_args, query)
     }
 
     async fn call<T: DeserializeOwned>(

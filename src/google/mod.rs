@@ -163,3 +163,44 @@ mod tests {
         assert!(err.to_string().contains("must use https"), "{err}");
     }
 }
+
+/// The URL of one call: `endpoint.path` (less `strip`, a service path the base already ends
+/// in) with its `{…}` parameters filled in order from `path_args` (URL-encoded), joined to
+/// `base`, plus `query` (repeated keys allowed).
+pub(crate) fn call_url(
+    base: &str,
+    endpoint: &endpoints::Endpoint,
+    strip: &str,
+    path_args: &[&str],
+    query: &[(&str, String)],
+) -> crate::error::Result<url::Url> {
+    use crate::error::LibreOllamaError;
+    let mut path = endpoint
+        .path
+        .strip_prefix(strip)
+        .unwrap_or(endpoint.path)
+        .to_string();
+    for arg in path_args {
+        let start = path.find('{').ok_or_else(|| {
+            LibreOllamaError::Internal(format!("{}: too many path arguments", endpoint.id))
+        })?;
+        let end = path[start..]
+            .find('}')
+            .map(|e| start + e)
+            .unwrap_or(path.len() - 1);
+        let encoded: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
+        path.replace_range(start..=end, &encoded);
+    }
+    let mut u = url::Url::parse(base)
+        .and_then(|b| b.join(&path))
+        .map_err(|e| {
+            LibreOllamaError::Config(format!("the {} URL is not valid: {e}", endpoint.api))
+        })?;
+    if !query.is_empty() {
+        let mut q = u.query_pairs_mut();
+        for (k, v) in query {
+            q.append_pair(k, v);
+        }
+    }
+    Ok(u)
+}

@@ -221,30 +221,7 @@ impl TasksApi {
     }
 
     fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
-        let mut path = e.path.to_string();
-        for arg in path_args {
-            let start = path.find('{').ok_or_else(|| {
-                LibreOllamaError::Internal(format!("{}: too many path arguments", e.id))
-            })?;
-            let end = path[start..]
-                .find('}')
-                .map(|x| start + x)
-                .unwrap_or(path.len() - 1);
-            let enc: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
-            path.replace_range(start..=end, &enc);
-        }
-        let mut u = url::Url::parse(&self.base)
-            .and_then(|b| b.join(&path))
-            .map_err(|err| {
-                LibreOllamaError::Config(format!("the Google Tasks URL is not valid: {err}"))
-            })?;
-        if !query.is_empty() {
-            let mut q = u.query_pairs_mut();
-            for (k, v) in query {
-                q.append_pair(k, v);
-            }
-        }
-        Ok(u)
+        super::call_url(&self.base, e, "", path_args, query)
     }
 
     async fn call<T: DeserializeOwned>(

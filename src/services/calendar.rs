@@ -32,18 +32,7 @@ impl CalendarService {
 
     /// Signed-in accounts (an imported archive has no calendar).
     async fn accounts(&self) -> Result<Vec<String>> {
-        self.store
-            .read(|c| {
-                let mut st = c
-                    .prepare("SELECT id FROM gmail_accounts_secure WHERE is_active = 1 AND refresh_token_encrypted IS NOT NULL ORDER BY id")
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))?;
-                let rows = st
-                    .query_map([], |r| r.get(0))
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading accounts", e))
-            })
-            .await
+        self.store.read(crate::store::accounts::signed_in).await
     }
 
     /// Every signed-in account; the first error after trying all.

@@ -120,18 +120,7 @@ impl TasksService {
 
     /// Accounts with task lists from Google (an imported archive has none).
     async fn syncable_accounts(&self) -> Result<Vec<String>> {
-        self.store
-            .read(|c| {
-                let mut st = c
-                    .prepare(
-                        "SELECT id FROM gmail_accounts_secure WHERE is_active = 1 AND refresh_token_encrypted IS NOT NULL ORDER BY id",
-                    )
-                    .map_err(db("reading accounts"))?;
-                let rows = st.query_map([], |r| r.get(0)).map_err(db("reading accounts"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading accounts"))
-            })
-            .await
+        self.store.read(crate::store::accounts::signed_in).await
     }
 
     /// After a change: send it soon, if the app asked for that.

@@ -200,3 +200,18 @@ pub fn delete(conn: &Connection, id: &str) -> Result<bool> {
         .map(|n| n > 0)
         .map_err(db("removing an account"))
 }
+
+/// Accounts that can reach Google now (active, with a refresh token): an imported archive has
+/// neither.
+pub fn signed_in(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn
+        .prepare(
+            "SELECT id FROM gmail_accounts_secure WHERE is_active = 1 AND refresh_token_encrypted IS NOT NULL ORDER BY id",
+        )
+        .map_err(|e| LibreOllamaError::db("reading accounts", e))?;
+    let rows = st
+        .query_map([], |r| r.get(0))
+        .map_err(|e| LibreOllamaError::db("reading accounts", e))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(|e| LibreOllamaError::db("reading accounts", e))
+}

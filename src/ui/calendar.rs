@@ -67,7 +67,18 @@ fn on_day(e: &EventView, day: NaiveDate) -> bool {
 
 #[component]
 pub fn Calendar() -> Element {
-    let mut view = use_signal(|| View::Week);
+    rsx! { CalendarPage { month: false } }
+}
+
+/// The calendar opened on the month view.
+#[component]
+pub fn CalendarMonth() -> Element {
+    rsx! { CalendarPage { month: true } }
+}
+
+#[component]
+fn CalendarPage(month: bool) -> Element {
+    let mut view = use_signal(|| if month { View::Month } else { View::Week });
     let today = Local::now().date_naive();
     let mut anchor = use_signal(|| today);
     let mut version = use_signal(|| 0u64);

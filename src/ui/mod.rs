@@ -19,7 +19,7 @@ use dioxus::prelude::*;
 pub use accounts::Accounts;
 pub use ai_settings::AiSettings;
 pub use ask::Ask;
-pub use calendar::Calendar;
+pub use calendar::{Calendar, CalendarMonth};
 pub use chat::{Chat, ChatWith};
 pub use hooks::{use_theme, ThemeState};
 pub use mail::{Mail, MailThread};
@@ -41,6 +41,8 @@ pub enum Route {
         Tasks {},
         #[route("/calendar")]
         Calendar {},
+        #[route("/calendar/month")]
+        CalendarMonth {},
         #[route("/chat")]
         Chat {},
         #[route("/chat/:id")]

@@ -151,6 +151,7 @@ pub fn Shell() -> Element {
     let section = match &current {
         Route::MailThread { .. } => Route::Mail {},
         Route::ChatWith { .. } => Route::Chat {},
+        Route::CalendarMonth {} => Route::Calendar {},
         other => other.clone(),
     };
     let t = theme.theme.read().to_owned();
@@ -163,6 +164,7 @@ pub fn Shell() -> Element {
             | Route::ChatWith { .. }
             | Route::Tasks {}
             | Route::Calendar {}
+            | Route::CalendarMonth {}
     );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {

@@ -46,28 +46,10 @@ impl Gmail {
         path_args: &[&str],
         query: &[(&str, String)],
     ) -> Result<url::Url> {
-        let mut path = endpoint.path.replace("{userId}", "me");
-        for arg in path_args {
-            let start = path.find('{').ok_or_else(|| {
-                LibreOllamaError::Internal(format!("{}: too many path arguments", endpoint.id))
-            })?;
-            let end = path[start..]
-                .find('}')
-                .map(|e| start + e)
-                .unwrap_or(path.len() - 1);
-            let encoded: String = url::form_urlencoded::byte_serialize(arg.as_bytes()).collect();
-            path.replace_range(start..=end, &encoded);
-        }
-        let mut u = url::Url::parse(&self.base)
-            .and_then(|b| b.join(&path))
-            .map_err(|e| LibreOllamaError::Config(format!("the Gmail URL is not valid: {e}")))?;
-        if !query.is_empty() {
-            let mut q = u.query_pairs_mut();
-            for (k, v) in query {
-                q.append_pair(k, v);
-            }
-        }
-        Ok(u)
+        // Every Gmail path starts with {userId}: always "me".
+        let mut args = vec!["me"];
+        args.extend_from_slice(path_args);
+        super::call_url(&self.base, endpoint, "", &args, query)
     }
 
     /// Gmail's batch endpoint on the same host (`batchPath` in the discovery document).
