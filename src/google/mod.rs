@@ -144,26 +144,6 @@ pub fn default_scopes() -> Vec<String> {
     SCOPES.iter().map(|(s, _)| s.to_string()).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_must_be_https_except_on_loopback() {
-        assert!(GoogleEndpoints::default().validate().is_ok());
-        assert!(GoogleEndpoints::single_host("http://127.0.0.1:4002")
-            .validate()
-            .is_ok());
-        assert!(GoogleEndpoints::single_host("http://localhost:4002")
-            .validate()
-            .is_ok());
-        let err = GoogleEndpoints::single_host("http://10.0.0.5:4002")
-            .validate()
-            .unwrap_err();
-        assert!(err.to_string().contains("must use https"), "{err}");
-    }
-}
-
 /// The URL of one call: `endpoint.path` (less `strip`, a service path the base already ends
 /// in) with its `{…}` parameters filled in order from `path_args` (URL-encoded), joined to
 /// `base`, plus `query` (repeated keys allowed).
@@ -203,4 +183,25 @@ pub(crate) fn call_url(
         }
     }
     Ok(u)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_https_except_on_loopback() {
+        assert!(GoogleEndpoints::default().validate().is_ok());
+        assert!(GoogleEndpoints::single_host("http://127.0.0.1:4002")
+            .validate()
+            .is_ok());
+        assert!(GoogleEndpoints::single_host("http://localhost:4002")
+            .validate()
+            .is_ok());
+        let err = GoogleEndpoints::single_host("http://10.0.0.5:4002")
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("must use https"), "{err}");
+    }
 }
