@@ -185,7 +185,6 @@ pub(crate) fn call_url(
     Ok(u)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
