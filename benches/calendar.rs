@@ -44,10 +44,10 @@ fn event(i: usize, now_ms: i64) -> serde_json::Value {
     };
     serde_json::json!({
         "kind": "calendar#event", "id": format!("ev{i:06}"), "status": "confirmed",
-        "summary": format!("Meeting {i} about the quarterly plan"), "location": if i % 4 == 0 { "Room 2" } else { "" },
+        "summary": format!("Meeting {i} about the quarterly plan"), "location": if i.is_multiple_of(4) { "Room 2" } else { "" },
         "start": {"dateTime": fmt(start), "timeZone": "Europe/Paris"},
         "end": {"dateTime": fmt(end), "timeZone": "Europe/Paris"},
-        "recurringEventId": if i % 5 == 0 { serde_json::Value::from(format!("series{}", i % 40)) } else { serde_json::Value::Null },
+        "recurringEventId": if i.is_multiple_of(5) { serde_json::Value::from(format!("series{}", i % 40)) } else { serde_json::Value::Null },
         "attendees": [{"email": "ada@example.com", "self": true, "responseStatus": "accepted"}],
         "updated": "2026-11-20T10:00:00.000Z",
     })

@@ -259,3 +259,124 @@ async fn sync_tokens_carry_changes_and_410_starts_over() {
         .unwrap();
     assert_eq!(token.as_deref(), Some("t3"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answer() {
+    let server = MockServer::start().await;
+    let (s, _dir) = scripted_account(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/users/me/calendarList"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#calendarList",
+            "items": [{"kind": "calendar#calendarListEntry", "id": "work", "summary": "Work", "primary": true}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#events",
+            "items": [{"kind": "calendar#event", "id": "invite", "status": "confirmed", "summary": "Board meeting",
+                "start": {"dateTime": "2026-12-03T15:00:00Z"}, "end": {"dateTime": "2026-12-03T16:00:00Z"},
+                "attendees": [{"email": "ada@example.com", "self": true, "responseStatus": "needsAction"},
+                              {"email": "bob@example.com", "responseStatus": "accepted", "optional": true, "comment": "on a train"}]}],
+            "nextSyncToken": "t1"})))
+        .mount(&server)
+        .await;
+    s.calendar.sync("acc").await.unwrap();
+
+    // A new event shows at once, before any network.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z")
+        .unwrap()
+        .timestamp_millis();
+    let bad = s
+        .calendar
+        .create("acc", "work", "  ", start, start + 3_600_000)
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("needs a title"), "{bad}");
+    let id = s
+        .calendar
+        .create("acc", "work", "Lunch with Grace", start, start + 3_600_000)
+        .await
+        .unwrap();
+    let shown = s
+        .calendar
+        .between(start, start + 1, "2026-12-02".into(), "2026-12-03".into())
+        .await
+        .unwrap();
+    assert!(shown
+        .iter()
+        .any(|e| e.id == id && e.summary == "Lunch with Grace"));
+    s.calendar
+        .rsvp("acc", "work", "invite", "accepted")
+        .await
+        .unwrap();
+    let bad = s
+        .calendar
+        .rsvp("acc", "work", "invite", "maybe")
+        .await
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("accepted, declined or tentative"),
+        "{bad}"
+    );
+
+    // Google already has our id (an earlier try whose answer was lost): 409, counted as sent.
+    Mock::given(method("POST"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({"error": {"code": 409, "message": "The requested identifier already exists.",
+            "status": "ALREADY_EXISTS", "errors": [{"domain": "global", "reason": "duplicate", "message": "The requested identifier already exists."}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/calendars/work/events/invite"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#event", "id": "invite", "summary": "Board meeting",
+            "attendees": [{"email": "ada@example.com", "self": true, "responseStatus": "needsAction"},
+                          {"email": "bob@example.com", "responseStatus": "accepted", "optional": true, "comment": "on a train"}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/calendar/v3/calendars/work/events/invite"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"kind": "calendar#event", "id": "invite"})),
+        )
+        .mount(&server)
+        .await;
+    let api = CalendarApi::new(
+        s.google.clone(),
+        s.config.google.endpoints.calendar_base.clone(),
+        "acc",
+    );
+    assert_eq!(
+        libreollama::sync::calendar::push(&s.store, &api, "acc")
+            .await
+            .unwrap(),
+        2
+    );
+    let reqs = server.received_requests().await.unwrap();
+    let inserts: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .collect();
+    assert_eq!(inserts.len(), 1);
+    let body: serde_json::Value = serde_json::from_slice(&inserts[0].body).unwrap();
+    assert_eq!(
+        body["id"],
+        id.as_str(),
+        "the id made here is the event's id at Google"
+    );
+    let patch = reqs.iter().find(|r| r.method.as_str() == "PATCH").unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&patch.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"attendees": [{"email": "ada@example.com", "self": true, "responseStatus": "accepted"},
+                             {"email": "bob@example.com", "responseStatus": "accepted", "optional": true, "comment": "on a train"}]}),
+        "only our own answer changes"
+    );
+    assert_eq!(
+        libreollama::sync::calendar::push(&s.store, &api, "acc")
+            .await
+            .unwrap(),
+        0,
+        "nothing left to send"
+    );
+}

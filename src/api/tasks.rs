@@ -152,3 +152,53 @@ pub async fn calendar_sync() -> ApiResult<usize> {
     let r = host::services()?.calendar.sync_all().await?;
     Ok(r.changed + r.removed)
 }
+
+/// Calendars one can add events to: (account, calendar id, name), primary first.
+#[get("/api/calendar/writable")]
+pub async fn calendar_writable() -> ApiResult<Vec<(String, String, String)>> {
+    Ok(host::services()?.calendar.writable().await?)
+}
+
+/// A new event, shown at once and sent to Google in the background.
+#[post("/api/calendar/create")]
+pub async fn calendar_create(
+    account: String,
+    calendar: String,
+    summary: String,
+    start_ms: i64,
+    end_ms: i64,
+) -> ApiResult<String> {
+    let s = host::services()?;
+    let id = s
+        .calendar
+        .create(&account, &calendar, &summary, start_ms, end_ms)
+        .await?;
+    let cal = s.calendar.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cal.sync(&account).await {
+            tracing::info!(error = %e, "the new event waits for the next sync");
+        }
+    });
+    Ok(id)
+}
+
+/// Answers an invitation (accepted, declined, tentative); sent in the background.
+#[post("/api/calendar/rsvp")]
+pub async fn calendar_rsvp(
+    account: String,
+    calendar: String,
+    event: String,
+    answer: String,
+) -> ApiResult<()> {
+    let s = host::services()?;
+    s.calendar
+        .rsvp(&account, &calendar, &event, &answer)
+        .await?;
+    let cal = s.calendar.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cal.sync(&account).await {
+            tracing::info!(error = %e, "the answer waits for the next sync");
+        }
+    });
+    Ok(())
+}

@@ -255,6 +255,11 @@ impl CalendarApi {
         }
     }
 
+    /// The event as Google sends it (every field kept, for changes that send parts back).
+    pub async fn get_raw(&self, calendar: &str, event: &str) -> Result<serde_json::Value> {
+        self.call(&EVENTS_GET, &[calendar, event], &[], None).await
+    }
+
     pub async fn insert(&self, calendar: &str, body: &serde_json::Value) -> Result<GEvent> {
         self.call(&EVENTS_INSERT, &[calendar], &[], Some(body))
             .await

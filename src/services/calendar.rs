@@ -25,9 +25,56 @@ impl CalendarService {
         }
     }
 
+    /// Sends the changes made here, then brings Google's.
     pub async fn sync(&self, account: &str) -> Result<CalendarReport> {
         let api = CalendarApi::new(self.google.clone(), self.base.clone(), account);
+        sync::push(&self.store, &api, account).await?;
         sync::sync(&self.store, &api, account).await
+    }
+
+    /// A new timed event in `calendar` (shown at once, sent on the next sync).
+    pub async fn create(
+        &self,
+        account: &str,
+        calendar: &str,
+        summary: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<String> {
+        let summary = summary.trim().to_string();
+        if summary.is_empty() {
+            return Err(crate::error::LibreOllamaError::InvalidInput(
+                "an event needs a title".into(),
+            ));
+        }
+        if end_ms <= start_ms {
+            return Err(crate::error::LibreOllamaError::InvalidInput(
+                "an event must end after it starts".into(),
+            ));
+        }
+        let (a, c) = (account.to_string(), calendar.to_string());
+        self.store
+            .transaction(move |tx| sync::create_local(tx, &a, &c, &summary, start_ms, end_ms))
+            .await
+    }
+
+    /// Answers an invitation (accepted, declined, tentative): shown at once, sent on the next sync.
+    pub async fn rsvp(
+        &self,
+        account: &str,
+        calendar: &str,
+        event: &str,
+        answer: &str,
+    ) -> Result<()> {
+        let (a, c, e, ans) = (
+            account.to_string(),
+            calendar.to_string(),
+            event.to_string(),
+            answer.to_string(),
+        );
+        self.store
+            .transaction(move |tx| sync::rsvp_local(tx, &a, &c, &e, &ans))
+            .await
     }
 
     /// Signed-in accounts (an imported archive has no calendar).
@@ -79,6 +126,25 @@ impl CalendarService {
                 wait = std::time::Duration::from_secs(60 * u64::from(m.max(1)));
             }
         });
+    }
+
+    /// (account, calendar id, name) of every calendar one can add events to, primary first.
+    pub async fn writable(&self) -> Result<Vec<(String, String, String)>> {
+        self.store
+            .read(|c| {
+                let mut st = c
+                    .prepare(
+                        "SELECT account_id, google_id, summary FROM calendars \
+                         WHERE coalesce(access_role, 'owner') IN ('owner', 'writer') ORDER BY is_primary DESC, summary",
+                    )
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))?;
+                let rows = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))?;
+                rows.collect::<std::result::Result<_, _>>()
+                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))
+            })
+            .await
     }
 
     pub async fn between(

@@ -151,8 +151,10 @@ pub async fn sync(store: &Store, api: &CalendarApi, account: &str) -> Result<Cal
             .transaction(move |tx| {
                 if full {
                     // A full fetch is the whole truth: what it lacks is gone.
+                    // Events made here and not sent yet stay.
                     tx.execute(
-                        "DELETE FROM calendar_events WHERE account_id = ?1 AND calendar_id = ?2",
+                        "DELETE FROM calendar_events WHERE account_id = ?1 AND calendar_id = ?2 \
+                         AND google_id NOT IN (SELECT event_id FROM calendar_ops WHERE kind = 'insert' AND account_id = ?1)",
                         params![acc, cal2],
                     )
                     .map_err(db("saving events"))?;
@@ -211,4 +213,176 @@ pub fn between(
         .map_err(db("reading events"))?;
     rows.collect::<std::result::Result<_, _>>()
         .map_err(db("reading events"))
+}
+
+/// A new event id in Google's allowed alphabet (base32hex: 0-9, a-v), made here so that a
+/// repeated insert is recognised by Google (409) instead of creating a second event.
+pub fn new_event_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
+    b.iter()
+        .map(|x| ALPHABET[(x & 31) as usize] as char)
+        .collect()
+}
+
+/// Creates a timed event here at once (shown in every view) and queues it for Google.
+pub fn create_local(
+    tx: &Transaction<'_>,
+    account: &str,
+    calendar: &str,
+    summary: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<String> {
+    let id = new_event_id();
+    let fmt = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let body = serde_json::json!({
+        "id": id,
+        "summary": summary,
+        "start": { "dateTime": fmt(start_ms) },
+        "end": { "dateTime": fmt(end_ms) },
+    });
+    tx.execute(
+        "INSERT INTO calendar_events (account_id, calendar_id, google_id, summary, start_ms, end_ms, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'confirmed')",
+        params![account, calendar, id, summary, start_ms, end_ms],
+    )
+    .map_err(db("saving an event"))?;
+    tx.execute(
+        "INSERT INTO calendar_ops (account_id, calendar_id, event_id, kind, payload, created_at) VALUES (?1, ?2, ?3, 'insert', ?4, ?5)",
+        params![account, calendar, id, body.to_string(), crate::store::now_unix()],
+    )
+    .map_err(db("saving an event"))?;
+    Ok(id)
+}
+
+/// Records the user's answer to an invitation here at once and queues it.
+pub fn rsvp_local(
+    tx: &Transaction<'_>,
+    account: &str,
+    calendar: &str,
+    event: &str,
+    answer: &str,
+) -> Result<()> {
+    if !matches!(answer, "accepted" | "declined" | "tentative") {
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "'{answer}' is not an answer; use accepted, declined or tentative"
+        )));
+    }
+    let n = tx
+        .execute(
+            "UPDATE calendar_events SET self_response = ?1 WHERE account_id = ?2 AND calendar_id = ?3 AND google_id = ?4",
+            params![answer, account, calendar, event],
+        )
+        .map_err(db("saving an answer"))?;
+    if n == 0 {
+        return Err(LibreOllamaError::NotFound {
+            what: format!("Event {event}"),
+        });
+    }
+    tx.execute(
+        "INSERT INTO calendar_ops (account_id, calendar_id, event_id, kind, payload, created_at) VALUES (?1, ?2, ?3, 'rsvp', ?4, ?5)",
+        params![account, calendar, event, serde_json::json!({ "answer": answer }).to_string(), crate::store::now_unix()],
+    )
+    .map_err(db("saving an answer"))?;
+    Ok(())
+}
+
+/// Sends the queued calendar changes in order. Offline and Google's 5xx stop the queue (the op
+/// stays); other refusals fail that op alone, with the reason kept.
+pub async fn push(store: &Store, api: &CalendarApi, account: &str) -> Result<usize> {
+    let mut sent = 0;
+    loop {
+        let acc = account.to_string();
+        let op: Option<(i64, String, String, String, String)> = store
+            .read(move |c| {
+                use rusqlite::OptionalExtension;
+                c.query_row(
+                    "SELECT seq, calendar_id, event_id, kind, payload FROM calendar_ops WHERE account_id = ?1 AND state = 'pending' ORDER BY seq LIMIT 1",
+                    [&acc],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()
+                .map_err(db("reading calendar changes"))
+            })
+            .await?;
+        let Some((seq, cal, event, kind, payload)) = op else {
+            return Ok(sent);
+        };
+        let body: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+        let result = match kind.as_str() {
+            "insert" => match api.insert(&cal, &body).await {
+                Ok(_) => Ok(()),
+                // Our id is already there: an earlier try reached Google.
+                Err(LibreOllamaError::GoogleApi { status: 409, .. }) => Ok(()),
+                Err(e) => Err(e),
+            },
+            _ => rsvp(api, &cal, &event, body["answer"].as_str().unwrap_or("")).await,
+        };
+        match result {
+            Ok(()) => {
+                store
+                    .write(move |c| {
+                        c.execute("DELETE FROM calendar_ops WHERE seq = ?1", [seq])
+                            .map_err(db("recording a calendar change"))?;
+                        Ok(())
+                    })
+                    .await?;
+                sent += 1;
+            }
+            // Offline, Google busy, or the account needs signing in again: keep it for later.
+            Err(e)
+                if matches!(
+                    e.class(),
+                    crate::model::ErrorClass::Retryable | crate::model::ErrorClass::NeedsReauth
+                ) =>
+            {
+                return Err(e)
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                store
+                    .write(move |c| {
+                        c.execute(
+                            "UPDATE calendar_ops SET state = 'failed', attempts = attempts + 1, last_error = ?1 WHERE seq = ?2",
+                            params![msg, seq],
+                        )
+                        .map_err(db("recording a calendar change"))?;
+                        Ok(())
+                    })
+                    .await?;
+            }
+        }
+    }
+}
+
+/// Sets only the user's own response: the current attendee list is read from Google and sent
+/// back whole with that one status changed, so nobody else's answer is overwritten.
+async fn rsvp(api: &CalendarApi, calendar: &str, event: &str, answer: &str) -> Result<()> {
+    // Raw JSON: every attendee field Google has (optional, comment, guests…) goes back as it was.
+    let current = api.get_raw(calendar, event).await?;
+    let mut attendees = current["attendees"].as_array().cloned().unwrap_or_default();
+    let me = attendees
+        .iter_mut()
+        .find(|a| a["self"].as_bool() == Some(true))
+        .ok_or_else(|| {
+            LibreOllamaError::InvalidInput(
+                "you are not invited to this event, so there is nothing to answer".into(),
+            )
+        })?;
+    me["responseStatus"] = answer.into();
+    api.patch(
+        calendar,
+        event,
+        &serde_json::json!({ "attendees": attendees }),
+    )
+    .await
+    .map(|_| ())
 }

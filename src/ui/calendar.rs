@@ -1,7 +1,8 @@
 //! Calendar from the local cache: month, week and day views in this device's time zone, with
 //! tasks due on their dates, a today marker and a now line, keyboard navigation (← → move,
-//! t today, m w d switch views) and "Sync now". Reading only: creating and editing events,
-//! RSVP and "this or all events" arrive with the durable queue for calendar edits.
+//! t today, m w d switch views) and "Sync now". Click an empty slot to create an event; click
+//! an event for its details and, for invitations, Yes / Maybe / No. Both are saved here at once
+//! and sent to Google from a durable queue.
 
 use chrono::{Datelike, Duration, Local, NaiveDate, TimeZone, Timelike};
 use dioxus::prelude::*;
@@ -84,6 +85,8 @@ fn CalendarPage(month: bool) -> Element {
     let mut version = use_signal(|| 0u64);
     let mut note = use_signal(|| None::<(bool, String)>);
     let mut syncing = use_signal(|| false);
+    let creating = use_signal(|| None::<i64>);
+    let selected = use_signal(|| None::<EventView>);
     let data = use_resource(move || async move {
         let _ = version();
         let (a, b) = range(view(), anchor());
@@ -174,7 +177,13 @@ fn CalendarPage(month: bool) -> Element {
             if view() == View::Month {
                 MonthGrid { start: a, month: anchor().month(), today, events: events.clone(), tasks: tasks.clone() }
             } else {
-                TimeGrid { start: a, days: (b - a).num_days(), today, events: events.clone(), tasks: tasks.clone() }
+                TimeGrid { start: a, days: (b - a).num_days(), today, events: events.clone(), tasks: tasks.clone(), creating, selected }
+            }
+            if let Some(at) = creating() {
+                NewEvent { key: "{at}", start_ms: at, creating, version }
+            }
+            if let Some(e) = selected() {
+                EventDetail { key: "{e.id}", event: e, selected, version }
             }
             p { class: "muted small cal-keys", "← → move · t today · m w d month, week, day · times in this device's time zone" }
         }
@@ -235,6 +244,8 @@ fn TimeGrid(
     today: NaiveDate,
     events: Vec<EventView>,
     tasks: Vec<TaskView>,
+    creating: Signal<Option<i64>>,
+    selected: Signal<Option<EventView>>,
 ) -> Element {
     let now = Local::now();
     let now_min = i64::from(now.hour() * 60 + now.minute());
@@ -270,13 +281,30 @@ fn TimeGrid(
                     let day = start + Duration::days(i);
                     let timed: Vec<&EventView> = events.iter().filter(|e| e.start_ms.is_some() && on_day(e, day)).collect();
                     rsx! {
-                        div { key: "c{day}", class: "tg-col", style: "height: {24 * HOUR_PX}px",
+                        div {
+                            key: "c{day}",
+                            class: "tg-col",
+                            style: "height: {24 * HOUR_PX}px",
+                            title: "Click an empty slot to add an event",
+                            onclick: move |e: MouseEvent| {
+                                // The half hour under the pointer.
+                                let y = e.element_coordinates().y.max(0.0) as i64;
+                                let minutes = (y * 60 / HOUR_PX) / 30 * 30;
+                                creating.set(Some(midnight(day) + minutes * 60_000));
+                            },
                             for e in timed {
                                 {
                                     let top = minutes_in(day, e.start_ms.unwrap_or(0));
                                     let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + 20);
                                     rsx! {
                                         div {
+                                            onclick: {
+                                                let ev = (*e).clone();
+                                                move |evt: MouseEvent| {
+                                                    evt.stop_propagation();
+                                                    selected.set(Some(ev.clone()));
+                                                }
+                                            },
                                             class: format!(
                                                 "tg-ev{}{}",
                                                 if e.self_response.as_deref() == Some("declined") { " declined" } else { "" },
@@ -297,6 +325,128 @@ fn TimeGrid(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+#[component]
+fn NewEvent(start_ms: i64, creating: Signal<Option<i64>>, version: Signal<u64>) -> Element {
+    let calendars = use_resource(api::calendar_writable);
+    let mut error = use_signal(|| None::<String>);
+    let list = match &*calendars.read() {
+        Some(Ok(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let when = Local
+        .timestamp_millis_opt(start_ms)
+        .single()
+        .map(|t| t.format("%A %-d %B, %H:%M").to_string())
+        .unwrap_or_default();
+    rsx! {
+        aside { class: "cal-panel", aria_label: "New event",
+            div { class: "ai-panel-head",
+                strong { "New event" }
+                button { class: "button small close", aria_label: "Close", onclick: move |_| creating.set(None), "✕" }
+            }
+            p { class: "muted small", "{when}" }
+            if list.is_empty() && calendars.read().is_some() {
+                p { class: "error-text small", "No calendar to add to yet: sign in to a Google account and sync." }
+            }
+            if let Some(e) = error.read().as_ref() {
+                p { class: "error-text small", role: "alert", "{e}" }
+            }
+            form {
+                onsubmit: move |e: FormEvent| {
+                    e.prevent_default();
+                    let get = |k: &str| match e.get_first(k) { Some(dioxus::html::FormValue::Text(t)) => t, _ => String::new() };
+                    let (title, minutes, cal) = (get("title"), get("minutes").parse::<i64>().unwrap_or(60), get("calendar"));
+                    let Some((account, calendar)) = cal.split_once('|').map(|(a, c)| (a.to_string(), c.to_string())) else { return };
+                    spawn(async move {
+                        match api::calendar_create(account, calendar, title, start_ms, start_ms + minutes * 60_000).await {
+                            Ok(_) => { creating.set(None); version += 1; }
+                            Err(e) => error.set(Some(e.to_string())),
+                        }
+                    });
+                },
+                div { class: "field", label { r#for: "ne-title", "Title" }
+                    input { id: "ne-title", name: "title", onmounted: move |e| async move { let _ = e.set_focus(true).await; } }
+                }
+                div { class: "field", label { r#for: "ne-min", "Length" }
+                    select { id: "ne-min", name: "minutes",
+                        for (m, label) in [(30, "30 minutes"), (60, "1 hour"), (90, "1½ hours"), (120, "2 hours")] {
+                            option { value: "{m}", selected: m == 60, "{label}" }
+                        }
+                    }
+                }
+                div { class: "field", label { r#for: "ne-cal", "Calendar" }
+                    select { id: "ne-cal", name: "calendar",
+                        for (a, c, name) in list.iter() { option { value: "{a}|{c}", "{name}" } }
+                    }
+                }
+                div { class: "form-actions", button { class: "button primary small", r#type: "submit", disabled: list.is_empty(), "Add" } }
+            }
+        }
+    }
+}
+
+#[component]
+fn EventDetail(
+    event: EventView,
+    selected: Signal<Option<EventView>>,
+    version: Signal<u64>,
+) -> Element {
+    let mut error = use_signal(|| None::<String>);
+    let mut answer = use_signal(|| event.self_response.clone());
+    let when = match (event.start_ms, event.end_ms, &event.start_date) {
+        (Some(s), Some(e), _) => format!(
+            "{} – {}",
+            Local
+                .timestamp_millis_opt(s)
+                .single()
+                .map(|t| t.format("%A %-d %B, %H:%M").to_string())
+                .unwrap_or_default(),
+            local_hm(e)
+        ),
+        (_, _, Some(d)) => format!("{d}, all day"),
+        _ => String::new(),
+    };
+    let ev = event.clone();
+    rsx! {
+        aside { class: "cal-panel", aria_label: "Event",
+            div { class: "ai-panel-head",
+                strong { "{event.summary}" }
+                button { class: "button small close", aria_label: "Close", onclick: move |_| selected.set(None), "✕" }
+            }
+            p { class: "small", "{when}" }
+            if !event.location.is_empty() { p { class: "small", "{event.location}" } }
+            p { class: "muted small", "{event.calendar}" if event.recurring { " · repeats" } }
+            if answer().is_some() {
+                div { class: "rsvp", role: "group", aria_label: "Going?",
+                    span { class: "small", "Going? " }
+                    for (value, label) in [("accepted", "Yes"), ("tentative", "Maybe"), ("declined", "No")] {
+                        button {
+                            class: if answer().as_deref() == Some(value) { "button small active" } else { "button small" },
+                            aria_pressed: if answer().as_deref() == Some(value) { "true" } else { "false" },
+                            onclick: {
+                                let ev = ev.clone();
+                                move |_| {
+                                    let ev = ev.clone();
+                                    spawn(async move {
+                                        match api::calendar_rsvp(ev.account_id, ev.calendar_id, ev.id, value.to_string()).await {
+                                            Ok(()) => { answer.set(Some(value.to_string())); version += 1; }
+                                            Err(e) => error.set(Some(e.to_string())),
+                                        }
+                                    });
+                                }
+                            },
+                            "{label}"
+                        }
+                    }
+                }
+            }
+            if let Some(e) = error.read().as_ref() {
+                p { class: "error-text small", role: "alert", "{e}" }
             }
         }
     }
