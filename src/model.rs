@@ -547,6 +547,9 @@ pub struct TaskView {
     /// Changes made here that have not reached Google yet.
     pub pending: bool,
     pub source_message_id: Option<String>,
+    /// A time set aside for the task (Unix ms), shown on the calendar; kept here only.
+    pub block_start_ms: Option<i64>,
+    pub block_end_ms: Option<i64>,
 }
 
 /// What a tasks sync did, for the activity line and the CLI.

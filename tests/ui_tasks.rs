@@ -134,11 +134,41 @@ async fn calendar_week_shows_cached_events_and_tasks_due() {
         .add("cl", "File the report", "", Some(today.to_string()), None)
         .await
         .unwrap();
+    // Time set aside for a task shows in the hour grid; an empty block is refused.
+    let focus = s
+        .tasks
+        .add("cl", "Write the proposal", "", None, None)
+        .await
+        .unwrap();
+    let bad = s
+        .tasks
+        .set_time_block(&focus.local_id, Some((at(15), at(14))))
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("end after it starts"), "{bad}");
+    let t = s
+        .tasks
+        .set_time_block(&focus.local_id, Some((at(14), at(15))))
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.block_start_ms, t.block_end_ms),
+        (Some(at(14)), Some(at(15)))
+    );
     let html = render_all(
         "/calendar",
-        &["Design review", "Company holiday", "File the report"],
+        &[
+            "Design review",
+            "Company holiday",
+            "File the report",
+            "Write the proposal",
+        ],
     )
     .await;
+    assert!(
+        html.contains("tg-ev block"),
+        "the time block is in the grid"
+    );
     let text = text_of(&html);
     for want in [
         "Design review",

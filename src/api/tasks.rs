@@ -22,6 +22,19 @@ pub async fn tasks_of_one(id: String) -> ApiResult<TaskView> {
     Ok(host::services()?.tasks.task(&id).await?)
 }
 
+#[post("/api/tasks/block")]
+pub async fn tasks_set_block(id: String, block: Option<(i64, i64)>) -> ApiResult<TaskView> {
+    Ok(host::services()?.tasks.set_time_block(&id, block).await?)
+}
+
+#[post("/api/tasks/blocked")]
+pub async fn tasks_blocked(from_ms: i64, to_ms: i64) -> ApiResult<Vec<TaskView>> {
+    Ok(host::services()?
+        .tasks
+        .blocked_between(from_ms, to_ms)
+        .await?)
+}
+
 #[post("/api/tasks/due")]
 pub async fn tasks_due(from: String, to: String) -> ApiResult<Vec<TaskView>> {
     Ok(host::services()?.tasks.due_between(&from, &to).await?)

@@ -44,7 +44,8 @@ fn check_title(title: &str) -> Result<String> {
 const TASK_COLS: &str =
     "t.local_id, m.account_id, t.list_local_id, t.parent_local_id, t.title, t.notes, t.due_date, \
      t.status = 'completed', t.position, coalesce(md.priority, 0), coalesce(md.labels, '[]'), \
-     EXISTS (SELECT 1 FROM task_ops o WHERE o.local_id = t.local_id), t.source_message_id";
+     EXISTS (SELECT 1 FROM task_ops o WHERE o.local_id = t.local_id), t.source_message_id, \
+     md.time_block_start, md.time_block_end";
 
 const TASK_FROM: &str = "tasks t JOIN task_id_map m ON m.local_id = t.local_id \
      LEFT JOIN task_metadata md ON md.task_local_id = t.local_id";
@@ -64,6 +65,8 @@ fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TaskView> {
         labels: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
         pending: r.get(11)?,
         source_message_id: r.get(12)?,
+        block_start_ms: r.get(13)?,
+        block_end_ms: r.get(14)?,
     })
 }
 
@@ -227,6 +230,55 @@ impl TasksService {
                     .map_err(db("reading tasks"))?;
                 let rows = st
                     .query_map(params![list, is_default, account], task_row)
+                    .map_err(db("reading tasks"))?;
+                rows.collect::<std::result::Result<_, _>>()
+                    .map_err(db("reading tasks"))
+            })
+            .await
+    }
+
+    /// Sets aside a time for a task (None clears it). Local only, like priority and labels.
+    pub async fn set_time_block(
+        &self,
+        local_id: &str,
+        block: Option<(i64, i64)>,
+    ) -> Result<TaskView> {
+        if let Some((a, b)) = block {
+            if b <= a {
+                return Err(LibreOllamaError::InvalidInput(
+                    "a time block must end after it starts".into(),
+                ));
+            }
+        }
+        let id = local_id.to_string();
+        self.store
+            .write(move |c| {
+                let now = now_unix();
+                c.execute(
+                    "INSERT INTO task_metadata (task_local_id, time_block_start, time_block_end, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
+                     ON CONFLICT(task_local_id) DO UPDATE SET time_block_start = excluded.time_block_start, \
+                       time_block_end = excluded.time_block_end, updated_at = excluded.updated_at",
+                    params![id, block.map(|b| b.0), block.map(|b| b.1), now],
+                )
+                .map_err(db("saving a time block"))?;
+                Ok(())
+            })
+            .await?;
+        self.task(local_id).await
+    }
+
+    /// Tasks with a time block overlapping [from_ms, to_ms), for the calendar.
+    pub async fn blocked_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<TaskView>> {
+        self.store
+            .read(move |c| {
+                let mut st = c
+                    .prepare(&format!(
+                        "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.deleted = 0 \
+                         AND md.time_block_start < ?2 AND md.time_block_end > ?1 ORDER BY md.time_block_start"
+                    ))
+                    .map_err(db("reading tasks"))?;
+                let rows = st
+                    .query_map(params![from_ms, to_ms], task_row)
                     .map_err(db("reading tasks"))?;
                 rows.collect::<std::result::Result<_, _>>()
                     .map_err(db("reading tasks"))

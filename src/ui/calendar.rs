@@ -92,7 +92,13 @@ fn CalendarPage(month: bool) -> Element {
         let (a, b) = range(view(), anchor());
         let events =
             api::calendar_range(midnight(a), midnight(b), a.to_string(), b.to_string()).await?;
-        let tasks = api::tasks_due(a.to_string(), (b - Duration::days(1)).to_string()).await?;
+        let mut tasks = api::tasks_due(a.to_string(), (b - Duration::days(1)).to_string()).await?;
+        // Tasks with time set aside come as well (once, even when also due in the range).
+        for t in api::tasks_blocked(midnight(a), midnight(b)).await? {
+            if !tasks.iter().any(|x| x.local_id == t.local_id) {
+                tasks.push(t);
+            }
+        }
         Ok::<_, api::ApiError>((events, tasks))
     });
     let mut step = move |dir: i64| {
@@ -209,7 +215,10 @@ fn MonthGrid(
                     let d = day.to_string();
                     let mut evs: Vec<&EventView> = events.iter().filter(|e| on_day(e, day)).collect();
                     evs.sort_by_key(|e| (e.start_ms.is_some(), e.start_ms));
-                    let due: Vec<&TaskView> = tasks.iter().filter(|t| t.due_date.as_deref() == Some(d.as_str())).collect();
+                    let due: Vec<&TaskView> = tasks
+                        .iter()
+                        .filter(|t| t.due_date.as_deref() == Some(d.as_str()) || t.block_start_ms.is_some_and(|s| s >= midnight(day) && s < midnight(day + Duration::days(1))))
+                        .collect();
                     let more = (evs.len() + due.len()).saturating_sub(4);
                     rsx! {
                         div {
@@ -315,6 +324,22 @@ fn TimeGrid(
                                             span { class: "ev-time", "{local_hm(e.start_ms.unwrap_or(0))}–{local_hm(e.end_ms.unwrap_or(0))}" }
                                             " {e.summary}"
                                             if !e.location.is_empty() { div { class: "muted small", "{e.location}" } }
+                                        }
+                                    }
+                                }
+                            }
+                            for t in tasks.iter().filter(|t| t.block_start_ms.is_some_and(|s| s < midnight(day + Duration::days(1))) && t.block_end_ms.is_some_and(|e| e > midnight(day))) {
+                                {
+                                    let top = minutes_in(day, t.block_start_ms.unwrap_or(0));
+                                    let bottom = minutes_in(day, t.block_end_ms.unwrap_or(0)).max(top + 20);
+                                    rsx! {
+                                        div {
+                                            class: "tg-ev block",
+                                            style: "top: {top * HOUR_PX / 60}px; height: {(bottom - top) * HOUR_PX / 60 - 2}px",
+                                            title: "Time set aside for a task",
+                                            onclick: move |evt: MouseEvent| evt.stop_propagation(),
+                                            if t.completed { "☑ " } else { "☐ " }
+                                            "{t.title}"
                                         }
                                     }
                                 }

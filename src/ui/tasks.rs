@@ -722,6 +722,7 @@ fn TaskDetail(id: String, lists: Vec<TaskListView>) -> Element {
                     }
                 }
             }
+            TimeBlock { key: "{t.local_id}-{t.block_start_ms:?}", task: t.clone() }
             if let Some(m) = t.source_message_id.clone() {
                 button {
                     class: "link-button",
@@ -753,6 +754,66 @@ fn TaskDetail(id: String, lists: Vec<TaskListView>) -> Element {
                     button { class: "button small", onclick: move |_| confirm.set(false), "Keep" }
                 } else {
                     button { class: "button small danger", onclick: move |_| confirm.set(true), "Delete…" }
+                }
+            }
+        }
+    }
+}
+
+/// Time set aside for a task, shown on the calendar (kept here only).
+#[component]
+fn TimeBlock(task: TaskView) -> Element {
+    use chrono::{Local, TimeZone};
+    let st = use_context::<TasksState>();
+    let start = task
+        .block_start_ms
+        .and_then(|m| Local.timestamp_millis_opt(m).single())
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default();
+    let minutes = match (task.block_start_ms, task.block_end_ms) {
+        (Some(a), Some(b)) => (b - a) / 60_000,
+        _ => 60,
+    };
+    let id = task.local_id.clone();
+    let id2 = task.local_id.clone();
+    rsx! {
+        form {
+            class: "time-block",
+            onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let at = field(&e, "at");
+                let len: i64 = field(&e, "len").parse().unwrap_or(60);
+                let Ok(naive) = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M") else {
+                    let mut err = st.error;
+                    err.set(Some("Choose a day and time for the time block.".into()));
+                    return;
+                };
+                let Some(start) = Local.from_local_datetime(&naive).earliest() else { return };
+                let a = start.timestamp_millis();
+                let id = id.clone();
+                st.run(async move { api::tasks_set_block(id, Some((a, a + len * 60_000))).await.map(|_| ()) });
+            },
+            label { r#for: "tb-at", class: "small", "Time set aside" }
+            div { class: "tb-row",
+                input { id: "tb-at", name: "at", r#type: "datetime-local", initial_value: "{start}" }
+                select { name: "len", aria_label: "For",
+                    for (m, label) in [(30, "30 min"), (60, "1 h"), (90, "1½ h"), (120, "2 h"), (180, "3 h")] {
+                        option { value: "{m}", selected: m == minutes, "{label}" }
+                    }
+                }
+            }
+            div { class: "form-actions",
+                button { class: "button small", r#type: "submit", "Set" }
+                if task.block_start_ms.is_some() {
+                    button {
+                        class: "button small",
+                        r#type: "button",
+                        onclick: move |_| {
+                            let id = id2.clone();
+                            st.run(async move { api::tasks_set_block(id, None).await.map(|_| ()) });
+                        },
+                        "Clear"
+                    }
                 }
             }
         }
