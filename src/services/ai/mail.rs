@@ -26,22 +26,26 @@ const EMBED_CHARS: usize = 1_200;
 /// Messages an answer is drawn from.
 const ANSWER_SOURCES: usize = 5;
 
+/// At most this many tasks from one piece of mail, with titles and notes this long: bounds the
+/// answer (about 450 tokens) so it fits the token limit and never comes back cut off.
+const MODEL_TASKS: usize = 6;
+
 fn task_schema() -> serde_json::Value {
     serde_json::json!({
         "type": "object",
         "properties": {
             "tasks": {
                 "type": "array",
-                "maxItems": MAX_TASKS,
+                "maxItems": MODEL_TASKS,
                 "items": {
                     "type": "object",
                     "properties": {
-                        "title": { "type": "string" },
+                        "title": { "type": "string", "minLength": 1, "maxLength": 80 },
                         "due": { "anyOf": [
                             { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
                             { "type": "null" }
                         ] },
-                        "notes": { "type": "string" }
+                        "notes": { "type": "string", "maxLength": 120 }
                     },
                     "required": ["title", "due", "notes"]
                 }
@@ -500,12 +504,16 @@ impl AiService {
                 if o.finish == Finish::Cancelled {
                     return Err(LibreOllamaError::Cancelled("finding tasks".into()));
                 }
+                let cut = matches!(&o.finish, Finish::Complete { reason } if reason == "length");
                 match parse_tasks(&o.text) {
                     Ok(t) => {
                         found = Some(t);
                         break;
                     }
-                    Err(why) => {
+                    Err(mut why) => {
+                        if cut {
+                            why.push_str("; it was cut off at the length limit, so keep it shorter");
+                        }
                         tracing::info!(problem = %why, "model answered a task list that does not pass; asking again");
                         history.push(ChatMessage::new("assistant", o.text));
                         history.push(ChatMessage::new(
