@@ -512,7 +512,9 @@ impl AiService {
                     }
                     Err(mut why) => {
                         if cut {
-                            why.push_str("; it was cut off at the length limit, so keep it shorter");
+                            why.push_str(
+                                "; it was cut off at the length limit, so keep it shorter",
+                            );
                         }
                         tracing::info!(problem = %why, "model answered a task list that does not pass; asking again");
                         history.push(ChatMessage::new("assistant", o.text));
