@@ -89,6 +89,15 @@ pub enum VaultError {
 pub type Result<T, E = LibreOllamaError> = std::result::Result<T, E>;
 
 impl LibreOllamaError {
+    /// A queued change hitting this stays queued for a later try: offline, Google busy, or the
+    /// account needs signing in again.
+    pub fn retry_later(&self) -> bool {
+        matches!(
+            self.class(),
+            ErrorClass::Retryable | ErrorClass::NeedsReauth
+        )
+    }
+
     pub fn class(&self) -> ErrorClass {
         use LibreOllamaError::*;
         match self {

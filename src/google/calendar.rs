@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::GoogleClient;
 use super::endpoints::Endpoint;
-use crate::error::{LibreOllamaError, Result};
+use crate::error::Result;
 
 const fn ep(
     id: &'static str,
@@ -161,9 +161,7 @@ pub struct EventChanges {
 
 #[derive(Clone)]
 pub struct CalendarApi {
-    client: Arc<GoogleClient>,
-    base: String,
-    account_id: String,
+    rest: super::RestApi,
 }
 
 impl CalendarApi {
@@ -173,16 +171,13 @@ impl CalendarApi {
         account_id: impl Into<String>,
     ) -> Self {
         CalendarApi {
-            client,
-            base: base.into(),
-            account_id: account_id.into(),
+            rest: super::RestApi {
+                client,
+                base: base.into(),
+                account_id: account_id.into(),
+                strip: "calendar/v3/",
+            },
         }
-    }
-
-    fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
-        // Paths are relative to Google's root (as in the discovery document); the configured
-        // base already ends in the service path.
-        super::call_url(&self.base, e, "calendar/v3/", path_args, query)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -192,9 +187,7 @@ impl CalendarApi {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<T> {
-        let url = self.url(e, path_args, query)?;
-        let v = self.client.call(&self.account_id, e, url, body).await?;
-        serde_json::from_value(v).map_err(LibreOllamaError::json)
+        self.rest.json(e, path_args, query, body).await
     }
 
     pub async fn calendars(&self) -> Result<Vec<GCalendar>> {
@@ -276,9 +269,8 @@ impl CalendarApi {
     }
 
     pub async fn delete(&self, calendar: &str, event: &str) -> Result<()> {
-        let url = self.url(&EVENTS_DELETE, &[calendar, event], &[])?;
-        self.client
-            .call(&self.account_id, &EVENTS_DELETE, url, None)
+        self.rest
+            .value(&EVENTS_DELETE, &[calendar, event], &[], None)
             .await
             .map(|_| ())
     }

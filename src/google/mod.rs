@@ -185,6 +185,42 @@ pub(crate) fn call_url(
     Ok(u)
 }
 
+/// One Google REST API for one account: builds each call's URL (see `call_url`) and sends it
+/// through the shared client.
+#[derive(Clone)]
+pub(crate) struct RestApi {
+    pub client: std::sync::Arc<client::GoogleClient>,
+    pub base: String,
+    pub account_id: String,
+    /// A service path the configured base already ends in.
+    pub strip: &'static str,
+}
+
+impl RestApi {
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        e: &endpoints::Endpoint,
+        path_args: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> crate::error::Result<T> {
+        let v = self.value(e, path_args, query, body).await?;
+        serde_json::from_value(v).map_err(crate::error::LibreOllamaError::json)
+    }
+
+    /// The answer as JSON (`Null` for an empty one).
+    pub async fn value(
+        &self,
+        e: &endpoints::Endpoint,
+        path_args: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> crate::error::Result<serde_json::Value> {
+        let url = call_url(&self.base, e, self.strip, path_args, query)?;
+        self.client.call(&self.account_id, e, url, body).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::GoogleClient;
 use super::endpoints::Endpoint;
-use crate::error::{LibreOllamaError, Result};
+use crate::error::Result;
 
 const fn ep(
     id: &'static str,
@@ -202,9 +202,7 @@ pub fn due_value(date: &str) -> String {
 /// The Tasks API for one account.
 #[derive(Clone)]
 pub struct TasksApi {
-    client: Arc<GoogleClient>,
-    base: String,
-    account_id: String,
+    rest: super::RestApi,
 }
 
 impl TasksApi {
@@ -214,14 +212,13 @@ impl TasksApi {
         account_id: impl Into<String>,
     ) -> Self {
         TasksApi {
-            client,
-            base: base.into(),
-            account_id: account_id.into(),
+            rest: super::RestApi {
+                client,
+                base: base.into(),
+                account_id: account_id.into(),
+                strip: "",
+            },
         }
-    }
-
-    fn url(&self, e: &Endpoint, path_args: &[&str], query: &[(&str, String)]) -> Result<url::Url> {
-        super::call_url(&self.base, e, "", path_args, query)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -231,9 +228,7 @@ impl TasksApi {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<T> {
-        let url = self.url(e, path_args, query)?;
-        let v = self.client.call(&self.account_id, e, url, body).await?;
-        serde_json::from_value(v).map_err(LibreOllamaError::json)
+        self.rest.json(e, path_args, query, body).await
     }
 
     async fn call_empty(
@@ -242,11 +237,7 @@ impl TasksApi {
         path_args: &[&str],
         query: &[(&str, String)],
     ) -> Result<()> {
-        let url = self.url(e, path_args, query)?;
-        self.client
-            .call(&self.account_id, e, url, None)
-            .await
-            .map(|_| ())
+        self.rest.value(e, path_args, query, None).await.map(|_| ())
     }
 
     /// Every list, the default one first (as Google orders them).

@@ -107,25 +107,18 @@ impl CalendarService {
 
     pub fn start_background(self: &Arc<Self>) {
         let me = self.clone();
-        tokio::spawn(async move {
-            let mut wait = std::time::Duration::from_secs(8);
-            loop {
-                tokio::time::sleep(wait).await;
-                let m: u32 = me
-                    .store
-                    .read(|c| crate::store::settings::get(c, crate::services::mail::POLL_MINUTES))
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(crate::services::mail::DEFAULT_POLL_MINUTES);
-                if m > 0 {
+        super::on_sync_interval(
+            self.store.clone(),
+            std::time::Duration::from_secs(8),
+            move || {
+                let me = me.clone();
+                async move {
                     if let Err(e) = me.sync_all().await {
                         tracing::warn!(error = %e, "scheduled calendar sync failed");
                     }
                 }
-                wait = std::time::Duration::from_secs(60 * u64::from(m.max(1)));
-            }
-        });
+            },
+        );
     }
 
     /// (account, calendar id, name) of every calendar one can add events to, primary first.

@@ -920,17 +920,12 @@ impl MailService {
     /// Syncs every account now and then every `poll_minutes` (re-read each round).
     pub fn start_polling(self: &Arc<Self>) {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut wait = Duration::from_secs(2);
-            loop {
-                tokio::time::sleep(wait).await;
-                let minutes = this.poll_minutes().await.unwrap_or(DEFAULT_POLL_MINUTES);
-                if minutes > 0 {
-                    if let Ok(Err(e)) = this.sync_now(None).await {
-                        tracing::warn!(error = %e, "scheduled mail sync could not start");
-                    }
+        super::on_sync_interval(self.store.clone(), Duration::from_secs(2), move || {
+            let this = this.clone();
+            async move {
+                if let Ok(Err(e)) = this.sync_now(None).await {
+                    tracing::warn!(error = %e, "scheduled mail sync could not start");
                 }
-                wait = Duration::from_secs(60 * u64::from(minutes.max(1)));
             }
         });
     }

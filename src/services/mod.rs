@@ -26,6 +26,31 @@ pub use mail::MailService;
 pub use settings::SettingsService;
 pub use tasks::TasksService;
 
+/// Runs `work` after `first`, then every "sync every N minutes" (Activity → Sync; re-read each
+/// round, 0 = only on demand). Mail, tasks and calendar share the setting.
+pub fn on_sync_interval<F, Fut>(store: Store, first: std::time::Duration, mut work: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut wait = first;
+        loop {
+            tokio::time::sleep(wait).await;
+            let minutes: u32 = store
+                .read(|c| crate::store::settings::get(c, mail::POLL_MINUTES))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(mail::DEFAULT_POLL_MINUTES);
+            if minutes > 0 {
+                work().await;
+            }
+            wait = std::time::Duration::from_secs(60 * u64::from(minutes.max(1)));
+        }
+    });
+}
+
 pub struct AppServices {
     pub config: AppConfig,
     pub store: Store,

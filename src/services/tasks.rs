@@ -97,28 +97,20 @@ impl TasksService {
         self.auto_push
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let me = self.clone();
-        tokio::spawn(async move {
-            let mut wait = std::time::Duration::from_secs(5);
-            loop {
-                tokio::time::sleep(wait).await;
-                // The same interval as mail (Activity → Sync).
-                let m: u32 = me
-                    .store
-                    .read(|c| crate::store::settings::get(c, crate::services::mail::POLL_MINUTES))
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(crate::services::mail::DEFAULT_POLL_MINUTES);
-                if m > 0 {
+        super::on_sync_interval(
+            self.store.clone(),
+            std::time::Duration::from_secs(5),
+            move || {
+                let me = me.clone();
+                async move {
                     for account in me.syncable_accounts().await.unwrap_or_default() {
                         if let Err(e) = me.sync(&account).await {
                             tracing::warn!(error = %e, "scheduled tasks sync failed; changes stay queued");
                         }
                     }
                 }
-                wait = std::time::Duration::from_secs(60 * u64::from(m.max(1)));
-            }
-        });
+            },
+        );
     }
 
     /// Accounts with task lists from Google (an imported archive has none).

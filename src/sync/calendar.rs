@@ -337,15 +337,7 @@ pub async fn push(store: &Store, api: &CalendarApi, account: &str) -> Result<usi
                     .await?;
                 sent += 1;
             }
-            // Offline, Google busy, or the account needs signing in again: keep it for later.
-            Err(e)
-                if matches!(
-                    e.class(),
-                    crate::model::ErrorClass::Retryable | crate::model::ErrorClass::NeedsReauth
-                ) =>
-            {
-                return Err(e)
-            }
+            Err(e) if e.retry_later() => return Err(e),
             Err(e) => {
                 let msg = e.to_string();
                 store

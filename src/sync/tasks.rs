@@ -289,15 +289,6 @@ fn is_gone(e: &LibreOllamaError) -> bool {
     )
 }
 
-/// Errors that a later try may not hit (offline, rate limits, Google's 5xx): the queue stops
-/// and keeps the op. Anything else fails that op alone.
-fn is_transient(e: &LibreOllamaError) -> bool {
-    matches!(
-        e.class(),
-        crate::model::ErrorClass::Retryable | crate::model::ErrorClass::NeedsReauth
-    )
-}
-
 /// Sends the account's queued edits in order.
 pub async fn push(store: &Store, api: &TasksApi, account: &str) -> Result<PushReport> {
     let mut report = PushReport::default();
@@ -308,7 +299,7 @@ pub async fn push(store: &Store, api: &TasksApi, account: &str) -> Result<PushRe
         };
         match push_one(store, api, account, &op, &mut report).await {
             Ok(()) => {}
-            Err(e) if is_transient(&e) => return Err(e),
+            Err(e) if e.retry_later() => return Err(e),
             Err(e) => {
                 let (seq, msg) = (op.seq, e.to_string());
                 tracing::warn!(seq, kind = %op.kind, error = %msg, "a task change was refused");

@@ -28,11 +28,6 @@ impl Slot {
     pub fn push(&self, piece: &str) {
         self.text.lock().unwrap().push_str(piece);
     }
-
-    /// Starts over (a retry streams its text again).
-    pub fn clear(&self) {
-        self.text.lock().unwrap().clear();
-    }
 }
 
 #[derive(Default)]
