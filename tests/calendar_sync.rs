@@ -12,6 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use libreollama::google::calendar::CalendarApi;
+use libreollama::model::{EventEdit, EventScope, EventTiming, EventView};
 use libreollama::services::AppServices;
 use libreollama::store::accounts;
 use libreollama::vault::SecretString;
@@ -125,6 +126,49 @@ async fn emulate_events_are_one_instant_everywhere() {
     let text = agenda(si.dir.path(), "UTC");
     assert!(!text.contains("Call with Paris"), "{text}");
     assert!(text.contains("Project Kickoff"), "{text}");
+
+    // Made here, then deleted here: the emulator gets the event with our id, then loses it.
+    let at = ms(&format!("{day}T12:00:00Z"));
+    let id = s
+        .calendar
+        .create("primary", "primary", &timed("Lunch", at, at + 3_600_000))
+        .await
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string());
+    assert!(id.is_some(), "an unknown account is refused");
+    s.calendar
+        .create(&acc, "primary", &timed("Lunch", at, at + 3_600_000))
+        .await
+        .unwrap();
+    s.calendar.sync(&acc).await.unwrap();
+    // The emulator gives events its own ids (Google keeps ours): the one it gave is used here.
+    let here: Vec<EventView> = shown(&s)
+        .await
+        .into_iter()
+        .filter(|e| e.summary == "Lunch")
+        .collect();
+    assert_eq!(here.len(), 1, "one event, under one id: {here:?}");
+    let id = here[0].id.clone();
+    let at_google = |list: Vec<libreollama::google::calendar::GEvent>| {
+        list.iter()
+            .filter(|e| {
+                e.summary.as_deref() == Some("Lunch") && e.status.as_deref() != Some("cancelled")
+            })
+            .map(|e| e.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at_google(api.events("primary", None, None).await.unwrap().events),
+        [id.clone()]
+    );
+    s.calendar
+        .delete(&acc, "primary", &id, EventScope::This)
+        .await
+        .unwrap();
+    s.calendar.sync(&acc).await.unwrap();
+    assert!(at_google(api.events("primary", None, None).await.unwrap().events).is_empty());
+    assert!(!agenda(si.dir.path(), "UTC").contains("Lunch"));
 }
 
 async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, tempfile::TempDir) {
@@ -149,6 +193,15 @@ async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, 
         .await
         .unwrap();
     (s, dir)
+}
+
+fn timed(summary: &str, start_ms: i64, end_ms: i64) -> EventEdit {
+    EventEdit {
+        summary: summary.into(),
+        location: String::new(),
+        description: String::new(),
+        timing: EventTiming::Timed { start_ms, end_ms },
+    }
 }
 
 fn event(id: &str, summary: &str, status: &str) -> serde_json::Value {
@@ -288,13 +341,17 @@ async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answ
         .timestamp_millis();
     let bad = s
         .calendar
-        .create("acc", "work", "  ", start, start + 3_600_000)
+        .create("acc", "work", &timed("  ", start, start + 3_600_000))
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("needs a title"), "{bad}");
     let id = s
         .calendar
-        .create("acc", "work", "Lunch with Grace", start, start + 3_600_000)
+        .create(
+            "acc",
+            "work",
+            &timed("Lunch with Grace", start, start + 3_600_000),
+        )
         .await
         .unwrap();
     let shown = s
@@ -378,5 +435,257 @@ async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answ
             .unwrap(),
         0,
         "nothing left to send"
+    );
+}
+
+fn ms(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .timestamp_millis()
+}
+
+async fn shown(s: &AppServices) -> Vec<EventView> {
+    s.calendar
+        .between(0, i64::MAX, "0000-01-01".into(), "9999-12-31".into())
+        .await
+        .unwrap()
+}
+
+fn bodies(reqs: &[wiremock::Request], verb: &str) -> Vec<(String, serde_json::Value)> {
+    reqs.iter()
+        .filter(|r| r.method.as_str() == verb)
+        .map(|r| {
+            (
+                r.url.path().to_string(),
+                serde_json::from_slice(&r.body).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Edits and deletions, local-first: shown at once, kept through a pull that still has the old
+/// version, then sent with only what changed; a series moved as a whole keeps its time zone; a
+/// deletion Google already had counts as sent; all-day events go as dates.
+#[tokio::test(flavor = "multi_thread")]
+async fn edits_and_deletions_show_at_once_survive_a_pull_and_send_only_what_changed() {
+    let server = MockServer::start().await;
+    let (s, _dir) = scripted_account(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/users/me/calendarList"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#calendarList",
+            "items": [{"kind": "calendar#calendarListEntry", "id": "work", "summary": "Work", "primary": true, "accessRole": "owner"}]})))
+        .mount(&server)
+        .await;
+    let instance = |id: &str, day: &str| {
+        json!({"kind": "calendar#event", "id": id, "status": "confirmed", "summary": "Standup",
+            "start": {"dateTime": format!("{day}T09:00:00+01:00"), "timeZone": "Europe/Paris"},
+            "end": {"dateTime": format!("{day}T09:15:00+01:00"), "timeZone": "Europe/Paris"},
+            "recurringEventId": "standup"})
+    };
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#events",
+            "items": [
+                {"kind": "calendar#event", "id": "solo", "status": "confirmed", "summary": "Dentist", "location": "Main St 4",
+                 "start": {"dateTime": "2026-12-04T14:00:00Z"}, "end": {"dateTime": "2026-12-04T15:00:00Z"}},
+                instance("standup_20261201", "2026-12-01"),
+                instance("standup_20261202", "2026-12-02")],
+            "nextSyncToken": "t1"})))
+        .mount(&server)
+        .await;
+    let api = CalendarApi::new(
+        s.google.clone(),
+        s.config.google.endpoints.calendar_base.clone(),
+        "acc",
+    );
+    libreollama::sync::calendar::sync(&s.store, &api, "acc")
+        .await
+        .unwrap();
+
+    // Only the title of one event; the whole series half an hour later and 30 minutes long.
+    let mut dentist = timed(
+        "Dentist (check-up)",
+        ms("2026-12-04T14:00:00Z"),
+        ms("2026-12-04T15:00:00Z"),
+    );
+    dentist.location = "Main St 4".into();
+    s.calendar
+        .edit("acc", "work", "solo", &dentist, EventScope::This)
+        .await
+        .unwrap();
+    s.calendar
+        .edit(
+            "acc",
+            "work",
+            "standup_20261201",
+            &timed(
+                "Standup",
+                ms("2026-12-01T08:30:00Z"),
+                ms("2026-12-01T09:00:00Z"),
+            ),
+            EventScope::All,
+        )
+        .await
+        .unwrap();
+    let bad = s
+        .calendar
+        .edit(
+            "acc",
+            "work",
+            "solo",
+            &timed(
+                "Dentist",
+                ms("2026-12-04T15:00:00Z"),
+                ms("2026-12-04T14:00:00Z"),
+            ),
+            EventScope::This,
+        )
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("end after it starts"), "{bad}");
+    let check = |v: &[EventView]| {
+        let by = |id: &str| v.iter().find(|e| e.id == id).cloned();
+        assert_eq!(by("solo").unwrap().summary, "Dentist (check-up)");
+        for (id, day) in [
+            ("standup_20261201", "2026-12-01"),
+            ("standup_20261202", "2026-12-02"),
+        ] {
+            let e = by(id).unwrap();
+            assert_eq!(
+                (e.start_ms, e.end_ms),
+                (
+                    Some(ms(&format!("{day}T08:30:00Z"))),
+                    Some(ms(&format!("{day}T09:00:00Z")))
+                ),
+                "{id} moved with its series"
+            );
+            assert_eq!(e.series_id.as_deref(), Some("standup"));
+        }
+    };
+    check(&shown(&s).await);
+    // A pull that still has Google's old version (the push has not happened) keeps the edits.
+    libreollama::sync::calendar::sync(&s.store, &api, "acc")
+        .await
+        .unwrap();
+    check(&shown(&s).await);
+
+    // Delete one instance (Google already lost it: 404 is what the user wanted) and make an
+    // all-day event.
+    s.calendar
+        .delete("acc", "work", "standup_20261202", EventScope::This)
+        .await
+        .unwrap();
+    assert!(!shown(&s).await.iter().any(|e| e.id == "standup_20261202"));
+    let bad = s
+        .calendar
+        .create(
+            "acc",
+            "work",
+            &EventEdit {
+                timing: EventTiming::AllDay {
+                    start_date: "2026-12-10".into(),
+                    end_date: "2026-12-09".into(),
+                },
+                ..timed("Offsite", 0, 1)
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("on or after the day it starts"),
+        "{bad}"
+    );
+    let offsite = s
+        .calendar
+        .create(
+            "acc",
+            "work",
+            &EventEdit {
+                timing: EventTiming::AllDay {
+                    start_date: "2026-12-10".into(),
+                    end_date: "2026-12-12".into(),
+                },
+                ..timed("Offsite", 0, 1)
+            },
+        )
+        .await
+        .unwrap();
+
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/calendars/work/events/standup"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"kind": "calendar#event", "id": "standup", "summary": "Standup",
+            "start": {"dateTime": "2026-11-02T09:00:00+01:00", "timeZone": "Europe/Paris"},
+            "end": {"dateTime": "2026-11-02T09:15:00+01:00", "timeZone": "Europe/Paris"},
+            "recurrence": ["RRULE:FREQ=DAILY"]}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#event", "id": "x"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": 404, "message": "Not Found",
+            "errors": [{"domain": "global", "reason": "notFound", "message": "Not Found"}]}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"kind": "calendar#event", "id": offsite})),
+        )
+        .mount(&server)
+        .await;
+    assert_eq!(
+        libreollama::sync::calendar::push(&s.store, &api, "acc")
+            .await
+            .unwrap(),
+        4
+    );
+    let reqs = server.received_requests().await.unwrap();
+    let patches = bodies(&reqs, "PATCH");
+    assert_eq!(
+        patches,
+        [
+            (
+                "/calendar/v3/calendars/work/events/solo".to_string(),
+                json!({"summary": "Dentist (check-up)"})
+            ),
+            (
+                "/calendar/v3/calendars/work/events/standup".to_string(),
+                json!({"start": {"dateTime": "2026-11-02T08:30:00Z", "timeZone": "Europe/Paris"},
+                       "end": {"dateTime": "2026-11-02T09:00:00Z", "timeZone": "Europe/Paris"}})
+            ),
+        ],
+        "only what changed; the series moved from its own start, its zone kept"
+    );
+    assert_eq!(
+        bodies(&reqs, "DELETE")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect::<Vec<_>>(),
+        ["/calendar/v3/calendars/work/events/standup_20261202"]
+    );
+    let insert = &bodies(&reqs, "POST")[0].1;
+    assert_eq!(
+        (&insert["start"], &insert["end"]),
+        (
+            &json!({"date": "2026-12-10"}),
+            &json!({"date": "2026-12-12"})
+        ),
+        "all-day events go as dates"
+    );
+    assert_eq!(
+        libreollama::sync::calendar::push(&s.store, &api, "acc")
+            .await
+            .unwrap(),
+        0
     );
 }

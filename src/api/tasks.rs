@@ -172,27 +172,60 @@ pub async fn calendar_writable() -> ApiResult<Vec<(String, String, String)>> {
     Ok(host::services()?.calendar.writable().await?)
 }
 
+/// Sends the calendar queue of `account` in the background (a failure waits for the next sync).
+fn push_soon(s: &std::sync::Arc<crate::services::AppServices>, account: String) {
+    let cal = s.calendar.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cal.sync(&account).await {
+            tracing::info!(error = %e, "the calendar change waits for the next sync");
+        }
+    });
+}
+
 /// A new event, shown at once and sent to Google in the background.
 #[post("/api/calendar/create")]
 pub async fn calendar_create(
     account: String,
     calendar: String,
-    summary: String,
-    start_ms: i64,
-    end_ms: i64,
+    edit: crate::model::EventEdit,
 ) -> ApiResult<String> {
     let s = host::services()?;
-    let id = s
-        .calendar
-        .create(&account, &calendar, &summary, start_ms, end_ms)
-        .await?;
-    let cal = s.calendar.clone();
-    tokio::spawn(async move {
-        if let Err(e) = cal.sync(&account).await {
-            tracing::info!(error = %e, "the new event waits for the next sync");
-        }
-    });
+    let id = s.calendar.create(&account, &calendar, &edit).await?;
+    push_soon(&s, account);
     Ok(id)
+}
+
+/// Changes an event (or its whole series), shown at once and sent in the background.
+#[post("/api/calendar/edit")]
+pub async fn calendar_edit(
+    account: String,
+    calendar: String,
+    event: String,
+    edit: crate::model::EventEdit,
+    scope: crate::model::EventScope,
+) -> ApiResult<()> {
+    let s = host::services()?;
+    s.calendar
+        .edit(&account, &calendar, &event, &edit, scope)
+        .await?;
+    push_soon(&s, account);
+    Ok(())
+}
+
+/// Deletes an event (or its whole series), gone at once and at Google in the background.
+#[post("/api/calendar/delete")]
+pub async fn calendar_delete(
+    account: String,
+    calendar: String,
+    event: String,
+    scope: crate::model::EventScope,
+) -> ApiResult<()> {
+    let s = host::services()?;
+    s.calendar
+        .delete(&account, &calendar, &event, scope)
+        .await?;
+    push_soon(&s, account);
+    Ok(())
 }
 
 /// Answers an invitation (accepted, declined, tentative); sent in the background.
@@ -207,11 +240,6 @@ pub async fn calendar_rsvp(
     s.calendar
         .rsvp(&account, &calendar, &event, &answer)
         .await?;
-    let cal = s.calendar.clone();
-    tokio::spawn(async move {
-        if let Err(e) = cal.sync(&account).await {
-            tracing::info!(error = %e, "the answer waits for the next sync");
-        }
-    });
+    push_soon(&s, account);
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::google::calendar::CalendarApi;
 use crate::google::client::GoogleClient;
-use crate::model::EventView;
+use crate::model::{EventEdit, EventScope, EventView};
 use crate::store::Store;
 use crate::sync::calendar::{self as sync, CalendarReport};
 
@@ -32,29 +32,43 @@ impl CalendarService {
         sync::sync(&self.store, &api, account).await
     }
 
-    /// A new timed event in `calendar` (shown at once, sent on the next sync).
-    pub async fn create(
+    /// A new event in `calendar` (shown at once, sent on the next sync).
+    pub async fn create(&self, account: &str, calendar: &str, edit: &EventEdit) -> Result<String> {
+        let edit = sync::checked(edit)?;
+        let (a, c) = (account.to_string(), calendar.to_string());
+        self.store
+            .transaction(move |tx| sync::create_local(tx, &a, &c, &edit))
+            .await
+    }
+
+    /// Changes an event (or, for `EventScope::All`, its whole series): shown at once, sent on
+    /// the next sync.
+    pub async fn edit(
         &self,
         account: &str,
         calendar: &str,
-        summary: &str,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> Result<String> {
-        let summary = summary.trim().to_string();
-        if summary.is_empty() {
-            return Err(crate::error::LibreOllamaError::InvalidInput(
-                "an event needs a title".into(),
-            ));
-        }
-        if end_ms <= start_ms {
-            return Err(crate::error::LibreOllamaError::InvalidInput(
-                "an event must end after it starts".into(),
-            ));
-        }
-        let (a, c) = (account.to_string(), calendar.to_string());
+        event: &str,
+        edit: &EventEdit,
+        scope: EventScope,
+    ) -> Result<()> {
+        let edit = sync::checked(edit)?;
+        let (a, c, e) = (account.to_string(), calendar.to_string(), event.to_string());
         self.store
-            .transaction(move |tx| sync::create_local(tx, &a, &c, &summary, start_ms, end_ms))
+            .transaction(move |tx| sync::edit_local(tx, &a, &c, &e, &edit, scope))
+            .await
+    }
+
+    /// Deletes an event (or its whole series): gone here at once, at Google on the next sync.
+    pub async fn delete(
+        &self,
+        account: &str,
+        calendar: &str,
+        event: &str,
+        scope: EventScope,
+    ) -> Result<()> {
+        let (a, c, e) = (account.to_string(), calendar.to_string(), event.to_string());
+        self.store
+            .transaction(move |tx| sync::delete_local(tx, &a, &c, &e, scope))
             .await
     }
 

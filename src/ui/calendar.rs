@@ -1,8 +1,9 @@
 //! Calendar from the local cache: month, week and day views in this device's time zone, with
 //! tasks due on their dates, a today marker and a now line, keyboard navigation (← → move,
-//! t today, m w d switch views) and "Sync now". Click an empty slot to create an event; click
-//! an event for its details and, for invitations, Yes / Maybe / No. Both are saved here at once
-//! and sent to Google from a durable queue.
+//! t today, m w d switch views) and "Sync now". Click an empty slot (or a day in the month) to
+//! create an event; click an event to edit or delete it (this one or the whole series) and, for
+//! invitations, answer Yes / Maybe / No. All are saved here at once and sent to Google from a
+//! durable queue. Drag a task onto the week or day grid to set time aside for it.
 
 use chrono::{Datelike, Duration, Local, NaiveDate, TimeZone, Timelike};
 use dioxus::prelude::*;
@@ -85,7 +86,8 @@ fn CalendarPage(month: bool) -> Element {
     let mut version = use_signal(|| 0u64);
     let mut note = use_signal(|| None::<(bool, String)>);
     let mut syncing = use_signal(|| false);
-    let creating = use_signal(|| None::<i64>);
+    let creating = use_signal(|| None::<NewAt>);
+    let dragging = use_signal(|| None::<(String, i64)>);
     let selected = use_signal(|| None::<EventView>);
     let data = use_resource(move || async move {
         let _ = version();
@@ -181,15 +183,19 @@ fn CalendarPage(month: bool) -> Element {
                 div { class: "banner error", role: "alert", "{e}" }
             }
             if view() == View::Month {
-                MonthGrid { start: a, month: anchor().month(), today, events: events.clone(), tasks: tasks.clone() }
+                MonthGrid { start: a, month: anchor().month(), today, events: events.clone(), tasks: tasks.clone(), creating, selected }
             } else {
-                TimeGrid { start: a, days: (b - a).num_days(), today, events: events.clone(), tasks: tasks.clone(), creating, selected }
+                TimeGrid { start: a, days: (b - a).num_days(), today, events: events.clone(), tasks: tasks.clone(), creating, selected, dragging, version, note }
             }
             if let Some(at) = creating() {
-                NewEvent { key: "{at}", start_ms: at, creating, version }
+                for k in [format!("new{}{}", at.start_ms, at.all_day)] {
+                    EventPanel { key: "{k}", event: None, at, creating, selected, version }
+                }
             }
             if let Some(e) = selected() {
-                EventDetail { key: "{e.id}", event: e, selected, version }
+                for k in [e.id.clone()] {
+                    EventPanel { key: "{k}", event: Some(e.clone()), at: NewAt { start_ms: 0, all_day: false }, creating, selected, version }
+                }
             }
             p { class: "muted small cal-keys", "← → move · t today · m w d month, week, day · times in this device's time zone" }
         }
@@ -203,6 +209,8 @@ fn MonthGrid(
     today: NaiveDate,
     events: Vec<EventView>,
     tasks: Vec<TaskView>,
+    creating: Signal<Option<NewAt>>,
+    selected: Signal<Option<EventView>>,
 ) -> Element {
     rsx! {
         div { class: "month",
@@ -225,9 +233,24 @@ fn MonthGrid(
                             key: "{d}",
                             class: format!("month-cell{}{}", if day.month() != month { " other" } else { "" }, if day == today { " today" } else { "" }),
                             aria_label: "{day.format(\"%A %-d %B\")}",
+                            title: "Click an empty space to add an all-day event",
+                            onclick: move |_| {
+                                selected.set(None);
+                                creating.set(Some(NewAt { start_ms: midnight(day) + 9 * 3_600_000, all_day: true }));
+                            },
                             span { class: "month-num", "{day.day()}" }
                             for e in evs.iter().take(4) {
-                                div { class: if e.start_ms.is_some() { "ev" } else { "ev allday" }, title: "{e.summary} ({e.calendar})",
+                                div {
+                                    class: if e.start_ms.is_some() { "ev" } else { "ev allday" },
+                                    title: "{e.summary} ({e.calendar})",
+                                    onclick: {
+                                        let ev = (*e).clone();
+                                        move |evt: MouseEvent| {
+                                            evt.stop_propagation();
+                                            creating.set(None);
+                                            selected.set(Some(ev.clone()));
+                                        }
+                                    },
                                     if let Some(s) = e.start_ms { span { class: "ev-time", "{local_hm(s)} " } }
                                     "{e.summary}"
                                 }
@@ -253,14 +276,19 @@ fn TimeGrid(
     today: NaiveDate,
     events: Vec<EventView>,
     tasks: Vec<TaskView>,
-    creating: Signal<Option<i64>>,
+    creating: Signal<Option<NewAt>>,
     selected: Signal<Option<EventView>>,
+    dragging: Signal<Option<(String, i64)>>,
+    version: Signal<u64>,
+    note: Signal<Option<(bool, String)>>,
 ) -> Element {
     let now = Local::now();
+    // A task chip dragged onto the grid sets aside time for it (an hour, or the block's length).
+    let mut drag = move |id: String, len: i64| dragging.set(Some((id, len)));
     let now_min = i64::from(now.hour() * 60 + now.minute());
     rsx! {
         div {
-            class: "timegrid",
+            class: if dragging.read().is_some() { "timegrid dragging" } else { "timegrid" },
             style: "--days: {days}",
             // The working day in view first; earlier hours are a scroll up.
             onmounted: move |_| {
@@ -276,8 +304,27 @@ fn TimeGrid(
                     rsx! {
                         div { key: "h{d}", class: if day == today { "tg-dayhead today" } else { "tg-dayhead" },
                             div { class: "tg-date", "{day.format(\"%a %-d\")}" }
-                            for e in all { div { class: "ev allday", "{e.summary}" } }
-                            for t in due { div { class: "ev task", if t.completed { "☑ " } else { "☐ " } "{t.title}" } }
+                            for e in all {
+                                div {
+                                    class: "ev allday",
+                                    onclick: {
+                                        let ev = (*e).clone();
+                                        move |_| { creating.set(None); selected.set(Some(ev.clone())); }
+                                    },
+                                    "{e.summary}"
+                                }
+                            }
+                            for t in due {
+                                div {
+                                    class: "ev task",
+                                    draggable: "true",
+                                    title: "Drag onto the grid to set time aside for this task",
+                                    ondragstart: { let id = t.local_id.clone(); move |_| drag(id.clone(), 3_600_000) },
+                                    ondragend: move |_| dragging.set(None),
+                                    if t.completed { "☑ " } else { "☐ " }
+                                    "{t.title}"
+                                }
+                            }
                         }
                     }
                 }
@@ -299,7 +346,24 @@ fn TimeGrid(
                                 // The half hour under the pointer.
                                 let y = e.element_coordinates().y.max(0.0) as i64;
                                 let minutes = (y * 60 / HOUR_PX) / 30 * 30;
-                                creating.set(Some(midnight(day) + minutes * 60_000));
+                                selected.set(None);
+                                creating.set(Some(NewAt { start_ms: midnight(day) + minutes * 60_000, all_day: false }));
+                            },
+                            ondragover: move |e| e.prevent_default(),
+                            ondrop: move |e: DragEvent| {
+                                e.prevent_default();
+                                let Some((id, len)) = dragging.peek().clone() else { return };
+                                dragging.set(None);
+                                // Events ignore the pointer while dragging, so this is the column's offset.
+                                let y = e.element_coordinates().y.max(0.0) as i64;
+                                let start = midnight(day) + (y * 60 / HOUR_PX) / 15 * 15 * 60_000;
+                                spawn(async move {
+                                    match api::tasks_set_block(id, Some((start, start + len))).await {
+                                        Ok(t) => note.set(Some((true, format!("Time set aside for “{}”: {}–{}.", t.title, local_hm(start), local_hm(start + len))))),
+                                        Err(e) => note.set(Some((false, e.to_string()))),
+                                    }
+                                    version += 1;
+                                });
                             },
                             for e in timed {
                                 {
@@ -311,6 +375,7 @@ fn TimeGrid(
                                                 let ev = (*e).clone();
                                                 move |evt: MouseEvent| {
                                                     evt.stop_propagation();
+                                                    creating.set(None);
                                                     selected.set(Some(ev.clone()));
                                                 }
                                             },
@@ -336,7 +401,13 @@ fn TimeGrid(
                                         div {
                                             class: "tg-ev block",
                                             style: "top: {top * HOUR_PX / 60}px; height: {(bottom - top) * HOUR_PX / 60 - 2}px",
-                                            title: "Time set aside for a task",
+                                            title: "Time set aside for a task: drag to move it",
+                                            draggable: "true",
+                                            ondragstart: {
+                                                let (id, len) = (t.local_id.clone(), t.block_end_ms.unwrap_or(0) - t.block_start_ms.unwrap_or(0));
+                                                move |_| drag(id.clone(), len.max(15 * 60_000))
+                                            },
+                                            ondragend: move |_| dragging.set(None),
                                             onclick: move |evt: MouseEvent| evt.stop_propagation(),
                                             if t.completed { "☑ " } else { "☐ " }
                                             "{t.title}"
@@ -355,97 +426,158 @@ fn TimeGrid(
     }
 }
 
+/// Where a new event starts: an instant, and whether it is all-day (a click in the month view).
+#[derive(Clone, Copy, PartialEq)]
+struct NewAt {
+    start_ms: i64,
+    all_day: bool,
+}
+
+fn local_date(ms: i64) -> NaiveDate {
+    Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// The value of a `datetime-local` input for an instant.
+fn local_input(ms: i64) -> String {
+    Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The instant a `datetime-local` value names here (the earlier one in a DST overlap).
+fn parse_local(v: &str, what: &str) -> Result<i64, String> {
+    chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|t| Local.from_local_datetime(&t).earliest())
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| format!("Set when the event {what} (date and time)."))
+}
+
+/// The timing the form describes; all-day end dates are shown inclusive and stored exclusive.
+fn form_timing(
+    all_day: bool,
+    get: &dyn Fn(&str) -> String,
+) -> Result<crate::model::EventTiming, String> {
+    use crate::model::EventTiming;
+    if all_day {
+        let day = |k: &str, what: &str| {
+            NaiveDate::parse_from_str(&get(k), "%Y-%m-%d")
+                .map_err(|_| format!("Set the day the event {what}."))
+        };
+        let (first, last) = (day("start_date", "starts")?, day("end_date", "ends")?);
+        if last < first {
+            return Err("The last day is before the first.".into());
+        }
+        Ok(EventTiming::AllDay {
+            start_date: first.to_string(),
+            end_date: (last + Duration::days(1)).to_string(),
+        })
+    } else {
+        Ok(EventTiming::Timed {
+            start_ms: parse_local(&get("start"), "starts")?,
+            end_ms: parse_local(&get("end"), "ends")?,
+        })
+    }
+}
+
+/// The side panel for a new event (`event` None) or an existing one: title, times (or days),
+/// where, notes; for an existing one also delete and, for invitations, Yes / Maybe / No. A
+/// repeating event's changes apply to this event or to all of them, as the user picks.
 #[component]
-fn NewEvent(start_ms: i64, creating: Signal<Option<i64>>, version: Signal<u64>) -> Element {
+fn EventPanel(
+    event: Option<EventView>,
+    at: NewAt,
+    creating: Signal<Option<NewAt>>,
+    selected: Signal<Option<EventView>>,
+    version: Signal<u64>,
+) -> Element {
     let calendars = use_resource(api::calendar_writable);
     let mut error = use_signal(|| None::<String>);
+    let mut answer = use_signal(|| event.as_ref().and_then(|e| e.self_response.clone()));
+    let mut all_day = use_signal(|| match &event {
+        Some(e) => e.start_ms.is_none(),
+        None => at.all_day,
+    });
+    let mut confirm_delete = use_signal(|| false);
     let list = match &*calendars.read() {
         Some(Ok(v)) => v.clone(),
         _ => Vec::new(),
     };
-    let when = Local
-        .timestamp_millis_opt(start_ms)
-        .single()
-        .map(|t| t.format("%A %-d %B, %H:%M").to_string())
-        .unwrap_or_default();
+    let editable = match &event {
+        None => !list.is_empty(),
+        Some(e) => list
+            .iter()
+            .any(|(a, c, _)| *a == e.account_id && *c == e.calendar_id),
+    };
+    let mut close = move || {
+        creating.set(None);
+        selected.set(None);
+    };
+    // What the inputs start from.
+    let (start_ms, end_ms) = match &event {
+        Some(EventView {
+            start_ms: Some(s),
+            end_ms,
+            ..
+        }) => (*s, end_ms.unwrap_or(*s)),
+        Some(e) => {
+            let d = e
+                .start_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or_default();
+            let s = midnight(d) + 9 * 3_600_000;
+            (s, s + 3_600_000)
+        }
+        None => (at.start_ms, at.start_ms + 3_600_000),
+    };
+    let (first_day, last_day) = match &event {
+        Some(EventView {
+            start_date: Some(s),
+            end_date,
+            ..
+        }) => {
+            let first = NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+            let end = end_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or(first + Duration::days(1));
+            (first, (end - Duration::days(1)).max(first))
+        }
+        _ => (local_date(start_ms), local_date(start_ms)),
+    };
+    let heading = match &event {
+        None => "New event".to_string(),
+        Some(e) => e.summary.clone(),
+    };
+    let recurring = event.as_ref().is_some_and(|e| e.recurring);
+    let ev = event.clone();
+    let ev_del = event.clone();
+    let ev_rsvp = event.clone();
     rsx! {
-        aside { class: "cal-panel", aria_label: "New event",
+        aside { class: "cal-panel", aria_label: if event.is_some() { "Event" } else { "New event" },
             div { class: "ai-panel-head",
-                strong { "New event" }
-                button { class: "button small close", aria_label: "Close", onclick: move |_| creating.set(None), "✕" }
+                strong { "{heading}" }
+                button { class: "button small close", aria_label: "Close", onclick: move |_| close(), "✕" }
             }
-            p { class: "muted small", "{when}" }
-            if list.is_empty() && calendars.read().is_some() {
+            if let Some(e) = &event {
+                p { class: "muted small", "{e.calendar}" if e.recurring { " · repeats" } }
+            }
+            if event.is_none() && list.is_empty() && calendars.read().is_some() {
                 p { class: "error-text small", "No calendar to add to yet: sign in to a Google account and sync." }
             }
-            if let Some(e) = error.read().as_ref() {
-                p { class: "error-text small", role: "alert", "{e}" }
+            if let Some(e) = event.as_ref().filter(|_| !editable && calendars.read().is_some()) {
+                p { class: "small", "{when_text(e)}" }
+                if !e.location.is_empty() { p { class: "small", "{e.location}" } }
+                if !e.description.is_empty() { p { class: "small pre-wrap", "{e.description}" } }
+                p { class: "muted small", "This calendar is read-only for you." }
             }
-            form {
-                onsubmit: move |e: FormEvent| {
-                    e.prevent_default();
-                    let get = |k: &str| match e.get_first(k) { Some(dioxus::html::FormValue::Text(t)) => t, _ => String::new() };
-                    let (title, minutes, cal) = (get("title"), get("minutes").parse::<i64>().unwrap_or(60), get("calendar"));
-                    let Some((account, calendar)) = cal.split_once('|').map(|(a, c)| (a.to_string(), c.to_string())) else { return };
-                    spawn(async move {
-                        match api::calendar_create(account, calendar, title, start_ms, start_ms + minutes * 60_000).await {
-                            Ok(_) => { creating.set(None); version += 1; }
-                            Err(e) => error.set(Some(e.to_string())),
-                        }
-                    });
-                },
-                div { class: "field", label { r#for: "ne-title", "Title" }
-                    input { id: "ne-title", name: "title", onmounted: move |e| async move { let _ = e.set_focus(true).await; } }
-                }
-                div { class: "field", label { r#for: "ne-min", "Length" }
-                    select { id: "ne-min", name: "minutes",
-                        for (m, label) in [(30, "30 minutes"), (60, "1 hour"), (90, "1½ hours"), (120, "2 hours")] {
-                            option { value: "{m}", selected: m == 60, "{label}" }
-                        }
-                    }
-                }
-                div { class: "field", label { r#for: "ne-cal", "Calendar" }
-                    select { id: "ne-cal", name: "calendar",
-                        for (a, c, name) in list.iter() { option { value: "{a}|{c}", "{name}" } }
-                    }
-                }
-                div { class: "form-actions", button { class: "button primary small", r#type: "submit", disabled: list.is_empty(), "Add" } }
-            }
-        }
-    }
-}
-
-#[component]
-fn EventDetail(
-    event: EventView,
-    selected: Signal<Option<EventView>>,
-    version: Signal<u64>,
-) -> Element {
-    let mut error = use_signal(|| None::<String>);
-    let mut answer = use_signal(|| event.self_response.clone());
-    let when = match (event.start_ms, event.end_ms, &event.start_date) {
-        (Some(s), Some(e), _) => format!(
-            "{} – {}",
-            Local
-                .timestamp_millis_opt(s)
-                .single()
-                .map(|t| t.format("%A %-d %B, %H:%M").to_string())
-                .unwrap_or_default(),
-            local_hm(e)
-        ),
-        (_, _, Some(d)) => format!("{d}, all day"),
-        _ => String::new(),
-    };
-    let ev = event.clone();
-    rsx! {
-        aside { class: "cal-panel", aria_label: "Event",
-            div { class: "ai-panel-head",
-                strong { "{event.summary}" }
-                button { class: "button small close", aria_label: "Close", onclick: move |_| selected.set(None), "✕" }
-            }
-            p { class: "small", "{when}" }
-            if !event.location.is_empty() { p { class: "small", "{event.location}" } }
-            p { class: "muted small", "{event.calendar}" if event.recurring { " · repeats" } }
             if answer().is_some() {
                 div { class: "rsvp", role: "group", aria_label: "Going?",
                     span { class: "small", "Going? " }
@@ -454,9 +586,9 @@ fn EventDetail(
                             class: if answer().as_deref() == Some(value) { "button small active" } else { "button small" },
                             aria_pressed: if answer().as_deref() == Some(value) { "true" } else { "false" },
                             onclick: {
-                                let ev = ev.clone();
+                                let ev = ev_rsvp.clone();
                                 move |_| {
-                                    let ev = ev.clone();
+                                    let Some(ev) = ev.clone() else { return };
                                     spawn(async move {
                                         match api::calendar_rsvp(ev.account_id, ev.calendar_id, ev.id, value.to_string()).await {
                                             Ok(()) => { answer.set(Some(value.to_string())); version += 1; }
@@ -473,6 +605,138 @@ fn EventDetail(
             if let Some(e) = error.read().as_ref() {
                 p { class: "error-text small", role: "alert", "{e}" }
             }
+            if editable || event.is_none() {
+                form {
+                    onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let get = |k: &str| match e.get_first(k) { Some(dioxus::html::FormValue::Text(t)) => t, _ => String::new() };
+                        let timing = match form_timing(all_day(), &get) {
+                            Ok(t) => t,
+                            Err(m) => { error.set(Some(m)); return; }
+                        };
+                        let edit = crate::model::EventEdit {
+                            summary: get("title"),
+                            location: get("location").trim().to_string(),
+                            description: get("description"),
+                            timing,
+                        };
+                        let scope = if get("scope") == "all" { crate::model::EventScope::All } else { crate::model::EventScope::This };
+                        let cal = get("calendar").split_once('|').map(|(a, c)| (a.to_string(), c.to_string()));
+                        if ev.is_none() && cal.is_none() {
+                            error.set(Some("Pick a calendar for the event.".into()));
+                            return;
+                        }
+                        let ev = ev.clone();
+                        spawn(async move {
+                            let r = match (ev, cal) {
+                                (Some(ev), _) => api::calendar_edit(ev.account_id, ev.calendar_id, ev.id, edit, scope).await,
+                                (None, Some((a, c))) => api::calendar_create(a, c, edit).await.map(|_| ()),
+                                (None, None) => return,
+                            };
+                            match r {
+                                Ok(()) => { close(); version += 1; }
+                                Err(e) => error.set(Some(e.to_string())),
+                            }
+                        });
+                    },
+                    div { class: "field", label { r#for: "ev-title", "Title" }
+                        input {
+                            id: "ev-title", name: "title",
+                            initial_value: "{event.as_ref().map(|e| e.summary.clone()).unwrap_or_default()}",
+                            onmounted: move |e| async move { let _ = e.set_focus(true).await; },
+                        }
+                    }
+                    div { class: "field", span {}
+                        label { class: "small",
+                            input { r#type: "checkbox", checked: all_day(), onchange: move |e: FormEvent| all_day.set(e.checked()) }
+                            " All day"
+                        }
+                    }
+                    if all_day() {
+                        div { class: "field", label { r#for: "ev-sd", "From" }
+                            input { id: "ev-sd", name: "start_date", r#type: "date", initial_value: "{first_day}" }
+                        }
+                        div { class: "field", label { r#for: "ev-ed", "To" }
+                            input { id: "ev-ed", name: "end_date", r#type: "date", initial_value: "{last_day}" }
+                        }
+                    } else {
+                        div { class: "field", label { r#for: "ev-start", "Starts" }
+                            input { id: "ev-start", name: "start", r#type: "datetime-local", initial_value: "{local_input(start_ms)}" }
+                        }
+                        div { class: "field", label { r#for: "ev-end", "Ends" }
+                            input { id: "ev-end", name: "end", r#type: "datetime-local", initial_value: "{local_input(end_ms)}" }
+                        }
+                    }
+                    div { class: "field", label { r#for: "ev-loc", "Where" }
+                        input { id: "ev-loc", name: "location", initial_value: "{event.as_ref().map(|e| e.location.clone()).unwrap_or_default()}" }
+                    }
+                    div { class: "field", label { r#for: "ev-desc", "Notes" }
+                        textarea { id: "ev-desc", name: "description", rows: "3", initial_value: "{event.as_ref().map(|e| e.description.clone()).unwrap_or_default()}" }
+                    }
+                    if event.is_none() {
+                        div { class: "field", label { r#for: "ev-cal", "Calendar" }
+                            select { id: "ev-cal", name: "calendar",
+                                for (a, c, name) in list.iter() { option { value: "{a}|{c}", "{name}" } }
+                            }
+                        }
+                    }
+                    if recurring {
+                        fieldset { class: "scope small",
+                            legend { "Repeating event: change" }
+                            label { input { r#type: "radio", name: "scope", value: "this", checked: true } " this event" }
+                            label { input { r#type: "radio", name: "scope", value: "all" } " all events" }
+                        }
+                    }
+                    div { class: "form-actions",
+                        if event.is_some() && !confirm_delete() {
+                            button { class: "button small danger", r#type: "button", onclick: move |_| confirm_delete.set(true), "Delete…" }
+                        }
+                        button { class: "button primary small", r#type: "submit", disabled: !editable, if event.is_some() { "Save" } else { "Add" } }
+                    }
+                }
+            }
+            if confirm_delete() {
+                div { class: "confirm small", role: "alertdialog", aria_label: "Delete event",
+                    p { if recurring { "Delete this event, or every event of the series?" } else { "Delete this event?" } }
+                    div { class: "form-actions",
+                        button { class: "button small", onclick: move |_| confirm_delete.set(false), "Keep" }
+                        for (scope, label) in if recurring { vec![(crate::model::EventScope::This, "Delete this one"), (crate::model::EventScope::All, "Delete all")] } else { vec![(crate::model::EventScope::This, "Delete")] } {
+                            button {
+                                class: "button small danger",
+                                onclick: {
+                                    let ev = ev_del.clone();
+                                    move |_| {
+                                        let Some(ev) = ev.clone() else { return };
+                                        spawn(async move {
+                                            match api::calendar_delete(ev.account_id, ev.calendar_id, ev.id, scope).await {
+                                                Ok(()) => { close(); version += 1; }
+                                                Err(e) => error.set(Some(e.to_string())),
+                                            }
+                                        });
+                                    }
+                                },
+                                "{label}"
+                            }
+                        }
+                    }
+                }
+            }
         }
+    }
+}
+
+fn when_text(e: &EventView) -> String {
+    match (e.start_ms, e.end_ms, &e.start_date) {
+        (Some(s), Some(x), _) => format!(
+            "{} – {}",
+            Local
+                .timestamp_millis_opt(s)
+                .single()
+                .map(|t| t.format("%A %-d %B, %H:%M").to_string())
+                .unwrap_or_default(),
+            local_hm(x)
+        ),
+        (_, _, Some(d)) => format!("{d}, all day"),
+        _ => String::new(),
     }
 }
