@@ -160,7 +160,7 @@ async fn emulate_events_are_one_instant_everywhere() {
     };
     assert_eq!(
         at_google(api.events("primary", None, None).await.unwrap().events),
-        [id.clone()]
+        std::slice::from_ref(&id)
     );
     s.calendar
         .delete(&acc, "primary", &id, EventScope::This)

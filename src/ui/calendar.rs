@@ -505,6 +505,14 @@ fn EventPanel(
         None => at.all_day,
     });
     let mut confirm_delete = use_signal(|| false);
+    let mut length = use_signal(|| match &event {
+        Some(EventView {
+            start_ms: Some(s),
+            end_ms: Some(e),
+            ..
+        }) => (e - s).max(15 * 60_000),
+        _ => 3_600_000,
+    });
     let list = match &*calendars.read() {
         Some(Ok(v)) => v.clone(),
         _ => Vec::new(),
@@ -647,7 +655,7 @@ fn EventPanel(
                         }
                     }
                     div { class: "field", span {}
-                        label { class: "small",
+                        label { class: "small check",
                             input { r#type: "checkbox", checked: all_day(), onchange: move |e: FormEvent| all_day.set(e.checked()) }
                             " All day"
                         }
@@ -661,10 +669,32 @@ fn EventPanel(
                         }
                     } else {
                         div { class: "field", label { r#for: "ev-start", "Starts" }
-                            input { id: "ev-start", name: "start", r#type: "datetime-local", initial_value: "{local_input(start_ms)}" }
+                            input {
+                                id: "ev-start", name: "start", r#type: "datetime-local", initial_value: "{local_input(start_ms)}",
+                                // Moving the start moves the end with it: the length stays.
+                                oninput: move |e: FormEvent| {
+                                    if let Ok(s) = parse_local(&e.value(), "starts") {
+                                        let end = local_input(s + length());
+                                        document::eval(&format!("const x = document.getElementById('ev-end'); if (x) x.value = '{end}';"));
+                                    }
+                                },
+                            }
                         }
                         div { class: "field", label { r#for: "ev-end", "Ends" }
-                            input { id: "ev-end", name: "end", r#type: "datetime-local", initial_value: "{local_input(end_ms)}" }
+                            input {
+                                id: "ev-end", name: "end", r#type: "datetime-local", initial_value: "{local_input(end_ms)}",
+                                oninput: move |e: FormEvent| {
+                                    let start = document::eval("return document.getElementById('ev-start')?.value ?? '';");
+                                    let end = e.value();
+                                    spawn(async move {
+                                        if let (Ok(v), Ok(x)) = (start.await, parse_local(&end, "ends")) {
+                                            if let Some(s) = v.as_str().and_then(|v| parse_local(v, "starts").ok()) {
+                                                if x > s { length.set(x - s); }
+                                            }
+                                        }
+                                    });
+                                },
+                            }
                         }
                     }
                     div { class: "field", label { r#for: "ev-loc", "Where" }

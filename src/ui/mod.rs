@@ -107,6 +107,9 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
         builder.with_cfg(
             Config::new()
                 .with_menu(None)
+                // Files are added through pickers; without wry's file-drop handler the page's
+                // own drag and drop (tasks between lists, tasks onto the calendar) gets every drag.
+                .with_disable_drag_drop_handler(true)
                 .with_background_color((0xf7, 0xf7, 0xf8, 0xff))
                 .with_window(
                     WindowBuilder::new()
