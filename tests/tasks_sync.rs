@@ -456,6 +456,81 @@ async fn an_insert_google_applied_but_never_answered_is_not_sent_twice() {
     no_violations(&fake);
 }
 
+/// The process is killed (SIGKILL) after Google applied its insert and before it heard back:
+/// the next run, in a new process, sends nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_killed_between_send_and_record_sends_nothing_twice() {
+    let (si, fake, g_inbox, _) = setup().await;
+    let s = si.services.clone();
+    let acc = si.account.id.clone();
+    s.tasks.sync(&acc).await.unwrap();
+    let dir = si.dir.path().to_path_buf();
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_libreollama"));
+        c.arg("--data-dir")
+            .arg(&dir)
+            .args(args)
+            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+            .env("LIBREOLLAMA_GOOGLE_TASKS_URL", &fake.base);
+        c
+    };
+    let out = cli(&["tasks", "add", "File the tax return"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let post = format!("POST /tasks/v1/lists/{g_inbox}/tasks");
+    fake.state.lock().unwrap().hold = Some(post.clone());
+    let mut child = cli(&["tasks", "sync"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let on_google = |f: &TasksFake| {
+        f.state
+            .lock()
+            .unwrap()
+            .live(&g_inbox)
+            .iter()
+            .filter(|x| x.title == "File the tax return")
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while on_google(&fake) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the insert never reached the fake"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = cli(&["tasks", "sync"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inserts = fake
+        .state
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .filter(|r| r.starts_with(&post))
+        .count();
+    assert_eq!(inserts, 1, "not sent again after the kill");
+    assert_eq!(on_google(&fake), 1);
+    let list = cli(&["tasks", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(text.matches("File the tax return").count(), 1, "{text}");
+    no_violations(&fake);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn due_dates_stay_dates_in_any_time_zone() {
     let (si, fake, g_inbox, _) = setup().await;

@@ -46,6 +46,9 @@ pub struct State {
     pub offline: bool,
     /// Apply the next request whose "METHOD /path" starts with this, then hang up unanswered.
     pub swallow: Option<String>,
+    /// Apply the next request whose "METHOD /path" starts with this, then keep the connection
+    /// open without answering (for killing the client while it waits).
+    pub hold: Option<String>,
     pub requests: Vec<String>,
     pub violations: Vec<String>,
 }
@@ -297,16 +300,16 @@ async fn serve(
         .into_owned()
         .collect();
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-    let swallow = {
+    let (swallow, hold) = {
         let mut s = state.lock().unwrap();
         s.requests.push(format!("{method} {target}"));
-        match &s.swallow {
-            Some(p) if format!("{method} {path}").starts_with(p.as_str()) => {
-                s.swallow = None;
-                true
-            }
-            _ => false,
-        }
+        let line = format!("{method} {path}");
+        let swallow = s
+            .swallow
+            .take_if(|p| line.starts_with(p.as_str()))
+            .is_some();
+        let hold = s.hold.take_if(|p| line.starts_with(p.as_str())).is_some();
+        (swallow, hold)
     };
     let (status, out) = match contract.method(&method, path) {
         None => {
@@ -351,7 +354,10 @@ async fn serve(
             }
         }
     };
-    if swallow {
+    if hold {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+    if swallow || hold {
         // Applied, never answered: the client cannot know whether it reached Google.
         return Ok(());
     }
