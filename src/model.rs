@@ -463,11 +463,89 @@ pub struct DraftView {
     pub thread_id: Option<String>,
     pub to: String,
     pub cc: String,
+    pub bcc: String,
     pub subject: String,
     pub body: String,
+    /// The body is Markdown, sent as text and HTML.
+    pub rich: bool,
+    /// new, reply, reply_all, forward.
+    pub kind: String,
     /// "ai" until the user edits what the model wrote.
     pub origin: String,
     pub updated_at: i64,
+    pub files: Vec<DraftFile>,
+    /// Gmail has a copy of this version (Drafts on other devices).
+    pub on_gmail: bool,
+}
+
+/// A file attached to a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftFile {
+    pub id: i64,
+    pub filename: String,
+    pub mime_type: String,
+    pub size: i64,
+}
+
+/// What the editor saves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DraftEdit {
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub body: String,
+    pub rich: bool,
+}
+
+/// How a new draft starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComposeKind {
+    New,
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
+impl ComposeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComposeKind::New => "new",
+            ComposeKind::Reply => "reply",
+            ComposeKind::ReplyAll => "reply_all",
+            ComposeKind::Forward => "forward",
+        }
+    }
+}
+
+/// A mail in the outbox, as the Outbox view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: String,
+    pub account_id: String,
+    pub draft_id: Option<String>,
+    pub to: String,
+    pub subject: String,
+    /// Unix ms: when it goes (the end of the undo window, or the chosen time).
+    pub send_at_ms: i64,
+    pub scheduled: bool,
+    /// waiting, sending, sent, failed.
+    pub state: String,
+    pub attempts: i64,
+    /// Unix ms of the next try after a failed one (0: none planned).
+    pub next_try_ms: i64,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+/// A conversation snoozed out of the inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnoozedThread {
+    pub account_id: String,
+    pub thread_id: String,
+    pub subject: String,
+    pub wake_at_ms: i64,
 }
 
 /// A mail an answer was drawn from; `n` is the number the answer cites it by ([n]).

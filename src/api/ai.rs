@@ -7,8 +7,8 @@ use super::ApiResult;
 #[cfg(feature = "server")]
 use super::{host, ApiError};
 use crate::model::{
-    AiEndpoint, ChatMessageView, Conversation, DraftView, EndpointHealth, IndexStatus, JobView,
-    LiveView, ModelSummary, TaskProposal,
+    AiEndpoint, ChatMessageView, Conversation, EndpointHealth, IndexStatus, JobView, LiveView,
+    ModelSummary, TaskProposal,
 };
 
 #[get("/api/ai/endpoints")]
@@ -245,23 +245,4 @@ pub async fn ai_create_tasks(
         .create_tasks(&account, message_id, tasks)
         .await?
         .len())
-}
-
-#[post("/api/mail/drafts/save")]
-pub async fn mail_save_draft(
-    id: String,
-    to: String,
-    cc: String,
-    subject: String,
-    body: String,
-) -> ApiResult<DraftView> {
-    Ok(host::services()?
-        .mail
-        .save_draft(&id, &to, &cc, &subject, &body)
-        .await?)
-}
-
-#[post("/api/mail/drafts/delete")]
-pub async fn mail_delete_draft(id: String) -> ApiResult<()> {
-    Ok(host::services()?.mail.delete_draft(&id).await?)
 }

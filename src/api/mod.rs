@@ -13,11 +13,13 @@ use crate::model::{
 };
 
 mod ai;
+mod compose;
 #[cfg(feature = "server")]
 mod host;
 mod tasks;
 
 pub use ai::*;
+pub use compose::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed};
 pub use tasks::*;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod ai;
 mod calendar;
+mod compose;
 mod tasks;
 
 use crate::config::AppConfig;
@@ -128,6 +129,30 @@ pub enum MailAction {
         #[arg(long)]
         json: bool,
     },
+    /// Write and send a mail (or schedule it with --at) through the durable outbox
+    Send(compose::SendArgs),
+    /// The outbox: mail waiting, scheduled, refused, and sent in the last day
+    Outbox {
+        /// First send what is due (and wake snoozed conversations), as the app does
+        #[arg(long)]
+        run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Drafts on this computer
+    Drafts,
+    /// Hide a conversation from the inbox until a time
+    Snooze {
+        /// Conversation (thread) id
+        thread: String,
+        /// "YYYY-MM-DD HH:MM", RFC 3339, or +30m / +2h / +1d
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Snoozed conversations and when they come back
+    Snoozed,
 }
 
 #[derive(Debug, Subcommand)]
@@ -479,6 +504,15 @@ async fn mail(
     action: MailAction,
 ) -> Result<ExitCode, LibreOllamaError> {
     match action {
+        MailAction::Send(args) => compose::send(services, args).await,
+        MailAction::Outbox { run, json } => compose::outbox(services, run, json).await,
+        MailAction::Drafts => compose::drafts(services).await,
+        MailAction::Snooze {
+            thread,
+            until,
+            account,
+        } => compose::snooze(services, thread, until, account).await,
+        MailAction::Snoozed => compose::snoozed(services).await,
         MailAction::Sync { account, page_size } => {
             let targets = match account {
                 Some(a) => vec![services.auth.resolve(&a).await?.id],

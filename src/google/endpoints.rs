@@ -32,10 +32,11 @@ pub use super::gmail::labels::LIST as GMAIL_LABELS_LIST;
 
 /// All endpoints in use, for the discovery test.
 pub fn all() -> Vec<Endpoint> {
-    use super::gmail::{history, labels, messages, profile, threads};
+    use super::gmail::{drafts, history, labels, messages, profile, threads};
     let mut v = vec![USERINFO_GET, profile::GET_PROFILE];
     for group in [
         labels::ALL,
+        drafts::ALL,
         messages::ALL,
         threads::ALL,
         history::ALL,

@@ -1,6 +1,7 @@
 //! Mail content: MIME parsing (mail-parser), HTML sanitising (ammonia), and archive import
 //! (mbox, maildir, .eml) into the local cache.
 
+pub mod compose;
 pub mod import;
 pub mod parse;
 pub mod sanitize;

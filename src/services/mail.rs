@@ -197,7 +197,7 @@ impl MailService {
         }
     }
 
-    fn gmail(&self, account: &str) -> Gmail {
+    pub(crate) fn gmail(&self, account: &str) -> Gmail {
         Gmail::new(
             self.google.clone(),
             self.gmail_base.clone(),
@@ -210,7 +210,7 @@ impl MailService {
     }
 
     /// Remembers whether Google was reachable, from the outcome of a call.
-    fn note_outcome<T>(&self, r: &Result<T>) {
+    pub(crate) fn note_outcome<T>(&self, r: &Result<T>) {
         let mut g = self.offline.lock().unwrap_or_else(|e| e.into_inner());
         match r {
             Err(e @ LibreOllamaError::Network { .. }) => *g = Some(e.to_string()),
@@ -658,43 +658,6 @@ impl MailService {
         });
     }
 
-    /// Local drafts, newest first.
-    pub async fn drafts(&self, account: Option<String>) -> Result<Vec<crate::model::DraftView>> {
-        self.store
-            .read(move |c| crate::store::drafts::list(c, account.as_deref()))
-            .await
-    }
-
-    /// Saves the user's edit of a draft (the editor calls this every few seconds and on close).
-    pub async fn save_draft(
-        &self,
-        id: &str,
-        to: &str,
-        cc: &str,
-        subject: &str,
-        body: &str,
-    ) -> Result<crate::model::DraftView> {
-        let (id, to, cc, subject, body) = (
-            id.to_string(),
-            to.to_string(),
-            cc.to_string(),
-            subject.to_string(),
-            body.to_string(),
-        );
-        self.store
-            .write(move |c| {
-                crate::store::drafts::update(c, &id, &to, &cc, &subject, &body, now_unix())
-            })
-            .await
-    }
-
-    pub async fn delete_draft(&self, id: &str) -> Result<()> {
-        let id = id.to_string();
-        self.store
-            .write(move |c| crate::store::drafts::delete(c, &id))
-            .await
-    }
-
     pub async fn allow_images_from(&self, account: &str, sender: &str) -> Result<()> {
         let (acc, sender) = (account.to_string(), address_of(sender));
         if sender.is_empty() {
@@ -721,6 +684,26 @@ impl MailService {
         message_id: &str,
         part_id: &str,
     ) -> Result<PathBuf> {
+        let (filename, data) = self.attachment_data(account, message_id, part_id).await?;
+        let dir = self.download_dir.clone();
+        let name = safe_file_name(&filename);
+        tokio::task::spawn_blocking(move || -> Result<PathBuf> {
+            std::fs::create_dir_all(&dir).map_err(|e| LibreOllamaError::io(&dir, e))?;
+            let path = unused_path(&dir, &name);
+            std::fs::write(&path, &data).map_err(|e| LibreOllamaError::io(&path, e))?;
+            Ok(path)
+        })
+        .await
+        .map_err(|e| LibreOllamaError::Internal(format!("saving task failed: {e}")))?
+    }
+
+    /// An attachment's name and bytes: from the cache, else downloaded from Gmail.
+    pub async fn attachment_data(
+        &self,
+        account: &str,
+        message_id: &str,
+        part_id: &str,
+    ) -> Result<(String, Vec<u8>)> {
         let (acc, mid, pid) = (
             account.to_string(),
             message_id.to_string(),
@@ -758,16 +741,7 @@ impl MailService {
                 r?
             }
         };
-        let dir = self.download_dir.clone();
-        let name = safe_file_name(&filename);
-        tokio::task::spawn_blocking(move || -> Result<PathBuf> {
-            std::fs::create_dir_all(&dir).map_err(|e| LibreOllamaError::io(&dir, e))?;
-            let path = unused_path(&dir, &name);
-            std::fs::write(&path, &data).map_err(|e| LibreOllamaError::io(&path, e))?;
-            Ok(path)
-        })
-        .await
-        .map_err(|e| LibreOllamaError::Internal(format!("saving task failed: {e}")))?
+        Ok((filename, data))
     }
 
     async fn download_part(

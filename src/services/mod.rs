@@ -3,6 +3,7 @@
 pub mod ai;
 pub mod auth;
 pub mod calendar;
+pub mod compose;
 pub mod debug;
 pub mod jobs;
 pub mod mail;
@@ -61,6 +62,8 @@ pub struct AppServices {
     /// The shared Google HTTP client (tokens from `auth`, quota-aware).
     pub google: Arc<GoogleClient>,
     pub mail: Arc<MailService>,
+    /// Drafts, the outbox and snooze.
+    pub compose: Arc<compose::ComposeService>,
     pub ai: Arc<AiService>,
     pub tasks: Arc<TasksService>,
     pub calendar: Arc<CalendarService>,
@@ -108,6 +111,7 @@ impl AppServices {
             config.google.endpoints.gmail_base.clone(),
             config.download_dir(),
         ));
+        let compose = Arc::new(compose::ComposeService::new(store.clone(), mail.clone()));
         let tasks = Arc::new(TasksService::new(
             store.clone(),
             google.clone(),
@@ -129,6 +133,7 @@ impl AppServices {
             auth,
             google,
             mail,
+            compose,
             ai,
             tasks,
             calendar,

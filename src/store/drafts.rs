@@ -1,12 +1,12 @@
-//! Mail drafts kept on this computer (durable user data).
+//! Mail drafts kept on this computer (durable user data), with their attached files.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{LibreOllamaError, Result};
-use crate::model::DraftView;
+use crate::model::{DraftEdit, DraftFile, DraftView};
 
-const COLS: &str =
-    "id, account_id, thread_id, to_addrs, cc_addrs, subject, body_text, origin, updated_at";
+const COLS: &str = "id, account_id, thread_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, rich, kind, origin, \
+     updated_at, gmail_draft_id IS NOT NULL AND pushed_at = updated_at";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftView> {
     Ok(DraftView {
@@ -15,10 +15,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftView> {
         thread_id: r.get(2)?,
         to: r.get(3)?,
         cc: r.get(4)?,
-        subject: r.get(5)?,
-        body: r.get(6)?,
-        origin: r.get(7)?,
-        updated_at: r.get(8)?,
+        bcc: r.get(5)?,
+        subject: r.get(6)?,
+        body: r.get(7)?,
+        rich: r.get(8)?,
+        kind: r.get(9)?,
+        origin: r.get(10)?,
+        updated_at: r.get(11)?,
+        on_gmail: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
+        files: Vec::new(),
     })
 }
 
@@ -33,70 +38,185 @@ pub struct NewDraft<'a> {
     pub in_reply_to: Option<&'a str>,
     pub references: Option<&'a str>,
     pub to: &'a str,
+    pub cc: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    pub kind: &'a str,
     pub origin: &'a str,
 }
 
 pub fn create(c: &Connection, id: &str, d: &NewDraft<'_>, now: i64) -> Result<()> {
     c.execute(
-        "INSERT INTO mail_drafts (id, account_id, thread_id, in_reply_to, references_hdr, to_addrs, subject, body_text, origin, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.subject, d.body, d.origin, now],
+        "INSERT INTO mail_drafts (id, account_id, thread_id, in_reply_to, references_hdr, to_addrs, cc_addrs, subject, body_text, kind, origin, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.cc, d.subject, d.body, d.kind, d.origin, now],
     )
     .map_err(db)?;
     Ok(())
 }
 
-pub fn get(c: &Connection, id: &str) -> Result<DraftView> {
-    c.query_row(
-        &format!("SELECT {COLS} FROM mail_drafts WHERE id = ?1"),
-        [id],
-        row,
-    )
-    .optional()
-    .map_err(db)?
-    .ok_or_else(|| LibreOllamaError::NotFound {
-        what: format!("Draft {id}"),
-    })
+fn files(c: &Connection, id: &str) -> Result<Vec<DraftFile>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id, filename, mime_type, size FROM mail_draft_files WHERE draft_id = ?1 ORDER BY id",
+        )
+        .map_err(db)?;
+    let rows = st
+        .query_map([id], |r| {
+            Ok(DraftFile {
+                id: r.get(0)?,
+                filename: r.get(1)?,
+                mime_type: r.get(2)?,
+                size: r.get(3)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db)
 }
 
-/// The user's edit: what they wrote is theirs now (origin 'user').
-pub fn update(
-    c: &Connection,
-    id: &str,
-    to: &str,
-    cc: &str,
-    subject: &str,
-    body: &str,
-    now: i64,
-) -> Result<DraftView> {
+pub fn get(c: &Connection, id: &str) -> Result<DraftView> {
+    let mut d = c
+        .query_row(
+            &format!("SELECT {COLS} FROM mail_drafts WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()
+        .map_err(db)?
+        .ok_or_else(|| LibreOllamaError::NotFound {
+            what: format!("Draft {id}"),
+        })?;
+    d.files = files(c, id)?;
+    Ok(d)
+}
+
+/// The user's edit: what they wrote is theirs now (origin 'user'). A draft in the outbox is
+/// not changed (undo brings it back first).
+pub fn update(c: &Connection, id: &str, e: &DraftEdit, now: i64) -> Result<DraftView> {
     let n = c
         .execute(
-            "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, subject = ?3, body_text = ?4, origin = 'user', updated_at = ?5 WHERE id = ?6",
-            params![to, cc, subject, body, now, id],
+            "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, bcc_addrs = ?3, subject = ?4, body_text = ?5, rich = ?6, \
+               origin = 'user', updated_at = max(?7, updated_at + 1) WHERE id = ?8 AND in_outbox = 0",
+            params![e.to, e.cc, e.bcc, e.subject, e.body, e.rich, now, id],
         )
         .map_err(db)?;
     if n == 0 {
-        return Err(LibreOllamaError::NotFound {
-            what: format!("Draft {id}"),
+        let queued: Option<bool> = c
+            .query_row(
+                "SELECT in_outbox FROM mail_drafts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        return Err(match queued {
+            Some(true) => LibreOllamaError::InvalidInput(
+                "this mail is in the outbox: undo the send (or cancel the schedule) to edit it"
+                    .into(),
+            ),
+            _ => LibreOllamaError::NotFound {
+                what: format!("Draft {id}"),
+            },
         });
     }
     get(c, id)
 }
 
+/// Drafts being written (not those in the outbox), newest first.
 pub fn list(c: &Connection, account: Option<&str>) -> Result<Vec<DraftView>> {
     let mut st = c
         .prepare(&format!(
-            "SELECT {COLS} FROM mail_drafts WHERE ?1 IS NULL OR account_id = ?1 ORDER BY updated_at DESC, id"
+            "SELECT {COLS} FROM mail_drafts WHERE (?1 IS NULL OR account_id = ?1) AND in_outbox = 0 ORDER BY updated_at DESC, id"
         ))
         .map_err(db)?;
-    let rows = st.query_map([account], row).map_err(db)?;
-    rows.collect::<std::result::Result<_, _>>().map_err(db)
+    let rows: Vec<DraftView> = st
+        .query_map([account], row)
+        .map_err(db)?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|mut d| {
+            d.files = files(c, &d.id)?;
+            Ok(d)
+        })
+        .collect()
 }
 
+/// Removes a draft here; its Gmail copy (if any) is queued for deletion.
 pub fn delete(c: &Connection, id: &str) -> Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO mail_draft_removals (account_id, gmail_draft_id) \
+         SELECT account_id, gmail_draft_id FROM mail_drafts WHERE id = ?1 AND gmail_draft_id IS NOT NULL",
+        [id],
+    )
+    .map_err(db)?;
     c.execute("DELETE FROM mail_drafts WHERE id = ?1", [id])
         .map_err(db)?;
     Ok(())
+}
+
+/// Attaches a file; the draft's new version is pushed to Gmail like any edit.
+pub fn add_file(
+    c: &Connection,
+    draft: &str,
+    filename: &str,
+    mime: &str,
+    data: &[u8],
+    now: i64,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO mail_draft_files (draft_id, filename, mime_type, size, data, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![draft, filename, mime, data.len() as i64, data, now],
+    )
+    .map_err(db)?;
+    touch(c, draft, now)
+}
+
+pub fn remove_file(c: &Connection, draft: &str, file: i64, now: i64) -> Result<()> {
+    c.execute(
+        "DELETE FROM mail_draft_files WHERE id = ?1 AND draft_id = ?2",
+        params![file, draft],
+    )
+    .map_err(db)?;
+    touch(c, draft, now)
+}
+
+fn touch(c: &Connection, draft: &str, now: i64) -> Result<()> {
+    c.execute(
+        "UPDATE mail_drafts SET updated_at = max(?1, updated_at + 1) WHERE id = ?2",
+        params![now, draft],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The bytes of every file of a draft, in the order they were added.
+pub fn file_data(c: &Connection, draft: &str) -> Result<Vec<(String, String, Vec<u8>)>> {
+    let mut st = c
+        .prepare("SELECT filename, mime_type, data FROM mail_draft_files WHERE draft_id = ?1 ORDER BY id")
+        .map_err(db)?;
+    let rows = st
+        .query_map([draft], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(db)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db)
+}
+
+/// Total bytes attached to a draft.
+pub fn files_size(c: &Connection, draft: &str) -> Result<i64> {
+    c.query_row(
+        "SELECT coalesce(sum(size), 0) FROM mail_draft_files WHERE draft_id = ?1",
+        [draft],
+        |r| r.get(0),
+    )
+    .map_err(db)
+}
+
+/// The headers a draft answers (In-Reply-To, References).
+pub fn threading(c: &Connection, draft: &str) -> Result<(Option<String>, Option<String>)> {
+    c.query_row(
+        "SELECT in_reply_to, references_hdr FROM mail_drafts WHERE id = ?1",
+        [draft],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .map_err(db)
 }

@@ -59,15 +59,7 @@ fn rfc3339(ms: i64) -> String {
         .to_string()
 }
 
-pub fn new_id(prefix: &str) -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    format!(
-        "{prefix}-{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
-}
+pub use crate::store::new_id;
 
 pub use crate::model::{MoveTo, TaskEdit};
 

@@ -92,6 +92,7 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
             services.mail.start_polling();
             services.tasks.start_background();
             services.calendar.start_background();
+            services.compose.start_background();
             crate::api::install(services);
         }
         Err(e) => {

@@ -1,6 +1,7 @@
 //! Gmail REST client, one module per resource as in gmail.v1.json. Every call goes through the
 //! shared Google client (tokens, quota units, retries).
 
+pub mod drafts;
 pub mod history;
 pub mod labels;
 pub mod messages;

@@ -427,8 +427,10 @@ impl AiService {
                         in_reply_to: in_reply_to.as_deref(),
                         references: references.as_deref(),
                         to: &to,
+                        cc: "",
                         subject: &subject,
                         body: &body,
+                        kind: "reply",
                         origin: "ai",
                     },
                     now_unix(),
@@ -936,19 +938,7 @@ fn mail_text_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MailTe
     })
 }
 
-/// "Re: " once, whatever the case or how many were there.
-pub fn reply_subject(subject: &str) -> String {
-    let mut s = subject.trim();
-    loop {
-        let lower = s.to_lowercase();
-        if lower.starts_with("re:") || lower.starts_with("aw:") {
-            s = s[3..].trim_start();
-        } else {
-            break;
-        }
-    }
-    format!("Re: {s}")
-}
+pub use crate::mail::compose::reply_subject;
 
 /// The text of a reply that ended properly; a stopped or broken one is an error.
 fn finished(o: ChatOutcome, what: &str) -> Result<String> {

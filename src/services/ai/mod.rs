@@ -51,15 +51,7 @@ fn title_from(text: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
-fn new_id(prefix: &str) -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    format!(
-        "{prefix}-{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
-}
+use crate::store::new_id;
 
 /// What to ask which model.
 struct Ask<'a> {

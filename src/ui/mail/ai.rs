@@ -202,7 +202,17 @@ fn DraftEditor(draft: DraftView, on_close: EventHandler<()>) -> Element {
     let mut state = use_signal(|| "Saved on this device.".to_string());
     let mut confirm = use_signal(|| false);
     let save = move || async move {
-        match api::mail_save_draft(id(), to(), String::new(), subject(), body()).await {
+        match api::mail_save_draft(
+            id(),
+            crate::model::DraftEdit {
+                to: to(),
+                subject: subject(),
+                body: body(),
+                ..Default::default()
+            },
+        )
+        .await
+        {
             Ok(_) => state.set("Saved on this device.".into()),
             Err(e) => state.set(format!(
                 "Not saved: {e}. Your text stays here; it is tried again on the next change."

@@ -1,0 +1,309 @@
+//! `libreollama mail send|outbox|drafts|snooze|snoozed`: writing mail from the terminal through
+//! the same drafts and durable outbox as the app.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use clap::Args;
+
+use crate::error::LibreOllamaError;
+use crate::model::{ComposeKind, DraftEdit, OutboxItem};
+use crate::services::AppServices;
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Recipients ("Ada <ada@example.com>, bob@example.com")
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, default_value = "")]
+    pub cc: String,
+    #[arg(long, default_value = "")]
+    pub bcc: String,
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// The text of the mail (default: read from standard input when it is not a terminal)
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    /// A file to attach (repeat for more)
+    #[arg(long)]
+    pub attach: Vec<PathBuf>,
+    /// Send later: "YYYY-MM-DD HH:MM" (this computer's time zone), RFC 3339, or "+30m" / "+2h" / "+1d"
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The body is Markdown: also sent as HTML
+    #[arg(long)]
+    pub rich: bool,
+    /// Account id or email address (default: the only signed-in one)
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+/// A time the user typed, as unix ms.
+pub fn parse_when(s: &str, now: chrono::DateTime<chrono::Local>) -> Result<i64, LibreOllamaError> {
+    let t = s.trim();
+    let bad = || {
+        LibreOllamaError::InvalidInput(format!(
+            "“{t}” is not a time: use \"YYYY-MM-DD HH:MM\", RFC 3339, or +30m / +2h / +1d"
+        ))
+    };
+    if let Some(rest) = t.strip_prefix('+') {
+        let (n, unit) = rest.split_at(rest.len().saturating_sub(1));
+        let n: i64 = n.parse().map_err(|_| bad())?;
+        let mins = match unit {
+            "m" => n,
+            "h" => n * 60,
+            "d" => n * 24 * 60,
+            _ => return Err(bad()),
+        };
+        return Ok(now.timestamp_millis() + mins * 60_000);
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(d.timestamp_millis());
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").map_err(|_| bad())?;
+    chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.timestamp_millis())
+        .ok_or_else(bad)
+}
+
+fn local(ms: i64) -> String {
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+async fn account(
+    services: &AppServices,
+    given: Option<String>,
+) -> Result<String, LibreOllamaError> {
+    match given {
+        Some(a) => Ok(services.auth.resolve(&a).await?.id),
+        None => {
+            let all = services
+                .store
+                .read(crate::store::accounts::signed_in)
+                .await?;
+            match all.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(LibreOllamaError::InvalidInput(
+                    "no signed-in account to send from: add one with `libreollama accounts add`"
+                        .into(),
+                )),
+                _ => Err(LibreOllamaError::InvalidInput(
+                    "more than one account: choose one with --account".into(),
+                )),
+            }
+        }
+    }
+}
+
+pub async fn send(services: Arc<AppServices>, a: SendArgs) -> Result<ExitCode, LibreOllamaError> {
+    let acc = account(&services, a.account).await?;
+    let at =
+        a.at.as_deref()
+            .map(|s| parse_when(s, chrono::Local::now()))
+            .transpose()?;
+    let body = match &a.body_file {
+        Some(p) => tokio::fs::read_to_string(p).await.map_err(|e| {
+            LibreOllamaError::InvalidInput(format!("{} cannot be read ({e})", p.display()))
+        })?,
+        None if !std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            tokio::task::spawn_blocking(|| std::io::read_to_string(std::io::stdin()))
+                .await
+                .map_err(|e| {
+                    LibreOllamaError::Internal(format!("reading standard input failed: {e}"))
+                })?
+                .map_err(|e| {
+                    LibreOllamaError::InvalidInput(format!("standard input cannot be read ({e})"))
+                })?
+        }
+        None => String::new(),
+    };
+    let compose = &services.compose;
+    let d = compose.compose(&acc, ComposeKind::New, None).await?;
+    compose
+        .save(
+            &d.id,
+            DraftEdit {
+                to: a.to,
+                cc: a.cc,
+                bcc: a.bcc,
+                subject: a.subject,
+                body,
+                rich: a.rich,
+            },
+        )
+        .await?;
+    // Whatever goes wrong from here, what was written stays in the drafts.
+    let kept = |e: LibreOllamaError| {
+        eprintln!("The mail is kept in your drafts ({}).", d.id);
+        e
+    };
+    for f in &a.attach {
+        compose.attach_path(&d.id, f).await.map_err(kept)?;
+    }
+    if let Some(at) = at {
+        let item = compose.send(&d.id, Some(at)).await.map_err(kept)?;
+        println!(
+            "Scheduled for {} ({}). The app sends it then, or at its next start; so does `libreollama mail outbox --run`.",
+            local(item.send_at_ms),
+            item.id
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    // From the terminal there is nothing to undo: it goes now.
+    let item = compose.send(&d.id, None).await.map_err(kept)?;
+    compose.send_now(&item.id).await?;
+    let r = compose.process_due().await?;
+    let item = compose.outbox_item(&item.id).await?;
+    print_item(&item);
+    Ok(match item.state.as_str() {
+        "sent" => ExitCode::SUCCESS,
+        _ => {
+            if r.waiting > 0 {
+                eprintln!("It stays in the outbox and is retried by the app or `libreollama mail outbox --run`.");
+            }
+            ExitCode::FAILURE
+        }
+    })
+}
+
+fn print_item(i: &OutboxItem) {
+    let when = match i.state.as_str() {
+        "sent" => format!("sent {}", local(i.sent_at.unwrap_or(0) * 1000)),
+        "failed" => format!("refused: {}", i.last_error.clone().unwrap_or_default()),
+        "sending" if i.next_try_ms > 0 => format!(
+            "retry at {} ({})",
+            local(i.next_try_ms),
+            i.last_error.clone().unwrap_or_default()
+        ),
+        "sending" => "sending".into(),
+        _ if i.next_try_ms > 0 => format!(
+            "retry at {} ({})",
+            local(i.next_try_ms),
+            i.last_error.clone().unwrap_or_default()
+        ),
+        _ if i.scheduled => format!("scheduled for {}", local(i.send_at_ms)),
+        _ => format!("goes at {}", local(i.send_at_ms)),
+    };
+    println!("{}  {}  to {}  “{}”", i.id, when, i.to, i.subject);
+}
+
+pub async fn outbox(
+    services: Arc<AppServices>,
+    run: bool,
+    json: bool,
+) -> Result<ExitCode, LibreOllamaError> {
+    if run {
+        // What the app does in the background: due mail, woken conversations, drafts to Gmail.
+        let r = services.compose.process_due().await?;
+        let woke = services.compose.wake_due().await?;
+        eprintln!(
+            "Sent {}, found already sent {}, refused {}, waiting {}; {woke} snoozed conversation(s) back in the inbox.",
+            r.sent, r.found_sent, r.failed, r.waiting
+        );
+    }
+    let items = services.compose.outbox().await?;
+    if json {
+        for i in &items {
+            println!(
+                "{}",
+                serde_json::to_string(i).map_err(LibreOllamaError::json)?
+            );
+        }
+    } else if items.is_empty() {
+        println!("The outbox is empty.");
+    } else {
+        for i in &items {
+            print_item(i);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn drafts(services: Arc<AppServices>) -> Result<ExitCode, LibreOllamaError> {
+    let list = services.compose.drafts(None).await?;
+    if list.is_empty() {
+        println!("No drafts.");
+    }
+    for d in list {
+        println!(
+            "{}  to {}  “{}”{}",
+            d.id,
+            if d.to.is_empty() {
+                "(nobody yet)"
+            } else {
+                &d.to
+            },
+            d.subject,
+            if d.files.is_empty() {
+                String::new()
+            } else {
+                format!("  ({} attachment(s))", d.files.len())
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn snooze(
+    services: Arc<AppServices>,
+    thread: String,
+    until: String,
+    acc: Option<String>,
+) -> Result<ExitCode, LibreOllamaError> {
+    let acc = account(&services, acc).await?;
+    let at = parse_when(&until, chrono::Local::now())?;
+    services.compose.snooze(&acc, &thread, at).await?;
+    println!("Snoozed until {}: out of the inbox until then.", local(at));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn snoozed(services: Arc<AppServices>) -> Result<ExitCode, LibreOllamaError> {
+    let list = services.compose.snoozed().await?;
+    if list.is_empty() {
+        println!("Nothing snoozed.");
+    }
+    for s in list {
+        println!(
+            "{}  until {}  “{}”",
+            s.thread_id,
+            local(s.wake_at_ms),
+            s.subject
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_people_type() {
+        let now = chrono::Local::now();
+        let n = now.timestamp_millis();
+        assert_eq!(parse_when("+30m", now).unwrap(), n + 30 * 60_000);
+        assert_eq!(parse_when("+2h", now).unwrap(), n + 2 * 3_600_000);
+        assert_eq!(
+            parse_when("2026-12-01T09:00:00Z", now).unwrap(),
+            1_796_115_600_000
+        );
+        assert!(parse_when("2026-12-01 09:00", now).is_ok());
+        for bad in ["tomorrow", "+5x", "2026-13-01 09:00"] {
+            assert!(
+                parse_when(bad, now)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("is not a time"),
+                "{bad}"
+            );
+        }
+    }
+}
