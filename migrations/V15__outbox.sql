@@ -7,8 +7,9 @@ ALTER TABLE mail_drafts ADD COLUMN rich INTEGER NOT NULL DEFAULT 0;
 -- new, reply, reply_all, forward: what the editor shows and how it quotes.
 ALTER TABLE mail_drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'new';
 ALTER TABLE mail_drafts ADD COLUMN gmail_draft_id TEXT;
--- The updated_at Gmail's copy of the draft was made from (NULL: never).
-ALTER TABLE mail_drafts ADD COLUMN pushed_at INTEGER;
+-- Each saved change counts up; Gmail's copy was made from pushed_version (NULL: none yet).
+ALTER TABLE mail_drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE mail_drafts ADD COLUMN pushed_version INTEGER;
 -- 1 while the draft is in the outbox (hidden from the drafts; undo puts it back).
 ALTER TABLE mail_drafts ADD COLUMN in_outbox INTEGER NOT NULL DEFAULT 0;
 

@@ -210,12 +210,23 @@ async fn tasks_drafts_and_chat_edits() {
     assert_eq!(d.origin, "ai");
     assert_eq!(d.body, streamed.trim());
     let edited = s
-        .mail
-        .save_draft(&d.id, &d.to, "", &d.subject, "Will do — Ada")
+        .compose
+        .save(
+            &d.id,
+            libreollama::model::DraftEdit {
+                to: d.to.clone(),
+                subject: d.subject.clone(),
+                body: "Will do — Ada".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(edited.origin, "user");
-    assert_eq!(s.mail.drafts(Some(account.clone())).await.unwrap().len(), 1);
+    assert_eq!(
+        s.compose.drafts(Some(account.clone())).await.unwrap().len(),
+        1
+    );
 
     // Chat through the polling path the UI uses: send, regenerate, edit-and-resend.
     let conv =

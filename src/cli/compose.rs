@@ -204,6 +204,7 @@ pub async fn outbox(
         // What the app does in the background: due mail, woken conversations, drafts to Gmail.
         let r = services.compose.process_due().await?;
         let woke = services.compose.wake_due().await?;
+        flush(&services).await;
         eprintln!(
             "Sent {}, found already sent {}, refused {}, waiting {}; {woke} snoozed conversation(s) back in the inbox.",
             r.sent, r.found_sent, r.failed, r.waiting
@@ -225,6 +226,21 @@ pub async fn outbox(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal exits when the command ends: label changes (snooze, wake) go to Gmail now
+/// rather than in the background; what cannot go stays queued for the app.
+async fn flush(services: &AppServices) {
+    let accounts = services
+        .store
+        .read(crate::store::accounts::signed_in)
+        .await
+        .unwrap_or_default();
+    for a in accounts {
+        if let Err(e) = services.mail.push_now(&a).await {
+            eprintln!("Some changes wait for the next sync: {e}");
+        }
+    }
 }
 
 pub async fn drafts(services: Arc<AppServices>) -> Result<ExitCode, LibreOllamaError> {
@@ -261,6 +277,7 @@ pub async fn snooze(
     let acc = account(&services, acc).await?;
     let at = parse_when(&until, chrono::Local::now())?;
     services.compose.snooze(&acc, &thread, at).await?;
+    flush(&services).await;
     println!("Snoozed until {}: out of the inbox until then.", local(at));
     Ok(ExitCode::SUCCESS)
 }

@@ -522,7 +522,7 @@ impl ComposeService {
                 let mut st = c
                     .prepare(
                         "SELECT id FROM mail_drafts WHERE account_id = ?1 AND in_outbox = 0 \
-                         AND (pushed_at IS NULL OR pushed_at < updated_at) AND updated_at <= ?2 ORDER BY updated_at",
+                         AND (pushed_version IS NULL OR pushed_version < version) AND updated_at <= ?2 ORDER BY updated_at",
                     )
                     .map_err(db("reading drafts"))?;
                 let changed = st
@@ -565,14 +565,14 @@ impl ComposeService {
             let Ok(d) = self.draft(&id).await else {
                 continue;
             };
-            let gid: Option<String> = {
+            let (gid, version): (Option<String>, i64) = {
                 let id = id.clone();
                 self.store
                     .read(move |c| {
                         c.query_row(
-                            "SELECT gmail_draft_id FROM mail_drafts WHERE id = ?1",
+                            "SELECT gmail_draft_id, version FROM mail_drafts WHERE id = ?1",
                             [id],
-                            |r| r.get(0),
+                            |r| Ok((r.get(0)?, r.get(1)?)),
                         )
                         .map_err(db("reading drafts"))
                     })
@@ -597,11 +597,11 @@ impl ComposeService {
                 },
                 None => gmail.drafts_create(&raw, d.thread_id.as_deref()).await?,
             };
-            let (id2, version) = (id.clone(), d.updated_at);
+            let id2 = id.clone();
             self.store
                 .write(move |c| {
                     c.execute(
-                        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_at = ?2 WHERE id = ?3",
+                        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2 WHERE id = ?3",
                         params![made.id, version, id2],
                     )
                     .map_err(db("recording a draft"))?;
@@ -956,6 +956,9 @@ impl ComposeService {
             .map(|m| (m.id, false))
     }
 
+    /// Gmail's id of the mail with our Message-ID, if Gmail has it. The search can lag behind
+    /// a send by a few seconds, so the newest mail in Sent is also read (label listings are
+    /// immediate).
     async fn find_sent(&self, gmail: &Gmail, message_id: &str) -> Result<Option<String>> {
         let r = gmail
             .messages_list(&ListParams {
@@ -965,7 +968,38 @@ impl ComposeService {
                 ..Default::default()
             })
             .await?;
-        Ok(r.messages.into_iter().next().map(|m| m.id))
+        if let Some(m) = r.messages.into_iter().next() {
+            return Ok(Some(m.id));
+        }
+        let recent = gmail
+            .messages_list(&ListParams {
+                label_ids: vec!["SENT".into()],
+                max_results: Some(20),
+                ..Default::default()
+            })
+            .await?;
+        let want = message_id
+            .trim_matches(|c| c == '<' || c == '>')
+            .to_lowercase();
+        for m in recent.messages {
+            let full = gmail
+                .messages_get(
+                    &m.id,
+                    crate::google::gmail::messages::Format::Metadata,
+                    &["Message-ID"],
+                )
+                .await?;
+            let got = full
+                .header("Message-ID")
+                .unwrap_or_default()
+                .trim()
+                .trim_matches(|c| c == '<' || c == '>')
+                .to_lowercase();
+            if got == want {
+                return Ok(Some(m.id));
+            }
+        }
+        Ok(None)
     }
 
     async fn later(&self, id: &str, attempts: i64, e: &LibreOllamaError) -> Result<()> {

@@ -610,6 +610,13 @@ impl MailService {
         Ok(())
     }
 
+    /// Sends the queued changes of `account` now and waits (the terminal, which exits after).
+    pub async fn push_now(&self, account: &str) -> Result<actions::PushReport> {
+        let r = actions::push(&self.store, &self.gmail(account), account).await;
+        self.note_outcome(&r);
+        r
+    }
+
     fn spawn_push(self: &Arc<Self>, account: &str) {
         // The request flag and job start/finish are serialized by `push_requests`: a change
         // queued while a push job is finishing is either seen by that job or starts a new one.

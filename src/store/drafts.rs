@@ -6,7 +6,7 @@ use crate::error::{LibreOllamaError, Result};
 use crate::model::{DraftEdit, DraftFile, DraftView};
 
 const COLS: &str = "id, account_id, thread_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, rich, kind, origin, \
-     updated_at, gmail_draft_id IS NOT NULL AND pushed_at = updated_at";
+     updated_at, gmail_draft_id IS NOT NULL AND pushed_version = version";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftView> {
     Ok(DraftView {
@@ -96,7 +96,7 @@ pub fn update(c: &Connection, id: &str, e: &DraftEdit, now: i64) -> Result<Draft
     let n = c
         .execute(
             "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, bcc_addrs = ?3, subject = ?4, body_text = ?5, rich = ?6, \
-               origin = 'user', updated_at = max(?7, updated_at + 1) WHERE id = ?8 AND in_outbox = 0",
+               origin = 'user', updated_at = ?7, version = version + 1 WHERE id = ?8 AND in_outbox = 0",
             params![e.to, e.cc, e.bcc, e.subject, e.body, e.rich, now, id],
         )
         .map_err(db)?;
@@ -183,7 +183,7 @@ pub fn remove_file(c: &Connection, draft: &str, file: i64, now: i64) -> Result<(
 
 fn touch(c: &Connection, draft: &str, now: i64) -> Result<()> {
     c.execute(
-        "UPDATE mail_drafts SET updated_at = max(?1, updated_at + 1) WHERE id = ?2",
+        "UPDATE mail_drafts SET updated_at = ?1, version = version + 1 WHERE id = ?2",
         params![now, draft],
     )
     .map_err(db)?;

@@ -18,6 +18,10 @@ pub enum Fault {
     /// A well-formed OpenAI-style streamed chat reply whose text is broken JSON, as a small
     /// model writes when it runs out of tokens mid-object.
     MalformedReply,
+    /// The request is read and never forwarded nor answered (the connection stays open).
+    Hang,
+    /// The request reaches the server; its answer never comes back (the connection stays open).
+    HoldReply,
 }
 
 #[derive(Default)]
@@ -115,7 +119,11 @@ async fn serve(
                 false,
             )
         }
-        Fault::Pass | Fault::CutBody => {
+        Fault::Hang => {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            return Ok(());
+        }
+        Fault::Pass | Fault::CutBody | Fault::HoldReply => {
             let mut fwd = http.request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
                 format!("{}{}", upstream.trim_end_matches('/'), path),
@@ -134,6 +142,10 @@ async fn serve(
                 .unwrap_or("application/json")
                 .to_string();
             let bytes = resp.bytes().await.map_err(std::io::Error::other)?.to_vec();
+            if fault == Fault::HoldReply {
+                tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                return Ok(());
+            }
             (status, ctype, bytes, fault == Fault::CutBody)
         }
     };
