@@ -80,6 +80,12 @@ pub async fn mail_undo_send(id: String) -> ApiResult<DraftView> {
     Ok(host::services()?.compose.undo(&id).await?)
 }
 
+/// Ends the undo window now.
+#[post("/api/mail/outbox/send-now")]
+pub async fn mail_send_now(id: String) -> ApiResult<()> {
+    Ok(host::services()?.compose.send_now(&id).await?)
+}
+
 #[post("/api/mail/outbox/retry")]
 pub async fn mail_retry_send(id: String) -> ApiResult<()> {
     Ok(host::services()?.compose.retry(&id).await?)

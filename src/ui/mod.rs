@@ -22,7 +22,7 @@ pub use ask::Ask;
 pub use calendar::{Calendar, CalendarMonth};
 pub use chat::{Chat, ChatWith};
 pub use hooks::{use_theme, ThemeState};
-pub use mail::{Mail, MailThread};
+pub use mail::{Compose, Mail, MailDrafts, MailOutbox, MailSnoozed, MailThread};
 pub use pages::{About, Diagnostics, SettingsPage};
 pub use shell::Shell;
 pub use tasks::Tasks;
@@ -37,6 +37,14 @@ pub enum Route {
         Mail {},
         #[route("/mail/:account/:thread")]
         MailThread { account: String, thread: String },
+        #[route("/mail/compose/:id")]
+        Compose { id: String },
+        #[route("/mail/drafts")]
+        MailDrafts {},
+        #[route("/mail/outbox")]
+        MailOutbox {},
+        #[route("/mail/snoozed")]
+        MailSnoozed {},
         #[route("/tasks")]
         Tasks {},
         #[route("/calendar")]

@@ -149,7 +149,11 @@ pub fn Shell() -> Element {
     ];
     // A page inside an area (one conversation) lights that area's entry.
     let section = match &current {
-        Route::MailThread { .. } => Route::Mail {},
+        Route::MailThread { .. }
+        | Route::Compose { .. }
+        | Route::MailDrafts {}
+        | Route::MailOutbox {}
+        | Route::MailSnoozed {} => Route::Mail {},
         Route::ChatWith { .. } => Route::Chat {},
         Route::CalendarMonth {} => Route::Calendar {},
         other => other.clone(),
@@ -209,6 +213,7 @@ pub fn Shell() -> Element {
                         div { class: "banner error", role: "alert", "{err}" }
                     }
                     Outlet::<Route> {}
+                    crate::ui::mail::compose::SendToast {}
                 }
             }
         }

@@ -5,10 +5,9 @@
 use dioxus::prelude::*;
 
 use crate::api;
-use crate::model::{DraftView, LiveResult, TaskProposal};
+use crate::model::{LiveResult, TaskProposal};
 use crate::ui::chat::follow;
 use crate::ui::markdown::Markdown;
-use crate::ui::timer::sleep_ms;
 
 #[derive(Clone, PartialEq)]
 enum Panel {
@@ -21,7 +20,6 @@ enum Panel {
         text: String,
     },
     Summary(String),
-    Draft(DraftView),
     FindingTasks,
     Tasks(Vec<(bool, TaskProposal)>),
     Done(String),
@@ -55,7 +53,11 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
             match r {
                 Ok(v) => match (v.result, v.error) {
                     (Some(LiveResult::Summary(s)), _) => panel.set(Panel::Summary(s)),
-                    (Some(LiveResult::Draft(d)), _) => panel.set(Panel::Draft(d)),
+                    // The drafted reply opens in the mail editor, like any draft.
+                    (Some(LiveResult::Draft(d)), _) => {
+                        panel.set(Panel::None);
+                        navigator().push(crate::ui::Route::Compose { id: d.id });
+                    }
                     (_, Some(e)) => {
                         panel.set(Panel::None);
                         error.set(Some(e));
@@ -172,7 +174,6 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
                     Markdown { text }
                 }
             },
-            Panel::Draft(d) => rsx! { DraftEditor { key: "{d.id}", draft: d, on_close: move |_| panel.set(Panel::None) } },
             Panel::FindingTasks => rsx! {
                 div { class: "ai-panel", role: "status", p { class: "muted small", "Finding tasks in the newest message…" } }
             },
@@ -187,77 +188,6 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
             },
         }
     }
-    }
-}
-
-/// The local draft the model wrote, editable; saved two seconds after the last change and
-/// when closed.
-#[component]
-fn DraftEditor(draft: DraftView, on_close: EventHandler<()>) -> Element {
-    let id = use_signal(|| draft.id.clone());
-    let mut to = use_signal(|| draft.to.clone());
-    let mut subject = use_signal(|| draft.subject.clone());
-    let mut body = use_signal(|| draft.body.clone());
-    let mut dirty = use_signal(|| 0u64);
-    let mut state = use_signal(|| "Saved on this device.".to_string());
-    let mut confirm = use_signal(|| false);
-    let save = move || async move {
-        match api::mail_save_draft(
-            id(),
-            crate::model::DraftEdit {
-                to: to(),
-                subject: subject(),
-                body: body(),
-                ..Default::default()
-            },
-        )
-        .await
-        {
-            Ok(_) => state.set("Saved on this device.".into()),
-            Err(e) => state.set(format!(
-                "Not saved: {e}. Your text stays here; it is tried again on the next change."
-            )),
-        }
-    };
-    let mut touch = move || {
-        let n = dirty() + 1;
-        dirty.set(n);
-        state.set("Editing…".into());
-        spawn(async move {
-            sleep_ms(2000).await;
-            if *dirty.peek() == n {
-                save().await;
-            }
-        });
-    };
-    rsx! {
-        div { class: "ai-panel draft",
-            div { class: "ai-panel-head",
-                strong { "Draft reply" }
-                span { class: "muted small", role: "status", "{state}" }
-            }
-            div { class: "field", label { r#for: "d-to", "To" } input { id: "d-to", initial_value: "{draft.to}", oninput: move |e| { to.set(e.value()); touch(); } } }
-            div { class: "field", label { r#for: "d-subj", "Subject" } input { id: "d-subj", initial_value: "{draft.subject}", oninput: move |e| { subject.set(e.value()); touch(); } } }
-            textarea { aria_label: "Reply text", rows: "8", initial_value: "{draft.body}", oninput: move |e| { body.set(e.value()); touch(); } }
-            div { class: "form-actions",
-                button { class: "button primary small", onclick: move |_| async move { save().await; on_close.call(()); }, "Save and close" }
-                if *confirm.read() {
-                    button {
-                        class: "button danger small",
-                        onclick: move |_| async move {
-                            match api::mail_delete_draft(id()).await {
-                                Ok(()) => on_close.call(()),
-                                Err(e) => state.set(e.to_string()),
-                            }
-                        },
-                        "Delete the draft"
-                    }
-                    button { class: "button small", onclick: move |_| confirm.set(false), "Keep" }
-                } else {
-                    button { class: "button small", onclick: move |_| confirm.set(true), "Discard…" }
-                }
-            }
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod activity;
 mod ai;
+pub(crate) mod compose;
 mod format;
 mod list;
 mod reader;
@@ -13,6 +14,7 @@ use dioxus::prelude::*;
 use crate::api;
 use crate::model::{MailAccount, MailAction, MailCursor, MailRow, SyncStatus, ThreadView};
 use activity::ActivityPanel;
+pub use compose::{Compose, MailDrafts, MailOutbox, MailSnoozed};
 use list::MessageList;
 use reader::Reader;
 
@@ -324,6 +326,17 @@ impl MailState {
     }
 }
 
+/// The account a new mail is written from: the one in view, else the first with a server.
+fn compose_account(st: &MailState) -> Option<String> {
+    st.account.read().clone().or_else(|| {
+        st.accounts
+            .read()
+            .iter()
+            .find(|a| !a.is_archive)
+            .map(|a| a.id.clone())
+    })
+}
+
 fn start_sync(mut st: MailState) {
     spawn(async move {
         match api::mail_sync_now(None).await {
@@ -512,6 +525,35 @@ fn MailPage(open: Option<(String, String)>) -> Element {
                         });
                     }
                 }
+                "r" | "a" | "f" => {
+                    let kind = match c.as_str() {
+                        "r" => crate::model::ComposeKind::Reply,
+                        "a" => crate::model::ComposeKind::ReplyAll,
+                        _ => crate::model::ComposeKind::Forward,
+                    };
+                    let open = st.thread.read().clone();
+                    if let Some(Ok(t)) = open {
+                        if let Some(last) = t.messages.last() {
+                            let (account, id) = (t.account_id.clone(), last.id.clone());
+                            let mut banner = st.banner;
+                            spawn(async move {
+                                if let Err(e) = compose::start(account, kind, Some(id)).await {
+                                    banner.set(Some((false, e)));
+                                }
+                            });
+                        }
+                    }
+                }
+                "c" => {
+                    if let Some(account) = compose_account(&st) {
+                        let mut banner = st.banner;
+                        spawn(async move {
+                            if let Err(e) = compose::start(account, crate::model::ComposeKind::New, None).await {
+                                banner.set(Some((false, e)));
+                            }
+                        });
+                    }
+                }
                 "?" => st_mut.show_help.set(true),
                 "g" => pending_g.set(true),
                 "i" if g => st.go_folder(None, "INBOX"),
@@ -557,9 +599,30 @@ fn MailPage(open: Option<(String, String)>) -> Element {
             }
             div { class: "mail-panes",
                 nav { class: "mail-folders", aria_label: "Mail folders",
+                    if let Some(account) = compose_account(&st) {
+                        button {
+                            class: "button primary compose-button",
+                            title: "Write a new mail (c)",
+                            onclick: move |_| {
+                                let account = account.clone();
+                                let mut banner = st.banner;
+                                async move {
+                                    if let Err(e) = compose::start(account, crate::model::ComposeKind::New, None).await {
+                                        banner.set(Some((false, e)));
+                                    }
+                                }
+                            },
+                            "Compose"
+                        }
+                    }
+                    ul { class: "writing-links",
+                        li { Link { to: crate::ui::Route::MailDrafts {}, class: "folder", span { class: "folder-name", "Drafts" } } }
+                        li { Link { to: crate::ui::Route::MailOutbox {}, class: "folder", span { class: "folder-name", "Outbox" } } }
+                        li { Link { to: crate::ui::Route::MailSnoozed {}, class: "folder", span { class: "folder-name", "Snoozed" } } }
+                    }
                     div { class: "mail-folders-top",
                         button {
-                            class: "button primary",
+                            class: "button",
                             title: "Fetch new mail and send your changes now",
                             onclick: move |_| start_sync(st),
                             if running > 0 { "Syncing…" } else { "Sync now" }
@@ -647,7 +710,11 @@ fn MailPage(open: Option<(String, String)>) -> Element {
     }
 }
 
-const SHORTCUTS: [(&str, &str); 12] = [
+const SHORTCUTS: [(&str, &str); 16] = [
+    ("c", "Write a new mail"),
+    ("r", "Reply"),
+    ("a", "Reply all"),
+    ("f", "Forward"),
     ("j / ↓", "Next message"),
     ("k / ↑", "Previous message"),
     ("o / Enter", "Open the conversation"),

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 use super::format::{long_date, person, size};
 use super::MailState;
 use crate::api;
-use crate::model::{MailAction, MessageView, ThreadView};
+use crate::model::{ComposeKind, MailAction, MessageView, ThreadView};
 
 #[component]
 pub(super) fn Reader() -> Element {
@@ -110,6 +110,38 @@ fn Conversation(t: ThreadView) -> Element {
                         "Add to tasks"
                     }
                 }
+                if in_inbox && !is_archive {
+                    select {
+                        class: "button",
+                        aria_label: "Snooze",
+                        title: "Hide from the inbox until…",
+                        value: "",
+                        onchange: {
+                            let (account, thread) = (t.account_id.clone(), t.thread_id.clone());
+                            move |e: FormEvent| {
+                                let at = e.value().parse::<i64>().ok();
+                                let (account, thread) = (account.clone(), thread.clone());
+                                let mut banner = st.banner;
+                                async move {
+                                    let Some(at) = at else { return };
+                                    match api::mail_snooze(account, thread, at).await {
+                                        Ok(()) => {
+                                            banner.set(Some((true, "Snoozed: it comes back to the inbox at its time (see Snoozed).".into())));
+                                            st.thread.set(None);
+                                            st.open.set(None);
+                                            st.load(true);
+                                        }
+                                        Err(e) => banner.set(Some((false, e.to_string()))),
+                                    }
+                                }
+                            }
+                        },
+                        option { value: "", "Snooze…" }
+                        for (label, at) in super::compose::later_choices() {
+                            option { value: "{at}", "{label}" }
+                        }
+                    }
+                }
                 button {
                     class: "button",
                     title: "Star (s)",
@@ -172,6 +204,29 @@ fn Conversation(t: ThreadView) -> Element {
         div { class: "reader-messages",
             for m in t.messages.clone() {
                 MessageCard { key: "{m.id}", account: t.account_id.clone(), thread_id: t.thread_id.clone(), m }
+            }
+            if let (Some(last), false) = (t.messages.last(), is_archive) {
+                div { class: "reply-bar", role: "toolbar", aria_label: "Answer",
+                    for (kind, label, key) in [(ComposeKind::Reply, "Reply", "r"), (ComposeKind::ReplyAll, "Reply all", "a"), (ComposeKind::Forward, "Forward", "f")] {
+                        button {
+                            class: "button",
+                            title: "{label} ({key})",
+                            onclick: {
+                                let (account, id) = (t.account_id.clone(), last.id.clone());
+                                move |_| {
+                                    let (account, id) = (account.clone(), id.clone());
+                                    let mut banner = st.banner;
+                                    async move {
+                                        if let Err(e) = super::compose::start(account, kind, Some(id)).await {
+                                            banner.set(Some((false, e)));
+                                        }
+                                    }
+                                }
+                            },
+                            "{label}"
+                        }
+                    }
+                }
             }
         }
     }
