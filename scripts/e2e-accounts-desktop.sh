@@ -80,7 +80,7 @@ import -window root "$out/e2e-accounts-after.png"
 "$bin" --data-dir "$work/data" accounts list | grep -q "ada@example.com.*Active" || { cat "$work/app.log"; exit 1; }
 # Mail → Sync now → open the first message.
 xdotool mousemove 93 101 click 1; sleep 1
-xdotool mousemove 291 30 click 1; sleep 4
+xdotool mousemove 291 172 click 1; sleep 4
 import -window root "$out/e2e-mail-synced.png"
 xdotool mousemove 640 120 click 1; sleep 3
 import -window root "$out/e2e-mail-open.png"

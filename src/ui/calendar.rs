@@ -655,7 +655,7 @@ fn EventPanel(
                         }
                     }
                     div { class: "field", span {}
-                        label { class: "small check",
+                        label { class: "small toggle",
                             input { r#type: "checkbox", checked: all_day(), onchange: move |e: FormEvent| all_day.set(e.checked()) }
                             " All day"
                         }

@@ -54,14 +54,15 @@ pub(crate) fn later_choices() -> Vec<(&'static str, i64)> {
             .unwrap_or(0)
     };
     let today = now.date_naive();
-    let mut v = Vec::new();
+    let to_monday = (7 - today.weekday().num_days_from_monday() as i64) % 7;
+    let monday = today + Duration::days(if to_monday == 0 { 7 } else { to_monday });
+    let mut v = vec![
+        ("Tomorrow, 08:00", at(today + Duration::days(1), 8)),
+        ("Monday, 08:00", at(monday, 8)),
+    ];
     if now.hour() < 17 {
         v.push(("This evening, 18:00", at(today, 18)));
     }
-    v.push(("Tomorrow, 08:00", at(today + Duration::days(1), 8)));
-    let to_monday = (7 - today.weekday().num_days_from_monday() as i64) % 7;
-    let monday = today + Duration::days(if to_monday == 0 { 7 } else { to_monday });
-    v.push(("Monday, 08:00", at(monday, 8)));
     v
 }
 
@@ -170,6 +171,10 @@ fn Editor(draft: DraftView) -> Element {
     let mut touch = move || {
         let n = edits() + 1;
         edits.set(n);
+        // The user is fixing it: the old complaint goes.
+        if error.peek().is_some() {
+            error.set(None);
+        }
         state.set("Editing…".into());
         spawn(async move {
             sleep_ms(2000).await;
@@ -189,7 +194,12 @@ fn Editor(draft: DraftView) -> Element {
     });
 
     let mut lookup = move |field: &'static str, text: String| {
-        let last = text.rsplit([',', ';']).next().unwrap_or("").trim().to_string();
+        let last = text
+            .rsplit([',', ';'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         if last.len() < 2 {
             suggest.set(None);
             return;
@@ -234,7 +244,11 @@ fn Editor(draft: DraftView) -> Element {
                     if !item.scheduled {
                         *SENDING.write() = Some(item);
                     }
-                    navigator().push(if at.is_some() { Route::MailOutbox {} } else { Route::Mail {} });
+                    navigator().push(if at.is_some() {
+                        Route::MailOutbox {}
+                    } else {
+                        Route::Mail {}
+                    });
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -250,7 +264,10 @@ fn Editor(draft: DraftView) -> Element {
         _ => "New message",
     };
     let sug = suggest.read().clone();
-    let field = |name: &'static str, label: &'static str, value: String, mut sig: Signal<String>| {
+    let field = |name: &'static str,
+                 label: &'static str,
+                 value: String,
+                 mut sig: Signal<String>| {
         rsx! {
             div { class: "field compose-field",
                 label { r#for: "c-{name}", "{label}" }
@@ -260,6 +277,8 @@ fn Editor(draft: DraftView) -> Element {
                         autocomplete: "off",
                         initial_value: "{value}",
                         placeholder: if name == "to" { "name@example.com, …" } else { "" },
+                        // A new mail starts in To; a reply in its text.
+                        onmounted: move |e| async move { if name == "to" && to.peek().is_empty() { let _ = e.set_focus(true).await; } },
                         oninput: move |e| { let v = e.value(); sig.set(v.clone()); touch(); lookup(name, v); },
                         onkeydown: move |e: KeyboardEvent| if e.key() == Key::Escape { suggest.set(None) },
                     }
@@ -302,7 +321,7 @@ fn Editor(draft: DraftView) -> Element {
                 }
             }
             if let Some(e) = error.read().as_ref() {
-                div { class: "banner error", role: "alert", "{e} The draft is kept." }
+                div { class: "banner error", role: "alert", "{e} — the draft is kept." }
             }
             {field("to", "To", draft.to.clone(), to)}
             if show_cc() {
@@ -323,6 +342,9 @@ fn Editor(draft: DraftView) -> Element {
                 initial_value: "{draft.body}",
                 oninput: move |e| { body.set(e.value()); touch(); },
                 onmounted: move |e| async move {
+                    if to.peek().is_empty() {
+                        return;
+                    }
                     // A reply starts at its first line, above the quote.
                     let _ = e.set_focus(true).await;
                     document::eval("const t = document.querySelector('.compose-body'); if (t) { t.setSelectionRange(0, 0); t.scrollTop = 0; }");
@@ -361,7 +383,7 @@ fn Editor(draft: DraftView) -> Element {
                         },
                     }
                 }
-                label { class: "small check",
+                label { class: "small toggle",
                     input { r#type: "checkbox", checked: rich(), onchange: move |e: FormEvent| { rich.set(e.checked()); touch(); } }
                     " Formatting (Markdown: **bold**, *italic*, lists, links)"
                 }
@@ -386,8 +408,15 @@ fn Editor(draft: DraftView) -> Element {
             }
             if later() {
                 div { class: "later", role: "group", aria_label: "Send later",
-                    for (label, at) in later_choices() {
-                        button { class: "button small", r#type: "button", onclick: move |_| async move { send(Some(at)).await; }, "{label}" }
+                    for (i, (label, at)) in later_choices().into_iter().enumerate() {
+                        button {
+                            class: "button small",
+                            r#type: "button",
+                            // The first choice takes the focus: Send later, Enter, Enter.
+                            onmounted: move |e| async move { if i == 0 { let _ = e.set_focus(true).await; } },
+                            onclick: move |_| async move { send(Some(at)).await; },
+                            "{label}"
+                        }
                     }
                     input { id: "c-when", r#type: "datetime-local", aria_label: "Pick a date and time" }
                     button {
@@ -456,9 +485,30 @@ pub fn SendToast() -> Element {
                 let mut last = None;
                 for _ in 0..40 {
                     match api::mail_outbox_item(item.id.clone()).await {
-                        Ok(i) if i.state == "sent" => { last = Some((true, "Sent.".to_string())); break; }
-                        Ok(i) if i.state == "failed" => { last = Some((false, format!("Not sent: {}. It is in the outbox.", i.last_error.unwrap_or_default()))); break; }
-                        Ok(i) if i.next_try_ms > 0 => { last = Some((false, format!("Not sent yet ({}); it is retried from the outbox.", i.last_error.unwrap_or_default()))); break; }
+                        Ok(i) if i.state == "sent" => {
+                            last = Some((true, "Sent.".to_string()));
+                            break;
+                        }
+                        Ok(i) if i.state == "failed" => {
+                            last = Some((
+                                false,
+                                format!(
+                                    "Not sent: {}. It is in the outbox.",
+                                    i.last_error.unwrap_or_default()
+                                ),
+                            ));
+                            break;
+                        }
+                        Ok(i) if i.next_try_ms > 0 => {
+                            last = Some((
+                                false,
+                                format!(
+                                    "Not sent yet ({}); it is retried from the outbox.",
+                                    i.last_error.unwrap_or_default()
+                                ),
+                            ));
+                            break;
+                        }
                         Ok(_) => sleep_ms(250).await,
                         Err(_) => break,
                     }

@@ -548,7 +548,9 @@ fn MailPage(open: Option<(String, String)>) -> Element {
                     if let Some(account) = compose_account(&st) {
                         let mut banner = st.banner;
                         spawn(async move {
-                            if let Err(e) = compose::start(account, crate::model::ComposeKind::New, None).await {
+                            if let Err(e) =
+                                compose::start(account, crate::model::ComposeKind::New, None).await
+                            {
                                 banner.set(Some((false, e)));
                             }
                         });
@@ -615,7 +617,7 @@ fn MailPage(open: Option<(String, String)>) -> Element {
                             "Compose"
                         }
                     }
-                    ul { class: "writing-links",
+                    ul { class: "writing-links", aria_label: "Writing",
                         li { Link { to: crate::ui::Route::MailDrafts {}, class: "folder", span { class: "folder-name", "Drafts" } } }
                         li { Link { to: crate::ui::Route::MailOutbox {}, class: "folder", span { class: "folder-name", "Outbox" } } }
                         li { Link { to: crate::ui::Route::MailSnoozed {}, class: "folder", span { class: "folder-name", "Snoozed" } } }
