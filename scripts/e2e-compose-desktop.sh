@@ -118,6 +118,18 @@ xdotool mousemove ${UNDO_X:-653} 755 click 1; sleep 2.5
 shot 10-undone
 cli mail outbox | grep -q "Oops, not this one" && fail "undo left it in the outbox"
 cli mail drafts | grep -q "Oops, not this one" || fail "undo lost the draft"
+# Attach a file through the file picker (zenity): the chip shows its name and size.
+printf 'Agenda: gears, cards, coffee.\n' > "$work/agenda.txt"
+xdotool mousemove 604 588 click 1; sleep 3
+# The picker completes paths inline as they are typed: each completion is deleted.
+xdotool key ctrl+l; sleep 0.5
+path="$work/agenda.txt"
+for ((i = 0; i < ${#path}; i++)); do xdotool type -- "${path:i:1}"; xdotool key Delete; done
+sleep 1
+# (The picker's OK button; Enter in its location field only completes the path.)
+xdotool mousemove 1046 795 click 1; sleep 3
+shot 10b-attached
+cli mail drafts | grep "Oops, not this one" | grep -q "1 attachment" || fail "the file was not attached"
 echo "ok: bad address kept the draft, scheduled mail waits, undo brought the mail back"
 # Snooze the other conversation from the reader: out of the inbox, listed under Snoozed.
 xdotool mousemove 93 101 click 1; sleep 2

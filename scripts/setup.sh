@@ -5,7 +5,8 @@ set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev)
+# zenity: the file picker the desktop app opens to attach files.
+apt_pkgs=(pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev zenity)
 if [ "$mode" = test ]; then
   # Screenshots and browser checks.
   apt_pkgs+=(xvfb xauth x11-utils xdotool imagemagick chromium curl)
