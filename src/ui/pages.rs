@@ -196,6 +196,7 @@ pub fn SettingsPage() -> Element {
                 }
             }
         }
+        UndoSendSetting {}
         section { class: "card",
             h2 { "Logging" }
             p { class: "muted",
@@ -229,6 +230,48 @@ pub fn SettingsPage() -> Element {
             }
             if let Some(e) = level_error.read().as_ref() {
                 div { class: "banner error", role: "alert", "The log level was not changed: {e}" }
+            }
+        }
+    }
+}
+
+/// How long a sent mail waits in the outbox, so that Undo can pull it back.
+#[component]
+fn UndoSendSetting() -> Element {
+    let mut current = use_resource(api::mail_undo_seconds);
+    let mut error = use_signal(|| None::<String>);
+    rsx! {
+        section { class: "card",
+            h2 { "Sending mail" }
+            p { class: "muted", "After Send, a mail waits this long before it goes, so Undo can bring it back to the editor." }
+            match &*current.read() {
+                Some(Ok(secs)) => {
+                    let secs = *secs;
+                    rsx! {
+                        label { class: "field",
+                            span { "Undo window" }
+                            select {
+                                onchange: move |ev| {
+                                    let v: u32 = ev.value().parse().unwrap_or(10);
+                                    spawn(async move {
+                                        match api::mail_set_undo_seconds(v).await {
+                                            Ok(()) => { error.set(None); current.restart(); }
+                                            Err(e) => error.set(Some(e.to_string())),
+                                        }
+                                    });
+                                },
+                                for s in [0u32, 5, 10, 20, 30] {
+                                    option { value: "{s}", selected: s == secs, if s == 0 { "Off (send at once)" } else { "{s} seconds" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(Err(e)) => rsx! { div { class: "banner error", role: "alert", "{e}" } },
+                None => rsx! {},
+            }
+            if let Some(e) = error() {
+                div { class: "banner error", role: "alert", "The undo window was not changed: {e}" }
             }
         }
     }
