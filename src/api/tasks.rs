@@ -173,6 +173,7 @@ pub async fn calendar_writable() -> ApiResult<Vec<(String, String, String)>> {
 }
 
 /// Sends the calendar queue of `account` in the background (a failure waits for the next sync).
+#[cfg(feature = "server")]
 fn push_soon(s: &std::sync::Arc<crate::services::AppServices>, account: String) {
     let cal = s.calendar.clone();
     tokio::spawn(async move {
