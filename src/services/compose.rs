@@ -86,6 +86,22 @@ impl ComposeService {
         }
     }
 
+    /// One statement written (the many small state changes of drafts and the outbox).
+    async fn exec(
+        &self,
+        ctx: &'static str,
+        sql: &'static str,
+        args: Vec<rusqlite::types::Value>,
+    ) -> Result<()> {
+        self.store
+            .write(move |c| {
+                c.execute(sql, rusqlite::params_from_iter(args))
+                    .map_err(db(ctx))?;
+                Ok(())
+            })
+            .await
+    }
+
     fn gmail(&self, account: &str) -> Gmail {
         self.mail.gmail(account)
     }
@@ -549,16 +565,12 @@ impl ComposeService {
                 Err(e) => return Err(e),
             }
             let (acc, g) = (account.to_string(), gid.clone());
-            self.store
-                .write(move |c| {
-                    c.execute(
-                        "DELETE FROM mail_draft_removals WHERE account_id = ?1 AND gmail_draft_id = ?2",
-                        params![acc, g],
-                    )
-                    .map_err(db("recording a draft"))?;
-                    Ok(())
-                })
-                .await?;
+            self.exec(
+                "recording a draft",
+                "DELETE FROM mail_draft_removals WHERE account_id = ?1 AND gmail_draft_id = ?2",
+                vec![acc.into(), g.into()],
+            )
+            .await?;
             n += 1;
         }
         for id in changed {
@@ -598,16 +610,12 @@ impl ComposeService {
                 None => gmail.drafts_create(&raw, d.thread_id.as_deref()).await?,
             };
             let id2 = id.clone();
-            self.store
-                .write(move |c| {
-                    c.execute(
-                        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2 WHERE id = ?3",
-                        params![made.id, version, id2],
-                    )
-                    .map_err(db("recording a draft"))?;
-                    Ok(())
-                })
-                .await?;
+            self.exec(
+                "recording a draft",
+                "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2 WHERE id = ?3",
+                vec![made.id.into(), version.into(), id2.into()],
+            )
+            .await?;
             n += 1;
         }
         Ok(n)
@@ -741,16 +749,12 @@ impl ComposeService {
     /// Ends the undo window now ("Send now", and the terminal, where there is nothing to undo).
     pub async fn send_now(&self, outbox_id: &str) -> Result<()> {
         let (id, now) = (outbox_id.to_string(), now_ms());
-        self.store
-            .write(move |c| {
-                c.execute(
-                    "UPDATE mail_outbox SET send_at = min(send_at, ?1) WHERE id = ?2 AND state = 'waiting'",
-                    params![now, id],
-                )
-                .map_err(db("sending a mail"))?;
-                Ok(())
-            })
-            .await?;
+        self.exec(
+            "sending a mail",
+            "UPDATE mail_outbox SET send_at = min(send_at, ?1) WHERE id = ?2 AND state = 'waiting'",
+            vec![now.into(), id.into()],
+        )
+        .await?;
         self.wake.notify_one();
         Ok(())
     }
@@ -889,16 +893,12 @@ impl ComposeService {
                 }
             }
             let id2 = id.clone();
-            self.store
-                .write(move |c| {
-                    c.execute(
-                        "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
-                        [id2],
-                    )
-                    .map_err(db("sending a mail"))?;
-                    Ok(())
-                })
-                .await?;
+            self.exec(
+                "sending a mail",
+                "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
+                vec![id2.into()],
+            )
+            .await?;
             let result = self
                 .deliver(&gmail, &raw, thread_id.as_deref(), gmail_draft.as_deref())
                 .await;
@@ -917,16 +917,12 @@ impl ComposeService {
                 Err(e) => {
                     tracing::warn!(outbox = %id, error = %e, "Gmail refused a mail");
                     let (id2, msg) = (id.clone(), e.to_string());
-                    self.store
-                        .write(move |c| {
-                            c.execute(
-                                "UPDATE mail_outbox SET state = 'failed', last_error = ?1 WHERE id = ?2",
-                                params![msg, id2],
-                            )
-                            .map_err(db("sending a mail"))?;
-                            Ok(())
-                        })
-                        .await?;
+                    self.exec(
+                        "sending a mail",
+                        "UPDATE mail_outbox SET state = 'failed', last_error = ?1 WHERE id = ?2",
+                        vec![msg.into(), id2.into()],
+                    )
+                    .await?;
                     report.failed += 1;
                 }
             }
@@ -1009,16 +1005,12 @@ impl ComposeService {
             now_ms() + backoff_ms(attempts),
         );
         tracing::info!(outbox = %id, error = %msg, "mail waits for the next try");
-        self.store
-            .write(move |c| {
-                c.execute(
-                    "UPDATE mail_outbox SET next_try_at = ?1, last_error = ?2 WHERE id = ?3",
-                    params![next, msg, id],
-                )
-                .map_err(db("sending a mail"))?;
-                Ok(())
-            })
-            .await
+        self.exec(
+            "sending a mail",
+            "UPDATE mail_outbox SET next_try_at = ?1, last_error = ?2 WHERE id = ?3",
+            vec![next.into(), msg.into(), id.into()],
+        )
+        .await
     }
 
     /// Recorded as sent; the draft it came from is done (its Gmail copy removed too, unless it
@@ -1126,16 +1118,12 @@ impl ComposeService {
             .await?;
         self.mail.act(account, ids, MailAction::MoveToInbox).await?;
         let (acc, tid) = (account.to_string(), thread_id.to_string());
-        self.store
-            .write(move |c| {
-                c.execute(
-                    "DELETE FROM mail_snoozes WHERE account_id = ?1 AND thread_id = ?2",
-                    params![acc, tid],
-                )
-                .map_err(db("waking a conversation"))?;
-                Ok(())
-            })
-            .await
+        self.exec(
+            "waking a conversation",
+            "DELETE FROM mail_snoozes WHERE account_id = ?1 AND thread_id = ?2",
+            vec![acc.into(), tid.into()],
+        )
+        .await
     }
 
     pub async fn snoozed(&self) -> Result<Vec<SnoozedThread>> {
