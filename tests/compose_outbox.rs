@@ -208,6 +208,38 @@ async fn replies_thread_drafts_reach_gmail_and_bad_input_keeps_the_draft() {
         "the Gmail draft is in the conversation"
     );
 
+    // A draft discarded here is deleted from Gmail's Drafts too.
+    let scratch = c.compose(&t.acc, ComposeKind::New, None).await.unwrap();
+    c.save(
+        &scratch.id,
+        edit("grace@example.com", "Scratch", "never mind"),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
+    let scratch_gid: String = {
+        let id = scratch.id.clone();
+        s.store
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT gmail_draft_id FROM mail_drafts WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .unwrap())
+            })
+            .await
+            .unwrap()
+    };
+    assert!(g.drafts_get(&scratch_gid).await.is_ok());
+    c.delete_draft(&scratch.id).await.unwrap();
+    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
+    assert!(
+        g.drafts_get(&scratch_gid).await.is_err(),
+        "gone from Gmail's Drafts"
+    );
+
     // Sent (no undo window here): through the Gmail draft, threaded on the server.
     c.set_undo_seconds(0).await.unwrap();
     let item = c.send(&reply.id, None).await.unwrap();
