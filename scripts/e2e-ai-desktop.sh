@@ -80,14 +80,20 @@ shot chat-done
 # Mail: the contract, then a summary, a drafted reply, tasks.
 click 67 101 3
 click 640 400 3
-click 922 142 15
+# (The reader's toolbar takes two rows at this width: the AI bar is below it.)
+ai_y=${AI_Y:-224}
+click 922 "$ai_y" 15
 shot mail-summary
-click 1024 142 1
+click 1024 "$ai_y" 1
 xdotool type --delay 30 "yes, by Monday"
 xdotool key Return
 sleep 15
+# The drafted reply opens in the mail editor.
 shot mail-draft
-click 1121 142 25
+cli mail drafts | grep -q "Re: Signed contract" || { echo "FAIL: no drafted reply in the drafts" >&2; exit 1; }
+click 67 101 3
+click 640 400 3
+click 1121 "$ai_y" 25
 shot mail-tasks
 # The "Add N tasks" button moves with N: find the accent-blue button under the task rows.
 import -window root "$work/now.png"
