@@ -80,8 +80,13 @@ shot chat-done
 # Mail: the contract, then a summary, a drafted reply, tasks.
 click 67 101 3
 click 640 400 3
-# (The reader's toolbar takes two rows at this width: the AI bar is below it.)
-ai_y=${AI_Y:-224}
+# The AI bar's row moves with the toolbar above it (one or two rows): find its accent ✦.
+import -window root "$work/now.png"
+ai_y=$(convert "$work/now.png" -crop 16x400+852+100 +repage txt:- | python3 -c '
+import re, sys
+ys = [int(m.group(1)) for m in re.finditer(r"^\d+,(\d+): .*#3559D6", sys.stdin.read(), re.I | re.M)]
+print(100 + (min(ys) + max(ys)) // 2 if ys else "")')
+[ -n "$ai_y" ] || { echo "FAIL: no AI bar in the reader" >&2; exit 1; }
 click 922 "$ai_y" 15
 shot mail-summary
 click 1024 "$ai_y" 1

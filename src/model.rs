@@ -478,6 +478,9 @@ pub struct DraftView {
     pub on_gmail: bool,
 }
 
+/// The account id of mail imported from archives (no server: nothing is sent from it).
+pub const ARCHIVE_ACCOUNT: &str = "local-archive";
+
 /// A file attached to a draft.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DraftFile {

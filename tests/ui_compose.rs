@@ -74,6 +74,15 @@ async fn the_editor_shows_the_saved_draft_and_its_files() {
     assert!(html.contains("Here are the **slides**."));
     assert!(html.contains(r#"aria-label="Remove plan.pdf""#), "{html}");
 
+    // Nothing is written from an imported archive (it has no server).
+    let e = s
+        .compose
+        .compose("local-archive", ComposeKind::New, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("imported archive has no server"), "{e}");
+
     // A draft that no longer exists: a clear message and the way to the drafts.
     let html = render("/mail/compose/draft-gone", "Your drafts").await;
     let text = text_of(&html);

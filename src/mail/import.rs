@@ -13,7 +13,7 @@ use crate::error::{LibreOllamaError, Result};
 use crate::store::mail::{self, NewMessage};
 use crate::store::{now_unix, Store};
 
-pub const ARCHIVE_ACCOUNT: &str = "local-archive";
+pub use crate::model::ARCHIVE_ACCOUNT;
 const BATCH: usize = crate::store::mail::INGEST_BATCH;
 const RAW_KEEP: usize = 256 * 1024;
 

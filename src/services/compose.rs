@@ -116,6 +116,12 @@ impl ComposeService {
         kind: ComposeKind,
         message_id: Option<&str>,
     ) -> Result<DraftView> {
+        if account == crate::model::ARCHIVE_ACCOUNT {
+            return Err(LibreOllamaError::InvalidInput(
+                "an imported archive has no server to send from: write from a Google account (Settings → Accounts)"
+                    .into(),
+            ));
+        }
         let me = self.account_email(account).await?;
         let id = new_id("draft");
         let Some(mid) = message_id.filter(|_| kind != ComposeKind::New) else {
@@ -646,6 +652,13 @@ impl ComposeService {
     /// stays as it was), sent when the undo window ends or at `at_ms`.
     pub async fn send(&self, draft: &str, at_ms: Option<i64>) -> Result<OutboxItem> {
         let d = self.draft(draft).await?;
+        if d.account_id == crate::model::ARCHIVE_ACCOUNT {
+            return Err(LibreOllamaError::InvalidInput(
+                "this draft answers mail in an imported archive, which has no server to send from: \
+                 copy the text into a new mail from a Google account"
+                    .into(),
+            ));
+        }
         let now = now_ms();
         if let Some(at) = at_ms {
             if at <= now {

@@ -257,6 +257,7 @@ fn Editor(draft: DraftView) -> Element {
     };
 
     let total: i64 = files.read().iter().map(|f| f.size).sum();
+    let archive = draft.account_id == crate::model::ARCHIVE_ACCOUNT;
     let kind = match draft.kind.as_str() {
         "reply" => "Reply",
         "reply_all" => "Reply all",
@@ -323,6 +324,11 @@ fn Editor(draft: DraftView) -> Element {
             if let Some(e) = error.read().as_ref() {
                 div { class: "banner error", role: "alert", "{e} — the draft is kept." }
             }
+            if archive {
+                div { class: "banner", role: "status",
+                    "This draft answers mail in an imported archive, which has no server to send from. Copy the text into a new mail from a Google account (Compose)."
+                }
+            }
             {field("to", "To", draft.to.clone(), to)}
             if show_cc() {
                 {field("cc", "Cc", draft.cc.clone(), cc)}
@@ -359,8 +365,8 @@ fn Editor(draft: DraftView) -> Element {
                 }
             }
             footer { class: "compose-actions",
-                button { class: "button primary", r#type: "submit", disabled: busy(), title: "Send (Ctrl+Enter)", if busy() { "Sending…" } else { "Send" } }
-                button { class: "button", r#type: "button", aria_expanded: if later() { "true" } else { "false" }, onclick: move |_| later.set(!later()), "Send later…" }
+                button { class: "button primary", r#type: "submit", disabled: busy() || archive, title: "Send (Ctrl+Enter)", if busy() { "Sending…" } else { "Send" } }
+                button { class: "button", r#type: "button", disabled: archive, aria_expanded: if later() { "true" } else { "false" }, onclick: move |_| later.set(!later()), "Send later…" }
                 label { class: "button file-button",
                     "Attach files"
                     input {

@@ -328,13 +328,25 @@ impl MailState {
 
 /// The account a new mail is written from: the one in view, else the first with a server.
 fn compose_account(st: &MailState) -> Option<String> {
-    st.account.read().clone().or_else(|| {
-        st.accounts
-            .read()
-            .iter()
-            .find(|a| !a.is_archive)
-            .map(|a| a.id.clone())
-    })
+    let accounts = st.accounts.read();
+    let sendable = |id: &str| accounts.iter().any(|a| a.id == id && !a.is_archive);
+    st.account
+        .read()
+        .clone()
+        .filter(|a| sendable(a))
+        .or_else(|| {
+            accounts
+                .iter()
+                .find(|a| !a.is_archive)
+                .map(|a| a.id.clone())
+        })
+}
+
+fn compose_account_is(st: &MailState, account: &str) -> bool {
+    st.accounts
+        .read()
+        .iter()
+        .any(|a| a.id == account && !a.is_archive)
 }
 
 fn start_sync(mut st: MailState) {
@@ -532,7 +544,10 @@ fn MailPage(open: Option<(String, String)>) -> Element {
                         _ => crate::model::ComposeKind::Forward,
                     };
                     let open = st.thread.read().clone();
-                    if let Some(Ok(t)) = open {
+                    // An imported archive has nothing to send from (its reader shows no reply bar).
+                    if let Some(Ok(t)) = open
+                        .filter(|t| matches!(t, Ok(t) if compose_account_is(&st, &t.account_id)))
+                    {
                         if let Some(last) = t.messages.last() {
                             let (account, id) = (t.account_id.clone(), last.id.clone());
                             let mut banner = st.banner;
