@@ -34,7 +34,10 @@ chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first
 "${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" >"$work/mail.html" 2>/dev/null
 "${chrome[@]}" --screenshot="$out" "http://127.0.0.1:$port/" 2>/dev/null
 "${chrome[@]}" --dump-dom "http://127.0.0.1:$port/diagnostics" >"$work/dom.html" 2>/dev/null
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/mail/outbox" >"$work/outbox.html" 2>/dev/null
+"${chrome[@]}" --screenshot="${out%.png}-settings.png" "http://127.0.0.1:$port/settings" 2>/dev/null
 grep -q "Quarterly planning notes" "$work/mail.html" || { echo "FAIL: the mail page did not list the imported mail" >&2; head -c 3000 "$work/mail.html" >&2; exit 1; }
 grep -q "Everything checks out" "$work/dom.html" || { echo "FAIL: the page did not show server-computed diagnostics" >&2; head -c 3000 "$work/dom.html" >&2; exit 1; }
 grep -q "$work/data" "$work/dom.html" || { echo "FAIL: the data dir shown is not the server's" >&2; exit 1; }
+grep -q "The outbox is empty." "$work/outbox.html" || { echo "FAIL: the outbox page did not read the server's outbox" >&2; head -c 3000 "$work/outbox.html" >&2; exit 1; }
 echo "web preview ok: mail and diagnostics computed by the server; screenshot $out"

@@ -32,12 +32,21 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_via(None).await
+}
+
+/// With `gmail_plan`, Gmail calls go through a fault proxy following that plan.
+async fn setup_via(gmail_plan: Option<fn(u64, &str) -> faults::Fault>) -> Setup {
     let port = peers::free_port();
     let peer = peers::emulate(&seed(port));
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut cfg = support::config(&data);
     cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
+    if let Some(plan) = gmail_plan {
+        let proxy = faults::start(peer.base.clone(), plan).await;
+        cfg.google.endpoints.gmail_base = format!("{}/", proxy.base);
+    }
     cfg.google.redirect_port = port;
     cfg.google.retry.base = Duration::from_millis(5);
     let s = AppServices::start(cfg).await.unwrap();
@@ -573,4 +582,60 @@ async fn a_snoozed_conversation_wakes_after_a_restart() {
     );
     let out = cli(&t.data, &base, &["mail", "snoozed"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing snoozed"));
+}
+
+static GMAIL_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn plan_down(_: u64, line: &str) -> faults::Fault {
+    if GMAIL_DOWN.load(std::sync::atomic::Ordering::SeqCst)
+        && line.starts_with("POST /gmail/v1/users/me/messages/send")
+    {
+        faults::Fault::ServerError
+    } else {
+        faults::Fault::Pass
+    }
+}
+
+/// Gmail failing: the mail waits with a reason and a later try (not hammered), and goes once
+/// when Gmail is back and the user says "Try again".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mail_gmail_cannot_take_waits_then_goes_once() {
+    let t = setup_via(Some(plan_down)).await;
+    let c = &t.s.compose;
+    c.set_undo_seconds(0).await.unwrap();
+    let d = c.compose(&t.acc, ComposeKind::New, None).await.unwrap();
+    c.save(&d.id, edit("grace@example.com", "Through the storm", "Hi"))
+        .await
+        .unwrap();
+    let item = c.send(&d.id, None).await.unwrap();
+    GMAIL_DOWN.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = c.process_due().await.unwrap();
+    assert_eq!((r.sent, r.waiting, r.failed), (0, 1, 0), "{r:?}");
+    let waiting = c.outbox_item(&item.id).await.unwrap();
+    assert!(
+        waiting.next_try_ms > chrono::Utc::now().timestamp_millis() + 10_000,
+        "{waiting:?}"
+    );
+    assert!(
+        waiting.last_error.is_some(),
+        "the reason is kept: {waiting:?}"
+    );
+    let r = c.process_due().await.unwrap();
+    assert_eq!(
+        (r.sent, r.waiting),
+        (0, 0),
+        "not tried again before its time: {r:?}"
+    );
+
+    GMAIL_DOWN.store(false, std::sync::atomic::Ordering::SeqCst);
+    c.retry(&item.id).await.unwrap();
+    let r = c.process_due().await.unwrap();
+    assert_eq!(r.sent + r.found_sent, 1, "{r:?}");
+    assert_eq!(c.outbox_item(&item.id).await.unwrap().state, "sent");
+    assert_eq!(
+        at_gmail(&gmail(&t), "subject:=Through the storm")
+            .await
+            .len(),
+        1
+    );
 }
