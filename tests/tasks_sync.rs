@@ -456,6 +456,89 @@ async fn an_insert_google_applied_but_never_answered_is_not_sent_twice() {
     no_violations(&fake);
 }
 
+/// A list deleted on another device takes its tasks with it — except what was written here and
+/// not sent yet: that stays, in the list, which is created again on Google with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_deleted_elsewhere_keeps_what_was_written_here() {
+    let (si, fake, _, g_errands) = setup().await;
+    let s = si.services.clone();
+    let acc = si.account.id.clone();
+    {
+        let mut st = fake.state.lock().unwrap();
+        st.add_task(&g_errands, "Buy stamps", None);
+        st.add_task(&g_errands, "Return books", None);
+    }
+    s.tasks.sync(&acc).await.unwrap();
+    let errands = s
+        .tasks
+        .lists(Some(acc.clone()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.title == "Errands")
+        .unwrap();
+    let here = s.tasks.tasks(&errands.local_id).await.unwrap();
+    assert_eq!(here.len(), 2);
+    // Offline: a new task and an edit of an existing one, in that list.
+    fake.state.lock().unwrap().offline = true;
+    s.tasks
+        .add(&errands.local_id, "Pick up the parcel", "", None, None)
+        .await
+        .unwrap();
+    let stamps = here.iter().find(|t| t.title == "Buy stamps").unwrap();
+    s.tasks
+        .edit(
+            &stamps.local_id,
+            libreollama::model::TaskEdit {
+                title: Some("Buy stamps (20)".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Meanwhile the list is deleted on another device.
+    {
+        let mut st = fake.state.lock().unwrap();
+        st.lists.retain(|l| l.id != g_errands);
+        for t in st.tasks.iter_mut().filter(|t| t.list == g_errands) {
+            t.deleted = true;
+        }
+        st.offline = false;
+    }
+    s.tasks.sync(&acc).await.unwrap();
+    let lists = s.tasks.lists(Some(acc.clone())).await.unwrap();
+    let kept = lists
+        .iter()
+        .find(|l| l.title == "Errands")
+        .expect("the list stays");
+    let mut titles: Vec<String> = s
+        .tasks
+        .tasks(&kept.local_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        ["Buy stamps (20)", "Pick up the parcel"],
+        "untouched ones went with the list"
+    );
+    let st = fake.state.lock().unwrap();
+    let again = st
+        .lists
+        .iter()
+        .find(|l| l.title == "Errands")
+        .expect("created again on Google");
+    assert_ne!(again.id, g_errands);
+    let mut at_google: Vec<String> = st.live(&again.id).iter().map(|t| t.title.clone()).collect();
+    at_google.sort();
+    assert_eq!(at_google, ["Buy stamps (20)", "Pick up the parcel"]);
+    drop(st);
+    no_violations(&fake);
+}
+
 /// The process is killed (SIGKILL) after Google applied its insert and before it heard back:
 /// the next run, in a new process, sends nothing twice.
 #[tokio::test(flavor = "multi_thread")]

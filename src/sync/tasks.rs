@@ -725,6 +725,81 @@ fn forget(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A list deleted on Google (on another device): its tasks go with it, as on Google — except
+/// tasks changed here and not sent yet, which the user wrote and must not lose. Then the list
+/// stays, holding only those, and is created again on Google with them (the list first, then
+/// parents before their subtasks).
+fn list_gone(tx: &Transaction<'_>, account: &str, list: &str) -> Result<()> {
+    let ids = |sql: &str| -> Result<Vec<String>> {
+        let mut st = tx.prepare(sql).map_err(db("saving task lists"))?;
+        let rows = st
+            .query_map([list], |r| r.get(0))
+            .map_err(db("saving task lists"))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(db("saving task lists"));
+        rows
+    };
+    // Parents first (no parent, then by depth of creation), so inserts go in a valid order.
+    let unsent = ids(
+        "SELECT t.local_id FROM tasks t WHERE t.list_local_id = ?1 AND t.deleted = 0 AND EXISTS \
+           (SELECT 1 FROM task_ops o WHERE o.local_id = t.local_id AND o.kind <> 'delete' AND o.state <> 'failed') \
+         ORDER BY t.parent_local_id IS NOT NULL, t.created_at",
+    )?;
+    if unsent.is_empty() {
+        tx.execute(
+            "DELETE FROM task_id_map WHERE local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)",
+            [list],
+        )
+        .map_err(db("saving task lists"))?;
+        tx.execute("DELETE FROM task_lists WHERE local_id = ?1", [list])
+            .map_err(db("saving task lists"))?;
+        return Ok(());
+    }
+    for t in ids("SELECT local_id FROM tasks WHERE list_local_id = ?1")? {
+        if !unsent.contains(&t) {
+            tx.execute("DELETE FROM task_ops WHERE local_id = ?1", [&t])
+                .map_err(db("saving task lists"))?;
+            tx.execute("DELETE FROM task_id_map WHERE local_id = ?1", [&t])
+                .map_err(db("saving task lists"))?;
+            tx.execute("DELETE FROM tasks WHERE local_id = ?1", [&t])
+                .map_err(db("saving task lists"))?;
+        }
+    }
+    tx.execute(
+        "UPDATE task_lists SET google_id = NULL, etag = NULL, updated = NULL, updated_min = NULL WHERE local_id = ?1",
+        [list],
+    )
+    .map_err(db("saving task lists"))?;
+    tx.execute(
+        "DELETE FROM task_ops WHERE local_id = ?1 AND kind = 'insert_list'",
+        [list],
+    )
+    .map_err(db("saving task lists"))?;
+    enqueue(tx, account, "insert_list", list, &serde_json::json!({}))?;
+    for t in &unsent {
+        tx.execute(
+            "UPDATE task_id_map SET google_task_id = NULL, google_list_id = NULL WHERE local_id = ?1",
+            [t],
+        )
+        .map_err(db("saving task lists"))?;
+        // A subtask whose parent went with the list becomes a task of its own.
+        tx.execute(
+            "UPDATE tasks SET parent_local_id = NULL WHERE local_id = ?1 \
+             AND parent_local_id NOT IN (SELECT local_id FROM tasks)",
+            [t],
+        )
+        .map_err(db("saving task lists"))?;
+        tx.execute("DELETE FROM task_ops WHERE local_id = ?1", [t])
+            .map_err(db("saving task lists"))?;
+        enqueue(tx, account, "insert", t, &serde_json::json!({}))?;
+    }
+    tracing::info!(
+        kept = unsent.len(),
+        "a task list deleted on Google kept its unsent tasks"
+    );
+    Ok(())
+}
+
 /// What a pull changed.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullReport {
@@ -759,10 +834,7 @@ pub async fn pull(store: &Store, api: &TasksApi, account: &str) -> Result<PullRe
             drop(st);
             for (lid, gid) in &existing {
                 if !seen.contains(gid.as_str()) {
-                    tx.execute("DELETE FROM task_id_map WHERE local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)", [lid])
-                        .map_err(db("saving task lists"))?;
-                    tx.execute("DELETE FROM task_lists WHERE local_id = ?1", [lid])
-                        .map_err(db("saving task lists"))?;
+                    list_gone(tx, &acc, lid)?;
                 }
             }
             for (i, l) in glists.iter().enumerate() {
