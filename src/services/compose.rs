@@ -922,7 +922,7 @@ impl ComposeService {
                         .await?;
                     report.sent += 1;
                 }
-                Err(e) if e.retry_later() || matches!(e, LibreOllamaError::Network { .. }) => {
+                Err(e) if e.retry_later() => {
                     self.later(&id, attempts + 1, &e).await?;
                     report.waiting += 1;
                     skipped.push(id);
@@ -1058,7 +1058,7 @@ impl ComposeService {
                 Ok(())
             })
             .await?;
-        tracing::info!(outbox = %gmail_id, "mail sent");
+        tracing::info!(gmail_id = %gmail_id, "mail sent");
         Ok(())
     }
 

@@ -139,18 +139,9 @@ impl TasksService {
     async fn account_of(&self, local_id: &str) -> Option<String> {
         let id = local_id.to_string();
         self.store
-            .read(move |c| {
-                c.query_row(
-                    "SELECT account_id FROM task_id_map WHERE local_id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db("reading a task"))
-            })
+            .read(move |c| task_account(c, &id, "reading a task"))
             .await
             .ok()
-            .flatten()
     }
 
     /// Schedules a send for the task's account (see `changed`).
@@ -433,17 +424,7 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .transaction(move |tx| {
-                let account: String = tx
-                    .query_row(
-                        "SELECT account_id FROM task_id_map WHERE local_id = ?1",
-                        [&id],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db("changing a task"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound {
-                        what: format!("Task {id}"),
-                    })?;
+                let account = task_account(tx, &id, "changing a task")?;
                 let now = now_unix();
                 let mut fields = Vec::new();
                 let mut payload = serde_json::Map::new();
@@ -563,15 +544,7 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .transaction(move |tx| {
-                let account: String = tx
-                    .query_row(
-                        "SELECT account_id FROM task_id_map WHERE local_id = ?1",
-                        [&id],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db("deleting a task"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound { what: format!("Task {id}") })?;
+                let account = task_account(tx, &id, "deleting a task")?;
                 tx.execute(
                     "UPDATE tasks SET deleted = 1, updated_at = ?1 WHERE local_id = ?2 OR parent_local_id = ?2",
                     params![now_unix(), id],
@@ -651,4 +624,18 @@ impl TasksService {
             })
             .await
     }
+}
+
+/// The account a task belongs to; a task that is not here is NotFound.
+fn task_account(c: &rusqlite::Connection, id: &str, ctx: &'static str) -> Result<String> {
+    c.query_row(
+        "SELECT account_id FROM task_id_map WHERE local_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db(ctx))?
+    .ok_or_else(|| LibreOllamaError::NotFound {
+        what: format!("Task {id}"),
+    })
 }

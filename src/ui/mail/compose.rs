@@ -529,7 +529,6 @@ pub fn SendToast() -> Element {
     let item = SENDING.read().clone();
     if let Some(item) = item {
         let left = ((item.send_at_ms - now()) as f64 / 1000.0).ceil().max(0.0) as i64;
-        let draft = item.draft_id.clone();
         let id2 = item.id.clone();
         return rsx! {
             div { class: "toast", role: "status",
@@ -538,13 +537,12 @@ pub fn SendToast() -> Element {
                     button {
                         class: "link-button",
                         onclick: move |_| {
-                            let (id, draft) = (item.id.clone(), draft.clone());
+                            let id = item.id.clone();
                             async move {
                                 match api::mail_undo_send(id).await {
                                     Ok(d) => { *SENDING.write() = None; navigator().push(Route::Compose { id: d.id }); }
                                     Err(e) => outcome.set(Some((false, format!("{e}")))),
                                 }
-                                let _ = draft;
                             }
                         },
                         "Undo"

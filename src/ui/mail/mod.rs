@@ -328,14 +328,13 @@ impl MailState {
 
 /// The account a new mail is written from: the one in view, else the first with a server.
 fn compose_account(st: &MailState) -> Option<String> {
-    let accounts = st.accounts.read();
-    let sendable = |id: &str| accounts.iter().any(|a| a.id == id && !a.is_archive);
     st.account
         .read()
         .clone()
-        .filter(|a| sendable(a))
+        .filter(|a| compose_account_is(st, a))
         .or_else(|| {
-            accounts
+            st.accounts
+                .read()
                 .iter()
                 .find(|a| !a.is_archive)
                 .map(|a| a.id.clone())
@@ -545,10 +544,12 @@ fn MailPage(open: Option<(String, String)>) -> Element {
                     };
                     let open = st.thread.read().clone();
                     // An imported archive has nothing to send from (its reader shows no reply bar).
-                    if let Some(Ok(t)) = open
-                        .filter(|t| matches!(t, Ok(t) if compose_account_is(&st, &t.account_id)))
-                    {
-                        if let Some(last) = t.messages.last() {
+                    if let Some(Ok(t)) = open {
+                        if let Some(last) = t
+                            .messages
+                            .last()
+                            .filter(|_| compose_account_is(&st, &t.account_id))
+                        {
                             let (account, id) = (t.account_id.clone(), last.id.clone());
                             let mut banner = st.banner;
                             spawn(async move {
