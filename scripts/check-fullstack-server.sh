@@ -31,18 +31,68 @@ if [ -x "$peers/venv/bin/python" ] && [ -f "$peers/models/SmolLM2-135M-Instruct.
   LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" ai use-server "$ep" >/dev/null
 fi
 # No wasm client here: an empty public dir lets the server render the shell and answer the API.
-DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
+# LIBREOLLAMA_TEST_HOOKS=1 adds the command that panics on purpose (checked below).
+DIOXUS_PUBLIC_PATH="$data/public" IP=127.0.0.1 PORT=$port LIBREOLLAMA_VAULT_BACKEND=file LIBREOLLAMA_TEST_HOOKS=1 \
+  "$bin" --data-dir "$data" >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid $llama_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
+# The server prints the one link that unlocks it; everything else is refused.
+url=
 for _ in $(seq 1 100); do
-  curl -sf -o /dev/null "$base/api/about" && break
+  url=$(grep -o "http://127.0.0.1:$port/?key=[A-Za-z0-9_-]*" "$data/server.log" | head -1 || true)
+  [ -n "$url" ] && break
   kill -0 $pid 2>/dev/null || { cat "$data/server.log" >&2; echo "FAIL: server exited" >&2; exit 1; }
   sleep 0.2
 done
+[ -n "$url" ] || { cat "$data/server.log" >&2; echo "FAIL: the server printed no link" >&2; exit 1; }
+key=${url##*key=}
+export COOKIE="libreollama_preview=$key"
 fail() { echo "FAIL: $*" >&2; cat "$data/server.log" >&2; exit 1; }
 
-diag=$(curl -sf "$base/api/diagnostics") || fail "GET /api/diagnostics"
+# The gate: only the person who started the server gets in (see src/api/web_preview.rs).
+status() { curl -s -o "$data/gate.txt" -w '%{http_code}' "$@"; }
+body='{"account":null,"query":"","after":null,"limit":3}'
+expect() { # expect CODE WHAT curl-args...
+  local want=$1 what=$2; shift 2
+  local got; got=$(status "$@")
+  [ "$got" = "$want" ] || fail "$what: HTTP $got, expected $want: $(head -c 300 "$data/gate.txt")"
+  echo "  refused as expected ($want): $what"
+}
+expect 401 "API call without the cookie" -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
+expect 401 "page without the cookie" "$base/"
+expect 401 "a wrong key in the link" "$base/?key=guess"
+expect 403 "foreign Origin (another web page)" -H "Cookie: $COOKIE" -H 'Origin: http://evil.example' -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
+expect 403 "text/plain from another page, no preflight" -H "Cookie: $COOKIE" -H 'Origin: http://evil.example' -X POST -H 'content-type: text/plain' -d "$body" "$base/api/mail/list"
+expect 415 "text/plain from our own origin" -H "Cookie: $COOKIE" -H "Origin: $base" -X POST -H 'content-type: text/plain' -d "$body" "$base/api/mail/list"
+expect 415 "a form post" -H "Cookie: $COOKIE" -X POST -d "account=x" "$base/api/accounts/remove"
+expect 403 "DNS rebinding (Host is another name)" -H "Cookie: $COOKIE" -H "Host: rebind.example:$port" "$base/api/about"
+expect 403 "Host with another port" -H "Cookie: $COOKIE" -H "Host: 127.0.0.1:1" "$base/api/about"
+expect 403 "cross-site fetch metadata" -H "Cookie: $COOKIE" -H 'Sec-Fetch-Site: cross-site' "$base/api/about"
+# The printed link: a redirect that sets the HttpOnly, SameSite=Strict cookie and drops the key.
+curl -s -o /dev/null -D "$data/unlock.txt" "$url"
+grep -qi '^location: /$' <(tr -d '\r' <"$data/unlock.txt") || fail "the link did not redirect to /: $(cat "$data/unlock.txt")"
+grep -qi "^set-cookie: libreollama_preview=$key; HttpOnly; SameSite=Strict; Path=/" <(tr -d '\r' <"$data/unlock.txt") || fail "no strict cookie: $(cat "$data/unlock.txt")"
+expect 200 "the client's own call (cookie, same Origin, JSON)" -H "Cookie: $COOKIE" -H "Origin: $base" -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
+echo "web preview gate: 10 kinds of foreign request refused, the owner's accepted"
+
+# A panic inside a command is an error the client can show; the server keeps answering.
+expect 500 "a command that panics" -H "Cookie: $COOKIE" -X POST -H 'content-type: application/json' -d '{}' "$base/api/debug/panic"
+grep -q "Something went wrong inside LibreOllama; it is in the log" "$data/gate.txt" || fail "panic answer: $(cat "$data/gate.txt")"
+curl -sf -H "Cookie: $COOKIE" "$base/api/about" >/dev/null || fail "the server stopped answering after a panic"
+grep -rq "test panic requested" "$data" --include='*.log' || fail "the panic is not in the log"
+echo "panic in a command: HTTP 500 with a sentence, in the log, server still answering"
+
+# An address other than loopback is only used when asked for, and then loudly.
+wport=$((port + 2))
+IP=0.0.0.0 PORT=$wport DIOXUS_PUBLIC_PATH="$data/public" LIBREOLLAMA_VAULT_BACKEND=file "$bin" --data-dir "$data" >"$data/wide.log" 2>&1 &
+wide=$!
+for _ in $(seq 1 100); do grep -q "key=" "$data/wide.log" && break; sleep 0.2; done
+kill $wide 2>/dev/null || true
+grep -q "WARNING: the LibreOllama web preview listens on 0.0.0.0:$wport" "$data/wide.log" || fail "no warning for a network address: $(cat "$data/wide.log")"
+echo "network address: warned"
+
+diag=$(curl -sf -H "Cookie: $COOKIE" "$base/api/diagnostics") || fail "GET /api/diagnostics"
 python3 - "$diag" "$data" <<'PY' || fail "diagnostics content"
 import json, sys
 r = json.loads(sys.argv[1])
@@ -55,48 +105,48 @@ assert all(s != "Failed" for s in names.values()), names
 print("diagnostics over HTTP: %d checks, %d migrations, vault %s" % (len(names), len(r["applied_migrations"]), r["vault"]["backend"]))
 PY
 
-about=$(curl -sf "$base/api/about") || fail "GET /api/about"
+about=$(curl -sf -H "Cookie: $COOKIE" "$base/api/about") || fail "GET /api/about"
 grep -q '"runtime":"server"' <<<"$about" || fail "about: $about"
 
-curl -sf -X POST -H 'content-type: application/json' -d '{"theme":"dark"}' "$base/api/settings/theme" >/dev/null || fail "POST theme"
-curl -sf "$base/api/settings" | grep -q '"theme":"dark"' || fail "theme not stored"
+curl -sf -H "Cookie: $COOKIE" -X POST -H 'content-type: application/json' -d '{"theme":"dark"}' "$base/api/settings/theme" >/dev/null || fail "POST theme"
+curl -sf -H "Cookie: $COOKIE" "$base/api/settings" | grep -q '"theme":"dark"' || fail "theme not stored"
 
-code=$(curl -s -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"level":"loud"}' "$base/api/settings/log-level")
+code=$(curl -s -H "Cookie: $COOKIE" -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"level":"loud"}' "$base/api/settings/log-level")
 [ "$code" = 400 ] || fail "bad log level gave HTTP $code: $(cat "$data/err.json")"
 grep -q "is not one of" "$data/err.json" || fail "bad log level message: $(cat "$data/err.json")"
 
 # Mail over HTTP: a page of search results, then the conversation with its framed HTML.
-list=$(curl -sf -X POST -H 'content-type: application/json' \
+list=$(curl -sf -H "Cookie: $COOKIE" -X POST -H 'content-type: application/json' \
   -d '{"account":null,"query":"subject:quarterly","after":null,"limit":3}' "$base/api/mail/list") || fail "POST /api/mail/list"
 python3 - "$list" "$base" <<'PY' || fail "mail over HTTP"
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 page = json.loads(sys.argv[1])
 rows = page["rows"]
 assert rows and all(r["subject"] == "Quarterly planning notes" for r in rows), rows
 assert len(rows) == 3 and page["next"] is not None, "3 of 4 shown: a next page"
 req = urllib.request.Request(sys.argv[2] + "/api/mail/thread", method="POST",
     data=json.dumps({"account": rows[0]["account_id"], "thread_id": rows[0]["thread_id"], "show_images": False}).encode(),
-    headers={"content-type": "application/json"})
+    headers={"content-type": "application/json", "cookie": os.environ["COOKIE"]})
 t = json.load(urllib.request.urlopen(req))
 html = t["messages"][0]["html"]
 assert html and "Content-Security-Policy" in html["srcdoc"] and html["blocked_images"] == 1, html
 assert "tracker.example" not in html["srcdoc"]
 print("mail over HTTP: %d rows, conversation framed with %d remote image blocked" % (len(rows), html["blocked_images"]))
 PY
-curl -sf "$base/api/mail/status" | grep -q '"poll_minutes":5' || fail "mail status"
+curl -sf -H "Cookie: $COOKIE" "$base/api/mail/status" | grep -q '"poll_minutes":5' || fail "mail status"
 
 # AI over HTTP: the server list, a clear 404 for an unknown conversation, and (with the peer)
 # a streamed reply followed by polling, as the wasm client does.
-curl -sf "$base/api/ai/endpoints" | grep -q '"ollama-local"' || fail "ai endpoints"
-code=$(curl -s -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"id":"nope","text":"hi","edit":null}' "$base/api/chat/send")
+curl -sf -H "Cookie: $COOKIE" "$base/api/ai/endpoints" | grep -q '"ollama-local"' || fail "ai endpoints"
+code=$(curl -s -H "Cookie: $COOKIE" -o "$data/err.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"id":"nope","text":"hi","edit":null}' "$base/api/chat/send")
 [ "$code" = 404 ] || fail "unknown conversation gave HTTP $code: $(cat "$data/err.json")"
 if [ -n "$llama_pid" ]; then
   python3 - "$base" <<'PY' || fail "chat over HTTP"
-import json, sys, time, urllib.request
+import json, os, sys, time, urllib.request
 base = sys.argv[1]
 def post(path, body):
     req = urllib.request.Request(base + path, method="POST", data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"})
+        headers={"content-type": "application/json", "cookie": os.environ["COOKIE"]})
     return json.load(urllib.request.urlopen(req, timeout=120))
 conv = post("/api/chat/create", {"endpoint_id": None, "model": None})
 live = post("/api/chat/send", {"id": conv["id"], "text": "Name a colour.", "edit": None})
@@ -121,6 +171,6 @@ print("chat over HTTP: %d chars streamed in %d polls (%d with new text), stored"
 PY
 fi
 
-page=$(curl -sf "$base/") || fail "GET /"
+page=$(curl -sf -H "Cookie: $COOKIE" "$base/") || fail "GET /"
 grep -q "LibreOllama" <<<"$page" && grep -q "Mail" <<<"$page" || fail "server-rendered shell: $page"
 echo "fullstack server ok on $base"

@@ -23,19 +23,24 @@ dx serve --platform web --interactive false --open false --hot-reload false --ad
 dx=$!
 trap 'kill $dx 2>/dev/null; pkill -P $dx 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "building and serving on http://127.0.0.1:$port (log: $work/dx.log)"
+# The server answers only through the link it prints (a per-launch key); until then: 401.
 for _ in $(seq 1 900); do
-  curl -sf -o /dev/null "http://127.0.0.1:$port/api/about" && break
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/about")" = 401 ] && break
   kill -0 $dx 2>/dev/null || { tail -40 "$work/dx.log" >&2; exit 1; }
   sleep 1
 done
+key=$(grep -o "?key=[A-Za-z0-9_-]*" "$work/dx.log" | tail -1 | cut -d= -f2)
+[ -n "$key" ] || { echo "FAIL: the server printed no link with a key" >&2; tail -40 "$work/dx.log" >&2; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{}' "http://127.0.0.1:$port/api/mail/accounts")" = 401 ] \
+  || { echo "FAIL: the API answered a request without the key" >&2; exit 1; }
 chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
   --disable-background-networking --disable-component-update --disable-sync
   --user-data-dir="$work/chrome" --window-size=1280,800 --virtual-time-budget=15000)
-"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" >"$work/mail.html" 2>/dev/null
-"${chrome[@]}" --screenshot="$out" "http://127.0.0.1:$port/" 2>/dev/null
-"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/diagnostics" >"$work/dom.html" 2>/dev/null
-"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/mail/outbox" >"$work/outbox.html" 2>/dev/null
-"${chrome[@]}" --screenshot="${out%.png}-settings.png" "http://127.0.0.1:$port/settings" 2>/dev/null
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/?key=$key" >"$work/mail.html" 2>/dev/null
+"${chrome[@]}" --screenshot="$out" "http://127.0.0.1:$port/?key=$key" 2>/dev/null
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/diagnostics?key=$key" >"$work/dom.html" 2>/dev/null
+"${chrome[@]}" --dump-dom "http://127.0.0.1:$port/mail/outbox?key=$key" >"$work/outbox.html" 2>/dev/null
+"${chrome[@]}" --screenshot="${out%.png}-settings.png" "http://127.0.0.1:$port/settings?key=$key" 2>/dev/null
 grep -q "Quarterly planning notes" "$work/mail.html" || { echo "FAIL: the mail page did not list the imported mail" >&2; head -c 3000 "$work/mail.html" >&2; exit 1; }
 grep -q "Everything checks out" "$work/dom.html" || { echo "FAIL: the page did not show server-computed diagnostics" >&2; head -c 3000 "$work/dom.html" >&2; exit 1; }
 grep -q "$work/data" "$work/dom.html" || { echo "FAIL: the data dir shown is not the server's" >&2; exit 1; }

@@ -65,6 +65,7 @@ pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> Option
                 .with(file_layer)
                 .with(stderr_layer)
                 .try_init();
+            install_panic_hook();
             Installed {
                 handle,
                 file,
@@ -73,6 +74,27 @@ pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> Option
         })
         .file
         .clone()
+}
+
+/// A panic is a bug report: its message, place and backtrace go to the log file as well as to
+/// stderr (the default hook's output), so "it is in the log" is true.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!(%place, panic = %what, %backtrace, "panic");
+        previous(info);
+    }));
 }
 
 fn parse_filter(s: &str) -> EnvFilter {

@@ -47,3 +47,41 @@ async fn bad_input_becomes_a_typed_user_error() {
         before.log_level
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panic_in_a_command_is_an_error_and_the_app_goes_on() {
+    api::install(support::shared());
+    // Without the test switch the command does not exist.
+    std::env::remove_var("LIBREOLLAMA_TEST_HOOKS");
+    let err = api::debug_panic().await.unwrap_err();
+    assert!(
+        matches!(&err, ApiError::App { kind, .. } if kind == "NotFound"),
+        "{err:?}"
+    );
+
+    std::env::set_var("LIBREOLLAMA_TEST_HOOKS", "1");
+    let err = api::debug_panic().await.unwrap_err();
+    std::env::remove_var("LIBREOLLAMA_TEST_HOOKS");
+    match &err {
+        ApiError::App {
+            kind,
+            class,
+            message,
+        } => {
+            assert_eq!(kind, "Internal");
+            assert_eq!(*class, ErrorClass::Fatal);
+            assert!(
+                message.contains("Something went wrong inside LibreOllama; it is in the log"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("test panic requested"),
+                "the panic text stays in the log: {message}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // The same process keeps answering.
+    assert_eq!(api::about().await.unwrap().name, "LibreOllama");
+    assert!(api::diagnostics().await.unwrap().healthy());
+}

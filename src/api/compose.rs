@@ -14,31 +14,34 @@ pub async fn mail_compose(
     kind: ComposeKind,
     message_id: Option<String>,
 ) -> ApiResult<DraftView> {
-    Ok(host::services()?
-        .compose
-        .compose(&account, kind, message_id.as_deref())
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .compose
+            .compose(&account, kind, message_id.as_deref())
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/drafts")]
 pub async fn mail_drafts(account: Option<String>) -> ApiResult<Vec<DraftView>> {
-    Ok(host::services()?.compose.drafts(account).await?)
+    host::guarded(async move { Ok(host::services()?.compose.drafts(account).await?) }).await
 }
 
 #[post("/api/mail/drafts/one")]
 pub async fn mail_draft(id: String) -> ApiResult<DraftView> {
-    Ok(host::services()?.compose.draft(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.draft(&id).await?) }).await
 }
 
 /// Saves the editor (every few seconds while typing, and on close).
 #[post("/api/mail/drafts/save")]
 pub async fn mail_save_draft(id: String, edit: DraftEdit) -> ApiResult<DraftView> {
-    Ok(host::services()?.compose.save(&id, edit).await?)
+    host::guarded(async move { Ok(host::services()?.compose.save(&id, edit).await?) }).await
 }
 
 #[post("/api/mail/drafts/delete")]
 pub async fn mail_delete_draft(id: String) -> ApiResult<()> {
-    Ok(host::services()?.compose.delete_draft(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.delete_draft(&id).await?) }).await
 }
 
 #[post("/api/mail/drafts/attach")]
@@ -48,86 +51,99 @@ pub async fn mail_attach(
     mime_type: String,
     data: Vec<u8>,
 ) -> ApiResult<DraftView> {
-    Ok(host::services()?
-        .compose
-        .attach(&draft, &filename, &mime_type, data)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .compose
+            .attach(&draft, &filename, &mime_type, data)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/drafts/detach")]
 pub async fn mail_detach(draft: String, file: i64) -> ApiResult<DraftView> {
-    Ok(host::services()?.compose.detach(&draft, file).await?)
+    host::guarded(async move { Ok(host::services()?.compose.detach(&draft, file).await?) }).await
 }
 
 /// Addresses from the cache for the To/Cc/Bcc fields.
 #[post("/api/mail/suggest")]
 pub async fn mail_suggest(account: String, prefix: String) -> ApiResult<Vec<String>> {
-    Ok(host::services()?
-        .compose
-        .suggest(&account, &prefix, 8)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .compose
+            .suggest(&account, &prefix, 8)
+            .await?)
+    })
+    .await
 }
 
 /// Into the outbox: sent when the undo window ends, or at `at_ms` (scheduled).
 #[post("/api/mail/send")]
 pub async fn mail_send(draft: String, at_ms: Option<i64>) -> ApiResult<OutboxItem> {
-    Ok(host::services()?.compose.send(&draft, at_ms).await?)
+    host::guarded(async move { Ok(host::services()?.compose.send(&draft, at_ms).await?) }).await
 }
 
 /// Back into the editor (undo send, cancel a schedule, edit a refused mail).
 #[post("/api/mail/outbox/undo")]
 pub async fn mail_undo_send(id: String) -> ApiResult<DraftView> {
-    Ok(host::services()?.compose.undo(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.undo(&id).await?) }).await
 }
 
 /// Ends the undo window now.
 #[post("/api/mail/outbox/send-now")]
 pub async fn mail_send_now(id: String) -> ApiResult<()> {
-    Ok(host::services()?.compose.send_now(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.send_now(&id).await?) }).await
 }
 
 #[post("/api/mail/outbox/retry")]
 pub async fn mail_retry_send(id: String) -> ApiResult<()> {
-    Ok(host::services()?.compose.retry(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.retry(&id).await?) }).await
 }
 
 #[get("/api/mail/outbox")]
 pub async fn mail_outbox() -> ApiResult<Vec<OutboxItem>> {
-    Ok(host::services()?.compose.outbox().await?)
+    host::guarded(async move { Ok(host::services()?.compose.outbox().await?) }).await
 }
 
 #[post("/api/mail/outbox/one")]
 pub async fn mail_outbox_item(id: String) -> ApiResult<OutboxItem> {
-    Ok(host::services()?.compose.outbox_item(&id).await?)
+    host::guarded(async move { Ok(host::services()?.compose.outbox_item(&id).await?) }).await
 }
 
 #[get("/api/mail/undo-seconds")]
 pub async fn mail_undo_seconds() -> ApiResult<u32> {
-    Ok(host::services()?.compose.undo_seconds().await?)
+    host::guarded(async move { Ok(host::services()?.compose.undo_seconds().await?) }).await
 }
 
 #[post("/api/mail/undo-seconds/set")]
 pub async fn mail_set_undo_seconds(seconds: u32) -> ApiResult<()> {
-    Ok(host::services()?.compose.set_undo_seconds(seconds).await?)
+    host::guarded(async move { Ok(host::services()?.compose.set_undo_seconds(seconds).await?) })
+        .await
 }
 
 #[post("/api/mail/snooze")]
 pub async fn mail_snooze(account: String, thread_id: String, wake_at_ms: i64) -> ApiResult<()> {
-    Ok(host::services()?
-        .compose
-        .snooze(&account, &thread_id, wake_at_ms)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .compose
+            .snooze(&account, &thread_id, wake_at_ms)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/unsnooze")]
 pub async fn mail_unsnooze(account: String, thread_id: String) -> ApiResult<()> {
-    Ok(host::services()?
-        .compose
-        .unsnooze(&account, &thread_id)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .compose
+            .unsnooze(&account, &thread_id)
+            .await?)
+    })
+    .await
 }
 
 #[get("/api/mail/snoozed")]
 pub async fn mail_snoozed() -> ApiResult<Vec<SnoozedThread>> {
-    Ok(host::services()?.compose.snoozed().await?)
+    host::guarded(async move { Ok(host::services()?.compose.snoozed().await?) }).await
 }

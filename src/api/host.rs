@@ -32,3 +32,30 @@ pub(crate) fn runtime_label() -> &'static str {
         "server"
     }
 }
+
+/// Runs a command's body so that a panic inside a service becomes an error the UI shows, with
+/// the panic itself in the log, instead of closing the window (desktop) or dropping the
+/// connection (web preview).
+pub(crate) async fn guarded<T>(
+    body: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(body).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            // The hook installed by `logging::init` has already written the location and
+            // backtrace; this ties it to the command that failed.
+            tracing::error!(panic = %what, "a command panicked; the app keeps running");
+            Err(ApiError::App {
+                kind: "Internal".into(),
+                class: ErrorClass::Fatal,
+                message: "Something went wrong inside LibreOllama; it is in the log. Try again, and if it happens again send the log (Diagnostics shows where it is).".into(),
+            })
+        }
+    }
+}

@@ -17,6 +17,8 @@ mod compose;
 #[cfg(feature = "server")]
 mod host;
 mod tasks;
+#[cfg(feature = "server")]
+pub mod web_preview;
 
 pub use ai::*;
 pub use compose::*;
@@ -76,43 +78,46 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 #[get("/api/about")]
 pub async fn about() -> ApiResult<AppInfo> {
-    let s = host::services()?;
-    Ok(AppInfo {
-        name: "LibreOllama".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        data_dir: s.config.data_dir.display().to_string(),
-        runtime: host::runtime_label().into(),
+    host::guarded(async move {
+        let s = host::services()?;
+        Ok(AppInfo {
+            name: "LibreOllama".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            data_dir: s.config.data_dir.display().to_string(),
+            runtime: host::runtime_label().into(),
+        })
     })
+    .await
 }
 
 #[get("/api/diagnostics")]
 pub async fn diagnostics() -> ApiResult<DiagnosticsReport> {
-    Ok(host::services()?.debug.diagnostics().await?)
+    host::guarded(async move { Ok(host::services()?.debug.diagnostics().await?) }).await
 }
 
 #[get("/api/settings")]
 pub async fn get_settings() -> ApiResult<UiSettings> {
-    Ok(host::services()?.settings.get().await?)
+    host::guarded(async move { Ok(host::services()?.settings.get().await?) }).await
 }
 
 #[post("/api/settings/theme")]
 pub async fn set_theme(theme: Theme) -> ApiResult<UiSettings> {
-    Ok(host::services()?.settings.set_theme(theme).await?)
+    host::guarded(async move { Ok(host::services()?.settings.set_theme(theme).await?) }).await
 }
 
 #[post("/api/settings/log-level")]
 pub async fn set_log_level(level: String) -> ApiResult<UiSettings> {
-    Ok(host::services()?.settings.set_log_level(level).await?)
+    host::guarded(async move { Ok(host::services()?.settings.set_log_level(level).await?) }).await
 }
 
 #[get("/api/accounts")]
 pub async fn list_accounts() -> ApiResult<Vec<AccountSummary>> {
-    Ok(host::services()?.auth.list_accounts().await?)
+    host::guarded(async move { Ok(host::services()?.auth.list_accounts().await?) }).await
 }
 
 #[get("/api/accounts/oauth-client")]
 pub async fn oauth_client_status() -> ApiResult<OAuthClientStatus> {
-    Ok(host::services()?.auth.client_status().await?)
+    host::guarded(async move { Ok(host::services()?.auth.client_status().await?) }).await
 }
 
 #[post("/api/accounts/oauth-client")]
@@ -120,40 +125,43 @@ pub async fn set_oauth_client(
     client_id: String,
     client_secret: Option<String>,
 ) -> ApiResult<OAuthClientStatus> {
-    let s = host::services()?;
-    s.auth.set_client(client_id, client_secret).await?;
-    Ok(s.auth.client_status().await?)
+    host::guarded(async move {
+        let s = host::services()?;
+        s.auth.set_client(client_id, client_secret).await?;
+        Ok(s.auth.client_status().await?)
+    })
+    .await
 }
 
 /// Opens the browser on Google's sign-in page; `finish_sign_in` waits for the result.
 #[post("/api/accounts/sign-in")]
 pub async fn start_sign_in() -> ApiResult<SignInStarted> {
-    Ok(host::services()?.auth.start_interactive(true).await?)
+    host::guarded(async move { Ok(host::services()?.auth.start_interactive(true).await?) }).await
 }
 
 #[post("/api/accounts/sign-in/finish")]
 pub async fn finish_sign_in() -> ApiResult<AccountSummary> {
-    Ok(host::services()?.auth.wait_interactive().await?)
+    host::guarded(async move { Ok(host::services()?.auth.wait_interactive().await?) }).await
 }
 
 #[post("/api/accounts/sign-in/cancel")]
 pub async fn cancel_sign_in() -> ApiResult<bool> {
-    Ok(host::services()?.auth.cancel_sign_in())
+    host::guarded(async move { Ok(host::services()?.auth.cancel_sign_in()) }).await
 }
 
 #[post("/api/accounts/remove")]
 pub async fn remove_account(id: String) -> ApiResult<RemovalReport> {
-    Ok(host::services()?.auth.remove_account(&id).await?)
+    host::guarded(async move { Ok(host::services()?.auth.remove_account(&id).await?) }).await
 }
 
 #[post("/api/accounts/check")]
 pub async fn check_account(id: String) -> ApiResult<AuthCheck> {
-    Ok(host::services()?.auth.check_account(&id).await?)
+    host::guarded(async move { Ok(host::services()?.auth.check_account(&id).await?) }).await
 }
 
 #[get("/api/mail/accounts")]
 pub async fn mail_accounts() -> ApiResult<Vec<MailAccount>> {
-    Ok(host::services()?.mail.accounts().await?)
+    host::guarded(async move { Ok(host::services()?.mail.accounts().await?) }).await
 }
 
 /// A page of the message list: `query` in Gmail's search language, searched locally.
@@ -164,10 +172,13 @@ pub async fn mail_list(
     after: Option<MailCursor>,
     limit: u32,
 ) -> ApiResult<MailPage> {
-    Ok(host::services()?
-        .mail
-        .list(account, query, after, limit as usize)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .list(account, query, after, limit as usize)
+            .await?)
+    })
+    .await
 }
 
 /// The same search asked of Gmail online (one account).
@@ -178,10 +189,13 @@ pub async fn mail_search_online(
     page_token: Option<String>,
     limit: u32,
 ) -> ApiResult<MailPage> {
-    Ok(host::services()?
-        .mail
-        .search_online(&account, query, page_token, limit as usize)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .search_online(&account, query, page_token, limit as usize)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/thread")]
@@ -190,23 +204,29 @@ pub async fn mail_thread(
     thread_id: String,
     show_images: bool,
 ) -> ApiResult<ThreadView> {
-    Ok(host::services()?
-        .mail
-        .thread(&account, &thread_id, show_images)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .thread(&account, &thread_id, show_images)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/act")]
 pub async fn mail_act(account: String, ids: Vec<String>, action: MailAction) -> ApiResult<()> {
-    Ok(host::services()?.mail.act(&account, ids, action).await?)
+    host::guarded(async move { Ok(host::services()?.mail.act(&account, ids, action).await?) }).await
 }
 
 #[post("/api/mail/images/allow")]
 pub async fn mail_allow_images(account: String, sender: String) -> ApiResult<()> {
-    Ok(host::services()?
-        .mail
-        .allow_images_from(&account, &sender)
-        .await?)
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .allow_images_from(&account, &sender)
+            .await?)
+    })
+    .await
 }
 
 /// Saves an attachment into the downloads folder; returns where.
@@ -216,45 +236,71 @@ pub async fn mail_save_attachment(
     message_id: String,
     part_id: String,
 ) -> ApiResult<String> {
-    let path = host::services()?
-        .mail
-        .save_attachment(&account, &message_id, &part_id)
-        .await?;
-    Ok(path.display().to_string())
+    host::guarded(async move {
+        let path = host::services()?
+            .mail
+            .save_attachment(&account, &message_id, &part_id)
+            .await?;
+        Ok(path.display().to_string())
+    })
+    .await
 }
 
 #[post("/api/mail/sync")]
 pub async fn mail_sync_now(account: Option<String>) -> ApiResult<Vec<u64>> {
-    let started = host::services()?
-        .mail
-        .sync_now(account)
-        .await
-        .map_err(|e| {
-            ApiError::from(crate::error::LibreOllamaError::Internal(format!(
-                "the sync could not start: {e}"
-            )))
-        })??;
-    Ok(started)
+    host::guarded(async move {
+        let started = host::services()?
+            .mail
+            .sync_now(account)
+            .await
+            .map_err(|e| {
+                ApiError::from(crate::error::LibreOllamaError::Internal(format!(
+                    "the sync could not start: {e}"
+                )))
+            })??;
+        Ok(started)
+    })
+    .await
 }
 
 #[get("/api/mail/status")]
 pub async fn mail_status() -> ApiResult<SyncStatus> {
-    Ok(host::services()?.mail.status().await?)
+    host::guarded(async move { Ok(host::services()?.mail.status().await?) }).await
 }
 
 #[post("/api/mail/jobs/cancel")]
 pub async fn mail_cancel_job(id: u64) -> ApiResult<bool> {
-    Ok(host::services()?.mail.cancel_job(id))
+    host::guarded(async move { Ok(host::services()?.mail.cancel_job(id)) }).await
 }
 
 #[post("/api/mail/poll")]
 pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
-    let s = host::services()?;
-    s.mail.set_poll_minutes(minutes).await?;
-    Ok(s.mail.status().await?)
+    host::guarded(async move {
+        let s = host::services()?;
+        s.mail.set_poll_minutes(minutes).await?;
+        Ok(s.mail.status().await?)
+    })
+    .await
 }
 
 #[post("/api/mail/failed/dismiss")]
 pub async fn mail_dismiss_failed(seq: i64) -> ApiResult<()> {
-    Ok(host::services()?.mail.dismiss_failed(seq).await?)
+    host::guarded(async move { Ok(host::services()?.mail.dismiss_failed(seq).await?) }).await
+}
+
+/// For tests of the panic guard: panics inside the command when the process runs with
+/// `LIBREOLLAMA_TEST_HOOKS=1`; otherwise there is no such command.
+#[post("/api/debug/panic")]
+pub async fn debug_panic() -> ApiResult<()> {
+    host::guarded(async move {
+        if std::env::var("LIBREOLLAMA_TEST_HOOKS").as_deref() == Ok("1") {
+            panic!("test panic requested through /api/debug/panic");
+        }
+        Err(ApiError::App {
+            kind: "NotFound".into(),
+            class: ErrorClass::UserFixable,
+            message: "There is no such command.".into(),
+        })
+    })
+    .await
 }

@@ -109,6 +109,21 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
         }
     }
 
+    // The fullstack server of the web preview: the same app behind a gate that answers only
+    // the person who started it (see api::web_preview).
+    #[cfg(not(any(feature = "desktop", feature = "mobile")))]
+    {
+        let served = rt.block_on(crate::api::web_preview::serve(App));
+        drop(rt);
+        return match served {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the web preview's server could not listen: {e}. Is another one running on that port? Set PORT to use another.");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    #[cfg(any(feature = "desktop", feature = "mobile"))]
     let builder = dioxus::LaunchBuilder::new();
     #[cfg(feature = "desktop")]
     let builder = {
@@ -128,9 +143,12 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
                 ),
         )
     };
-    builder.launch(App);
-    drop(rt);
-    std::process::ExitCode::SUCCESS
+    #[cfg(any(feature = "desktop", feature = "mobile"))]
+    {
+        builder.launch(App);
+        drop(rt);
+        std::process::ExitCode::SUCCESS
+    }
 }
 
 /// wasm entry: the services live on the fullstack server.

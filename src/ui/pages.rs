@@ -285,7 +285,7 @@ pub fn About() -> Element {
             div {
                 h1 { "About LibreOllama" }
                 p { class: "muted",
-                    "A local-first workspace: your mail, tasks and calendar kept in an encrypted store on this device, with a language model that runs on your own machine."
+                    "A local-first workspace: your mail, tasks and calendar kept on this device, with a language model that runs on your own machine. Sign-in tokens and API keys are encrypted (AES-256-GCM, key in the system keyring); mail, drafts, chats, tasks and events are stored unencrypted in the data folder, so keep disk encryption on."
                 }
             }
         }
