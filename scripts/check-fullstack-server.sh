@@ -57,7 +57,7 @@ expect() { # expect CODE WHAT curl-args...
   local want=$1 what=$2; shift 2
   local got; got=$(status "$@")
   [ "$got" = "$want" ] || fail "$what: HTTP $got, expected $want: $(head -c 300 "$data/gate.txt")"
-  echo "  refused as expected ($want): $what"
+  echo "  HTTP $want as expected: $what"
 }
 expect 401 "API call without the cookie" -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
 expect 401 "page without the cookie" "$base/"
