@@ -267,16 +267,24 @@ async fn wrong_state_reused_code_and_wrong_verifier_are_refused() {
     let env = setup(|_| {}).await;
     let auth = &env.services.auth;
 
-    // Wrong state at the listener.
+    // Wrong state at the listener: answered 400 and ignored; the sign-in keeps waiting for the
+    // real redirect (a stray or forged request cannot end it), until the person cancels.
     let flow = auth.begin_loopback().await.unwrap();
-    let redirect = flow.redirect_uri();
-    let person = tokio::spawn(async move {
-        browser_follows(&url::Url::parse(&format!("{redirect}?code=abc&state=forged")).unwrap())
-            .await
-    });
-    let err = auth.finish_loopback(flow).await.unwrap_err();
-    assert!(err.to_string().contains("unknown state"), "{err}");
-    assert_eq!(person.await.unwrap().0, 400);
+    let forged =
+        url::Url::parse(&format!("{}?code=abc&state=forged", flow.redirect_uri())).unwrap();
+    let a2 = auth.clone();
+    let waiting = tokio::spawn(async move { a2.finish_loopback(flow).await });
+    assert_eq!(browser_follows(&forged).await.0, 400);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a forged redirect ended the sign-in"
+    );
+    assert!(auth.cancel_sign_in());
+    assert!(matches!(
+        waiting.await.unwrap().unwrap_err(),
+        LibreOllamaError::Cancelled(_)
+    ));
 
     // A real code, used twice.
     let flow = auth.begin_loopback().await.unwrap();

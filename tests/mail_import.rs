@@ -246,3 +246,99 @@ async fn a_real_world_mime_corpus_parses_and_imports_without_a_panic() {
         .unwrap();
     assert_eq!(n as usize, files.len());
 }
+
+/// An mbox message (number `i`) carrying `data` as a base64 attachment named `name`.
+fn with_attachment(i: usize, name: &str, data: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut s = format!(
+        "From sender@example.com Tue Jan 30 10:00:00 2024\n\
+         From: Sender <sender@example.com>\nTo: ada@example.com\nSubject: Scan {i}\n\
+         Date: Tue, 30 Jan 2024 10:00:0{i} +0000\nMessage-ID: <scan{i}@example.com>\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n\
+         --b\nContent-Type: text/plain\n\nThe scan, attached.\n\
+         --b\nContent-Type: application/octet-stream; name=\"{name}\"\n\
+         Content-Disposition: attachment; filename=\"{name}\"\nContent-Transfer-Encoding: base64\n\n"
+    );
+    for line in b64.as_bytes().chunks(76) {
+        s.push_str(std::str::from_utf8(line).unwrap());
+        s.push('\n');
+    }
+    s.push_str("--b--\n\n");
+    s
+}
+
+/// Attachments above the old 10 MiB cut are kept byte for byte (there is no other copy), and a
+/// batch ends by bytes as well as by count: two messages with a 12 MiB attachment (17 MB as
+/// base64) pass the 32 MiB batch bound, so four messages are stored in two batches (progress
+/// after each), far below the 10,000-message bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_attachments_are_kept_and_batches_end_by_bytes() {
+    const MIB: usize = 1024 * 1024;
+    let data: Vec<Vec<u8>> = (0..3u8)
+        .map(|k| {
+            (0..12 * MIB + 17)
+                .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(k as u32) as u8)
+                .collect()
+        })
+        .collect();
+    let mut mbox = String::new();
+    for (i, d) in data.iter().enumerate() {
+        let m = with_attachment(i, &format!("scan-{i}.bin"), d);
+        assert!(m.len() < mail::INGEST_BATCH_BYTES && 2 * m.len() > mail::INGEST_BATCH_BYTES);
+        mbox.push_str(&m);
+    }
+    mbox.push_str(&mbox_tail());
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(&dir.path().join("data")).await;
+    let src = dir.path().join("scans.mbox");
+    std::fs::write(&src, mbox).unwrap();
+    let calls = std::sync::Mutex::new(Vec::new());
+    let r = import::import_path(&s.store, &src, |n| calls.lock().unwrap().push(n))
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 4, "{r:?}");
+    assert!(
+        r.malformed.is_empty() && r.skipped_parts.is_empty(),
+        "{r:?}"
+    );
+    assert_eq!(*calls.lock().unwrap(), [2, 4], "a batch ends at 32 MiB");
+
+    for (i, d) in data.iter().enumerate() {
+        let query = format!("subject:\"scan {i}\"");
+        let parsed = q(
+            &query,
+            Clock {
+                now_ms: 1_800_000_000_000,
+                utc_offset_secs: 0,
+            },
+        )
+        .unwrap();
+        let hits = s
+            .store
+            .read(move |c| mail::search(c, None, &parsed, 5, None))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{query}");
+        let (name, saved) = s
+            .mail
+            .attachment_data(import::ARCHIVE_ACCOUNT, &hits[0].id, "0")
+            .await
+            .unwrap();
+        assert_eq!(name, format!("scan-{i}.bin"));
+        assert!(
+            saved == *d,
+            "scan {i}: {} bytes saved of {}",
+            saved.len(),
+            d.len()
+        );
+    }
+}
+
+/// A small plain message to end an mbox with.
+fn mbox_tail() -> String {
+    "From x@example.com Tue Jan 30 11:00:00 2024\nFrom: x@example.com\nSubject: after the scans\n\
+     Date: Tue, 30 Jan 2024 11:00:00 +0000\n\nNothing attached.\n\n"
+        .to_string()
+}

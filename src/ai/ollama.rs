@@ -331,8 +331,19 @@ impl Client {
                 Ok(Err(e)) => format!("the connection to Ollama broke ({e})"),
                 Ok(Ok(None)) => "Ollama closed the reply before finishing it".to_string(),
                 Ok(Ok(Some(line))) => {
-                    let l: ChatLine =
-                        serde_json::from_str(&line).map_err(LibreOllamaError::json)?;
+                    // A line cut off or garbled mid-reply keeps the text so far, like a broken
+                    // connection; before any text it is the typed error it is.
+                    let l: ChatLine = match serde_json::from_str(&line) {
+                        Ok(l) => l,
+                        Err(e) if reply.text.is_empty() => return Err(LibreOllamaError::json(e)),
+                        Err(e) => {
+                            return reply.broke(
+                                "Ollama",
+                                format!("Ollama sent something unreadable ({e})"),
+                                &self.base,
+                            )
+                        }
+                    };
                     match l.error {
                         Some(e) => format!("Ollama stopped with an error: {e}"),
                         None => {

@@ -49,15 +49,21 @@ pub fn parse_when(s: &str, now: chrono::DateTime<chrono::Local>) -> Result<i64, 
         ))
     };
     if let Some(rest) = t.strip_prefix('+') {
-        let (n, unit) = rest.split_at(rest.len().saturating_sub(1));
-        let n: i64 = n.parse().map_err(|_| bad())?;
-        let mins = match unit {
-            "m" => n,
-            "h" => n * 60,
-            "d" => n * 24 * 60,
+        // The unit is the last character, whatever its width ("+1é" is not split inside "é"),
+        // and a count too large for a date is refused rather than overflowing.
+        let mut chars = rest.chars();
+        let unit_ms: i64 = match chars.next_back() {
+            Some('m') => 60_000,
+            Some('h') => 3_600_000,
+            Some('d') => 86_400_000,
             _ => return Err(bad()),
         };
-        return Ok(now.timestamp_millis() + mins * 60_000);
+        let n: i64 = chars.as_str().parse().map_err(|_| bad())?;
+        return n
+            .checked_mul(unit_ms)
+            .and_then(|d| now.timestamp_millis().checked_add(d))
+            .filter(|ms| chrono::DateTime::from_timestamp_millis(*ms).is_some())
+            .ok_or_else(bad);
     }
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(d.timestamp_millis());
@@ -321,6 +327,99 @@ mod tests {
                     .contains("is not a time"),
                 "{bad}"
             );
+        }
+    }
+    /// Found by `any_typed_time_is_a_time_or_refused`: the unit was cut off by bytes, so a
+    /// last character wider than one byte split it and panicked.
+    #[test]
+    fn a_relative_time_ending_in_a_wide_character_is_refused() {
+        let now = chrono::Local::now();
+        for bad in ["+1é", "+é", "+5€", "+", "+m", "+\u{10FFFF}"] {
+            assert!(
+                matches!(parse_when(bad, now), Err(LibreOllamaError::InvalidInput(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Found by `any_typed_time_is_a_time_or_refused`: "+<huge>d" overflowed i64 (a panic in
+    /// debug builds, a time in the past in release builds).
+    #[test]
+    fn a_relative_time_too_far_away_is_refused() {
+        let now = chrono::Local::now();
+        for bad in [
+            "+9223372036854775807d",
+            "+9223372036854775807m",
+            "+-9223372036854775808h",
+            "+153722867280912931m",
+            "+999999999999d",
+        ] {
+            assert!(
+                matches!(parse_when(bad, now), Err(LibreOllamaError::InvalidInput(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Cases per property, or PROPTEST_CASES (see tests/fuzz_mail.rs for the time budget).
+        fn config(default: u32) -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default);
+            ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn typed() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                "\\PC{0,24}",
+                (any::<i64>(), "[mhdxé€ ]?").prop_map(|(n, u)| format!("+{n}{u}")),
+                (0u64..=99_999_999_999, "[mhd]").prop_map(|(n, u)| format!("+{n}{u}")),
+                (0u32..=99_999, 0u32..=99, 0u32..=99, 0u32..=99, 0u32..=99)
+                    .prop_map(|(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")),
+                (
+                    0u32..=9999,
+                    1u32..=12,
+                    1u32..=31,
+                    "(Z|[+-][0-9]{2}:[0-9]{2})"
+                )
+                    .prop_map(|(y, mo, d, z)| format!(
+                        "{y:04}-{mo:02}-{d:02}T23:59:60.999999999{z}"
+                    )),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(config(5000))]
+
+            /// Any text typed after --at is a time chrono can show, or InvalidInput; never a
+            /// panic or an overflow.
+            #[test]
+            fn any_typed_time_is_a_time_or_refused(s in typed(), now_ms in -8_000_000_000_000_000i64..8_000_000_000_000_000) {
+                let now = chrono::Local.timestamp_millis_opt(now_ms).single().unwrap_or_else(chrono::Local::now);
+                match parse_when(&s, now) {
+                    Ok(ms) => prop_assert!(chrono::DateTime::from_timestamp_millis(ms).is_some(), "{s:?} -> {ms}"),
+                    Err(LibreOllamaError::InvalidInput(m)) => prop_assert!(m.contains("is not a time")),
+                    Err(e) => prop_assert!(false, "{s:?}: unexpected {e:?}"),
+                }
+            }
+
+            /// "+N<unit>" is exactly N units from now.
+            #[test]
+            fn a_relative_time_is_that_far_from_now(n in 0i64..10_000_000, unit in prop::sample::select(vec![('m', 60_000i64), ('h', 3_600_000), ('d', 86_400_000)])) {
+                let now = chrono::Local::now();
+                let got = parse_when(&format!(" +{n}{} ", unit.0), now).unwrap();
+                prop_assert_eq!(got, now.timestamp_millis() + n * unit.1);
+            }
         }
     }
 }

@@ -588,6 +588,9 @@ async fn mail(
             for m in &report.malformed {
                 println!("  kept as raw text: {m}");
             }
+            for m in &report.skipped_parts {
+                println!("  attachment {m}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         MailAction::Search {
@@ -605,9 +608,7 @@ async fn mail(
                 utc_offset_secs: offset,
             };
             let q = crate::search::parse(&query, clock).map_err(|e| {
-                LibreOllamaError::InvalidInput(format!(
-                    "the search '{query}' could not be read: {e}"
-                ))
+                LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e))
             })?;
             let account = match account {
                 Some(a) => Some(services.auth.resolve(&a).await?.id),

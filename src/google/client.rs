@@ -140,6 +140,11 @@ pub fn api_of(e: &Endpoint) -> Api {
     }
 }
 
+/// The longest Retry-After a request waits out itself.
+const MAX_WAIT_IN_REQUEST: Duration = Duration::from_secs(120);
+/// Retry-After beyond a day is treated as a day (a broken or hostile header).
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     resp.headers()
         .get(reqwest::header::RETRY_AFTER)?
@@ -148,7 +153,7 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
         .trim()
         .parse::<u64>()
         .ok()
-        .map(Duration::from_secs)
+        .map(|s| Duration::from_secs(s.min(MAX_RETRY_AFTER_SECS)))
 }
 
 /// Google accepts up to 100 calls per batch; Gmail asks for 50 at most.
@@ -168,8 +173,11 @@ fn parse_batch(
     };
     let mut doc = format!("Content-Type: {content_type}\r\n\r\n").into_bytes();
     doc.extend_from_slice(body);
-    let msg = mail_parser::MessageParser::default()
-        .parse(&doc)
+    // mail-parser 0.11 `debug_assert!`s on some nested parts: a debug build must not lose its
+    // thread to an answer it cannot read (see `mail::parse::read_message`).
+    let msg = std::panic::catch_unwind(|| mail_parser::MessageParser::default().parse(&doc))
+        .ok()
+        .flatten()
         .ok_or_else(|| bad("not a MIME document".into()))?;
     let mut out: Vec<Option<Result<serde_json::Value>>> = (0..n).map(|_| None).collect();
     for part in msg.parts.iter().skip(1) {
@@ -189,9 +197,15 @@ fn parse_batch(
         let raw = part.contents();
         let mut headers = [httparse::EMPTY_HEADER; 32];
         let mut resp = httparse::Response::new(&mut headers);
+        // A garbled answer fails its own call, not the other calls of the batch.
         let head_len = match resp.parse(raw) {
             Ok(httparse::Status::Complete(len)) => len,
-            _ => return Err(bad(format!("the answer to call {idx} has no HTTP head"))),
+            _ => {
+                out[idx] = Some(Err(bad(format!(
+                    "the answer to call {idx} has no HTTP head"
+                ))));
+                continue;
+            }
         };
         let status = resp.code.unwrap_or(0);
         let inner = &raw[head_len..];
@@ -355,7 +369,10 @@ impl GoogleClient {
                 });
             }
             let retryable = is_rate_limited(&failure) || (status >= 500 && endpoint.idempotent);
-            if retryable && attempt < self.retry.max_attempts {
+            // A wait longer than this is not slept through inside one request: the caller gets
+            // RateLimited and its queue or job tries later.
+            let too_long = ra.is_some_and(|d| d > MAX_WAIT_IN_REQUEST);
+            if retryable && !too_long && attempt < self.retry.max_attempts {
                 tokio::time::sleep(self.retry.delay(attempt, ra)).await;
                 continue;
             }
@@ -474,7 +491,11 @@ impl GoogleClient {
                 attempt -= 1;
                 continue;
             }
-            if (is_rate_limited(&failure) || status >= 500) && attempt < self.retry.max_attempts {
+            let too_long = ra.is_some_and(|d| d > MAX_WAIT_IN_REQUEST);
+            if (is_rate_limited(&failure) || status >= 500)
+                && !too_long
+                && attempt < self.retry.max_attempts
+            {
                 tokio::time::sleep(self.retry.delay(attempt, ra)).await;
                 continue;
             }
@@ -541,5 +562,249 @@ HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"id\":
             assert!(p.delay(attempt, None) <= p.cap);
         }
         assert!(p.delay(1, Some(Duration::from_secs(7))) >= Duration::from_secs(7));
+    }
+    /// mail-parser 0.11 `debug_assert!`s on a message/rfc822 inside a message/rfc822 inside a
+    /// multipart (found by fuzz_mail's `damaged_real_mail_parses_or_is_refused`); a batch
+    /// answer shaped so is an error or results, not a panic.
+    #[test]
+    fn a_batch_answer_with_nested_messages_does_not_panic() {
+        let body = "--B\ncontent-type: message/rfc822\n\nContent-Type: message/rfc822\n\n\
+Subject: inner\n\nbody\n--B--\n";
+        let r = parse_batch(
+            "multipart/mixed; boundary=\"B\"",
+            body.as_bytes(),
+            1,
+            "Gmail",
+        );
+        assert!(
+            matches!(r, Err(LibreOllamaError::Serialization { .. })),
+            "{r:?}"
+        );
+    }
+
+    /// Found by `each_call_gets_its_own_answer`: one part whose HTTP status line
+    /// was garbled failed the whole batch, so 49 good answers were thrown away with it.
+    #[test]
+    fn a_call_with_a_broken_http_head_fails_alone() {
+        let body = "--b\r\nContent-Type: application/http\r\nContent-ID: <response-item0>\r\n\r\n\
+HTTP/1.1 200 OK\r\n\r\n{\"id\":\"m0\"}\r\n\
+--b\r\nContent-Type: application/http\r\nContent-ID: <response-item1>\r\n\r\n\
+HTP/1.1 two hundred\r\n\r\n{\"id\":\"m1\"}\r\n--b--\r\n";
+        let r = parse_batch("multipart/mixed; boundary=b", body.as_bytes(), 2, "Gmail").unwrap();
+        assert_eq!(r[0].as_ref().unwrap()["id"], "m0");
+        assert!(matches!(r[1], Err(LibreOllamaError::Serialization { .. })));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Cases per property, or PROPTEST_CASES (see tests/fuzz_mail.rs for the time budget).
+        fn config(default: u32) -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default);
+            ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        #[derive(Debug, Clone)]
+        struct Part {
+            id: String,
+            head: String,
+            headers: usize,
+            body: String,
+        }
+
+        fn part(n: usize) -> impl Strategy<Value = Part> {
+            let id = prop_oneof![
+                6 => (0..n + 2).prop_map(|i| format!("<response-item{i}>")),
+                1 => (0..n + 2).prop_map(|i| format!("response-item{i}")),
+                1 => Just("<response-item18446744073709551616>".to_string()),
+                1 => Just("<response-item-1>".to_string()),
+                1 => Just(String::new()),
+                1 => "\\PC{0,12}",
+            ];
+            let head = prop_oneof![
+                6 => Just("HTTP/1.1 200 OK".to_string()),
+                2 => Just("HTTP/1.1 404 Not Found".to_string()),
+                1 => Just("HTTP/1.1 429 Too Many Requests".to_string()),
+                1 => Just("HTTP/1.1 99999 Huge".to_string()),
+                1 => Just("HTTP/1.1 2OO OK".to_string()),
+                1 => Just("HTTP/9.9 200 OK".to_string()),
+                1 => Just("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616".to_string()),
+                1 => Just("HTTP/1.1 200 OK\r\nContent-Length: -1".to_string()),
+                1 => Just(String::new()),
+                1 => "\\PC{0,20}",
+            ];
+            let body = prop_oneof![
+                4 => Just("{\"id\":\"m\",\"internalDate\":\"1700000000000\"}".to_string()),
+                1 => Just(String::new()),
+                1 => Just("{\"error\":{\"code\":99999,\"message\":\"x\"}}".to_string()),
+                1 => Just("{\"error\":{\"code\":403,\"errors\":[{\"reason\":\"rateLimitExceeded\"}]}}".to_string()),
+                1 => Just("{\"error\":{\"code\":\"403\",\"errors\":{}}}".to_string()),
+                1 => Just("{\"size\":1e999}".to_string()),
+                1 => Just("{\"id\":".to_string()),
+                1 => "\\PC{0,40}",
+            ];
+            // Up to 40 headers: more than the 32 the reader has room for.
+            (
+                id,
+                head,
+                prop_oneof![6 => Just(1usize), 1 => 0usize..40],
+                body,
+            )
+                .prop_map(|(id, head, headers, body)| Part {
+                    id,
+                    head,
+                    headers,
+                    body,
+                })
+        }
+
+        fn batch() -> impl Strategy<Value = (String, String, usize, Vec<u8>, Option<usize>)> {
+            (1usize..6, "[A-Za-z0-9_'()+,./:=?-]{1,30}")
+                .prop_flat_map(|(n, boundary)| {
+                    let ctype = prop_oneof![
+                        6 => Just(format!("multipart/mixed; boundary={boundary}")),
+                        1 => Just(format!("multipart/mixed; boundary=\"{boundary}\"")),
+                        1 => Just("multipart/mixed; boundary=other".to_string()),
+                        1 => Just("multipart/mixed".to_string()),
+                        1 => Just("application/json".to_string()),
+                        1 => Just(String::new()),
+                        1 => "\\PC{0,30}",
+                    ];
+                    (
+                        Just(n),
+                        Just(boundary),
+                        ctype,
+                        prop::collection::vec(part(n), 0..n + 3),
+                        any::<bool>(),
+                        prop::option::of(any::<prop::sample::Index>()),
+                        prop::collection::vec(any::<u8>(), 0..40),
+                    )
+                })
+                .prop_map(|(n, boundary, ctype, parts, close, cut, junk)| {
+                    let mut body = Vec::new();
+                    for p in &parts {
+                        body.extend_from_slice(
+                            format!("--{boundary}\r\nContent-Type: application/http\r\n")
+                                .as_bytes(),
+                        );
+                        if !p.id.is_empty() {
+                            body.extend_from_slice(format!("Content-ID: {}\r\n", p.id).as_bytes());
+                        }
+                        body.extend_from_slice(format!("\r\n{}\r\n", p.head).as_bytes());
+                        for h in 0..p.headers {
+                            body.extend_from_slice(format!("X-H{h}: v\r\n").as_bytes());
+                        }
+                        body.extend_from_slice(format!("\r\n{}\r\n", p.body).as_bytes());
+                    }
+                    if close {
+                        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+                    }
+                    body.extend_from_slice(&junk);
+                    let cut = cut.map(|i| i.index(body.len() + 1));
+                    if let Some(c) = cut {
+                        body.truncate(c);
+                    }
+                    (ctype, boundary, n, body, cut)
+                })
+        }
+
+        fn well_formed() -> impl Strategy<Value = (usize, Vec<(u16, bool)>)> {
+            (1usize..8).prop_flat_map(|n| {
+                (
+                    Just(n),
+                    prop::collection::vec(
+                        (
+                            // 0: a garbled status line.
+                            prop::sample::select(vec![
+                                0u16, 200, 204, 400, 403, 404, 429, 500, 503,
+                            ]),
+                            any::<bool>(),
+                        ),
+                        n,
+                    ),
+                )
+            })
+        }
+
+        proptest! {
+            #![proptest_config(config(4000))]
+
+            /// Whatever comes back (wrong or absent boundary, cut anywhere, garbled inner
+            /// status lines, too many headers, huge lengths): one typed result per call, or a
+            /// typed error for the whole answer; never a panic.
+            #[test]
+            fn any_batch_answer_gives_one_result_per_call((ctype, _boundary, n, body, _cut) in batch()) {
+                match parse_batch(&ctype, &body, n, "Gmail") {
+                    Ok(r) => {
+                        prop_assert_eq!(r.len(), n);
+                        for x in r {
+                            match x {
+                                Ok(_)
+                                | Err(LibreOllamaError::GoogleApi { .. })
+                                | Err(LibreOllamaError::RateLimited { .. })
+                                | Err(LibreOllamaError::Serialization { .. }) => {}
+                                Err(e) => prop_assert!(false, "untyped per-call error {e:?}"),
+                            }
+                        }
+                    }
+                    Err(LibreOllamaError::Serialization { .. }) => {}
+                    Err(e) => prop_assert!(false, "unexpected {e:?}"),
+                }
+            }
+
+            /// A well-formed answer, parts in any order: each call gets its own answer, and a
+            /// part with a garbled status line fails only its own call.
+            #[test]
+            fn each_call_gets_its_own_answer((n, answers) in well_formed(), order in any::<prop::sample::Index>()) {
+                let mut idx: Vec<usize> = (0..n).collect();
+                idx.rotate_left(order.index(n));
+                let mut body = String::new();
+                for &i in &idx {
+                    let (status, json) = answers[i];
+                    let head = if status == 0 {
+                        "HTP/1.1 two hundred".to_string()
+                    } else {
+                        format!("HTTP/1.1 {status} X")
+                    };
+                    let inner = if status >= 300 {
+                        format!("{{\"error\":{{\"code\":{status},\"message\":\"m{i}\",\"errors\":[{{\"reason\":\"r{i}\"}}]}}}}")
+                    } else if json {
+                        format!("{{\"id\":\"m{i}\"}}")
+                    } else {
+                        String::new()
+                    };
+                    body.push_str(&format!(
+                        "--b_1\r\nContent-Type: application/http\r\nContent-ID: <response-item{i}>\r\n\r\n{head}\r\nContent-Type: application/json\r\n\r\n{inner}\r\n"
+                    ));
+                }
+                body.push_str("--b_1--\r\n");
+                let r = parse_batch("multipart/mixed; boundary=b_1", body.as_bytes(), n, "Gmail").unwrap();
+                for (i, x) in r.into_iter().enumerate() {
+                    let (status, json) = answers[i];
+                    match (status, x) {
+                        (0, x) => prop_assert!(
+                            matches!(x, Err(LibreOllamaError::Serialization { .. })),
+                            "call {i}: {x:?}"
+                        ),
+                        (429, Err(LibreOllamaError::RateLimited { .. })) => {}
+                        (s, Err(LibreOllamaError::GoogleApi { status, message, .. })) if s >= 300 => {
+                            prop_assert_eq!(status, s);
+                            prop_assert_eq!(message, format!("m{i}"));
+                        }
+                        (_, Ok(v)) if json => prop_assert_eq!(&v["id"], &format!("m{i}")),
+                        (_, Ok(v)) => prop_assert!(v.is_null()),
+                        (s, x) => prop_assert!(false, "call {i} ({s}): {x:?}"),
+                    }
+                }
+            }
+        }
     }
 }

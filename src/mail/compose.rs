@@ -38,7 +38,7 @@ pub fn parse_recipients(text: &str, field: &str) -> Result<Vec<Recipient>> {
     }
     // mail-parser reads the field as a header would be read (quoted names, groups, comments).
     let header = format!("To: {}\r\n\r\n", text.trim());
-    let parsed = mail_parser::MessageParser::default().parse(header.as_bytes());
+    let parsed = super::parse::read_message(header.as_bytes());
     let mut out = Vec::new();
     if let Some(list) = parsed.as_ref().and_then(|m| m.to()) {
         for a in list.iter() {
@@ -119,10 +119,14 @@ pub fn quote_forward(text: &str, from: &str, date: &str, subject: &str, to: &str
     )
 }
 
-/// A Markdown body as HTML for the rich part; HTML the user typed is shown as text, and only
-/// http(s) and mailto links are kept.
+/// A Markdown body as HTML for the rich part; HTML the user typed is shown as text, only
+/// http(s) and mailto links and http(s) images are kept.
 pub fn markdown_html(text: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag};
+    let keep = |url: &str, schemes: &[&str]| -> bool {
+        let lower = url.to_lowercase();
+        schemes.iter().any(|p| lower.starts_with(p))
+    };
     let events =
         Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES).map(|e| {
             match e {
@@ -133,10 +137,23 @@ pub fn markdown_html(text: &str) -> String {
                     title,
                     id,
                 }) => {
-                    let ok = ["http://", "https://", "mailto:"]
-                        .iter()
-                        .any(|p| dest_url.to_lowercase().starts_with(p));
+                    let ok = keep(&dest_url, &["http://", "https://", "mailto:"]);
                     Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: if ok { dest_url } else { "".into() },
+                        title,
+                        id,
+                    })
+                }
+                // `![x](javascript:…)` would otherwise become <img src="javascript:…">.
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let ok = keep(&dest_url, &["http://", "https://"]);
+                    Event::Start(Tag::Image {
                         link_type,
                         dest_url: if ok { dest_url } else { "".into() },
                         title,

@@ -2,9 +2,17 @@
 //! archive account, parsed like synced mail. Message ids are content hashes, so importing the
 //! same archive twice stores each message once. A message that cannot be parsed is kept as raw
 //! text (searchable) and reported; it never stops the import.
+//!
+//! Memory stays bounded whatever the archive holds: batches end at [`mail::INGEST_BATCH`]
+//! messages or [`mail::INGEST_BATCH_BYTES`] bytes, and the reader holds back once the batches
+//! it built and the writer has not yet stored hold [`IN_FLIGHT_BYTES`]. Every attachment is
+//! kept, whatever its size (there is no other copy); one too big to store is reported.
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use sha2::{Digest, Sha256};
 
@@ -14,7 +22,11 @@ use crate::store::mail::{self, NewMessage};
 use crate::store::{now_unix, Store};
 
 pub use crate::model::ARCHIVE_ACCOUNT;
-const BATCH: usize = crate::store::mail::INGEST_BATCH;
+const BATCH: usize = mail::INGEST_BATCH;
+const BATCH_BYTES: usize = mail::INGEST_BATCH_BYTES;
+/// Bytes of messages the import holds at once, in the batch being built, the one waiting and
+/// the one being written (about one batch written while the next is built).
+pub const IN_FLIGHT_BYTES: usize = 2 * BATCH_BYTES;
 const RAW_KEEP: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -22,7 +34,14 @@ pub struct ImportReport {
     pub imported: usize,
     /// "where: why" for each message that could not be parsed (kept as raw text).
     pub malformed: Vec<String>,
+    /// "where: file name (size) not kept because …" for each attachment whose bytes were not
+    /// stored (its name and size are); empty unless a part exceeds what one stored value holds.
+    #[serde(default)]
+    pub skipped_parts: Vec<String>,
 }
+
+/// Bytes counted for a message besides its raw size (ids, labels, attachment rows).
+const MESSAGE_OVERHEAD: usize = 1024;
 
 fn hash_id(bytes: &[u8]) -> String {
     Sha256::digest(bytes)[..12]
@@ -76,6 +95,16 @@ fn to_message(
         .filter(|p| !(p.subject.is_empty() && p.from.is_empty() && p.date_ms.is_none()))
     {
         Some(p) => {
+            for a in &p.attachments {
+                if !p.parts.iter().any(|k| k.part_id == a.part_id) {
+                    report.skipped_parts.push(format!(
+                        "{origin}: {} ({:.1} MiB) not kept because one stored part holds at most {} MiB",
+                        a.filename,
+                        a.size as f64 / (1024.0 * 1024.0),
+                        super::parse::MAX_ARCHIVED_PART / (1024 * 1024)
+                    ));
+                }
+            }
             let root = thread_of(&p, &id, threads);
             p.into_new_message(
                 ARCHIVE_ACCOUNT,
@@ -119,24 +148,102 @@ fn eml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A batch on its way to the writer, holding its messages' share of the budget until dropped.
+struct Batch {
+    messages: Vec<NewMessage>,
+    _budget: Option<OwnedSemaphorePermit>,
+}
+
+/// Parses messages into batches of at most [`BATCH`] messages or [`BATCH_BYTES`] bytes. Each
+/// message first takes its size from a budget of [`IN_FLIGHT_BYTES`] shared with the writer,
+/// before it is parsed (its decoded parts are what takes memory); the writer gives it back once
+/// the batch is stored. When the budget is spent, the batch so far is sent and the reader waits,
+/// so batches being built, waiting and written hold at most that much (a message bigger than the
+/// whole budget goes alone).
+struct Batcher<S: FnMut(Batch) -> bool> {
+    send: S,
+    budget: Arc<Semaphore>,
+    rt: tokio::runtime::Handle,
+    batch: Vec<NewMessage>,
+    bytes: usize,
+    held: Option<OwnedSemaphorePermit>,
+    report: ImportReport,
+    threads: Threads,
+}
+
+impl<S: FnMut(Batch) -> bool> Batcher<S> {
+    /// Parses `raw` into the batch; false once the writer has stopped.
+    fn add(&mut self, raw: &[u8], origin: &str, fallback_date_ms: i64) -> bool {
+        // The raw size bounds what the message holds parsed: decoding shrinks base64 and
+        // quoted-printable, and the text and HTML bodies are parts of the raw message.
+        let size = raw.len() + MESSAGE_OVERHEAD;
+        let want = size.min(IN_FLIGHT_BYTES) as u32;
+        let permit = match self.budget.clone().try_acquire_many_owned(want) {
+            Ok(p) => p,
+            Err(_) => {
+                if !self.flush() {
+                    return false;
+                }
+                match self
+                    .rt
+                    .block_on(self.budget.clone().acquire_many_owned(want))
+                {
+                    Ok(p) => p,
+                    Err(_) => return false,
+                }
+            }
+        };
+        match &mut self.held {
+            Some(h) => h.merge(permit),
+            None => self.held = Some(permit),
+        }
+        let m = to_message(
+            raw,
+            origin,
+            fallback_date_ms,
+            &mut self.report,
+            &mut self.threads,
+        );
+        self.batch.push(m);
+        self.bytes += size;
+        if self.batch.len() >= BATCH || self.bytes >= BATCH_BYTES {
+            return self.flush();
+        }
+        true
+    }
+
+    /// Sends the batch so far, if any; false once the writer has stopped.
+    fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        self.bytes = 0;
+        (self.send)(Batch {
+            messages: std::mem::take(&mut self.batch),
+            _budget: self.held.take(),
+        })
+    }
+}
+
 /// Reads `path` on a blocking thread and hands batches to `send`.
 fn read_source(
     path: &Path,
-    mut send: impl FnMut(Vec<NewMessage>, &mut ImportReport) -> bool,
+    budget: Arc<Semaphore>,
+    rt: tokio::runtime::Handle,
+    send: impl FnMut(Batch) -> bool,
 ) -> Result<ImportReport> {
     let io = |e: std::io::Error| LibreOllamaError::io(path, e);
-    let mut report = ImportReport::default();
-    let mut threads = Threads::new();
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut b = Batcher {
+        send,
+        budget,
+        rt,
+        batch: Vec::new(),
+        bytes: 0,
+        held: None,
+        report: ImportReport::default(),
+        threads: Threads::new(),
+    };
     let now_ms = now_unix() * 1000;
-    let mut push =
-        |m: NewMessage, batch: &mut Vec<NewMessage>, report: &mut ImportReport| -> bool {
-            batch.push(m);
-            if batch.len() >= BATCH {
-                return send(std::mem::take(batch), report);
-            }
-            true
-        };
     let name = path.display().to_string();
     if path.is_dir() {
         if path.join("cur").is_dir() || path.join("new").is_dir() {
@@ -146,18 +253,12 @@ fn read_source(
             {
                 match m {
                     Ok(m) => {
-                        let msg = to_message(
-                            m.contents(),
-                            &format!("{name} #{}", i + 1),
-                            m.internal_date() as i64 * 1000,
-                            &mut report,
-                            &mut threads,
-                        );
-                        if !push(msg, &mut batch, &mut report) {
+                        let origin = format!("{name} #{}", i + 1);
+                        if !b.add(m.contents(), &origin, m.internal_date() as i64 * 1000) {
                             break;
                         }
                     }
-                    Err(e) => report.malformed.push(format!("{name} #{}: {e}", i + 1)),
+                    Err(e) => b.report.malformed.push(format!("{name} #{}: {e}", i + 1)),
                 }
             }
         } else {
@@ -167,18 +268,11 @@ fn read_source(
             for f in files {
                 match std::fs::read(&f) {
                     Ok(raw) => {
-                        let msg = to_message(
-                            &raw,
-                            &f.display().to_string(),
-                            now_ms,
-                            &mut report,
-                            &mut threads,
-                        );
-                        if !push(msg, &mut batch, &mut report) {
+                        if !b.add(&raw, &f.display().to_string(), now_ms) {
                             break;
                         }
                     }
-                    Err(e) => report.malformed.push(format!("{}: {e}", f.display())),
+                    Err(e) => b.report.malformed.push(format!("{}: {e}", f.display())),
                 }
             }
         }
@@ -196,36 +290,27 @@ fn read_source(
                         } else {
                             now_ms
                         };
-                        let msg = to_message(
-                            m.contents(),
-                            &format!("{name} #{}", i + 1),
-                            date,
-                            &mut report,
-                            &mut threads,
-                        );
-                        if !push(msg, &mut batch, &mut report) {
+                        if !b.add(m.contents(), &format!("{name} #{}", i + 1), date) {
                             break;
                         }
                     }
                     Err(e) => {
-                        report.malformed.push(format!("{name} #{}: {e}", i + 1));
+                        b.report.malformed.push(format!("{name} #{}: {e}", i + 1));
                         break;
                     }
                 }
             }
         } else {
             let raw = std::fs::read(path).map_err(io)?;
-            let msg = to_message(&raw, &name, now_ms, &mut report, &mut threads);
-            push(msg, &mut batch, &mut report);
+            b.add(&raw, &name, now_ms);
         }
     }
-    if !batch.is_empty() {
-        send(batch, &mut report);
-    }
-    Ok(report)
+    b.flush();
+    Ok(b.report)
 }
 
-/// Imports `path`, calling `progress(messages so far)` after each stored batch.
+/// Imports `path`, calling `progress(messages so far)` after each stored batch (a batch is at
+/// most [`mail::INGEST_BATCH`] messages or about [`mail::INGEST_BATCH_BYTES`] bytes).
 pub async fn import_path(
     store: &Store,
     path: &Path,
@@ -248,16 +333,25 @@ pub async fn import_path(
             Ok(())
         })
         .await?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NewMessage>>(2);
+    // At most one batch waits while one is written. If the writer stops early, dropping the
+    // channel drops the waiting batch, giving its budget back, and the reader's next send fails.
+    let budget = Arc::new(Semaphore::new(IN_FLIGHT_BYTES));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(1);
     let p = path.to_path_buf();
+    let rt = tokio::runtime::Handle::current();
     let reader = tokio::task::spawn_blocking(move || {
-        read_source(&p, |batch, _| tx.blocking_send(batch).is_ok())
+        read_source(&p, budget, rt, |batch| tx.blocking_send(batch).is_ok())
     });
     let mut stored = 0usize;
     while let Some(batch) = rx.recv().await {
-        let n = batch.len();
+        let n = batch.messages.len();
         store
-            .transaction(move |t| mail::upsert_messages(t, &batch))
+            .transaction(move |t| {
+                let r = mail::upsert_messages(t, &batch.messages);
+                // The budget is given back as soon as the rows are written.
+                drop(batch);
+                r
+            })
             .await?;
         stored += n;
         progress(stored);
@@ -266,6 +360,6 @@ pub async fn import_path(
         .await
         .map_err(|e| LibreOllamaError::Internal(format!("import task failed: {e}")))??;
     report.imported = stored;
-    tracing::info!(path = %path.display(), imported = stored, malformed = report.malformed.len(), "mail import finished");
+    tracing::info!(path = %path.display(), imported = stored, malformed = report.malformed.len(), skipped_parts = report.skipped_parts.len(), "mail import finished");
     Ok(report)
 }

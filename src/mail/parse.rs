@@ -28,12 +28,19 @@ pub struct Parsed {
 pub enum KeepParts {
     /// Inline images referenced by `cid:` (synced mail: attachments stay on the server).
     Inline,
-    /// Every attachment too (imported archives: there is no other copy to fetch from).
+    /// Every attachment too, whatever its size (imported archives: there is no other copy to
+    /// fetch from), up to [`MAX_ARCHIVED_PART`].
     All,
 }
 
-/// Largest part kept in the cache; bigger ones are fetched from the server when asked for.
+/// Largest inline part kept with synced mail; bigger ones are fetched from the server when asked
+/// for.
 pub const MAX_KEPT_PART: usize = 10 * 1024 * 1024;
+
+/// Largest part kept with [`KeepParts::All`]: what one stored value may hold (SQLite's limit is
+/// 10⁹ bytes per value). A bigger part is listed in `attachments` but has no `parts` entry, so
+/// the caller can tell the user (the archive import reports each one).
+pub const MAX_ARCHIVED_PART: usize = 900 * 1024 * 1024;
 
 fn addresses(a: Option<&Address<'_>>) -> String {
     let Some(a) = a else { return String::new() };
@@ -96,12 +103,36 @@ fn mime_of(part: &mail_parser::MessagePart<'_>) -> String {
         .unwrap_or_default()
 }
 
+/// mail-parser's reading of `raw`, or None. mail-parser 0.11 `debug_assert!`s on some nested
+/// message/rfc822 parts (a multipart holding a message/rfc822 that holds another), so in a
+/// debug build (the dev app, tests) a mail could take its thread down; a release build goes on
+/// with its best effort. Cargo.toml turns those assertions off in our dev profile too; this catch
+/// stays as the defence for any other build. Every MIME read of outside bytes goes through here.
+pub fn read_message(raw: &[u8]) -> Option<mail_parser::Message<'_>> {
+    std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+        .ok()
+        .flatten()
+}
+
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
     parse_with(raw, KeepParts::Inline)
 }
 
+/// A part's decoded bytes, moved out of the parsed message when it owns them (base64 and
+/// quoted-printable bodies are decoded into their own buffer) instead of copied: the same bytes
+/// as `part.contents()`.
+fn take_contents(part: &mut mail_parser::MessagePart<'_>) -> Vec<u8> {
+    use mail_parser::PartType;
+    match std::mem::take(&mut part.body) {
+        PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
+        PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
+        PartType::Message(m) => m.raw_message.into_owned(),
+        PartType::Multipart(_) => Vec::new(),
+    }
+}
+
 pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
-    let m = MessageParser::default().parse(raw)?;
+    let mut m = read_message(raw)?;
     // Only a real text/html part: mail-parser also offers plain text converted to HTML, which
     // would put every plain mail in a frame.
     let html = match m.html_part(0).map(|p| &p.body) {
@@ -112,26 +143,7 @@ pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
         .body_text(0)
         .map(|t| t.into_owned())
         .or_else(|| html.as_deref().map(html_to_text));
-    let mut parts = Vec::new();
-    for (i, part) in m.attachments().enumerate() {
-        let cid = part.content_id().map(str::to_string);
-        let is_image = part
-            .content_type()
-            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"));
-        let wanted = match keep {
-            KeepParts::All => true,
-            KeepParts::Inline => cid.is_some() && is_image,
-        };
-        if wanted && part.len() <= MAX_KEPT_PART {
-            parts.push(NewPart {
-                part_id: i.to_string(),
-                content_id: cid,
-                mime_type: mime_of(part),
-                data: part.contents().to_vec(),
-            });
-        }
-    }
-    let attachments = m
+    let attachments: Vec<NewAttachment> = m
         .attachments()
         .enumerate()
         .map(|(i, part)| NewAttachment {
@@ -143,6 +155,30 @@ pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
             content_id: part.content_id().map(str::to_string),
         })
         .collect();
+    // Last, once nothing else reads them: kept parts' bytes move out of the parsed message.
+    let mut parts = Vec::new();
+    for (i, id) in m.attachments.clone().into_iter().enumerate() {
+        // As `attachments()`, which ends at the first id with no part.
+        let Some(part) = m.parts.get_mut(id as usize) else {
+            break;
+        };
+        let cid = part.content_id().map(str::to_string);
+        let is_image = part
+            .content_type()
+            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"));
+        let wanted = match keep {
+            KeepParts::All => part.len() <= MAX_ARCHIVED_PART,
+            KeepParts::Inline => cid.is_some() && is_image && part.len() <= MAX_KEPT_PART,
+        };
+        if wanted {
+            parts.push(NewPart {
+                part_id: i.to_string(),
+                content_id: cid,
+                mime_type: mime_of(part),
+                data: take_contents(part),
+            });
+        }
+    }
     Some(Parsed {
         subject: m.subject().unwrap_or_default().to_string(),
         from: addresses(m.from()),

@@ -7,21 +7,46 @@ use std::collections::HashSet;
 /// or `style` (CSS can fetch remote resources); links only http(s)/mailto and opened with
 /// `rel="noopener noreferrer"`; images only http(s) or `cid:` (inline parts from the cache).
 pub fn sanitize_html(html: &str) -> String {
+    let mut builder = policy();
+    builder.attribute_filter(|element, attribute, value| {
+        keeps_attribute(element, attribute, value).then(|| value.into())
+    });
+    builder.clean(html).to_string()
+}
+
+/// The tags, attributes and URL schemes mail may keep, without an attribute filter: the
+/// caller adds one (ammonia takes a single filter) that starts with [`keeps_attribute`].
+/// Used here when a body is stored and again by `mail::frame` when it is shown.
+pub(crate) fn policy() -> ammonia::Builder<'static> {
     let url_schemes: HashSet<&str> = ["http", "https", "mailto", "cid"].into_iter().collect();
-    ammonia::Builder::default()
+    let mut builder = ammonia::Builder::default();
+    builder
         .url_schemes(url_schemes)
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .attribute_filter(|element, attribute, value| {
-            // cid: only makes sense for images; a cid: link would go nowhere.
-            if value.trim_start().to_ascii_lowercase().starts_with("cid:")
-                && !(element == "img" && attribute == "src")
-            {
-                return None;
-            }
-            Some(value.into())
-        })
-        .clean(html)
-        .to_string()
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+}
+
+/// Attribute rules on top of ammonia's allow-list. ammonia's defaults already drop event
+/// handlers, `style`, `srcset`, `background`, `poster` and `src` outside `<img>`; they are
+/// refused here too so that widening the allow-list later cannot let an image or a script
+/// in by the side door.
+pub(crate) fn keeps_attribute(element: &str, attribute: &str, value: &str) -> bool {
+    let attribute = attribute.to_ascii_lowercase();
+    if attribute.starts_with("on")
+        || matches!(
+            attribute.as_str(),
+            "style" | "srcset" | "background" | "poster" | "lowsrc" | "dynsrc"
+        )
+        || (attribute == "src" && element != "img")
+    {
+        return false;
+    }
+    // cid: only makes sense for images; a cid: link would go nowhere.
+    let cid = value
+        .trim_start()
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case("cid:"));
+    !cid || (element == "img" && attribute == "src")
 }
 
 #[cfg(test)]

@@ -3,6 +3,10 @@
 //! Supported: words, "exact phrases", `-negation`, `OR` (and `{a b}`), parentheses, and the
 //! operators from:, to:, cc:, subject:, label:, in:, is:unread/read/starred/important,
 //! has:attachment, filename:, before:/after: (YYYY/MM/DD), older_than:/newer_than: (Nd, Nm, Ny).
+//!
+//! Anything typed gives a query or a [`ParseError`] that says what to change, never a panic:
+//! searches are at most [`MAX_LEN`] characters, nest at most [`MAX_NESTING`] deep (so neither the
+//! parser nor the store's compiler can run out of stack), and every number is range-checked.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,8 +52,36 @@ pub enum Query {
     After(i64),
 }
 
+/// The longest search accepted, in characters.
+pub const MAX_LEN: usize = 2_000;
+
+/// How deep brackets, braces and `-` may nest.
+pub const MAX_NESTING: usize = 32;
+
+/// The deepest tree [`parse`] builds: each nesting level adds at most an AND and an OR (a
+/// bracket) or one node (a brace or `-`), plus the top level's AND and OR, an operator group
+/// and its leaf. The store refuses deeper hand-made trees, so its recursion stays bounded too.
+pub const MAX_TREE_DEPTH: usize = 2 * MAX_NESTING + 4;
+
+impl Query {
+    /// Whether the tree is deeper than `limit` levels (a leaf is one level). Recurses at most
+    /// `limit + 1` calls deep, whatever the tree.
+    pub fn deeper_than(&self, limit: usize) -> bool {
+        if limit == 0 {
+            return true;
+        }
+        match self {
+            Query::And(v) | Query::Or(v) => v.iter().any(|q| q.deeper_than(limit - 1)),
+            Query::Not(q) => q.deeper_than(limit - 1),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);
+
+impl std::error::Error for ParseError {}
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -101,7 +133,11 @@ fn lex(input: &str) -> Result<Vec<Tok>, ParseError> {
                     match chars.next() {
                         Some('"') => break,
                         Some(c) => s.push(c),
-                        None => return Err(ParseError("a quote is not closed".into())),
+                        None => {
+                            return Err(ParseError(
+                                "a quote is not closed: add the \" it needs".into(),
+                            ))
+                        }
                     }
                 }
                 out.push(Tok::Phrase(s));
@@ -136,7 +172,11 @@ fn lex(input: &str) -> Result<Vec<Tok>, ParseError> {
                             match chars.next() {
                                 Some('"') => break,
                                 Some(c) => v.push(c),
-                                None => return Err(ParseError("a quote is not closed".into())),
+                                None => {
+                                    return Err(ParseError(
+                                        "a quote is not closed: add the \" it needs".into(),
+                                    ))
+                                }
                             }
                         }
                         s.push('"');
@@ -160,7 +200,14 @@ fn lex(input: &str) -> Result<Vec<Tok>, ParseError> {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+/// Years before:/after: accept: Gmail has no mail before 1970, and four digits end at 9999.
+const YEARS: std::ops::RangeInclusive<i64> = 1970..=9999;
+
+/// The oldest age older_than:/newer_than: accept, in days (9999 years).
+const MAX_AGE_DAYS: i64 = 9999 * 365;
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm); only called with a
+/// year in [`YEARS`], so nothing here can overflow.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -171,29 +218,78 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `YYYY/MM/DD` (or with `-`) at local midnight, given the local offset.
-fn parse_date(v: &str, utc_offset_secs: i64) -> Option<i64> {
-    let parts: Vec<&str> = v.split(['/', '-']).collect();
-    let [y, m, d] = parts.as_slice() else {
-        return None;
-    };
-    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
-    Some(days_from_civil(y, m, d) * DAY_MS - utc_offset_secs * 1000)
 }
 
-fn parse_age(v: &str) -> Option<i64> {
-    let (n, unit) = v.split_at(v.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok()?;
-    let days = match unit {
-        "d" => n,
-        "m" => n * 30,
-        "y" => n * 365,
-        _ => return None,
+/// A run of ASCII digits (no sign, no other script's digits) as a number, if it fits.
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `YYYY/MM/DD` (or with `-`) at local midnight, given the local offset.
+fn parse_date(op: &str, v: &str, utc_offset_secs: i64) -> Result<i64, ParseError> {
+    let like = || ParseError(format!("{op}:{v} is not a date like 2024/01/31"));
+    let parts: Vec<&str> = v.split(['/', '-']).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(like());
     };
-    Some(days * DAY_MS)
+    let (Some(y), Some(m), Some(d)) = (digits(y), digits(m), digits(d)) else {
+        return Err(like());
+    };
+    if !YEARS.contains(&y) {
+        return Err(ParseError(format!(
+            "{op}:{v} is not a date Gmail can search: use a year from 1970 to 9999, as in 2024/01/31"
+        )));
+    }
+    if !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&d) {
+        return Err(ParseError(format!(
+            "{op}:{v} is not a day of the calendar: check the month (1–12) and the day"
+        )));
+    }
+    days_from_civil(y, m, d)
+        .checked_mul(DAY_MS)
+        .zip(utc_offset_secs.checked_mul(1000))
+        .and_then(|(day, offset)| day.checked_sub(offset))
+        .ok_or_else(|| {
+            ParseError(format!(
+                "{op}:{v} cannot be placed in this machine's time zone: check the clock settings"
+            ))
+        })
+}
+
+/// `7d`, `2m`, `1y` as milliseconds.
+fn parse_age(op: &str, v: &str) -> Result<i64, ParseError> {
+    let like = || ParseError(format!("{op}:{v} is not an age like 7d, 2m or 1y"));
+    let unit = v.chars().last().ok_or_else(like)?;
+    let per = match unit {
+        'd' => 1,
+        'm' => 30,
+        'y' => 365,
+        _ => return Err(like()),
+    };
+    let n = &v[..v.len() - unit.len_utf8()];
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(like());
+    }
+    let too_far = || {
+        ParseError(format!(
+            "{op}:{v} reaches too far back: use at most 9999y (or {MAX_AGE_DAYS}d)"
+        ))
+    };
+    let days = digits(n)
+        .and_then(|n| n.checked_mul(per))
+        .filter(|d| *d <= MAX_AGE_DAYS)
+        .ok_or_else(too_far)?;
+    Ok(days * DAY_MS)
 }
 
 fn unquote(v: &str) -> String {
@@ -222,11 +318,33 @@ struct Parser<'a> {
     toks: &'a [Tok],
     pos: usize,
     clock: Clock,
+    /// Brackets, braces and `-` currently open.
+    depth: usize,
+}
+
+fn too_deep() -> ParseError {
+    ParseError(format!(
+        "the search nests brackets, braces or '-' more than {MAX_NESTING} deep: remove some of the ( {{ and - signs"
+    ))
 }
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
+    }
+
+    /// Parses one nested part, refusing to go deeper than [`MAX_NESTING`].
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Query, ParseError>,
+    ) -> Result<Query, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep());
+        }
+        self.depth += 1;
+        let q = f(self);
+        self.depth -= 1;
+        q
     }
 
     /// Implicit AND of OR-groups: in Gmail `a b OR c` means `a AND (b OR c)`.
@@ -237,20 +355,24 @@ impl Parser<'_> {
                 break;
             }
             if matches!(t, Tok::RParen | Tok::RBrace) {
-                return Err(ParseError("a closing bracket has no opening one".into()));
+                return Err(ParseError(
+                    "a closing bracket has no opening one: remove it or add the ( or { it closes"
+                        .into(),
+                ));
             }
             if *t == Tok::Or {
                 return Err(ParseError("OR needs a term on both sides".into()));
             }
             items.push(self.or_expr()?);
         }
-        if items.is_empty() {
-            return Err(ParseError("empty brackets".into()));
-        }
-        Ok(if items.len() == 1 {
-            items.pop().unwrap()
-        } else {
-            Query::And(items)
+        Ok(match items.len() {
+            0 => {
+                return Err(ParseError(
+                    "empty brackets: put words between ( and )".into(),
+                ))
+            }
+            1 => items.pop().expect("one item"),
+            _ => Query::And(items),
         })
     }
 
@@ -267,71 +389,99 @@ impl Parser<'_> {
             alts.push(self.unary()?);
         }
         Ok(if alts.len() == 1 {
-            alts.pop().unwrap()
+            alts.pop().expect("one alternative")
         } else {
             Query::Or(alts)
         })
     }
 
     fn unary(&mut self) -> Result<Query, ParseError> {
-        let tok = self.toks[self.pos].clone();
+        let Some(tok) = self.peek().cloned() else {
+            return Err(ParseError(
+                "the search ends where a term should follow".into(),
+            ));
+        };
         self.pos += 1;
         match tok {
             Tok::Minus => {
-                if self.peek().is_none() {
+                if matches!(
+                    self.peek(),
+                    None | Some(Tok::Or | Tok::RParen | Tok::RBrace)
+                ) {
                     return Err(ParseError(
                         "'-' must be followed by what to leave out".into(),
                     ));
                 }
-                Ok(Query::Not(Box::new(self.unary()?)))
+                self.nested(|p| Ok(Query::Not(Box::new(p.unary()?))))
             }
-            Tok::LParen => {
-                let q = self.and_expr(Some(Tok::RParen))?;
-                if self.peek() != Some(&Tok::RParen) {
-                    return Err(ParseError("a bracket is not closed".into()));
+            Tok::LParen => self.nested(|p| {
+                let q = p.and_expr(Some(Tok::RParen))?;
+                if p.peek() != Some(&Tok::RParen) {
+                    return Err(ParseError(
+                        "a bracket is not closed: add the ) it needs".into(),
+                    ));
                 }
-                self.pos += 1;
+                p.pos += 1;
                 Ok(q)
-            }
-            Tok::LBrace => {
+            }),
+            Tok::LBrace => self.nested(|p| {
                 let mut alts = Vec::new();
-                while let Some(t) = self.peek() {
+                while let Some(t) = p.peek() {
                     if *t == Tok::RBrace {
                         break;
                     }
-                    alts.push(self.unary()?);
+                    alts.push(p.unary()?);
                 }
-                if self.peek() != Some(&Tok::RBrace) {
-                    return Err(ParseError("a brace is not closed".into()));
+                if p.peek() != Some(&Tok::RBrace) {
+                    return Err(ParseError("a brace is not closed: add the } it needs".into()));
                 }
-                self.pos += 1;
-                Ok(Query::Or(alts))
-            }
+                p.pos += 1;
+                Ok(match alts.len() {
+                    0 => {
+                        return Err(ParseError(
+                            "empty braces: put words between { and }".into(),
+                        ))
+                    }
+                    1 => alts.pop().expect("one alternative"),
+                    _ => Query::Or(alts),
+                })
+            }),
             Tok::Phrase(p) => Ok(Query::Phrase(p)),
             Tok::Word(w) => self.word(&w),
-            Tok::Or | Tok::RParen | Tok::RBrace => {
-                Err(ParseError("unexpected OR or bracket".into()))
-            }
+            Tok::Or => Err(ParseError(
+                "OR needs a term on both sides (write OR only between two terms)".into(),
+            )),
+            Tok::RParen | Tok::RBrace => Err(ParseError(
+                "a closing bracket stands where a term should be: remove it or put a term before it"
+                    .into(),
+            )),
         }
     }
 
     /// `op:(a b)` applies the operator to each term of the group.
-    fn group_values(&mut self) -> Result<Vec<String>, ParseError> {
+    fn group_values(&mut self, op: &str) -> Result<Vec<String>, ParseError> {
         let mut vals = Vec::new();
         while let Some(t) = self.peek().cloned() {
             self.pos += 1;
             match t {
+                Tok::RParen if vals.is_empty() => {
+                    return Err(ParseError(format!(
+                        "{op}:() is empty: put words between the brackets, as in {op}:(one two)"
+                    )))
+                }
                 Tok::RParen => return Ok(vals),
                 Tok::Word(w) => vals.push(w),
                 Tok::Phrase(p) => vals.push(p),
                 _ => {
-                    return Err(ParseError(
-                        "only words may stand in an operator's brackets".into(),
-                    ))
+                    return Err(ParseError(format!(
+                        "only words may stand in {op}:( ): take out brackets, braces, OR and '-'"
+                    )))
                 }
             }
         }
-        Err(ParseError("a bracket is not closed".into()))
+        Err(ParseError(format!(
+            "the bracket after {op}: is not closed: add the ) it needs"
+        )))
     }
 
     fn word(&mut self, w: &str) -> Result<Query, ParseError> {
@@ -360,21 +510,39 @@ impl Parser<'_> {
         }
         if value.is_empty() && self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
-            let vals = self.group_values()?;
-            let items = vals
+            let vals = self.group_values(&op)?;
+            let mut items = vals
                 .iter()
                 .map(|v| self.operator(&op, v))
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(Query::And(items));
+            return Ok(if items.len() == 1 {
+                items.pop().expect("one item")
+            } else {
+                Query::And(items)
+            });
         }
+        let value = unquote(value);
         if value.is_empty() {
-            return Err(ParseError(format!("{op}: needs a value")));
+            return Err(ParseError(format!(
+                "{op}: needs a value, as in {op}:{}",
+                example(&op)
+            )));
         }
-        self.operator(&op, &unquote(value))
+        self.operator(&op, &value)
     }
 
     fn operator(&self, op: &str, v: &str) -> Result<Query, ParseError> {
         let bad = |what: &str| ParseError(format!("{op}:{v} is not {what}"));
+        let age = |v: &str| {
+            self.clock
+                .now_ms
+                .checked_sub(parse_age(op, v)?)
+                .ok_or_else(|| {
+                    ParseError(format!(
+                        "{op}:{v} cannot be counted back from this machine's clock: check the date settings"
+                    ))
+                })
+        };
         Ok(match op {
             "from" => Query::Field(Field::From, v.to_string()),
             "to" => Query::Field(Field::To, v.to_string()),
@@ -405,26 +573,37 @@ impl Parser<'_> {
                 "attachment" => Query::HasAttachment,
                 _ => return Err(bad("has:attachment")),
             },
-            "before" => Query::Before(
-                parse_date(v, self.clock.utc_offset_secs)
-                    .ok_or_else(|| bad("a date like 2024/01/31"))?,
-            ),
-            "after" => Query::After(
-                parse_date(v, self.clock.utc_offset_secs)
-                    .ok_or_else(|| bad("a date like 2024/01/31"))?,
-            ),
-            "older_than" => Query::Before(
-                self.clock.now_ms - parse_age(v).ok_or_else(|| bad("an age like 7d, 2m or 1y"))?,
-            ),
-            "newer_than" => Query::After(
-                self.clock.now_ms - parse_age(v).ok_or_else(|| bad("an age like 7d, 2m or 1y"))?,
-            ),
-            _ => unreachable!("checked in word()"),
+            "before" => Query::Before(parse_date(op, v, self.clock.utc_offset_secs)?),
+            "after" => Query::After(parse_date(op, v, self.clock.utc_offset_secs)?),
+            "older_than" => Query::Before(age(v)?),
+            "newer_than" => Query::After(age(v)?),
+            _ => return Err(ParseError(format!("{op}: is not an operator"))),
         })
     }
 }
 
+/// A value to show after `op:` when one is missing.
+fn example(op: &str) -> &'static str {
+    match op {
+        "is" => "unread",
+        "has" => "attachment",
+        "in" => "inbox",
+        "label" => "work",
+        "filename" => "pdf",
+        "before" | "after" => "2024/01/31",
+        "older_than" | "newer_than" => "7d",
+        "subject" => "lunch",
+        _ => "ada@example.com",
+    }
+}
+
 pub fn parse(input: &str, clock: Clock) -> Result<Query, ParseError> {
+    let len = input.chars().count();
+    if len > MAX_LEN {
+        return Err(ParseError(format!(
+            "the search is {len} characters long; the most is 2,000: shorten it or split it into several searches"
+        )));
+    }
     let toks = lex(input)?;
     if toks.is_empty() {
         return Ok(Query::All);
@@ -433,12 +612,28 @@ pub fn parse(input: &str, clock: Clock) -> Result<Query, ParseError> {
         toks: &toks,
         pos: 0,
         clock,
+        depth: 0,
     };
     let q = p.and_expr(None)?;
     if p.pos != toks.len() {
-        return Err(ParseError("a closing bracket has no opening one".into()));
+        return Err(ParseError(
+            "a closing bracket has no opening one: remove it or add the ( or { it closes".into(),
+        ));
     }
+    debug_assert!(!q.deeper_than(MAX_TREE_DEPTH), "parse built {q:?}");
     Ok(q)
+}
+
+/// The sentence shown for a search that could not be read: the search (shortened) and what to fix.
+pub fn error_sentence(query: &str, e: &ParseError) -> String {
+    const SHOWN: usize = 60;
+    let shown: String = query.chars().take(SHOWN).collect();
+    let more = if query.chars().nth(SHOWN).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("the search '{shown}{more}' could not be read: {e}")
 }
 
 #[cfg(test)]
@@ -569,6 +764,165 @@ mod tests {
         ] {
             let err = parse(q, CLOCK).unwrap_err();
             assert!(err.0.contains(msg), "{q}: {err}");
+        }
+    }
+
+    fn err(s: &str) -> String {
+        match parse(s, CLOCK) {
+            Ok(q) => panic!("{s:?} parsed as {q:?}"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn non_ascii_after_an_age_number_is_an_error_not_a_panic() {
+        for q in [
+            "newer_than:1é",
+            "older_than:7日",
+            "newer_than:é",
+            "older_than:１d",
+        ] {
+            assert!(err(q).contains("an age like 7d"), "{q}: {}", err(q));
+        }
+        assert!(err("newer_than:-1d").contains("an age like"));
+        assert!(err("newer_than:+1d").contains("an age like"));
+    }
+
+    #[test]
+    fn huge_dates_are_errors() {
+        for q in [
+            "after:99999999/01/01",
+            "before:9223372036854775807/01/01",
+            "after:10000/01/01",
+            "before:1969/12/31",
+            "after:0/1/1",
+        ] {
+            assert!(
+                err(q).contains("a year from 1970 to 9999"),
+                "{q}: {}",
+                err(q)
+            );
+        }
+        for q in [
+            "after:99999999999999999999/01/01",
+            "after:2024/1/99999999999999999999",
+            "after:-5/01/01",
+            "after:2024/+1/01",
+            "after:２０２４/01/01",
+        ] {
+            assert!(err(q).contains("a date like 2024/01/31"), "{q}: {}", err(q));
+        }
+        for q in ["after:2023/02/29", "before:2024/04/31", "after:2024/13/01"] {
+            assert!(err(q).contains("day of the calendar"), "{q}: {}", err(q));
+        }
+        assert_eq!(p("after:2024/02/29"), Query::After(1_709_164_800_000));
+        assert_eq!(p("after:9999/12/31"), Query::After(253_402_214_400_000));
+        assert_eq!(p("after:1970/01/01"), Query::After(0));
+        // The offset comes from the caller: an absurd one is an error, not an overflow.
+        let far = Clock {
+            now_ms: 0,
+            utc_offset_secs: i64::MAX,
+        };
+        assert!(parse("after:2024/01/31", far)
+            .unwrap_err()
+            .0
+            .contains("time zone"));
+    }
+
+    #[test]
+    fn huge_ages_are_errors() {
+        for q in [
+            "older_than:9223372036854775807d",
+            "newer_than:99999999999999999999999y",
+            "newer_than:25000000000000000m",
+            "older_than:10000y",
+            "older_than:3649636d",
+        ] {
+            assert!(err(q).contains("at most 9999y"), "{q}: {}", err(q));
+        }
+        assert_eq!(
+            p("older_than:9999y"),
+            Query::Before(CLOCK.now_ms - MAX_AGE_DAYS * DAY_MS)
+        );
+        let early = Clock {
+            now_ms: i64::MIN,
+            utc_offset_secs: 0,
+        };
+        assert!(parse("newer_than:1d", early)
+            .unwrap_err()
+            .0
+            .contains("clock"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        for open in ["(", "{", "-{", "-(", "{(", "from:x ("] {
+            let deep = format!("{}a", open.repeat(10_000));
+            let e = err(&deep);
+            assert!(e.contains("characters long"), "{open}: {e}");
+            let deep = format!("{}a", open.repeat(MAX_NESTING + 1));
+            let e = err(&deep);
+            assert!(e.contains("more than 32 deep"), "{open}: {e}");
+        }
+        // Exactly at the limit parses, and its tree stays within MAX_TREE_DEPTH.
+        let ok = format!(
+            "{}from:(a b){}",
+            "x y OR (".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        let q = p(&ok);
+        assert!(!q.deeper_than(MAX_TREE_DEPTH), "{q:?}");
+        assert!(q.deeper_than(2 * MAX_NESTING + 1), "as deep as it gets");
+        let ok = format!("{}from:(a b){}", "(x -".repeat(16), ")".repeat(16));
+        assert!(!p(&ok).deeper_than(MAX_TREE_DEPTH));
+    }
+
+    #[test]
+    fn long_searches_are_refused() {
+        let long = "a ".repeat(1001);
+        assert!(err(&long).contains("the most is 2,000"));
+        // Characters, not bytes: 2,000 non-ASCII letters are fine.
+        assert!(parse(&"é".repeat(MAX_LEN), CLOCK).is_ok());
+    }
+
+    #[test]
+    fn empty_groups_are_refused() {
+        for (q, msg) in [
+            ("{}", "empty braces: put words between { and }"),
+            ("a {  }", "empty braces"),
+            ("()", "empty brackets: put words between ( and )"),
+            ("a (( ))", "empty brackets"),
+            ("from:()", "from:() is empty"),
+            ("subject:( )", "subject:() is empty"),
+            ("from:\"\"", "from: needs a value"),
+            ("-", "'-' must be followed"),
+            ("(-)", "'-' must be followed"),
+            ("{-}", "'-' must be followed"),
+            ("- OR a", "'-' must be followed"),
+            ("OR", "OR needs a term"),
+            ("{OR}", "OR needs a term"),
+            ("}", "no opening one"),
+            ("{a )", "closing bracket stands where a term should be"),
+        ] {
+            let e = err(q);
+            assert!(e.contains(msg), "{q}: {e}");
+        }
+        // One-item groups are that item, not a group of one.
+        assert_eq!(p("{a}"), Query::Word("a".into()));
+        assert_eq!(p("from:(ada)"), Query::Field(Field::From, "ada".into()));
+    }
+
+    #[test]
+    fn every_error_names_a_fix() {
+        // Each message says what to change, not only that something failed.
+        for q in ["a)", "(a", "{a", "\"a", "from:(a", "from:(-a)", "x:y:z (a"] {
+            let e = err(q);
+            assert!(
+                ["add", "remove", "put", "take out", "close", "use"]
+                    .iter()
+                    .any(|w| e.contains(w)),
+                "{q}: {e}"
+            );
         }
     }
 }

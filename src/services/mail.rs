@@ -13,10 +13,12 @@ use super::AuthService;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::client::GoogleClient;
 use crate::google::gmail::Gmail;
+use crate::mail::filename::{numbered_file_name, safe_file_name};
+use crate::mail::frame::frame_html;
 use crate::mail::import::ARCHIVE_ACCOUNT;
 use crate::model::{
-    AccountStatus, AttachmentView, FailedChange, HtmlBody, MailAccount, MailAction, MailCursor,
-    MailLabel, MailPage, MailRow, MessageView, SyncStatus, ThreadView,
+    AccountStatus, AttachmentView, FailedChange, MailAccount, MailAction, MailCursor, MailLabel,
+    MailPage, MailRow, MessageView, SyncStatus, ThreadView,
 };
 use crate::store::{mail as cache, now_unix, settings, Store};
 use crate::sync::actions;
@@ -68,106 +70,44 @@ pub fn address_of(from: &str) -> String {
     s.trim().to_ascii_lowercase()
 }
 
-/// Wraps sanitized HTML for a sandboxed frame: inline images from the cache, remote images
-/// only when allowed, and a Content-Security-Policy that enforces the same in the frame.
-pub fn frame_html(
-    sanitized: &str,
-    inline: &HashMap<String, (String, Vec<u8>)>,
-    show_remote: bool,
-    links_in_new_tab: bool,
-) -> HtmlBody {
-    use base64::Engine;
-    let mut out = String::with_capacity(sanitized.len() + 1024);
-    let mut blocked = 0;
-    let mut rest = sanitized;
-    // ammonia writes every attribute as name="value", so this finds each image source.
-    while let Some(i) = rest.find("src=\"") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 5..];
-        let end = after.find('"').unwrap_or(after.len());
-        let url = &after[..end];
-        let lower = url.to_ascii_lowercase();
-        if let Some(cid) = lower.strip_prefix("cid:") {
-            match inline.get(cid.trim_matches(['<', '>'])) {
-                Some((mime, data)) => {
-                    out.push_str("src=\"data:");
-                    out.push_str(mime);
-                    out.push_str(";base64,");
-                    out.push_str(&base64::engine::general_purpose::STANDARD.encode(data));
-                    out.push('"');
-                }
-                None => out.push_str("data-missing-cid=\"\""),
-            }
-        } else if lower.starts_with("http:") || lower.starts_with("https:") {
-            if show_remote {
-                out.push_str(&rest[i..i + 5 + end + 1]);
-            } else {
-                blocked += 1;
-                out.push_str("data-blocked-src=\"\"");
-            }
-        } else {
-            out.push_str(&rest[i..(i + 5 + end + 1).min(rest.len())]);
+/// How many numbered alternatives ("name (n).ext") are tried before saving gives up.
+const MAX_NAME_TRIES: u32 = 1000;
+
+/// Creates `dir/name`, or `dir/stem (n).ext` when that name is taken, and writes `data`.
+/// Each candidate is created with `create_new`, which fails on any existing entry, a
+/// symlink included: nothing is overwritten or written through a link, and two saves at the
+/// same moment cannot pick the same name. `name` comes from [`safe_file_name`].
+fn create_unused(dir: &Path, name: &str, data: &[u8]) -> Result<PathBuf> {
+    use std::io::Write;
+    for n in 0..=MAX_NAME_TRIES {
+        let path = match n {
+            0 => dir.join(name),
+            n => dir.join(numbered_file_name(name, n)),
+        };
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(LibreOllamaError::io(&path, e)),
+        };
+        if let Err(e) = file.write_all(data).and_then(|_| file.flush()) {
+            // Ours (create_new made it): no half-written file is left behind.
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(LibreOllamaError::io(&path, e));
         }
-        rest = &after[(end + 1).min(after.len())..];
+        return Ok(path);
     }
-    out.push_str(rest);
-    let img_src = if show_remote {
-        "data: https: http:"
-    } else {
-        "data:"
-    };
-    let base = if links_in_new_tab {
-        "<base target=\"_blank\">"
-    } else {
-        ""
-    };
-    let srcdoc = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'\">\
-         {base}<style>html{{color-scheme:light}}body{{margin:0;padding:12px 16px;font:14px/1.55 system-ui,sans-serif;color:#1d1f24;background:#fff;overflow-wrap:anywhere}}\
-         img{{max-width:100%;height:auto}}a{{color:#3559d6}}table{{max-width:100%}}blockquote{{margin:0 0 0 8px;padding-left:8px;border-left:2px solid #ccc;color:#555}}</style>\
-         </head><body>{out}</body></html>"
-    );
-    HtmlBody {
-        srcdoc,
-        blocked_images: blocked,
-        images_shown: show_remote,
-    }
-}
-
-fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c == ':' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "attachment".into()
-    } else {
-        cleaned
-    }
-}
-
-/// `dir/name`, or `dir/stem (n).ext` when that exists: never overwrites a file.
-fn unused_path(dir: &Path, name: &str) -> PathBuf {
-    let p = dir.join(name);
-    if !p.exists() {
-        return p;
-    }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-        _ => (name.to_string(), String::new()),
-    };
-    (1..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(|p| !p.exists())
-        .expect("an unused name exists")
+    Err(LibreOllamaError::io(
+        dir.join(name),
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{MAX_NAME_TRIES} files with this name already exist"),
+        ),
+    ))
 }
 
 struct StoredMessage {
@@ -268,9 +208,7 @@ impl MailService {
     ) -> Result<MailPage> {
         let clock = crate::search::Clock::local_now();
         let q = crate::search::parse(&query, clock).map_err(|e| {
-            LibreOllamaError::InvalidInput(format!(
-                "the search '{query}' could not be read ({e}). Check quotes and parentheses"
-            ))
+            LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e))
         })?;
         let limit = limit.clamp(1, 500);
         let started = Instant::now();
@@ -696,9 +634,7 @@ impl MailService {
         let name = safe_file_name(&filename);
         tokio::task::spawn_blocking(move || -> Result<PathBuf> {
             std::fs::create_dir_all(&dir).map_err(|e| LibreOllamaError::io(&dir, e))?;
-            let path = unused_path(&dir, &name);
-            std::fs::write(&path, &data).map_err(|e| LibreOllamaError::io(&path, e))?;
-            Ok(path)
+            create_unused(&dir, &name, &data)
         })
         .await
         .map_err(|e| LibreOllamaError::Internal(format!("saving task failed: {e}")))?
@@ -1189,10 +1125,42 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.pdf"), b"1").unwrap();
         assert_eq!(
-            unused_path(dir.path(), "a.pdf"),
+            create_unused(dir.path(), "a.pdf", b"2").unwrap(),
             dir.path().join("a (1).pdf")
         );
-        assert_eq!(unused_path(dir.path(), "b.pdf"), dir.path().join("b.pdf"));
+        assert_eq!(
+            create_unused(dir.path(), "b.pdf", b"3").unwrap(),
+            dir.path().join("b.pdf")
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.pdf")).unwrap(), b"1");
+        assert_eq!(std::fs::read(dir.path().join("a (1).pdf")).unwrap(), b"2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saving_never_follows_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, b"keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("a.txt")).unwrap();
+        // A dangling link is not followed either (create_new would otherwise create its target).
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("a (1).txt"))
+            .unwrap();
+        let saved = create_unused(dir.path(), "a.txt", b"new").unwrap();
+        assert_eq!(saved, dir.path().join("a (2).txt"));
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert!(!dir.path().join("nowhere").exists());
+        assert_eq!(std::fs::read(&saved).unwrap(), b"new");
+    }
+
+    #[test]
+    fn saving_gives_up_after_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("x"), b"").unwrap();
+        for n in 1..=MAX_NAME_TRIES {
+            std::fs::write(dir.path().join(numbered_file_name("x", n)), b"").unwrap();
+        }
+        assert!(create_unused(dir.path(), "x", b"1").is_err());
     }
 
     #[test]

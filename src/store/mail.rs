@@ -7,7 +7,7 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LibreOllamaError, Result};
-use crate::search::{Field, Flag, Query};
+use crate::search::{Field, Flag, Query, MAX_TREE_DEPTH};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewAttachment {
@@ -244,9 +244,7 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
                 del_parts.execute([rowid]).map_err(db("storing parts"))?;
             }
             for p in &m.parts {
-                add_part
-                    .execute(params![rowid, p.part_id, p.content_id, p.mime_type, p.data])
-                    .map_err(db("storing parts"))?;
+                store_part(tx, &mut add_part, rowid, p)?;
             }
             m.body_text.clone()
         } else if is_new {
@@ -278,9 +276,47 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     Ok(msgs.len())
 }
 
+/// Parts up to this size are bound to the insert; bigger ones are written into the row in place.
+const PART_IN_PLACE: usize = 1024 * 1024;
+
+/// Stores one part's bytes. Bound to an INSERT, SQLite copies a value twice (the binding, then
+/// the row it builds), so a 100 MiB attachment would briefly take 300 MiB; a big part is instead
+/// inserted as zeros (which SQLite does not materialise) and its bytes written into the row.
+fn store_part(
+    tx: &Transaction<'_>,
+    add_part: &mut rusqlite::CachedStatement<'_>,
+    rowid: i64,
+    p: &NewPart,
+) -> Result<()> {
+    if p.data.len() <= PART_IN_PLACE {
+        add_part
+            .execute(params![rowid, p.part_id, p.content_id, p.mime_type, p.data])
+            .map_err(db("storing parts"))?;
+        return Ok(());
+    }
+    let zeros = rusqlite::blob::ZeroBlob(p.data.len() as u64);
+    add_part
+        .execute(params![rowid, p.part_id, p.content_id, p.mime_type, zeros])
+        .map_err(db("storing parts"))?;
+    tx.blob_open(
+        rusqlite::MAIN_DB,
+        "mail_parts",
+        "data",
+        tx.last_insert_rowid(),
+        false,
+    )
+    .and_then(|mut b| b.write_all_at(&p.data, 0))
+    .map_err(db("storing parts"))
+}
+
 /// Messages per transaction for bulk ingest (archive import): with the index's 128 MiB buffer
 /// (migration V8) each batch becomes one index segment.
 pub const INGEST_BATCH: usize = 10_000;
+
+/// Bytes (part bytes and bodies) per transaction for bulk ingest: a batch ends at
+/// [`INGEST_BATCH`] messages or at this many bytes, whichever comes first, so archives of large
+/// attachments are not held in memory 10,000 messages at a time.
+pub const INGEST_BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 /// Index keys per millisecond of internal date: key = date_ms × SLOTS + slot.
 pub const SLOTS: i64 = 1024;
@@ -369,9 +405,13 @@ pub fn index_missing(conn: &mut Connection) -> Result<usize> {
     Ok(n)
 }
 
-/// An FTS5 string literal: the text as one quoted phrase.
+/// An FTS5 string literal: the text as one quoted phrase. This is the only way typed text
+/// reaches FTS5, so no character in it (`*`, `^`, `:`, `-`, `(`, a keyword such as NEAR) is read
+/// as syntax. FTS5 reads its query as a C string, so a NUL would end it inside the quotes
+/// ("unterminated string"): NULs become spaces, which separate words as they would anyway. A
+/// phrase that holds no word at all (punctuation only) is valid FTS5 and matches nothing.
 fn fts_phrase(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", s.replace('"', "\"\"").replace('\0', " "))
 }
 
 fn fts_leaf(q: &Query) -> Option<String> {
@@ -393,17 +433,26 @@ fn fts_leaf(q: &Query) -> Option<String> {
 
 const TEXT_IN: &str = "m.fts_key IN (SELECT rowid FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ?)";
 
+/// How many groups deep one FTS5 expression may nest. FTS5's parser has a fixed stack of 100
+/// slots and a nested group takes about three; deeper text groups are left to SQL (one MATCH
+/// per group), which has no such limit.
+const FTS_MAX_NEST: usize = 8;
+
 /// The FTS5 expression for a part of a query made only of text terms (words, phrases, field
-/// terms, their OR, and AND with negations), if it is one.
-fn fts_expr(q: &Query) -> Option<String> {
+/// terms, their OR, and AND with negations), if it is one and is not nested too deep.
+fn fts_expr(q: &Query, depth: usize) -> Option<String> {
     match q {
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => fts_leaf(q),
-        Query::Or(items) => {
-            let parts = items.iter().map(fts_expr).collect::<Option<Vec<_>>>()?;
+        _ if depth >= FTS_MAX_NEST => None,
+        Query::Or(items) if !items.is_empty() => {
+            let parts = items
+                .iter()
+                .map(|i| fts_expr(i, depth + 1))
+                .collect::<Option<Vec<_>>>()?;
             Some(format!("({})", parts.join(" OR ")))
         }
         Query::And(items) => {
-            let (pos, neg) = split_text(items)?;
+            let (pos, neg) = split_text(items, depth + 1)?;
             combine(&pos, &neg)
         }
         _ => None,
@@ -411,27 +460,47 @@ fn fts_expr(q: &Query) -> Option<String> {
 }
 
 /// Positive and negated text terms of an AND, or None if anything else is in it.
-fn split_text(items: &[Query]) -> Option<(Vec<String>, Vec<String>)> {
+fn split_text(items: &[Query], depth: usize) -> Option<(Vec<String>, Vec<String>)> {
     let (mut pos, mut neg) = (Vec::new(), Vec::new());
     for i in items {
         match i {
-            Query::Not(inner) => neg.push(fts_expr(inner)?),
-            other => pos.push(fts_expr(other)?),
+            Query::Not(inner) => neg.push(fts_expr(inner, depth)?),
+            other => pos.push(fts_expr(other, depth)?),
         }
     }
     Some((pos, neg))
 }
 
-/// `(p1 AND p2) NOT (n1) NOT (n2)`: FTS5 needs a positive side.
+/// `((p1 AND p2) NOT (n1 OR n2))`: FTS5 needs a positive side, so None without one. The
+/// negations are one flat OR (not a `NOT` per term, which would nest one bracket per term).
 fn combine(pos: &[String], neg: &[String]) -> Option<String> {
     if pos.is_empty() {
         return None;
     }
-    let mut e = format!("({})", pos.join(" AND "));
-    for n in neg {
-        e = format!("({e} NOT {n})");
+    let pos = pos.join(" AND ");
+    Some(if neg.is_empty() {
+        format!("({pos})")
+    } else {
+        format!("(({pos}) NOT ({}))", neg.join(" OR "))
+    })
+}
+
+/// `parts` joined by `op` as a balanced tree of brackets, so a long list nests log₂(n) deep in
+/// SQLite's expression tree instead of n deep (SQLite refuses trees over 1000 deep); `empty` is
+/// the operator's identity ("1" for AND, "0" for OR).
+fn balanced(parts: &[String], op: &str, empty: &str) -> String {
+    match parts {
+        [] => empty.to_string(),
+        [one] => format!("({one})"),
+        _ => {
+            let (l, r) = parts.split_at(parts.len() / 2);
+            format!(
+                "({} {op} {})",
+                balanced(l, op, empty),
+                balanced(r, op, empty)
+            )
+        }
     }
-    Some(e)
 }
 
 /// Label names resolved to ids once per search, so the per-row test is a primary-key probe.
@@ -476,37 +545,34 @@ fn resolve_labels(conn: &Connection, q: &Query) -> Result<LabelIds> {
     Ok(map)
 }
 
+/// SQL for `q`. Recurses once per level of the tree, which `search` has bounded; every text
+/// term reaches FTS5 through `fts_leaf` (a quoted phrase), never spliced into the SQL.
 fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
     match q {
         Query::All | Query::Anywhere => "1".into(),
-        Query::And(items) => {
-            // Positive text terms share one MATCH: one index lookup instead of one per word.
-            let (text, rest): (Vec<&Query>, Vec<&Query>) =
-                items.iter().partition(|i| fts_leaf(i).is_some());
+        Query::And(items) | Query::Or(items) => {
+            let (op, empty) = match q {
+                Query::And(_) => ("AND", "1"),
+                _ => ("OR", "0"),
+            };
+            // Text terms share one MATCH: one index lookup instead of one per word.
+            let text: Vec<String> = items.iter().filter_map(fts_leaf).collect();
             let mut parts = Vec::new();
             if !text.is_empty() {
-                let expr = text
-                    .iter()
-                    .filter_map(|t| fts_leaf(t))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                params.push(Value::Text(expr));
+                params.push(Value::Text(text.join(&format!(" {op} "))));
                 parts.push(TEXT_IN.to_string());
             }
-            parts.extend(rest.iter().map(|r| compile(r, params, labels)));
-            format!("({})", parts.join(" AND "))
+            parts.extend(
+                items
+                    .iter()
+                    .filter(|i| fts_leaf(i).is_none())
+                    .map(|r| compile(r, params, labels)),
+            );
+            balanced(&parts, op, empty)
         }
-        Query::Or(items) => format!(
-            "({})",
-            items
-                .iter()
-                .map(|i| compile(i, params, labels))
-                .collect::<Vec<_>>()
-                .join(" OR ")
-        ),
-        Query::Not(inner) => format!("NOT {}", compile(inner, params, labels)),
+        Query::Not(inner) => format!("NOT ({})", compile(inner, params, labels)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
-            params.push(Value::Text(fts_leaf(q).expect("text leaf")));
+            params.extend(fts_leaf(q).map(Value::Text));
             TEXT_IN.into()
         }
         Query::Label(l) => has_label(params, labels, l),
@@ -536,6 +602,46 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
     }
 }
 
+/// Whether SQLite refused the statement for its shape (an FTS5 expression it cannot read, an
+/// expression or pattern over its limits) rather than because the database failed: the query
+/// came from the user, so that is theirs to simplify, not a reason to run doctor.
+fn refused_query(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            f.code == rusqlite::ErrorCode::Unknown
+                && msg.as_deref().is_some_and(|m| {
+                    [
+                        "fts5",
+                        "syntax error",
+                        "too large",
+                        "too complex",
+                        "too many",
+                        "stack overflow",
+                        "unterminated",
+                    ]
+                    .iter()
+                    .any(|k| m.contains(k))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// Like `db`, but a statement SQLite refused for its shape is invalid input (see
+/// `refused_query`).
+fn search_error(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| {
+        if refused_query(&e) {
+            tracing::warn!(error = %e, "the offline index refused a search");
+            LibreOllamaError::InvalidInput(format!(
+                "the offline index cannot run this search ({e}): simplify it, with fewer brackets, '-' signs or OR terms"
+            ))
+        } else {
+            LibreOllamaError::db(ctx, e)
+        }
+    }
+}
+
 /// Whether the query asks for spam or trash, which Gmail otherwise leaves out.
 fn mentions_spam_or_trash(q: &Query) -> bool {
     match q {
@@ -559,6 +665,12 @@ pub fn search(
     limit: usize,
     after: Option<PageAfter>,
 ) -> Result<Vec<SearchHit>> {
+    // The parser builds nothing deeper; a hand-made tree that is would recurse without bound.
+    if q.deeper_than(MAX_TREE_DEPTH) {
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "this search nests more than {MAX_TREE_DEPTH} levels deep: remove some brackets, braces or '-' signs"
+        )));
+    }
     let labels = resolve_labels(conn, q)?;
     let top: Vec<Query> = match q {
         Query::And(items) => items.clone(),
@@ -567,11 +679,11 @@ pub fn search(
     let (mut pos, mut neg, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     for item in &top {
         match item {
-            Query::Not(inner) => match fts_expr(inner) {
+            Query::Not(inner) => match fts_expr(inner, 0) {
                 Some(e) => neg.push(e),
                 None => rest.push(item.clone()),
             },
-            other => match fts_expr(other) {
+            other => match fts_expr(other, 0) {
                 Some(e) => pos.push(e),
                 None => rest.push(item.clone()),
             },
@@ -627,16 +739,16 @@ pub fn search(
             conds.push("(m.internal_date, m.rowid) < (?, ?)".into());
         }
     }
-    params.push(Value::Integer(limit as i64));
+    params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     let sql = format!(
         "SELECT m.rowid, m.account_id, m.id, m.thread_id, m.internal_date, m.subject, m.from_addr, m.snippet, \
          m.has_attachment, (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
          FROM {from} WHERE {} ORDER BY {order} LIMIT ?",
-        conds.join(" AND ")
+        balanced(&conds, "AND", "1")
     );
     let mut stmt = conn
         .prepare_cached(&sql)
-        .map_err(db("preparing a search"))?;
+        .map_err(search_error("preparing a search"))?;
     let rows = stmt
         .query_map(params_from_iter(params.iter()), |r| {
             Ok(SearchHit {
@@ -655,7 +767,134 @@ pub fn search(
                     .unwrap_or_default(),
             })
         })
-        .map_err(db("searching mail"))?;
+        .map_err(search_error("searching mail"))?;
     rows.collect::<std::result::Result<_, _>>()
-        .map_err(db("searching mail"))
+        .map_err(search_error("searching mail"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fts() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE VIRTUAL TABLE t USING fts5(a, b, tokenize = 'unicode61 remove_diacritics 2');
+             INSERT INTO t VALUES ('hello world', 'from ada');",
+        )
+        .unwrap();
+        c
+    }
+
+    fn count(c: &Connection, expr: &str) -> std::result::Result<i64, rusqlite::Error> {
+        c.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [expr], |r| {
+            r.get(0)
+        })
+    }
+
+    #[test]
+    fn every_phrase_is_valid_fts5() {
+        let c = fts();
+        for text in [
+            "",
+            "\0",
+            "a\0b",
+            "\"",
+            "\"\"",
+            "*",
+            "^",
+            "a:b",
+            "NEAR",
+            "AND",
+            "-",
+            "(",
+            ")",
+            "{}",
+            "!!!",
+            "\u{7}\t\n",
+            "é",
+            "😀",
+            "a*",
+            "^a",
+            "b : c",
+        ] {
+            let e = fts_phrase(text);
+            count(&c, &e).unwrap_or_else(|err| panic!("{text:?} -> {e}: {err}"));
+            let e = combine(&[fts_phrase("hello")], &[e.clone(), e]).unwrap();
+            count(&c, &e).unwrap_or_else(|err| panic!("{text:?} -> {e}: {err}"));
+        }
+        assert_eq!(count(&c, &fts_phrase("hel\0lo world")).unwrap(), 0);
+        assert_eq!(count(&c, &fts_phrase("hello\0world")).unwrap(), 1);
+    }
+
+    /// FTS5's parser has a fixed stack: every way of nesting text groups as deep as fts_expr
+    /// goes (an AND's positive side, its negated side, an OR) must still fit in it.
+    #[test]
+    fn the_deepest_fts_expressions_fit_the_fts5_parser() {
+        let c = fts();
+        let word = |w: &str| Query::Word(w.into());
+        let wrap = |inner: Query, how: usize| match how {
+            0 => Query::And(vec![word("x"), inner, Query::Not(Box::new(word("y")))]),
+            1 => Query::And(vec![word("x"), Query::Not(Box::new(inner))]),
+            _ => Query::Or(vec![word("x"), inner]),
+        };
+        // FTS_MAX_NEST groups in all: the innermost OR and the wrappers around it.
+        let levels = FTS_MAX_NEST as u32 - 1;
+        for shape in 0..3usize.pow(levels) {
+            let mut q = Query::Or(vec![word("hello"), word("ada")]);
+            let mut s = shape;
+            for _ in 0..levels {
+                q = wrap(q, s % 3);
+                s /= 3;
+            }
+            match fts_expr(&q, 0) {
+                Some(e) => {
+                    count(&c, &e).unwrap_or_else(|err| panic!("{e}: {err}"));
+                }
+                None => panic!("{q:?} is text only and within FTS_MAX_NEST"),
+            }
+            assert!(
+                fts_expr(&wrap(q, 2), 0).is_none(),
+                "one level deeper is left to SQL"
+            );
+        }
+    }
+
+    #[test]
+    fn refused_queries_are_invalid_input_not_database_failures() {
+        let c = fts();
+        let refused = count(&c, "\"open").unwrap_err();
+        let e = search_error("searching mail")(refused);
+        assert_eq!(e.kind(), "InvalidInput", "{e}");
+        assert!(e.to_string().contains("simplify it"), "{e}");
+        // A real failure stays one.
+        let broken = c.prepare("SELECT * FROM no_such_table").unwrap_err();
+        assert_eq!(
+            search_error("searching mail")(broken).kind(),
+            "DatabaseQuery"
+        );
+    }
+
+    #[test]
+    fn long_lists_nest_logarithmically() {
+        let parts: Vec<String> = (0..1024).map(|i| i.to_string()).collect();
+        let sql = balanced(&parts, "OR", "0");
+        let mut depth = 0usize;
+        let mut most = 0;
+        for ch in sql.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            most = most.max(depth);
+        }
+        assert_eq!(most, 11, "log2(1024) + 1");
+        assert_eq!(balanced(&[], "AND", "1"), "1");
+        let c = Connection::open_in_memory().unwrap();
+        let v: i64 = c
+            .query_row(&format!("SELECT {sql}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+    }
 }

@@ -271,6 +271,17 @@ pub fn checked(edit: &EventEdit) -> Result<EventEdit> {
         ));
     }
     match &e.timing {
+        // Times a calendar can show; it also keeps moves and lengths (differences of two
+        // times) far inside i64.
+        EventTiming::Timed { start_ms, end_ms }
+            if [start_ms, end_ms]
+                .iter()
+                .any(|ms| chrono::DateTime::from_timestamp_millis(**ms).is_none()) =>
+        {
+            Err(LibreOllamaError::InvalidInput(
+                "an event time must be a real date, not this far in the past or future".into(),
+            ))
+        }
         EventTiming::Timed { start_ms, end_ms } if end_ms <= start_ms => Err(
             LibreOllamaError::InvalidInput("an event must end after it starts".into()),
         ),

@@ -31,6 +31,9 @@ enum Node {
     Rule,
 }
 
+/// How deep blocks nest in what is drawn.
+const MAX_DEPTH: usize = 48;
+
 /// The tree of `text`: elements nest as the events open and close them.
 fn parse(text: &str) -> Vec<Node> {
     let mut stack: Vec<(Option<Kind>, Vec<Node>)> = vec![(None, Vec::new())];
@@ -85,6 +88,9 @@ fn parse(text: &str) -> Vec<Node> {
                     Tag::TableCell => Some(Kind::Cell),
                     _ => None,
                 };
+                // Drawing recurses once per level: deeper nesting (`>>>>…` from a model) is
+                // drawn flat inside the deepest allowed block.
+                let kind = if stack.len() > MAX_DEPTH { None } else { kind };
                 stack.push((kind, Vec::new()));
             }
             Event::End(_) if stack.len() > 1 => {
@@ -218,6 +224,7 @@ fn CodeBlock(lang: String, text: String) -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn blocks_inline_and_unfinished_code() {
@@ -244,5 +251,84 @@ mod tests {
             safe_href("https://example.com"),
             Some("https://example.com")
         );
+    }
+
+    fn depth(nodes: &[Node]) -> usize {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Node::Block(_, c) => 1 + depth(c),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn draw(text: String) -> String {
+        let mut dom = VirtualDom::new_with_props(Markdown, MarkdownProps { text });
+        dom.rebuild_in_place();
+        dioxus_ssr::render(&dom)
+    }
+
+    #[test]
+    fn deep_nesting_is_drawn_flat_not_recursed() {
+        for text in [
+            ">".repeat(20_000) + " deep",
+            "- ".repeat(5_000) + "item",
+            "*".repeat(10_000) + "x" + &"*".repeat(10_000),
+            "[".repeat(5_000) + "x" + &"](https://a.example)".repeat(5_000),
+        ] {
+            let nodes = parse(&text);
+            assert!(depth(&nodes) <= MAX_DEPTH + 1, "{}", depth(&nodes));
+            let html = draw(text);
+            assert!(html.contains("md"), "{html:.200}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1500)
+        ))]
+        /// Any model output is drawn without a panic, and nothing in it becomes markup that runs
+        /// or a link that is not web or mail.
+        #[test]
+        fn any_reply_is_drawn_inert(text in proptest::prop_oneof![
+            proptest::string::string_regex("(?s).{0,300}").unwrap(),
+            proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("<script>alert(1)</script>".to_string()),
+                proptest::strategy::Just("<img src=x onerror=alert(1)>".to_string()),
+                proptest::strategy::Just("[a](javascript:alert(1))".to_string()),
+                proptest::strategy::Just("![i](javascript:x)".to_string()),
+                proptest::strategy::Just("[b](https://ok.example/\"onmouseover=x)".to_string()),
+                proptest::strategy::Just("<a href=\"javascript:x\">y</a>".to_string()),
+                proptest::strategy::Just("```".to_string()),
+                proptest::strategy::Just("\n".to_string()),
+                proptest::strategy::Just("| a | b |\n|---|---|\n".to_string()),
+                proptest::strategy::Just("> ".to_string()),
+                proptest::strategy::Just("- ".to_string()),
+                proptest::strategy::Just("1. ".to_string()),
+                proptest::strategy::Just("**".to_string()),
+                proptest::strategy::Just("~~".to_string()),
+                proptest::strategy::Just("`".to_string()),
+                proptest::string::string_regex(".{0,12}").unwrap(),
+            ], 0..40).prop_map(|v| v.concat()),
+        ]) {
+            let html = draw(text);
+            let lower = html.to_ascii_lowercase();
+            proptest::prop_assert!(!lower.contains("<script"), "{}", html);
+            proptest::prop_assert!(!lower.contains("<img"), "{}", html);
+            for attr in lower.split('<').skip(1).map(|t| t.split('>').next().unwrap_or_default()) {
+                // Inside a tag: no event handler, and every link is web or mail.
+                for word in attr.split_whitespace() {
+                    proptest::prop_assert!(!word.starts_with("on"), "{}", html);
+                }
+                if let Some(href) = attr.split("href=\"").nth(1) {
+                    proptest::prop_assert!(
+                        href.starts_with("https://") || href.starts_with("http://") || href.starts_with("mailto:"),
+                        "{}", html
+                    );
+                }
+            }
+        }
     }
 }

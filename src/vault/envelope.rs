@@ -90,6 +90,7 @@ pub fn open(key: &[u8; 32], aad: Aad<'_>, sealed: &[u8]) -> Result<Vec<u8>, Vaul
         .map_err(|_| VaultError::Decrypt)
 }
 
+/// The nonce of a sealed value; empty for bytes too short to be one.
 pub fn nonce_of(sealed: &[u8]) -> &[u8] {
-    &sealed[1 + KEY_ID_LEN..HEADER_LEN]
+    sealed.get(1 + KEY_ID_LEN..HEADER_LEN).unwrap_or_default()
 }
