@@ -12,9 +12,13 @@ pub mod ai;
 #[cfg(feature = "backend")]
 pub mod cli;
 #[cfg(feature = "backend")]
+pub mod clock;
+#[cfg(feature = "backend")]
 pub mod config;
 #[cfg(feature = "backend")]
 pub mod error;
+#[cfg(feature = "backend")]
+pub mod fsutil;
 #[cfg(feature = "backend")]
 pub mod google;
 #[cfg(feature = "backend")]

@@ -28,7 +28,7 @@ pub fn init(log_dir: &Path, env_filter: Option<&str>, to_stderr: bool) -> Option
     INSTALLED
         .get_or_init(|| {
             // file-rotate panics when it cannot create its folder: only use it when we could.
-            let file = crate::store::fsutil::create_private_dir(log_dir)
+            let file = crate::fsutil::create_private_dir(log_dir)
                 .ok()
                 .map(|()| log_dir.join(LOG_FILE));
             let writer = file.as_ref().map(|file| {

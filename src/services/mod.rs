@@ -72,7 +72,7 @@ pub struct AppServices {
 impl AppServices {
     /// Opens the store (running migrations), the vault, and applies stored settings.
     pub async fn start(config: AppConfig) -> Result<Arc<AppServices>> {
-        crate::store::fsutil::create_private_dir(&config.data_dir)
+        crate::fsutil::create_private_dir(&config.data_dir)
             .map_err(|e| LibreOllamaError::io(&config.data_dir, e))?;
         crate::logging::init(
             &config.log_dir(),

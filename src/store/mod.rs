@@ -3,10 +3,11 @@
 
 pub mod accounts;
 pub mod drafts;
-pub mod fsutil;
 pub mod health;
+pub mod locks;
 pub mod mail;
 pub mod migrations;
+pub mod queue;
 pub mod settings;
 pub mod tasks;
 
@@ -33,14 +34,10 @@ pub fn new_id(prefix: &str) -> String {
     )
 }
 
-pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use crate::clock::now_unix;
 
 struct Inner {
+    data_dir: PathBuf,
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
@@ -78,9 +75,10 @@ fn apply_pragmas(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and runs pending migrations.
     pub fn open_blocking(data_dir: &Path) -> Result<Store> {
-        fsutil::create_private_dir(data_dir).map_err(|e| LibreOllamaError::io(data_dir, e))?;
+        crate::fsutil::create_private_dir(data_dir)
+            .map_err(|e| LibreOllamaError::io(data_dir, e))?;
         let path = data_dir.join(DB_FILE);
-        fsutil::touch_private(&path).map_err(|e| LibreOllamaError::io(&path, e))?;
+        crate::fsutil::touch_private(&path).map_err(|e| LibreOllamaError::io(&path, e))?;
 
         let mut writer = Connection::open_with_flags(
             &path,
@@ -91,7 +89,11 @@ impl Store {
         .map_err(|e| LibreOllamaError::db("opening the database", e))?;
         apply_pragmas(&writer, true)
             .map_err(|e| LibreOllamaError::db("configuring the database", e))?;
-        migrations::run(&mut writer)?;
+        {
+            // Two processes starting together: one migrates, the other waits and finds it done.
+            let _lock = locks::MigrationLock::acquire(data_dir)?;
+            migrations::run(&mut writer)?;
+        }
 
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
@@ -107,6 +109,7 @@ impl Store {
         tracing::info!(path = %path.display(), readers = READERS, "database opened");
         Ok(Store {
             inner: Arc::new(Inner {
+                data_dir: data_dir.to_path_buf(),
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(readers),
@@ -117,6 +120,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The data folder the database lives in (lock files sit beside it).
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.

@@ -144,10 +144,9 @@ impl KeyStore for FileKeyStore {
     }
 
     fn save(&self, key_id: &str, key: &KeyBytes) -> Result<(), VaultError> {
-        crate::store::fsutil::create_private_dir(&self.dir)
-            .map_err(|e| backend_err("key file", e))?;
+        crate::fsutil::create_private_dir(&self.dir).map_err(|e| backend_err("key file", e))?;
         let text = Zeroizing::new(B64.encode(&key.0[..]));
-        crate::store::fsutil::write_private_file(&self.path(key_id), text.as_bytes())
+        crate::fsutil::write_private_file(&self.path(key_id), text.as_bytes())
             .map_err(|e| backend_err("key file", e))
     }
 

@@ -20,9 +20,9 @@ use envelope::KEY_ID_LEN;
 use keystore::{FileKeyStore, KeyStore, KeyringStore};
 pub use secret::{fingerprint, KeyBytes, SecretString};
 
+use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result, VaultError};
 pub use crate::model::VaultStatus;
-use crate::store::now_unix;
 
 /// Which key backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
