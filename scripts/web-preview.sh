@@ -29,7 +29,13 @@ for _ in $(seq 1 900); do
   kill -0 $dx 2>/dev/null || { tail -40 "$work/dx.log" >&2; exit 1; }
   sleep 1
 done
-key=$(grep -o "?key=[A-Za-z0-9_-]*" "$work/dx.log" | tail -1 | cut -d= -f2)
+# dx relays the server's output a moment later than the server answers.
+key=
+for _ in $(seq 1 30); do
+  key=$(grep -o "?key=[A-Za-z0-9_-]*" "$work/dx.log" | tail -1 | cut -d= -f2 || true)
+  [ -n "$key" ] && break
+  sleep 1
+done
 [ -n "$key" ] || { echo "FAIL: the server printed no link with a key" >&2; tail -40 "$work/dx.log" >&2; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{}' "http://127.0.0.1:$port/api/mail/accounts")" = 401 ] \
   || { echo "FAIL: the API answered a request without the key" >&2; exit 1; }
