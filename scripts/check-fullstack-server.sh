@@ -69,12 +69,19 @@ expect 415 "a form post" -H "Cookie: $COOKIE" -X POST -d "account=x" "$base/api/
 expect 403 "DNS rebinding (Host is another name)" -H "Cookie: $COOKIE" -H "Host: rebind.example:$port" "$base/api/about"
 expect 403 "Host with another port" -H "Cookie: $COOKIE" -H "Host: 127.0.0.1:1" "$base/api/about"
 expect 403 "cross-site fetch metadata" -H "Cookie: $COOKIE" -H 'Sec-Fetch-Site: cross-site' "$base/api/about"
+expect 403 "a page on another port of this host (same-site fetch metadata)" -H "Cookie: $COOKIE" -H 'Sec-Fetch-Site: same-site' "$base/api/about"
+expect 403 "Origin null (a sandboxed or file page)" -H "Cookie: $COOKIE" -H 'Origin: null' -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
+expect 200 "a planted cookie of the same name does not lock the owner out" -H "Cookie: libreollama_preview=x; $COOKIE" -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
+curl -s -D "$data/headers.txt" -o /dev/null -H "Cookie: $COOKIE" "$base/"
+grep -qi "^x-frame-options: DENY" "$data/headers.txt" && grep -qi "^content-security-policy: frame-ancestors 'none'" "$data/headers.txt" \
+  || fail "pages may be framed by other sites: $(cat "$data/headers.txt")"
+echo "  pages refuse to be framed (X-Frame-Options, frame-ancestors)"
 # The printed link: a redirect that sets the HttpOnly, SameSite=Strict cookie and drops the key.
 curl -s -o /dev/null -D "$data/unlock.txt" "$url"
 grep -qi '^location: /$' <(tr -d '\r' <"$data/unlock.txt") || fail "the link did not redirect to /: $(cat "$data/unlock.txt")"
 grep -qi "^set-cookie: libreollama_preview=$key; HttpOnly; SameSite=Strict; Path=/" <(tr -d '\r' <"$data/unlock.txt") || fail "no strict cookie: $(cat "$data/unlock.txt")"
 expect 200 "the client's own call (cookie, same Origin, JSON)" -H "Cookie: $COOKIE" -H "Origin: $base" -X POST -H 'content-type: application/json' -d "$body" "$base/api/mail/list"
-echo "web preview gate: 10 kinds of foreign request refused, the owner's accepted"
+echo "web preview gate: 12 kinds of foreign request refused, the owner's accepted"
 
 # A panic inside a command is an error the client can show; the server keeps answering.
 expect 500 "a command that panics" -H "Cookie: $COOKIE" -X POST -H 'content-type: application/json' -d '{}' "$base/api/debug/panic"

@@ -106,6 +106,24 @@ async fn an_idle_connection_does_not_hold_up_the_redirect() {
     assert!(n.is_err() || rest.is_empty(), "{rest:?}");
 }
 
+/// Someone on this machine holding a hundred idle connections open cannot lock the browser out:
+/// when the listener is full, the oldest connection makes way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_does_not_lock_out_the_redirect() {
+    let (addr, wait) = listen(None, Duration::from_secs(30)).await;
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let (status, body) = get(addr, &redirect_target()).await;
+    assert_eq!(status, 200, "{body}");
+    let got = finished(wait, Duration::from_secs(2)).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(got.code, CODE);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_or_missing_state_is_answered_and_the_listener_keeps_waiting() {
     let (addr, wait) = listen(None, Duration::from_secs(30)).await;

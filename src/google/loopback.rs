@@ -26,7 +26,7 @@ use crate::error::{LibreOllamaError, Result};
 pub const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// How long one connection may take to send its whole request head.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; more are closed at once until one finishes.
+/// Connections served at once; a new one beyond this closes the oldest.
 const MAX_CONNECTIONS: usize = 64;
 /// The most headers a request may carry (browsers send about twenty).
 const MAX_HEADERS: usize = 64;
@@ -351,6 +351,8 @@ impl LoopbackListener {
         let (tx, mut rx) = mpsc::channel::<Result<Redirect>>(1);
         // Dropping the set on return aborts the connections still being served.
         let mut connections = JoinSet::new();
+        let mut oldest_first: std::collections::VecDeque<tokio::task::AbortHandle> =
+            std::collections::VecDeque::new();
         loop {
             tokio::select! {
                 biased;
@@ -364,16 +366,25 @@ impl LoopbackListener {
                 Some(outcome) = rx.recv() => return outcome,
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _)) if connections.len() < MAX_CONNECTIONS => {
+                    Ok((stream, _)) => {
+                        // Full: the oldest connection goes, not the newest. Someone holding
+                        // idle connections open cannot lock out the browser's redirect, which
+                        // sends its request at once and so is never the oldest for long.
+                        oldest_first.retain(|h| !h.is_finished());
+                        if oldest_first.len() >= MAX_CONNECTIONS {
+                            if let Some(h) = oldest_first.pop_front() {
+                                h.abort();
+                                tracing::warn!("auth: too many connections to the redirect listener; the oldest was closed");
+                            }
+                        }
                         let (expected, tx) = (expected.clone(), tx.clone());
                         let read_timeout = self.read_timeout;
-                        connections.spawn(async move {
+                        oldest_first.push_back(connections.spawn(async move {
                             if let Some(outcome) = serve(stream, &expected, read_timeout).await {
                                 let _ = tx.send(outcome).await;
                             }
-                        });
+                        }));
                     }
-                    Ok(_) => tracing::warn!("auth: too many connections to the redirect listener; one was closed"),
                     Err(e) => {
                         tracing::debug!(error = %e, "auth: redirect listener accept failed");
                         // Out of descriptors and the like: do not spin.

@@ -13,6 +13,7 @@ const MAX_EXTENSION_BYTES: usize = 16;
 /// - no control characters (each becomes `_`), and no invisible Unicode format characters
 ///   (bidi overrides and isolates, marks, zero-width characters, BOM, …), which are removed
 ///   so `evil\u{202E}fdp.exe` cannot pose as `evilexe.pdf`;
+/// - white space runs collapsed to one space (no extension pushed out of sight);
 /// - no leading dots (no hidden files, no `.`/`..`), no leading or trailing white space, no
 ///   trailing dots (Windows drops them);
 /// - not a Windows device name (`CON`, `NUL`, `COM1`, `LPT¹`, … with any extension, any
@@ -36,7 +37,16 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
-    s = s
+    // Runs of spaces hide an extension past the edge of a file dialog
+    // (`invoice.pdf<40 spaces>.exe`): one space is enough between words.
+    let mut collapsed = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if !(c == ' ' && collapsed.ends_with(' ')) {
+            collapsed.push(c);
+        }
+    }
+    s = collapsed
         .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
         .to_string();
     shorten(&mut s, MAX_NAME_BYTES);
@@ -95,7 +105,7 @@ fn is_windows_device_name(name: &str) -> bool {
             upper.strip_prefix(dev).is_some_and(|n| {
                 matches!(
                     n,
-                    "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                    "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
                 )
             })
         }),
@@ -148,6 +158,15 @@ mod tests {
     }
 
     #[test]
+    fn padding_cannot_push_an_extension_out_of_sight() {
+        let padded = format!("invoice.pdf{}.exe", " ".repeat(40));
+        assert_eq!(safe_file_name(&padded), "invoice.pdf .exe");
+        assert_eq!(safe_file_name("a\u{3000}\u{3000}\u{a0}b"), "a b");
+        assert_eq!(safe_file_name("COM0.txt"), "_COM0.txt");
+        assert_eq!(safe_file_name("lpt0"), "_lpt0");
+    }
+
+    #[test]
     fn control_and_bidi_characters_are_removed() {
         assert_eq!(safe_file_name("line\nbreak\t.txt"), "line_break_.txt");
         assert_eq!(safe_file_name("a\u{0}b\u{7f}c\u{85}d"), "a_b_c_d");
@@ -181,13 +200,15 @@ mod tests {
             "CONIN$",
             "con .txt",
             "nul.",
+            // Microsoft's list of reserved names includes COM0 and LPT0.
+            "COM0",
+            "lpt0.txt",
         ] {
             let safe = safe_file_name(name);
             assert!(safe.starts_with('_'), "{name} -> {safe}");
             assert!(!is_windows_device_name(&safe), "{name} -> {safe}");
         }
         for name in [
-            "COM0",
             "COM10",
             "LPT",
             "console.txt",
@@ -206,9 +227,11 @@ mod tests {
         assert!(safe.ends_with("é.pdf"), "{safe}");
         let plain = "x".repeat(500);
         assert_eq!(safe_file_name(&plain).len(), MAX_NAME_BYTES);
-        // The cut exposes trailing spaces: trimmed, and still not a device name.
-        let tricky = format!("CON{}x", " ".repeat(400));
+        // Trailing spaces are trimmed, and what is left is still checked for a device name;
+        // spaces inside collapse, so the padding no longer reaches the cut.
+        let tricky = format!("CON{}", " ".repeat(400));
         assert_eq!(safe_file_name(&tricky), "_CON");
+        assert_eq!(safe_file_name(&format!("CON{}x", " ".repeat(400))), "CON x");
         // A long "extension" is just part of the name.
         let ext = format!("a.{}", "b".repeat(300));
         assert_eq!(safe_file_name(&ext).len(), MAX_NAME_BYTES);

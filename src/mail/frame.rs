@@ -211,6 +211,9 @@ fn image_source(value: &str) -> Source<'_> {
         return Source::Inline(cid_key(&v[4..]));
     }
     if has_scheme("http:") || has_scheme("https:") {
+        if ammonia::Url::parse(v).is_ok_and(|u| on_this_network(&u)) {
+            return Source::Other;
+        }
         return Source::Remote(Cow::Borrowed(value));
     }
     // `//host/path` (or with backslashes, which browsers read the same) fetches from
@@ -218,12 +221,39 @@ fn image_source(value: &str) -> Source<'_> {
     let mut chars = v.chars();
     if let (Some('/' | '\\'), Some('/' | '\\')) = (chars.next(), chars.next()) {
         if let Ok(url) = ammonia::Url::parse(&format!("https://{}", chars.as_str())) {
-            if url.host().is_some() {
+            if url.host().is_some() && !on_this_network(&url) {
                 return Source::Remote(Cow::Owned(url.into()));
             }
         }
     }
     Source::Other
+}
+
+/// A mail's image must never make the reader's machine call its own router, printer or local
+/// services (`http://192.168.1.1/reboot`): loopback, private and link-local hosts are dropped,
+/// even once remote images are allowed.
+fn on_this_network(url: &ammonia::Url) -> bool {
+    let local_v4 = |ip: std::net::Ipv4Addr| {
+        ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
+            // 100.64/10: carrier-grade NAT, often a VPN's own network.
+            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+    };
+    match url.host() {
+        Some(ammonia::url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local")
+        }
+        Some(ammonia::url::Host::Ipv4(ip)) => local_v4(ip),
+        Some(ammonia::url::Host::Ipv6(ip)) => {
+            let seg = ip.segments();
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local
+                || (seg[0] & 0xffc0) == 0xfe80 // link-local
+                || ip.to_ipv4_mapped().is_some_and(local_v4)
+        }
+        None => false,
+    }
 }
 
 /// Writes `"`, `'` and `=` in text, and `=` in attribute values, as character references.
@@ -392,6 +422,32 @@ mod tests {
         }
         let f = frame("<img src=\"cid:nope\">", &HashMap::new(), true, false);
         assert_eq!((body(&f), f.missing_inline), ("<img>", 1));
+    }
+
+    #[test]
+    fn images_on_the_readers_own_network_are_never_fetched() {
+        for src in [
+            "http://192.168.1.1/reboot",
+            "http://127.0.0.1:8080/api/about",
+            "https://localhost/x",
+            "http://printer.local/x",
+            "http://10.0.0.7/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/x",
+            "http://[fe80::1]/x",
+            "http://[::ffff:192.168.0.1]/x",
+            "//192.168.1.1/x",
+        ] {
+            assert!(matches!(image_source(src), Source::Other), "{src}");
+        }
+        assert!(matches!(
+            image_source("https://example.com/x.png"),
+            Source::Remote(_)
+        ));
+        assert!(matches!(
+            image_source("http://8.8.8.8/x.png"),
+            Source::Remote(_)
+        ));
     }
 
     #[test]

@@ -41,6 +41,15 @@ pub(crate) fn keeps_attribute(element: &str, attribute: &str, value: &str) -> bo
     {
         return false;
     }
+    // A relative link (`/api/…`, `../x`) would resolve against the app's own page; mail has no
+    // base to be relative to, so only absolute links and in-page anchors stay.
+    if attribute == "href" {
+        let v = value.trim_start();
+        let starts = |p: &str| v.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+        if !(starts("http:") || starts("https:") || starts("mailto:") || v.starts_with('#')) {
+            return false;
+        }
+    }
     // cid: only makes sense for images; a cid: link would go nowhere.
     let cid = value
         .trim_start()
@@ -52,6 +61,18 @@ pub(crate) fn keeps_attribute(element: &str, attribute: &str, value: &str) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_links_do_not_point_into_the_app() {
+        let out = sanitize_html(
+            r##"<a href="/api/accounts/remove">a</a><a href="../x">b</a><a href=" //evil.example/">c</a><a href="https://ok.example/">d</a><a href="#top">e</a>"##,
+        );
+        assert!(!out.contains("/api/"), "{out}");
+        assert!(!out.contains("../x"), "{out}");
+        assert!(!out.contains("evil.example"), "{out}");
+        assert!(out.contains("https://ok.example/"), "{out}");
+        assert!(out.contains("#top"), "{out}");
+    }
 
     #[test]
     fn hostile_html_comes_out_inert() {
