@@ -98,11 +98,13 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+/// Every value a cookie of that name has: a page on another port of this host can set one of
+/// the same name (cookies are not kept apart by port), which must not lock the owner out.
+fn cookie_values<'a>(header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     header
         .split(';')
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .filter(move |(k, _)| *k == name)
         .map(|(_, v)| v)
 }
 
@@ -179,9 +181,12 @@ impl Gate {
                 );
             }
         }
-        if r.sec_fetch_site
-            .is_some_and(|s| s.eq_ignore_ascii_case("cross-site"))
-        {
+        // Browsers say where a request comes from: only our own pages (`same-origin`) and the
+        // user opening the link (`none`) are ours. `same-site` is another port of this host,
+        // which is another program.
+        if r.sec_fetch_site.is_some_and(|s| {
+            !s.eq_ignore_ascii_case("same-origin") && !s.eq_ignore_ascii_case("none")
+        }) {
             return refuse(
                 403,
                 "Another web page tried to use this web preview; it answers only its own pages.",
@@ -200,7 +205,8 @@ impl Gate {
                 .split('&')
                 .filter(|kv| kv.split_once('=').map_or(*kv, |(k, _)| k) != KEY_PARAM)
                 .collect();
-            let mut location = r.path.to_string();
+            // Always a path on this server: `//evil.example/` would be another site.
+            let mut location = format!("/{}", r.path.trim_start_matches(['/', '\\']));
             if !rest.is_empty() && rest.iter().any(|p| !p.is_empty()) {
                 location.push('?');
                 location.push_str(&rest.join("&"));
@@ -215,8 +221,7 @@ impl Gate {
         }
         let has_cookie = r
             .cookie
-            .and_then(|c| cookie_value(c, COOKIE))
-            .is_some_and(|v| same_secret(v, &self.secret));
+            .is_some_and(|c| cookie_values(c, COOKIE).any(|v| same_secret(v, &self.secret)));
         if !has_cookie {
             return refuse(
                 401,
@@ -321,7 +326,7 @@ mod http {
             content_type: text(header::CONTENT_TYPE),
             cookie: text(header::COOKIE),
         };
-        match gate.check(&parts) {
+        let mut res = match gate.check(&parts) {
             Verdict::Pass => next.run(req).await,
             Verdict::Unlock { location, cookie } => {
                 let mut res = Response::new(Body::empty());
@@ -360,7 +365,15 @@ mod http {
                 );
                 res
             }
-        }
+        };
+        // No other page may frame the preview (clickjacking its buttons).
+        let h = res.headers_mut();
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+        res
     }
 
     /// Serves `app` and every server function behind the gate until the process ends.
@@ -446,6 +459,55 @@ mod tests {
             ..api_post()
         };
         assert_eq!(g.check(&v6), Verdict::Pass);
+    }
+
+    #[test]
+    fn another_port_of_this_host_is_another_program() {
+        let g = gate();
+        // A page on 127.0.0.1:9999 gets the cookie sent along (cookies ignore ports), but the
+        // browser marks its requests same-site: refused, even without an Origin (a GET).
+        let sneaky = RequestParts {
+            method: "GET",
+            path: "/api/about",
+            origin: None,
+            content_type: None,
+            sec_fetch_site: Some("same-site"),
+            ..api_post()
+        };
+        assert_eq!(status(g.check(&sneaky)), 403);
+        // It may also plant a cookie of the same name: the owner's still counts.
+        let planted = RequestParts {
+            cookie: Some("libreollama_preview=x; libreollama_preview=s3cr3t-s3cr3t-s3cr3t"),
+            ..api_post()
+        };
+        assert_eq!(g.check(&planted), Verdict::Pass);
+    }
+
+    #[test]
+    fn the_unlock_redirect_stays_on_this_server() {
+        let g = gate();
+        for path in ["//evil.example/", "/\\evil.example/", "///x"] {
+            let r = RequestParts {
+                method: "GET",
+                path,
+                query: Some("key=s3cr3t-s3cr3t-s3cr3t"),
+                origin: None,
+                content_type: None,
+                cookie: None,
+                sec_fetch_site: Some("none"),
+                ..api_post()
+            };
+            match g.check(&r) {
+                Verdict::Unlock { location, .. } => {
+                    assert!(
+                        location.starts_with('/') && !location.starts_with("//"),
+                        "{location}"
+                    );
+                    assert!(!location.contains('\\'), "{location}");
+                }
+                v => panic!("{path}: {v:?}"),
+            }
+        }
     }
 
     #[test]
