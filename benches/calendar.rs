@@ -170,7 +170,7 @@ async fn main() {
                     "acc",
                     &SecretString::new("a"),
                     Some(&SecretString::new("r")),
-                    Some(libreollama::store::now_unix() + 3600),
+                    Some(libreollama::clock::now_unix() + 3600),
                 )
             })
             .await

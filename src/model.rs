@@ -339,10 +339,31 @@ pub enum JobState {
     Cancelled,
 }
 
+/// What a background job does. The UI finds jobs by kind (and account), never by their name,
+/// which is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobKind {
+    /// Syncing one mail account with Gmail (its queued label changes first).
+    MailSync,
+    /// Downloading message bodies for offline reading.
+    MailBodies,
+    /// Sending queued label changes to Gmail.
+    MailPush,
+    /// Embedding an account's mail so that questions can be asked of it.
+    MailIndex,
+    /// Downloading a model to a model server.
+    ModelPull,
+    /// Anything else.
+    Other,
+}
+
 /// A background job (sync, body backfill, sending changes) as the activity panel shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: u64,
+    pub kind: JobKind,
+    /// The account the job works on, if it works on one.
+    pub account: Option<String>,
     pub name: String,
     pub state: JobState,
     pub done: u64,
@@ -379,13 +400,70 @@ pub struct SyncStatus {
     pub last_sync_unix: Option<i64>,
 }
 
+/// Which API a model server speaks. Stored as its text ("ollama", "openai").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    /// Ollama's own API (pull and delete models, version).
+    #[default]
+    Ollama,
+    /// Any OpenAI-compatible server: llama.cpp, LM Studio, vLLM, Jan.
+    OpenAi,
+}
+
+impl EndpointKind {
+    pub const ALL: [EndpointKind; 2] = [EndpointKind::Ollama, EndpointKind::OpenAi];
+
+    /// The stored and typed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Ollama => "ollama",
+            EndpointKind::OpenAi => "openai",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EndpointKind::Ollama => "Ollama",
+            EndpointKind::OpenAi => "OpenAI-compatible (llama.cpp, LM Studio, vLLM, Jan)",
+        }
+    }
+
+    /// Where a server of this kind usually listens on this computer.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            EndpointKind::Ollama => "http://localhost:11434",
+            EndpointKind::OpenAi => "http://127.0.0.1:8080",
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EndpointKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        EndpointKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not a kind of model server; choose ollama or openai (OpenAI-compatible: llama.cpp, LM Studio, vLLM, Jan)"
+                )
+            })
+    }
+}
+
 /// A model server the user configured (the API key itself never leaves the vault).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AiEndpoint {
     pub id: String,
     pub name: String,
-    /// "ollama" or "openai" (any OpenAI-compatible server).
-    pub kind: String,
+    pub kind: EndpointKind,
     pub base_url: String,
     pub has_api_key: bool,
     pub is_default: bool,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libreollama::model::{JobState, LiveResult, TaskProposal};
+use libreollama::model::{EndpointKind, JobState, LiveResult, TaskProposal};
 use libreollama::services::AppServices;
 use support::faults::{self, Fault};
 use support::peers;
@@ -103,7 +103,7 @@ async fn tasks_drafts_and_chat_edits() {
 
     // The context comes from the server (llama.cpp's per-request n_ctx), not a guess.
     let direct =
-        s.ai.add_endpoint("direct", "openai", &peer.base, None)
+        s.ai.add_endpoint("direct", EndpointKind::OpenAi, &peer.base, None)
             .await
             .unwrap();
     let ctx = s.ai.context_tokens(&direct.id, "any").await;
@@ -113,7 +113,7 @@ async fn tasks_drafts_and_chat_edits() {
     // second (constrained by the schema) passes.
     let proxy = faults::start(peer.base.clone(), first_chat_malformed).await;
     let ep =
-        s.ai.add_endpoint("llama.cpp", "openai", &proxy.base, None)
+        s.ai.add_endpoint("llama.cpp", EndpointKind::OpenAi, &proxy.base, None)
             .await
             .unwrap();
     s.ai.set_default(&ep.id).await.unwrap();
@@ -178,7 +178,7 @@ async fn tasks_drafts_and_chat_edits() {
     // A model that never answers properly: a clear error after three tries, nothing created.
     let stuck = faults::start(peer.base.clone(), every_chat_malformed).await;
     let ep2 =
-        s.ai.add_endpoint("broken", "openai", &stuck.base, None)
+        s.ai.add_endpoint("broken", EndpointKind::OpenAi, &stuck.base, None)
             .await
             .unwrap();
     s.ai.set_default(&ep2.id).await.unwrap();
@@ -287,12 +287,12 @@ async fn ask_your_mailbox_cites_what_it_used() {
     let dir = tempfile::tempdir().unwrap();
     let (s, account) = seeded(dir.path()).await;
     let chat_ep =
-        s.ai.add_endpoint("chat", "openai", &chat.base, None)
+        s.ai.add_endpoint("chat", EndpointKind::OpenAi, &chat.base, None)
             .await
             .unwrap();
     s.ai.set_default(&chat_ep.id).await.unwrap();
     let emb_ep =
-        s.ai.add_endpoint("embeddings", "openai", &embed.base, None)
+        s.ai.add_endpoint("embeddings", EndpointKind::OpenAi, &embed.base, None)
             .await
             .unwrap();
     let emb_model = s.ai.health(&emb_ep.id).await.unwrap().models[0].clone();

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use libreollama::ai::ollama::{Client, PullProgress};
 use libreollama::ai::openai::Timeouts;
 use libreollama::ai::{ChatMessage, Finish};
+use libreollama::model::EndpointKind;
 use support::scripted::{serve, Script};
 use tokio_util::sync::CancellationToken;
 
@@ -281,7 +282,7 @@ async fn model_manager_pulls_as_jobs() {
     };
 
     let ep =
-        s.ai.add_endpoint("scripted", "ollama", &good.base, None)
+        s.ai.add_endpoint("scripted", EndpointKind::Ollama, &good.base, None)
             .await
             .unwrap();
     let models = s.ai.models(&ep.id).await.unwrap();
@@ -292,7 +293,7 @@ async fn model_manager_pulls_as_jobs() {
     assert_eq!((job.done, job.total), (1000, Some(1000)));
 
     let ep =
-        s.ai.add_endpoint("broken", "ollama", &bad.base, None)
+        s.ai.add_endpoint("broken", EndpointKind::Ollama, &bad.base, None)
             .await
             .unwrap();
     let job = wait(s.ai.pull_model(&ep.id, "nope").await.unwrap()).await;
@@ -300,7 +301,7 @@ async fn model_manager_pulls_as_jobs() {
     assert!(job.message.unwrap().contains("file does not exist"));
 
     let ep =
-        s.ai.add_endpoint("slow", "ollama", &slow.base, None)
+        s.ai.add_endpoint("slow", EndpointKind::Ollama, &slow.base, None)
             .await
             .unwrap();
     let id = s.ai.pull_model(&ep.id, "big").await.unwrap();

@@ -7,6 +7,7 @@
 
 mod support;
 
+use libreollama::model::EndpointKind;
 use libreollama::vault::SecretString;
 use support::peers;
 use tokio_util::sync::CancellationToken;
@@ -22,23 +23,23 @@ async fn endpoints_conversations_and_replies() {
     let eps = ai.endpoints().await.unwrap();
     assert_eq!(eps.len(), 1);
     assert!(
-        eps[0].is_default && eps[0].kind == "ollama" && eps[0].base_url == "http://localhost:11434"
+        eps[0].is_default
+            && eps[0].kind == EndpointKind::Ollama
+            && eps[0].base_url == "http://localhost:11434"
     );
 
+    // The kind is typed; text (a form, the CLI) is parsed and a wrong one says what to choose.
+    let bad = "grpc".parse::<EndpointKind>().unwrap_err();
+    assert!(bad.contains("choose ollama or openai"), "{bad}");
     let bad = ai
-        .add_endpoint("x", "grpc", &peer.base, None)
-        .await
-        .unwrap_err();
-    assert!(bad.to_string().contains("choose ollama or openai"), "{bad}");
-    let bad = ai
-        .add_endpoint("x", "openai", "ftp://host", None)
+        .add_endpoint("x", EndpointKind::OpenAi, "ftp://host", None)
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("http://"), "{bad}");
     let ep = ai
         .add_endpoint(
             "llama.cpp",
-            "openai",
+            EndpointKind::OpenAi,
             &peer.base,
             Some(SecretString::new("sk-test-9f8e7d6c5b4a")),
         )
@@ -51,7 +52,12 @@ async fn endpoints_conversations_and_replies() {
 
     let port = peers::free_port();
     let down = ai
-        .add_endpoint("gone", "openai", &format!("http://127.0.0.1:{port}"), None)
+        .add_endpoint(
+            "gone",
+            EndpointKind::OpenAi,
+            &format!("http://127.0.0.1:{port}"),
+            None,
+        )
         .await
         .unwrap();
     let h = ai.health(&down.id).await.unwrap();
@@ -275,7 +281,7 @@ async fn summarize_a_long_mail_thread_after_opting_in() {
         .await
         .unwrap();
     let ep =
-        s.ai.add_endpoint("llama.cpp", "openai", &peer.base, None)
+        s.ai.add_endpoint("llama.cpp", EndpointKind::OpenAi, &peer.base, None)
             .await
             .unwrap();
     s.ai.set_default(&ep.id).await.unwrap();

@@ -111,7 +111,7 @@ async fn add_refresh_call_and_remove_an_account() {
     let t0 = auth.get_account_tokens(&account.id).await.unwrap();
     let access0 = t0.access_token.clone().unwrap();
     let refresh0 = t0.refresh_token.clone().unwrap();
-    assert!(t0.expires_at.unwrap() > libreollama::store::now_unix() + 3000);
+    assert!(t0.expires_at.unwrap() > libreollama::clock::now_unix() + 3000);
 
     // Stored sealed: a versioned envelope, never the token text.
     let raw: Vec<u8> = env
@@ -120,12 +120,9 @@ async fn add_refresh_call_and_remove_an_account() {
         .read({
             let id = account.id.clone();
             move |c| {
-                Ok(c.query_row(
-                    "SELECT access_token_encrypted FROM gmail_accounts_secure WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .unwrap())
+                Ok(libreollama::store::accounts::sealed_tokens(c, &id)?
+                    .and_then(|t| t.access)
+                    .unwrap())
             }
         })
         .await
@@ -166,7 +163,7 @@ async fn add_refresh_call_and_remove_an_account() {
     assert_ne!(fresh[0], access0);
     let t1 = auth.get_account_tokens(&account.id).await.unwrap();
     assert_eq!(t1.refresh_token.unwrap(), refresh0);
-    assert!(t1.expires_at.unwrap() > libreollama::store::now_unix() + 3000);
+    assert!(t1.expires_at.unwrap() > libreollama::clock::now_unix() + 3000);
 
     // The shared client: a Gmail call with the stored token. (emulate accepts any bearer token
     // as a fallback user, so the 401 → refresh path is covered in tests/google_client.rs.)

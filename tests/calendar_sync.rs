@@ -14,7 +14,7 @@ use std::time::Duration;
 use libreollama::google::calendar::CalendarApi;
 use libreollama::model::{EventEdit, EventScope, EventTiming, EventView};
 use libreollama::services::AppServices;
-use libreollama::store::accounts;
+use libreollama::store::{accounts, calendar, queue};
 use libreollama::vault::SecretString;
 use serde_json::json;
 use support::peers;
@@ -34,17 +34,12 @@ fn tomorrow() -> String {
         .to_string()
 }
 
-fn agenda(dir: &std::path::Path, tz: &str) -> String {
+/// Runs `libreollama --data-dir <dir> <args>` with `env`, checks it succeeded, returns stdout.
+fn cli(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
-        .args([
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "calendar",
-            "agenda",
-            "--days",
-            "3",
-        ])
-        .env("TZ", tz)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .args(args)
+        .envs(env.iter().copied())
         .env("LIBREOLLAMA_VAULT_BACKEND", "file")
         .output()
         .unwrap();
@@ -54,6 +49,12 @@ fn agenda(dir: &std::path::Path, tz: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Four days: the event two UTC days ahead is three local days ahead west of UTC just after
+/// midnight UTC.
+fn agenda(dir: &std::path::Path, tz: &str) -> String {
+    cli(dir, &["calendar", "agenda", "--days", "4"], &[("TZ", tz)])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,19 +90,19 @@ async fn emulate_events_are_one_instant_everywhere() {
     let expect = chrono::DateTime::parse_from_rfc3339(&format!("{day}T08:00:00Z"))
         .unwrap()
         .timestamp_millis();
-    let pid = paris.id.clone();
-    let start: i64 = s
+    let (pid, a) = (paris.id.clone(), acc.clone());
+    let stored = s
         .store
-        .read(move |c| {
-            c.query_row(
-                "SELECT start_ms FROM calendar_events WHERE google_id = ?1",
-                [&pid],
-                |r| r.get(0),
-            )
-            .map_err(|e| libreollama::error::LibreOllamaError::db("t", e))
-        })
+        .read(move |c| calendar::event(c, &a, "primary", &pid))
         .await
+        .unwrap()
         .unwrap();
+    let EventTiming::Timed {
+        start_ms: start, ..
+    } = stored.timing
+    else {
+        panic!("a timed event: {stored:?}")
+    };
     assert_eq!(
         start, expect,
         "the instant, whatever zone it was written in"
@@ -187,7 +188,7 @@ async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, 
                 "acc",
                 &SecretString::new("access"),
                 Some(&SecretString::new("refresh")),
-                Some(libreollama::store::now_unix() + 3600),
+                Some(libreollama::clock::now_unix() + 3600),
             )
         })
         .await
@@ -213,17 +214,7 @@ fn event(id: &str, summary: &str, status: &str) -> serde_json::Value {
 
 async fn cached(s: &AppServices) -> Vec<String> {
     s.store
-        .read(|c| {
-            let mut st = c
-                .prepare("SELECT google_id FROM calendar_events ORDER BY google_id")
-                .unwrap();
-            let v = st
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .map(|x| x.unwrap())
-                .collect();
-            Ok(v)
-        })
+        .read(|c| calendar::event_ids(c, "acc"))
         .await
         .unwrap()
 }
@@ -300,17 +291,12 @@ async fn sync_tokens_carry_changes_and_410_starts_over() {
         ["planning", "retro"],
         "wiped and fetched again"
     );
-    let token: Option<String> = s
+    let tokens = s
         .store
-        .read(|c| {
-            Ok(
-                c.query_row("SELECT sync_token FROM calendars", [], |r| r.get(0))
-                    .unwrap(),
-            )
-        })
+        .read(|c| calendar::sync_tokens(c, "acc"))
         .await
         .unwrap();
-    assert_eq!(token.as_deref(), Some("t3"));
+    assert_eq!(tokens, [("work".to_string(), Some("t3".to_string()))]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -398,17 +384,7 @@ async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answ
         )
         .mount(&server)
         .await;
-    let api = CalendarApi::new(
-        s.google.clone(),
-        s.config.google.endpoints.calendar_base.clone(),
-        "acc",
-    );
-    assert_eq!(
-        libreollama::sync::calendar::push(&s.store, &api, "acc")
-            .await
-            .unwrap(),
-        2
-    );
+    assert_eq!(s.calendar.push("acc").await.unwrap(), 2);
     let reqs = server.received_requests().await.unwrap();
     let inserts: Vec<_> = reqs
         .iter()
@@ -430,9 +406,7 @@ async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answ
         "only our own answer changes"
     );
     assert_eq!(
-        libreollama::sync::calendar::push(&s.store, &api, "acc")
-            .await
-            .unwrap(),
+        s.calendar.push("acc").await.unwrap(),
         0,
         "nothing left to send"
     );
@@ -643,12 +617,7 @@ async fn edits_and_deletions_show_at_once_survive_a_pull_and_send_only_what_chan
         )
         .mount(&server)
         .await;
-    assert_eq!(
-        libreollama::sync::calendar::push(&s.store, &api, "acc")
-            .await
-            .unwrap(),
-        4
-    );
+    assert_eq!(s.calendar.push("acc").await.unwrap(), 4);
     let reqs = server.received_requests().await.unwrap();
     let patches = bodies(&reqs, "PATCH");
     assert_eq!(
@@ -682,10 +651,213 @@ async fn edits_and_deletions_show_at_once_survive_a_pull_and_send_only_what_chan
         ),
         "all-day events go as dates"
     );
-    assert_eq!(
-        libreollama::sync::calendar::push(&s.store, &api, "acc")
-            .await
-            .unwrap(),
-        0
+    assert_eq!(s.calendar.push("acc").await.unwrap(), 0);
+}
+
+/// A calendar `work` with no events at the scripted server; the account's cache is synced.
+async fn empty_work_calendar(server: &MockServer, s: &AppServices) {
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/users/me/calendarList"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"kind": "calendar#calendarList",
+            "items": [{"kind": "calendar#calendarListEntry", "id": "work", "summary": "Work", "primary": true, "accessRole": "owner"}]})))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"kind": "calendar#events", "items": [], "nextSyncToken": "t1"}),
+            ),
+        )
+        .mount(server)
+        .await;
+    s.calendar.sync("acc").await.unwrap();
+}
+
+/// Google's answer to an insert: the event as sent (with the id made here).
+struct Created;
+
+impl wiremock::Respond for Created {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let mut body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        body["kind"] = "calendar#event".into();
+        ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(Duration::from_millis(10))
+    }
+}
+
+fn inserted_ids(reqs: &[wiremock::Request]) -> Vec<String> {
+    bodies(reqs, "POST")
+        .into_iter()
+        .map(|(_, b)| b["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn queued(s: &AppServices) -> (i64, i64) {
+    s.store
+        .read(|c| queue::counts(c, queue::Queue::CalendarOps, Some("acc")))
+        .await
+        .unwrap()
+}
+
+/// `libreollama calendar sync` goes through the service as the app does: the edit waiting in
+/// the queue reaches Google before Google's events come back.
+#[tokio::test(flavor = "multi_thread")]
+async fn calendar_sync_from_the_cli_sends_the_change_waiting_here() {
+    let server = MockServer::start().await;
+    let (s, dir) = scripted_account(&server).await;
+    empty_work_calendar(&server, &s).await;
+    let at = ms("2026-12-02T09:00:00Z");
+    let id = s
+        .calendar
+        .create("acc", "work", &timed("Dentist", at, at + 3_600_000))
+        .await
+        .unwrap();
+    assert_eq!(queued(&s).await, (1, 0));
+    Mock::given(method("POST"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(Created)
+        .mount(&server)
+        .await;
+    let (d, base) = (
+        dir.path().to_path_buf(),
+        format!("{}/calendar/v3/", server.uri()),
     );
+    let out = tokio::task::spawn_blocking(move || {
+        cli(
+            &d,
+            &["calendar", "sync", "acc"],
+            &[("LIBREOLLAMA_GOOGLE_CALENDAR_URL", &base)],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("1 change sent"), "{out}");
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(
+        inserted_ids(&reqs),
+        std::slice::from_ref(&id),
+        "sent once, with our id"
+    );
+    assert_eq!(queued(&s).await, (0, 0), "nothing left to send");
+    assert!(shown(&s).await.iter().any(|e| e.id == id));
+}
+
+/// Offline stops the queue: the change waits with a back-off, and the ones made after it wait
+/// behind it, until its time comes (the clock moves; nothing sleeps).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_google_holds_the_queue_in_order_until_the_back_off_ends() {
+    let server = MockServer::start().await;
+    let (s, _dir) = scripted_account(&server).await;
+    empty_work_calendar(&server, &s).await;
+    let clock = libreollama::clock::Clock::system();
+    let cal = libreollama::services::CalendarService::new(
+        s.store.clone(),
+        s.google.clone(),
+        s.config.google.endpoints.calendar_base.clone(),
+    )
+    .with_clock(clock.clone());
+    let at = ms("2026-12-02T09:00:00Z");
+    let first = cal
+        .create("acc", "work", &timed("First", at, at + 60_000))
+        .await
+        .unwrap();
+    let second = cal
+        .create("acc", "work", &timed("Second", at, at + 60_000))
+        .await
+        .unwrap();
+    let busy = Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": {"code": 503, "message": "Backend Error",
+            "errors": [{"domain": "global", "reason": "backendError", "message": "Backend Error"}]}})))
+        .mount_as_scoped(&server)
+        .await;
+    let e = cal.push("acc").await.unwrap_err();
+    assert!(e.retry_later(), "{e}");
+    let tried = server.received_requests().await.unwrap().len();
+    assert_eq!(queued(&s).await, (2, 0), "both wait");
+    // Within the back-off nothing is sent, not even the change after it.
+    assert_eq!(cal.push("acc").await.unwrap(), 0);
+    assert_eq!(server.received_requests().await.unwrap().len(), tried);
+    drop(busy);
+    Mock::given(method("POST"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(Created)
+        .mount(&server)
+        .await;
+    assert_eq!(cal.push("acc").await.unwrap(), 0);
+    clock.advance(Duration::from_secs(6));
+    assert_eq!(cal.push("acc").await.unwrap(), 2);
+    let reqs = server.received_requests().await.unwrap();
+    let ids = inserted_ids(&reqs);
+    assert_eq!(ids.last(), Some(&second), "{ids:?}");
+    assert_eq!(ids.iter().filter(|i| **i == second).count(), 1, "{ids:?}");
+    assert!(
+        ids[..ids.len() - 1].iter().all(|i| *i == first),
+        "the second waited behind the first: {ids:?}"
+    );
+    assert_eq!(queued(&s).await, (0, 0));
+}
+
+/// The app and `libreollama calendar sync` drain one folder's queue at the same time: every
+/// change reaches Google exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_on_one_folder_send_each_change_once() {
+    const N: usize = 30;
+    let server = MockServer::start().await;
+    let (s, dir) = scripted_account(&server).await;
+    empty_work_calendar(&server, &s).await;
+    let at = ms("2026-12-02T09:00:00Z");
+    let mut ids = Vec::new();
+    for i in 0..N {
+        let t = at + i as i64 * 3_600_000;
+        ids.push(
+            s.calendar
+                .create(
+                    "acc",
+                    "work",
+                    &timed(&format!("Meeting {i}"), t, t + 60_000),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    Mock::given(method("POST"))
+        .and(path("/calendar/v3/calendars/work/events"))
+        .respond_with(Created)
+        .mount(&server)
+        .await;
+    let (d, base) = (
+        dir.path().to_path_buf(),
+        format!("{}/calendar/v3/", server.uri()),
+    );
+    let other = tokio::task::spawn_blocking(move || {
+        cli(
+            &d,
+            &["calendar", "sync", "acc"],
+            &[("LIBREOLLAMA_GOOGLE_CALENDAR_URL", &base)],
+        )
+    });
+    let mut here = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while queued(&s).await.0 > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queue never drained"
+        );
+        here += s.calendar.push("acc").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let out = other.await.unwrap();
+    let there: usize = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(here + there, N, "here {here}, the CLI {there}: {out}");
+    let mut sent = inserted_ids(&server.received_requests().await.unwrap());
+    sent.sort();
+    ids.sort();
+    assert_eq!(sent, ids, "each change once");
+    assert_eq!(queued(&s).await, (0, 0), "none failed");
 }

@@ -1,8 +1,10 @@
 //! Writing mail against the `emulate` Google emulator: replies threaded on the server, drafts
 //! copied to Gmail's Drafts and sent through them, bad input refused with the draft kept, undo
 //! within the window (never sent), a scheduled mail sent when due; and, with real processes
-//! killed (SIGKILL) in each outbox state, every mail sent exactly once. Snooze wakes after a
-//! restart.
+//! killed (SIGKILL) in each outbox state, every mail sent exactly once; passes of two stores and
+//! of other processes racing over one outbox send each mail once. Snooze wakes after a restart.
+//! Time windows (undo, schedule, the pause before a draft goes to Gmail) are crossed by moving
+//! the services' clock, not by sleeping; only the other processes' windows are waited out.
 
 #![cfg(feature = "backend")]
 
@@ -49,6 +51,8 @@ async fn setup_via(gmail_plan: Option<fn(u64, &str) -> faults::Fault>) -> Setup 
     }
     cfg.google.redirect_port = port;
     cfg.google.retry.base = Duration::from_millis(5);
+    // The emulator keeps no quota: sends need not be paced at Gmail's 2.5 a second.
+    cfg.google.rate_limits.gmail_units_per_sec = 100_000.0;
     let s = AppServices::start(cfg).await.unwrap();
     s.auth
         .set_client(
@@ -131,6 +135,7 @@ async fn replies_thread_drafts_reach_gmail_and_bad_input_keeps_the_draft() {
     let t = setup().await;
     let (s, g) = (&t.s, gmail(&t));
     let c = &s.compose;
+    let clock = c.clock().clone();
 
     // Reply and reply-all: who, subject, quote, threading headers.
     let reply = c
@@ -174,7 +179,7 @@ async fn replies_thread_drafts_reach_gmail_and_bad_input_keeps_the_draft() {
     .await
     .unwrap();
     // Drafts go once the user has paused typing (3 s).
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    clock.advance(Duration::from_millis(3200));
     assert_eq!(
         c.push_drafts(&t.acc).await.unwrap(),
         1,
@@ -194,20 +199,14 @@ async fn replies_thread_drafts_reach_gmail_and_bad_input_keeps_the_draft() {
     .await
     .unwrap();
     assert!(!c.draft(&reply.id).await.unwrap().on_gmail, "changed since");
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    clock.advance(Duration::from_millis(3200));
     assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
     let gid: String = {
         let id = reply.id.clone();
         s.store
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT gmail_draft_id FROM mail_drafts WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .unwrap())
-            })
+            .read(move |c| libreollama::store::drafts::gmail_draft_id(c, &id))
             .await
+            .unwrap()
             .unwrap()
     };
     let copy = g.drafts_get(&gid).await.unwrap();
@@ -225,20 +224,14 @@ async fn replies_thread_drafts_reach_gmail_and_bad_input_keeps_the_draft() {
     )
     .await
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    clock.advance(Duration::from_millis(3200));
     assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
     let scratch_gid: String = {
         let id = scratch.id.clone();
         s.store
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT gmail_draft_id FROM mail_drafts WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .unwrap())
-            })
+            .read(move |c| libreollama::store::drafts::gmail_draft_id(c, &id))
             .await
+            .unwrap()
             .unwrap()
     };
     assert!(g.drafts_get(&scratch_gid).await.is_ok());
@@ -310,6 +303,7 @@ async fn undo_never_sends_and_a_scheduled_mail_goes_when_due() {
     let t = setup().await;
     let (s, g) = (&t.s, gmail(&t));
     let c = &s.compose;
+    let clock = c.clock().clone();
     c.set_undo_seconds(30).await.unwrap();
     let d = c.compose(&t.acc, ComposeKind::New, None).await.unwrap();
     c.save(&d.id, edit("grace@example.com", "Oops, wrong person", "Hi"))
@@ -342,16 +336,16 @@ async fn undo_never_sends_and_a_scheduled_mail_goes_when_due() {
 
     // Scheduled a moment ahead: not before, then once.
     let e = c
-        .send(&back.id, Some(chrono::Utc::now().timestamp_millis() - 1000))
+        .send(&back.id, Some(clock.now_ms() - 1000))
         .await
         .unwrap_err()
         .to_string();
     assert!(e.contains("in the past"), "{e}");
-    let at = chrono::Utc::now().timestamp_millis() + 1500;
+    let at = clock.now_ms() + 1500;
     let item = c.send(&back.id, Some(at)).await.unwrap();
     assert!(item.scheduled);
     assert_eq!(c.process_due().await.unwrap().sent, 0);
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    clock.advance(Duration::from_millis(1700));
     assert_eq!(c.process_due().await.unwrap().sent, 1);
     assert_eq!(c.process_due().await.unwrap().sent, 0);
     assert_eq!(at_gmail(&g, "subject:=Oops, wrong person").await.len(), 1);
@@ -626,6 +620,13 @@ async fn a_mail_gmail_cannot_take_waits_then_goes_once() {
         (0, 0),
         "not tried again before its time: {r:?}"
     );
+    // The try may have reached Gmail: no Undo now, and the draft stays in the outbox.
+    let e = c.undo(&item.id).await.unwrap_err().to_string();
+    assert!(e.contains("already being sent"), "{e}");
+    assert!(
+        c.drafts(None).await.unwrap().iter().all(|x| x.id != d.id),
+        "the draft is not restored"
+    );
 
     GMAIL_DOWN.store(false, std::sync::atomic::Ordering::SeqCst);
     c.retry(&item.id).await.unwrap();
@@ -638,4 +639,88 @@ async fn a_mail_gmail_cannot_take_waits_then_goes_once() {
             .len(),
         1
     );
+}
+
+/// Two services on one data folder (two stores: as two app windows) and `mail outbox --run`
+/// processes, all draining the same outbox while mail is being queued: every mail reaches
+/// Gmail exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn passes_racing_on_one_folder_send_each_mail_once() {
+    const N: usize = 100;
+    let t = setup().await;
+    let c = t.s.compose.clone();
+    c.set_undo_seconds(0).await.unwrap();
+    let other = AppServices::start(t.s.config.clone()).await.unwrap();
+    let queueing = tokio::spawn({
+        let (c, acc) = (c.clone(), t.acc.clone());
+        async move {
+            for i in 0..N {
+                let d = c.compose(&acc, ComposeKind::New, None).await.unwrap();
+                c.save(&d.id, edit("grace@example.com", &format!("Race {i}"), "Hi"))
+                    .await
+                    .unwrap();
+                c.send(&d.id, None).await.unwrap();
+            }
+        }
+    });
+    let base = format!("{}/", t.peer.base.trim_end_matches('/'));
+    let (data, cli_base) = (t.data.clone(), base.clone());
+    let processes = tokio::task::spawn_blocking(move || {
+        for _ in 0..3 {
+            let out = cli(&data, &cli_base, &["mail", "outbox", "--run"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    });
+    let drain = |compose: std::sync::Arc<libreollama::services::compose::ComposeService>| async move {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut sent = 0;
+        loop {
+            let r = compose.process_due().await.unwrap();
+            assert_eq!((r.failed, r.waiting), (0, 0), "{r:?}");
+            sent += r.sent + r.found_sent;
+            let items = compose.outbox().await.unwrap();
+            if items.len() == N && items.iter().all(|i| i.state == "sent") {
+                return sent;
+            }
+            assert!(Instant::now() < deadline, "the outbox never drained");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let (a, b) = tokio::join!(drain(c.clone()), drain(other.compose.clone()));
+    queueing.await.unwrap();
+    processes.await.unwrap();
+    assert!(a + b <= N, "{a} + {b}: no pass sent more than was queued");
+
+    // Each subject once at Gmail.
+    let g = gmail(&t);
+    let list = g
+        .messages_list(&ListParams {
+            label_ids: vec!["SENT".into()],
+            max_results: Some(500),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for m in list.messages {
+        let full = g
+            .messages_get(
+                &m.id,
+                libreollama::google::gmail::messages::Format::Metadata,
+                &["Subject"],
+            )
+            .await
+            .unwrap();
+        if let Some(s) = full.header("Subject").filter(|s| s.starts_with("Race ")) {
+            *seen.entry(s.to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), N, "{seen:?}");
+    assert!(seen.values().all(|n| *n == 1), "sent twice: {seen:?}");
 }

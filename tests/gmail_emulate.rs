@@ -217,7 +217,7 @@ async fn gmail_resources_round_trip() {
 #[tokio::test(flavor = "multi_thread")]
 async fn full_then_incremental_sync_mirrors_the_server() {
     use libreollama::search::{parse, Clock};
-    use libreollama::store::mail;
+    use libreollama::store::{mail, threads};
     use libreollama::sync::gmail::{for_account, SyncState};
 
     let (_peer, s, account, _dir) = signed_in().await;
@@ -275,15 +275,17 @@ async fn full_then_incremental_sync_mirrors_the_server() {
     assert_eq!(search("in:trash").await, ["msg_2"]);
     // Bodies: fetched on demand (raw → parsed → sanitized) and backfilled.
     sync.fetch_body("msg_2").await.unwrap();
+    let acc = account.id.clone();
     let html: Option<String> = s
         .store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT b.html_sanitized FROM mail_bodies b JOIN mail_messages m ON m.rowid = b.message_rowid WHERE m.id = 'msg_2'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap())
+        .read(move |c| {
+            let (_, thread) = mail::locate(c, "msg_2", None)?.unwrap();
+            let m = threads::messages(c, &acc, &thread)?
+                .into_iter()
+                .find(|m| m.id == "msg_2")
+                .unwrap();
+            assert!(m.body_fetched);
+            Ok(m.html)
         })
         .await
         .unwrap();
@@ -302,12 +304,7 @@ async fn full_then_incremental_sync_mirrors_the_server() {
     sync.run(&cancel).await.unwrap();
     let n: i64 = s
         .store
-        .read(|c| {
-            Ok(
-                c.query_row("SELECT count(*) FROM mail_messages", [], |r| r.get(0))
-                    .unwrap(),
-            )
-        })
+        .read(|c| mail::count_messages(c, None))
         .await
         .unwrap();
     assert_eq!(n, 2);
@@ -315,9 +312,9 @@ async fn full_then_incremental_sync_mirrors_the_server() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
-    use libreollama::store::mail;
-    use libreollama::sync::actions::{self, Action};
+    use libreollama::store::{labels, mail, mail_actions};
     use libreollama::sync::gmail::for_account;
+    use libreollama::sync::mail_labels::{self as actions, Action};
 
     let (_peer, s, account, _dir) = signed_in().await;
     let base = s.config.google.endpoints.gmail_base.clone();
@@ -325,15 +322,10 @@ async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
     sync.run(&Default::default()).await.unwrap();
     let gmail = Gmail::new(s.google.clone(), base, account.id.clone());
     let cached_labels = |id: &'static str| {
-        let s = s.clone();
+        let (s, acc) = (s.clone(), account.id.clone());
         async move {
             s.store
-                .read(move |c| {
-                    let mut st = c
-                        .prepare("SELECT l.label_id FROM mail_message_labels l JOIN mail_messages m ON m.rowid = l.message_rowid WHERE m.id = ?1 ORDER BY 1")
-                        .unwrap();
-                    Ok(st.query_map([id], |r| r.get::<_, String>(0)).unwrap().map(|r| r.unwrap()).collect::<Vec<_>>())
-                })
+                .read(move |c| Ok(labels::of_message(c, &acc, id)?.unwrap_or_default().1))
                 .await
                 .unwrap()
         }
@@ -387,18 +379,9 @@ async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
     let r = actions::push(&s.store, &gmail, &account.id).await.unwrap();
     assert_eq!(r.refused.len(), 1, "{r:?}");
     assert_eq!(cached_labels("ghost").await, ["INBOX"]);
-    let failed: (String, String) = s
-        .store
-        .read(|c| {
-            Ok(
-                c.query_row("SELECT state, last_error FROM mail_actions", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .unwrap(),
-            )
-        })
-        .await
-        .unwrap();
+    let states = s.store.read(mail_actions::states).await.unwrap();
+    assert_eq!(states.len(), 1, "{states:?}");
+    let failed = (states[0].0.clone(), states[0].1.clone().unwrap_or_default());
     assert_eq!(failed.0, "failed");
     assert!(failed.1.contains("404"), "{failed:?}");
     assert!(
@@ -412,7 +395,7 @@ async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
 /// conversation downloads its body and marks it read, and an archive reaches Gmail.
 #[tokio::test(flavor = "multi_thread")]
 async fn mail_service_syncs_opens_and_acts_like_the_ui() {
-    use libreollama::model::{JobState, MailAction};
+    use libreollama::model::{JobKind, JobState, MailAction};
     let (_peer, s, account, _dir) = signed_in().await;
     let started = s.mail.sync_now(None).await.unwrap().unwrap();
     assert_eq!(started.len(), 1, "one job per active account");
@@ -422,7 +405,7 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
         let sync = st
             .jobs
             .iter()
-            .find(|j| j.name.starts_with("Syncing"))
+            .find(|j| j.kind == JobKind::MailSync)
             .cloned();
         if let Some(j) = sync.filter(|j| j.state != JobState::Running) {
             break (st, j);
@@ -526,12 +509,9 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
     assert!(s.mail.status().await.unwrap().failed_changes.is_empty());
 
     // Asking Gmail online finds a message the cache does not hold, and stores it.
+    let acc = account.id.clone();
     s.store
-        .write(|c| {
-            c.execute("DELETE FROM mail_messages WHERE id = 'msg_2'", [])
-                .unwrap();
-            Ok(())
-        })
+        .write(move |c| libreollama::store::mail::delete_messages(c, &acc, &["msg_2".to_string()]))
         .await
         .unwrap();
     let online = s
@@ -546,4 +526,85 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
         s.mail.locate("msg_2", None).await.is_ok(),
         "stored in the cache"
     );
+}
+
+/// Label changes Gmail has been asked to make, counted at the wire.
+static MODIFIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_modifies(_n: u64, request: &str) -> support::faults::Fault {
+    if request.starts_with("POST") && request.contains("/modify") {
+        MODIFIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    support::faults::Fault::Pass
+}
+
+/// Two processes on one data folder (two service stacks, each with its own connections and
+/// lock handles, as the app and `libreollama mail sync` have) push the same queue at once:
+/// every change reaches Gmail exactly once, and in the order made (the last one wins).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_pushers_on_one_folder_send_each_change_once_and_in_order() {
+    use libreollama::store::queue::{self, Queue};
+    use libreollama::sync::gmail::for_account;
+    use libreollama::sync::mail_labels::{self, Action};
+
+    let (peer, s, account, dir) = signed_in().await;
+    let base = s.config.google.endpoints.gmail_base.clone();
+    for_account(&s.store, s.google.clone(), &base, &account.id)
+        .run(&Default::default())
+        .await
+        .unwrap();
+    // Star and unstar both messages in turn; the last change stars them.
+    const CHANGES: usize = 42;
+    for i in 0..CHANGES {
+        let id = ["msg_1", "msg_2"][i % 2];
+        let action = if (i / 2) % 2 == 0 {
+            Action::Star
+        } else {
+            Action::Unstar
+        };
+        mail_labels::apply(&s.store, &account.id, &[id.into()], action)
+            .await
+            .unwrap();
+    }
+    let proxy = support::faults::start(peer.base.clone(), count_modifies).await;
+    let process = || {
+        let (dir, proxy) = (dir.path().to_path_buf(), proxy.base.clone());
+        async move {
+            let mut cfg = support::config(&dir);
+            cfg.google.endpoints = GoogleEndpoints::single_host(&proxy);
+            AppServices::start(cfg).await.unwrap()
+        }
+    };
+    let (a, b) = (process().await, process().await);
+    let gmail = |s: &AppServices| {
+        Gmail::new(
+            s.google.clone(),
+            s.config.google.endpoints.gmail_base.clone(),
+            account.id.clone(),
+        )
+    };
+    let (ga, gb) = (gmail(&a), gmail(&b));
+    let (ra, rb) = tokio::join!(
+        mail_labels::push(&a.store, &ga, &account.id),
+        mail_labels::push(&b.store, &gb, &account.id)
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.pushed + rb.pushed, CHANGES, "{ra:?} {rb:?}");
+    assert!(ra.refused.is_empty() && rb.refused.is_empty());
+    assert_eq!(
+        MODIFIES.load(std::sync::atomic::Ordering::SeqCst),
+        CHANGES as u64,
+        "each change sent once"
+    );
+    let left = s
+        .store
+        .read(|c| queue::counts(c, Queue::MailLabels, None))
+        .await
+        .unwrap();
+    assert_eq!(left, (0, 0));
+    let g = Gmail::new(s.google.clone(), base, account.id.clone());
+    for id in ["msg_1", "msg_2"] {
+        let m = g.messages_get(id, Format::Minimal, &[]).await.unwrap();
+        assert!(m.label_ids.iter().any(|l| l == "STARRED"), "{m:?}");
+    }
 }

@@ -356,7 +356,7 @@ async fn corrupt_token_rows_are_cleared_and_marked() {
         })
         .await
         .unwrap();
-    let report = s.debug.diagnostics().await.unwrap();
+    let report = s.diagnostics.diagnostics().await.unwrap();
     assert!(!report.healthy(), "unreadable tokens fail the doctor");
     assert_eq!(
         s.auth.cleanup_corrupt_tokens().await.unwrap(),
@@ -368,7 +368,7 @@ async fn corrupt_token_rows_are_cleared_and_marked() {
         s.auth.list_accounts().await.unwrap()[0].status,
         libreollama::model::AccountStatus::NeedsReauth
     );
-    assert!(s.debug.diagnostics().await.unwrap().healthy());
+    assert!(s.diagnostics.diagnostics().await.unwrap().healthy());
     assert!(s.auth.cleanup_corrupt_tokens().await.unwrap().is_empty());
 }
 

@@ -236,12 +236,7 @@ async fn a_real_world_mime_corpus_parses_and_imports_without_a_panic() {
     assert_eq!(report.imported, files.len(), "{report:?}");
     let n: i64 = s
         .store
-        .read(|c| {
-            Ok(
-                c.query_row("SELECT count(*) FROM mail_messages", [], |r| r.get(0))
-                    .unwrap(),
-            )
-        })
+        .read(|c| mail::count_messages(c, None))
         .await
         .unwrap();
     assert_eq!(n as usize, files.len());

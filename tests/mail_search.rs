@@ -5,8 +5,8 @@
 mod support;
 
 use libreollama::search::{parse, Clock};
-use libreollama::store::accounts;
 use libreollama::store::mail::{self, NewAttachment, NewMessage, PageAfter};
+use libreollama::store::{accounts, labels};
 
 const DAY: i64 = 86_400_000;
 const NOW: i64 = 1_700_000_000_000;
@@ -111,7 +111,12 @@ async fn mailbox() -> (
     s.store
         .transaction(move |tx| {
             accounts::upsert(tx, &support::account("acc", "me@example.com"))?;
-            tx.execute("INSERT INTO mail_labels (account_id, id, name, type) VALUES ('acc', 'Label_food', 'Food/Lunch', 'user')", []).unwrap();
+            let food = labels::LabelRow {
+                id: "Label_food".into(),
+                name: "Food/Lunch".into(),
+                ..Default::default()
+            };
+            labels::replace_account_labels(tx, "acc", &[food])?;
             mail::upsert_messages(tx, &msgs)
         })
         .await

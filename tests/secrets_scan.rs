@@ -38,10 +38,10 @@ async fn no_plaintext_secret_in_db_wal_or_log() {
         .unwrap();
     tracing::info!(tokens = ?t, "tokens read back");
     tracing::error!("display: {}", t.access_token.as_ref().unwrap());
-    let report = s.debug.diagnostics().await.unwrap();
+    let report = s.diagnostics.diagnostics().await.unwrap();
     tracing::debug!(?report, "diagnostics");
     assert!(!format!("{report:?}").contains("KNOWN"));
-    s.debug.rotate_vault_key().await.unwrap();
+    s.diagnostics.rotate_vault_key().await.unwrap();
     drop(t);
 
     let log = libreollama::logging::current_file().unwrap();

@@ -73,26 +73,7 @@ async fn server_state(gmail: &Gmail) -> BTreeMap<String, Vec<String>> {
 
 async fn cache_state(s: &libreollama::services::AppServices) -> BTreeMap<String, Vec<String>> {
     s.store
-        .read(|c| {
-            let mut st = c
-                .prepare(
-                    "SELECT m.id, coalesce((SELECT group_concat(label_id, ' ') FROM (SELECT label_id FROM mail_message_labels \
-                     WHERE message_rowid = m.rowid ORDER BY label_id)), '') FROM mail_messages m",
-                )
-                .unwrap();
-            let rows = st
-                .query_map([], |r| {
-                    let labels: String = r.get(1)?;
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        labels.split(' ').filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>(),
-                    ))
-                })
-                .unwrap()
-                .collect::<Result<BTreeMap<_, _>, _>>()
-                .unwrap();
-            Ok(rows)
-        })
+        .read(libreollama::store::labels::by_message)
         .await
         .unwrap()
 }

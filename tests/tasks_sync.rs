@@ -3,7 +3,9 @@
 //! reconnect; the same task edited on both sides (field by field); deleted on Google while
 //! edited here (before and after); an insert that reached Google but whose answer was lost (the
 //! crash window) is not sent twice; a parent with subtasks moved to another list keeps them;
-//! local extras survive every sync; due dates stay dates under far-off time zones.
+//! local extras survive every sync; due dates stay dates under far-off time zones; one pass at a
+//! time per account (a sync waits for another process's), and passes run together (here and in
+//! a CLI process) send each change once.
 
 #![cfg(feature = "backend")]
 
@@ -674,5 +676,104 @@ async fn due_dates_stay_dates_in_any_time_zone() {
         assert_eq!(t.due.as_deref(), Some("2027-03-01T00:00:00.000Z"), "{tz}");
     }
     drop(st);
+    no_violations(&fake);
+}
+
+/// One pass at a time per account, across processes: a sync waits while another holds the
+/// account's pusher lock, and passes started together (two here, one in a CLI process) send
+/// each queued change exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn syncs_running_together_send_each_change_once() {
+    use libreollama::store::locks::PusherLock;
+    use libreollama::store::queue::Queue;
+
+    let (si, fake, g_inbox, _) = setup().await;
+    let s = si.services.clone();
+    let acc = si.account.id.clone();
+    s.tasks.sync(&acc).await.unwrap();
+    let inbox = s
+        .tasks
+        .lists(Some(acc.clone()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.is_default)
+        .unwrap();
+    let at_google = |f: &TasksFake, title: &str| {
+        f.state
+            .lock()
+            .unwrap()
+            .live(&g_inbox)
+            .iter()
+            .filter(|x| x.title == title)
+            .count()
+    };
+
+    // Another process is syncing the account (it holds the lock): this sync waits for it.
+    let held = PusherLock::try_acquire(s.store.data_dir(), Queue::TaskOps, &acc)
+        .unwrap()
+        .expect("nobody syncs yet");
+    s.tasks
+        .add(&inbox.local_id, "Wait for me", "", None, None)
+        .await
+        .unwrap();
+    let waiting = tokio::spawn({
+        let (s, acc) = (s.clone(), acc.clone());
+        async move { s.tasks.sync(&acc).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "waits for the pass holding the lock"
+    );
+    assert_eq!(at_google(&fake, "Wait for me"), 0);
+    drop(held);
+    let r = waiting.await.unwrap().unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    assert_eq!(at_google(&fake, "Wait for me"), 1);
+
+    for i in 0..30 {
+        s.tasks
+            .add(&inbox.local_id, &format!("Errand {i}"), "", None, None)
+            .await
+            .unwrap();
+    }
+    let cli = Command::new(env!("CARGO_BIN_EXE_libreollama"))
+        .arg("--data-dir")
+        .arg(si.dir.path())
+        .args(["tasks", "sync"])
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        .env("LIBREOLLAMA_GOOGLE_TASKS_URL", &fake.base)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = tokio::join!(s.tasks.sync(&acc), s.tasks.sync(&acc));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let out = tokio::task::spawn_blocking(move || cli.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(a.sent + b.sent <= 30, "{a:?} {b:?}");
+    for i in 0..30 {
+        assert_eq!(at_google(&fake, &format!("Errand {i}")), 1, "Errand {i}");
+    }
+    let post = format!("POST /tasks/v1/lists/{g_inbox}/tasks");
+    let inserts = fake
+        .state
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .filter(|r| r.starts_with(&post))
+        .count();
+    assert_eq!(inserts, 31, "one insert per task");
+    let here = s.tasks.tasks(&inbox.local_id).await.unwrap();
+    assert!(here.iter().all(|t| !t.pending), "{here:?}");
     no_violations(&fake);
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+use libreollama::model::EndpointKind;
 use rusqlite::params;
 use support::ui::{render, render_all, text_of};
 
@@ -66,7 +67,7 @@ async fn ai_settings_show_servers_and_why_one_is_down() {
     let port = support::peers::free_port();
     s.ai.add_endpoint(
         "Workstation",
-        "openai",
+        EndpointKind::OpenAi,
         &format!("http://127.0.0.1:{port}"),
         None,
     )

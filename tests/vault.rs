@@ -1,5 +1,7 @@
 //! The credential vault through the real store: round trip, tamper/AAD/wrong-key refusal, nonce
-//! uniqueness, rotation, a missing key reported (not replaced), and no plaintext on disk.
+//! uniqueness, rotation, rotation refused while another process has the folder open (no token is
+//! ever sealed with a deleted key), a missing key reported (not replaced), and no plaintext on
+//! disk.
 
 #![cfg(feature = "backend")]
 
@@ -36,6 +38,23 @@ async fn tokens(
     s.store
         .read(move |conn| accounts::get_tokens(conn, &vault, id))
         .await
+}
+
+/// The key id of every sealed value in the database.
+async fn sealed_key_ids(s: &libreollama::services::AppServices) -> Vec<String> {
+    s.store
+        .read(libreollama::store::vault::sealed_values)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| {
+            envelope::key_id_of(&v.sealed)
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -240,7 +259,7 @@ async fn rotation_reencrypts_everything_and_survives_restart() {
         add_account(&s, "a1", "access-one", "refresh-one").await;
         add_account(&s, "a2", "access-two", "refresh-two").await;
         old_id = s.vault.status().active_key_id;
-        new_id = s.debug.rotate_vault_key().await.unwrap();
+        new_id = s.diagnostics.rotate_vault_key().await.unwrap();
         assert_ne!(old_id, new_id);
         assert_eq!(s.vault.status().active_key_id, new_id);
         assert_eq!(
@@ -252,24 +271,9 @@ async fn rotation_reencrypts_everything_and_survives_restart() {
                 .expose(),
             "refresh-two"
         );
-        let ids: Vec<Vec<u8>> = s
-            .store
-            .read(|c| {
-                let mut st = c
-                    .prepare("SELECT access_token_encrypted FROM gmail_accounts_secure UNION ALL SELECT refresh_token_encrypted FROM gmail_accounts_secure")
-                    .unwrap();
-                let v = st.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap().map(|r| r.unwrap()).collect();
-                Ok(v)
-            })
-            .await
-            .unwrap();
+        let ids = sealed_key_ids(&s).await;
         assert_eq!(ids.len(), 4);
-        for sealed in ids {
-            let kid: String = envelope::key_id_of(&sealed)
-                .unwrap()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+        for kid in ids {
             assert_eq!(kid, new_id);
         }
     }
@@ -291,7 +295,7 @@ async fn rotation_reencrypts_everything_and_survives_restart() {
             .expose(),
         "access-one"
     );
-    let report = s.debug.diagnostics().await.unwrap();
+    let report = s.diagnostics.diagnostics().await.unwrap();
     assert!(report.healthy(), "{report:#?}");
 }
 
@@ -308,4 +312,190 @@ async fn files_are_private() {
     for k in std::fs::read_dir(data.join("keys")).unwrap() {
         assert_eq!(mode(&k.unwrap().path()), 0o600);
     }
+}
+
+/// Set for the second process of `rotation_waits_for_other_processes`: its data folder.
+const SECOND_PROCESS_DIR: &str = "LIBREOLLAMA_TEST_SECOND_PROCESS_DIR";
+
+/// Not a test on its own (it returns at once): the second process of
+/// `rotation_waits_for_other_processes`, this test binary started again. It opens the services
+/// on the folder like the app does, says which key it holds, and follows commands on stdin:
+/// `seal <account> <token>` stores a refreshed access token (sealed with the key it holds),
+/// `read <account>` prints the access token it can open. End of input ends it.
+#[test]
+fn second_process() {
+    use std::io::BufRead;
+    let Ok(dir) = std::env::var(SECOND_PROCESS_DIR) else {
+        return;
+    };
+    // Never outlive a test that lost track of it.
+    std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        std::process::exit(3);
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = support::start(std::path::Path::new(&dir)).await;
+        println!("@@ready {}", s.vault.status().active_key_id);
+        for line in std::io::stdin().lock().lines() {
+            let line = line.unwrap();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["seal", account, token] => {
+                    s.auth
+                        .store_account_tokens(account, SecretString::new(*token), None, Some(1))
+                        .await
+                        .unwrap();
+                    println!("@@sealed");
+                }
+                ["read", account] => {
+                    let t = s.auth.get_account_tokens(account).await.unwrap();
+                    println!("@@read {}", t.access_token.unwrap().expose());
+                }
+                other => panic!("unknown command {other:?}"),
+            }
+        }
+    });
+}
+
+/// A second process on the folder (see `second_process`).
+struct Second {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    out: std::io::BufReader<std::process::ChildStdout>,
+    /// The key id it loaded.
+    key: String,
+}
+
+impl Second {
+    fn start(dir: &std::path::Path) -> Second {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "second_process",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(SECOND_PROCESS_DIR, dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut second = Second {
+            child,
+            stdin,
+            out,
+            key: String::new(),
+        };
+        second.key = second.answer("ready");
+        second
+    }
+
+    /// The next `@@<what> …` line's rest.
+    fn answer(&mut self, what: &str) -> String {
+        use std::io::BufRead;
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.out.read_line(&mut line).unwrap() > 0,
+                "the second process ended before saying {what}"
+            );
+            // libtest may have written "test second_process ... " before it on the line.
+            let tag = format!("@@{what}");
+            if let Some(at) = line.find(&tag) {
+                return line[at + tag.len()..].trim().to_string();
+            }
+        }
+    }
+
+    fn ask(&mut self, command: &str, what: &str) -> String {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{command}").unwrap();
+        stdin.flush().unwrap();
+        self.answer(what)
+    }
+
+    fn close(mut self) {
+        drop(self.stdin.take());
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotation_waits_for_other_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let s = support::start(dir.path()).await;
+    add_account(&s, "a1", "access-one", "refresh-one").await;
+    let old = s.vault.status().active_key_id;
+
+    // Another process holds the folder (and the key) open: rotation refuses and names it.
+    let mut other = Second::start(dir.path());
+    assert_eq!(other.key, old);
+    let err = s.diagnostics.rotate_vault_key().await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("process {}", other.child.id())) && text.contains("second_process"),
+        "says which process: {text}"
+    );
+    assert!(text.contains("Close it"), "says what to do: {text}");
+    assert_eq!(s.vault.status().active_key_id, old, "nothing rotated");
+    assert!(keys.join(format!("{old}.key")).exists());
+
+    // What it seals meanwhile (a refreshed token) stays readable everywhere.
+    other.ask("seal a1 access-from-other", "sealed");
+    assert_eq!(
+        tokens(&s, "a1")
+            .await
+            .unwrap()
+            .access_token
+            .unwrap()
+            .expose(),
+        "access-from-other"
+    );
+    other.close();
+
+    // Alone: the rotation re-seals everything and deletes the old key.
+    let new = s.diagnostics.rotate_vault_key().await.unwrap();
+    assert_ne!(new, old);
+    assert!(!keys.join(format!("{old}.key")).exists(), "old key deleted");
+    assert!(sealed_key_ids(&s).await.iter().all(|k| *k == new));
+
+    // A process started afterwards opens everything with the new key and seals with it.
+    let mut later = Second::start(dir.path());
+    assert_eq!(later.key, new);
+    assert_eq!(later.ask("read a1", "read"), "access-from-other");
+    later.ask("seal a1 access-three", "sealed");
+    later.close();
+    assert_eq!(
+        tokens(&s, "a1")
+            .await
+            .unwrap()
+            .access_token
+            .unwrap()
+            .expose(),
+        "access-three"
+    );
+    assert_eq!(
+        tokens(&s, "a1")
+            .await
+            .unwrap()
+            .refresh_token
+            .unwrap()
+            .expose(),
+        "refresh-one"
+    );
+
+    // No value anywhere is sealed with a key that is gone.
+    for kid in sealed_key_ids(&s).await {
+        assert_eq!(kid, new);
+        assert!(keys.join(format!("{kid}.key")).exists());
+    }
+    let report = s.diagnostics.diagnostics().await.unwrap();
+    assert!(report.healthy(), "{report:#?}");
 }

@@ -7,8 +7,8 @@ use super::ApiResult;
 #[cfg(feature = "server")]
 use super::{host, ApiError};
 use crate::model::{
-    AiEndpoint, ChatMessageView, Conversation, EndpointHealth, IndexStatus, JobView, LiveView,
-    ModelSummary, TaskProposal,
+    AiEndpoint, ChatMessageView, Conversation, EndpointHealth, EndpointKind, IndexStatus, JobView,
+    LiveView, ModelSummary, TaskProposal,
 };
 
 #[get("/api/ai/endpoints")]
@@ -19,7 +19,7 @@ pub async fn ai_endpoints() -> ApiResult<Vec<AiEndpoint>> {
 #[post("/api/ai/endpoints/add")]
 pub async fn ai_add_endpoint(
     name: String,
-    kind: String,
+    kind: EndpointKind,
     url: String,
     api_key: Option<String>,
 ) -> ApiResult<AiEndpoint> {
@@ -29,7 +29,7 @@ pub async fn ai_add_endpoint(
             .map(|k| crate::vault::SecretString::new(k.trim()));
         Ok(host::services()?
             .ai
-            .add_endpoint(&name, &kind, &url, key)
+            .add_endpoint(&name, kind, &url, key)
             .await?)
     })
     .await

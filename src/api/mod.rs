@@ -13,6 +13,7 @@ use crate::model::{
 };
 
 mod ai;
+mod calendar;
 mod compose;
 #[cfg(feature = "server")]
 mod host;
@@ -21,6 +22,7 @@ mod tasks;
 pub mod web_preview;
 
 pub use ai::*;
+pub use calendar::*;
 pub use compose::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed};
@@ -92,7 +94,7 @@ pub async fn about() -> ApiResult<AppInfo> {
 
 #[get("/api/diagnostics")]
 pub async fn diagnostics() -> ApiResult<DiagnosticsReport> {
-    host::guarded(async move { Ok(host::services()?.debug.diagnostics().await?) }).await
+    host::guarded(async move { Ok(host::services()?.diagnostics.diagnostics().await?) }).await
 }
 
 #[get("/api/settings")]

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::LibreOllamaError;
+use crate::model::EndpointKind;
 use crate::services::AppServices;
 use crate::vault::SecretString;
 
@@ -21,7 +22,7 @@ pub enum AiAction {
         name: String,
         /// ollama or openai
         #[arg(long)]
-        kind: String,
+        kind: EndpointKind,
         /// e.g. http://127.0.0.1:8080
         #[arg(long)]
         url: String,
@@ -141,7 +142,7 @@ pub async fn ai(
             } else {
                 None
             };
-            let ep = ai.add_endpoint(&name, &kind, &url, key).await?;
+            let ep = ai.add_endpoint(&name, kind, &url, key).await?;
             println!(
                 "Added {} ({}). Check it with `libreollama ai servers`.",
                 ep.name, ep.id

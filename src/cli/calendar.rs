@@ -8,7 +8,6 @@ use chrono::{Duration, Local, NaiveDate, TimeZone};
 use clap::Subcommand;
 
 use crate::error::LibreOllamaError;
-use crate::google::calendar::CalendarApi;
 use crate::services::AppServices;
 
 #[derive(Debug, Subcommand)]
@@ -42,14 +41,14 @@ pub async fn run(
             };
             let mut failed = false;
             for a in accounts {
-                let api = CalendarApi::new(
-                    s.google.clone(),
-                    s.config.google.endpoints.calendar_base.clone(),
-                    a.clone(),
-                );
-                match crate::sync::calendar::sync(&s.store, &api, &a).await {
+                // Through the service, as the app does: the changes waiting here go first.
+                match s.calendar.sync(&a).await {
                     Ok(r) => println!(
-                        "{a}: {} calendars, {} events new or changed, {} removed{}",
+                        "{a}: {} sent, {} calendars, {} events new or changed, {} removed{}",
+                        match r.sent {
+                            1 => "1 change".to_string(),
+                            n => format!("{n} changes"),
+                        },
                         r.calendars,
                         r.changed,
                         r.removed,
@@ -72,7 +71,11 @@ pub async fn run(
             })
         }
         CalendarAction::Agenda { days, json } => {
-            let today = Local::now().date_naive();
+            let today = Local
+                .timestamp_millis_opt(crate::clock::now_ms())
+                .single()
+                .unwrap_or_else(Local::now)
+                .date_naive();
             let end = today + Duration::days(i64::from(days.max(1)));
             let ms = |d: NaiveDate| {
                 Local
@@ -83,10 +86,9 @@ pub async fn run(
             };
             let (from_ms, to_ms) = (ms(today), ms(end));
             let (fd, td) = (today.to_string(), end.to_string());
-            let (fd2, td2) = (fd.clone(), td.clone());
             let events = s
-                .store
-                .read(move |c| crate::sync::calendar::between(c, from_ms, to_ms, &fd2, &td2))
+                .calendar
+                .between(from_ms, to_ms, fd.clone(), td.clone())
                 .await?;
             let last = (end - Duration::days(1)).to_string();
             let tasks = s.tasks.due_between(&fd, &last).await?;

@@ -91,10 +91,7 @@ async fn account(
     match given {
         Some(a) => Ok(services.auth.resolve(&a).await?.id),
         None => {
-            let all = services
-                .store
-                .read(crate::store::accounts::signed_in)
-                .await?;
+            let all = services.compose.senders().await?;
             match all.as_slice() {
                 [one] => Ok(one.clone()),
                 [] => Err(LibreOllamaError::InvalidInput(
@@ -166,7 +163,8 @@ pub async fn send(services: Arc<AppServices>, a: SendArgs) -> Result<ExitCode, L
     // From the terminal there is nothing to undo: it goes now.
     let item = compose.send(&d.id, None).await.map_err(kept)?;
     compose.send_now(&item.id).await?;
-    let r = compose.process_due().await?;
+    // If another process is sending this account's mail, wait for it: it may send this one.
+    let r = compose.process_due_waiting(&acc).await?;
     let item = compose.outbox_item(&item.id).await?;
     print_item(&item);
     Ok(match item.state.as_str() {
@@ -237,11 +235,7 @@ pub async fn outbox(
 /// The terminal exits when the command ends: label changes (snooze, wake) go to Gmail now
 /// rather than in the background; what cannot go stays queued for the app.
 async fn flush(services: &AppServices) {
-    let accounts = services
-        .store
-        .read(crate::store::accounts::signed_in)
-        .await
-        .unwrap_or_default();
+    let accounts = services.compose.senders().await.unwrap_or_default();
     for a in accounts {
         if let Err(e) = services.mail.push_now(&a).await {
             eprintln!("Some changes wait for the next sync: {e}");

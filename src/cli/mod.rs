@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod ai;
 mod calendar;
 mod compose;
+mod mail;
 mod tasks;
 
 use crate::config::AppConfig;
@@ -52,7 +53,7 @@ pub enum Command {
     /// Mail: sync the local cache with Gmail and search it offline
     Mail {
         #[command(subcommand)]
-        action: MailAction,
+        action: mail::MailAction,
     },
     /// Google Calendar: sync and the agenda
     Calendar {
@@ -87,72 +88,6 @@ pub enum Command {
         #[arg(long)]
         max_tokens: Option<u32>,
     },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum MailAction {
-    /// Bring the local cache up to date with Gmail (all active accounts, or one)
-    Sync {
-        /// Account id or email address
-        account: Option<String>,
-        /// Messages per page of the initial sync (each page is stored with its cursor)
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
-        page_size: u32,
-    },
-    /// Import an mbox (e.g. Google Takeout), a maildir, or a folder of .eml files into the local archive
-    Import { path: PathBuf },
-    /// Search the local cache with Gmail's operators (from:, subject:, is:unread, …)
-    Search {
-        query: String,
-        /// Limit to one account (id or email address)
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        /// One JSON object per line
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show a message's conversation (downloading its body if needed; marks it read)
-    Show {
-        /// Message id (as printed by `mail search`)
-        id: String,
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// List folders and labels with message and unread counts from the local cache
-    Labels {
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write and send a mail (or schedule it with --at) through the durable outbox
-    Send(compose::SendArgs),
-    /// The outbox: mail waiting, scheduled, refused, and sent in the last day
-    Outbox {
-        /// First send what is due (and wake snoozed conversations), as the app does
-        #[arg(long)]
-        run: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Drafts on this computer
-    Drafts,
-    /// Hide a conversation from the inbox until a time
-    Snooze {
-        /// Conversation (thread) id
-        thread: String,
-        /// "YYYY-MM-DD HH:MM", RFC 3339, or +30m / +2h / +1d
-        #[arg(long)]
-        until: String,
-        #[arg(long)]
-        account: Option<String>,
-    },
-    /// Snoozed conversations and when they come back
-    Snoozed,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,7 +195,7 @@ async fn execute(
 ) -> Result<ExitCode, LibreOllamaError> {
     match command {
         Command::Doctor { json } => {
-            let report = services.debug.diagnostics().await?;
+            let report = services.diagnostics.diagnostics().await?;
             if json {
                 println!(
                     "{}",
@@ -276,7 +211,7 @@ async fn execute(
             })
         }
         Command::Accounts { action } => accounts(services, action).await,
-        Command::Mail { action } => mail(services, action).await,
+        Command::Mail { action } => mail::run(services, action).await,
         Command::Ai { action } => ai::ai(services, action).await,
         Command::Tasks { action } => tasks::run(services, action).await,
         Command::Calendar { action } => calendar::run(services, action).await,
@@ -290,7 +225,7 @@ async fn execute(
         Command::Vault {
             action: VaultAction::Rotate,
         } => {
-            let id = services.debug.rotate_vault_key().await?;
+            let id = services.diagnostics.rotate_vault_key().await?;
             println!("Vault key rotated; new key id {id}.");
             Ok(ExitCode::SUCCESS)
         }
@@ -496,238 +431,5 @@ async fn accounts(
             }
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-async fn mail(
-    services: Arc<AppServices>,
-    action: MailAction,
-) -> Result<ExitCode, LibreOllamaError> {
-    match action {
-        MailAction::Send(args) => compose::send(services, args).await,
-        MailAction::Outbox { run, json } => compose::outbox(services, run, json).await,
-        MailAction::Drafts => compose::drafts(services).await,
-        MailAction::Snooze {
-            thread,
-            until,
-            account,
-        } => compose::snooze(services, thread, until, account).await,
-        MailAction::Snoozed => compose::snoozed(services).await,
-        MailAction::Sync { account, page_size } => {
-            let targets = match account {
-                Some(a) => vec![services.auth.resolve(&a).await?.id],
-                None => services
-                    .auth
-                    .list_accounts()
-                    .await?
-                    .into_iter()
-                    .filter(|a| a.status == crate::model::AccountStatus::Active)
-                    .map(|a| a.id)
-                    .collect(),
-            };
-            if targets.is_empty() {
-                println!("No active accounts to sync. Add one with `libreollama accounts add`.");
-                return Ok(ExitCode::SUCCESS);
-            }
-            let cancel = tokio_util::sync::CancellationToken::new();
-            let c2 = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    c2.cancel();
-                }
-            });
-            let mut failed = false;
-            for id in targets {
-                let mut sync = crate::sync::gmail::for_account(
-                    &services.store,
-                    services.google.clone(),
-                    &services.config.google.endpoints.gmail_base,
-                    &id,
-                );
-                sync.page_size = page_size;
-                let started = std::time::Instant::now();
-                match sync.run(&cancel).await {
-                    Ok(r) => println!(
-                        "{id}: {} sync, {} messages stored, {} removed in {:.1} s{}",
-                        r.mode,
-                        r.fetched,
-                        r.deleted,
-                        started.elapsed().as_secs_f64(),
-                        if r.restarted_full {
-                            " (history expired: full re-sync)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    Err(e) => {
-                        eprintln!("{id}: {e}");
-                        failed = true;
-                    }
-                }
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        MailAction::Import { path } => {
-            let started = std::time::Instant::now();
-            let report = crate::mail::import::import_path(&services.store, &path, |n| {
-                eprint!("\rImported {n} messages…");
-            })
-            .await?;
-            eprintln!();
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "Imported {} messages from {} in {secs:.1} s ({:.0}/s). Search them with `libreollama mail search`.",
-                report.imported,
-                path.display(),
-                report.imported as f64 / secs.max(0.001)
-            );
-            for m in &report.malformed {
-                println!("  kept as raw text: {m}");
-            }
-            for m in &report.skipped_parts {
-                println!("  attachment {m}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        MailAction::Search {
-            query,
-            account,
-            limit,
-            json,
-        } => {
-            let offset = std::env::var("LIBREOLLAMA_UTC_OFFSET_SECS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let clock = crate::search::Clock {
-                now_ms: crate::store::now_unix() * 1000,
-                utc_offset_secs: offset,
-            };
-            let q = crate::search::parse(&query, clock).map_err(|e| {
-                LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e))
-            })?;
-            let account = match account {
-                Some(a) => Some(services.auth.resolve(&a).await?.id),
-                None => None,
-            };
-            let hits = services
-                .store
-                .read(move |c| crate::store::mail::search(c, account.as_deref(), &q, limit, None))
-                .await?;
-            for h in &hits {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(h).map_err(LibreOllamaError::json)?
-                    );
-                } else {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        utc_date(h.internal_date),
-                        h.from,
-                        h.subject,
-                        h.id
-                    );
-                }
-            }
-            if !json && hits.is_empty() {
-                eprintln!("No messages match.");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        MailAction::Show { id, account, json } => {
-            let account = match account {
-                Some(a) => Some(services.auth.resolve(&a).await?.id),
-                None => None,
-            };
-            let (acc, thread_id) = services.mail.locate(&id, account).await?;
-            let t = services.mail.thread(&acc, &thread_id, false).await?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&t).map_err(LibreOllamaError::json)?
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!("{}\n", t.subject);
-            for m in &t.messages {
-                println!("From: {}\nTo: {}", m.from, m.to);
-                if !m.cc.is_empty() {
-                    println!("Cc: {}", m.cc);
-                }
-                println!("Date: {} UTC\nId: {}", utc_date(m.date_ms), m.id);
-                for a in &m.attachments {
-                    println!(
-                        "Attachment: {} ({}, {} bytes)",
-                        a.filename, a.mime_type, a.size
-                    );
-                }
-                if let Some(n) = &m.body_note {
-                    println!("Note: {n}");
-                }
-                println!();
-                match (&m.text, &m.html) {
-                    (Some(t), _) => println!("{t}"),
-                    (None, Some(_)) => println!("(HTML only: open it in the app)"),
-                    (None, None) => println!("(no text)"),
-                }
-                println!("\n----");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        MailAction::Labels { account, json } => {
-            let only = match account {
-                Some(a) => Some(services.auth.resolve(&a).await?.id),
-                None => None,
-            };
-            let accounts = services.mail.accounts().await?;
-            for a in accounts
-                .iter()
-                .filter(|a| only.as_ref().is_none_or(|o| *o == a.id))
-            {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(a).map_err(LibreOllamaError::json)?
-                    );
-                    continue;
-                }
-                println!("{}", a.email);
-                for l in &a.labels {
-                    println!(
-                        "  {:<28} {:>7} messages {:>6} unread\t{}",
-                        l.name, l.total, l.unread, l.id
-                    );
-                }
-            }
-            if accounts.is_empty() && !json {
-                eprintln!("No mail yet: add an account (`libreollama accounts add`) and run `libreollama mail sync`.");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// `YYYY-MM-DD HH:MM` UTC of a Gmail internal date (ms since the epoch).
-fn utc_date(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_dates() {
-        assert_eq!(super::utc_date(0), "1970-01-01 00:00");
-        assert_eq!(
-            super::utc_date(1_706_659_200_000 + 90_000),
-            "2024-01-31 00:01"
-        );
-        assert_eq!(super::utc_date(951_782_400_000), "2000-02-29 00:00");
     }
 }

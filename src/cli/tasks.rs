@@ -7,9 +7,8 @@ use std::sync::Arc;
 use clap::Subcommand;
 
 use crate::error::LibreOllamaError;
-use crate::model::{TaskListView, TaskView};
+use crate::model::{MoveTo, TaskListView, TaskView};
 use crate::services::AppServices;
-use crate::sync::tasks::MoveTo;
 
 #[derive(Debug, Subcommand)]
 pub enum TasksAction {
@@ -125,8 +124,8 @@ pub async fn run(s: Arc<AppServices>, action: TasksAction) -> Result<ExitCode, L
             }
             // Tasks made from mail of an account without Google lists (an imported archive).
             let loose: Vec<_> = s
-                .store
-                .read(|c| crate::store::tasks::list(c, None))
+                .tasks
+                .all(None)
                 .await?
                 .into_iter()
                 .filter(|t| {

@@ -17,9 +17,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use sha2::{Digest, Sha256};
 
 use super::parse::{parse_with, KeepParts};
+use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result};
 use crate::store::mail::{self, NewMessage};
-use crate::store::{now_unix, Store};
+use crate::store::Store;
 
 pub use crate::model::ARCHIVE_ACCOUNT;
 const BATCH: usize = mail::INGEST_BATCH;
@@ -323,15 +324,7 @@ pub async fn import_path(
         )));
     }
     store
-        .write(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO gmail_accounts_secure (id, email_address, display_name, is_active, created_at, updated_at) \
-                 VALUES (?1, 'archive@localhost', 'Local archive', 0, ?2, ?2)",
-                rusqlite::params![ARCHIVE_ACCOUNT, now_unix()],
-            )
-            .map_err(|e| LibreOllamaError::db("creating the archive account", e))?;
-            Ok(())
-        })
+        .write(|c| mail::ensure_archive_account(c, now_unix()))
         .await?;
     // At most one batch waits while one is written. If the writer stops early, dropping the
     // channel drops the waiting batch, giving its budget back, and the reader's next send fails.

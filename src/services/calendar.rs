@@ -3,17 +3,19 @@
 
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::error::Result;
 use crate::google::calendar::CalendarApi;
 use crate::google::client::GoogleClient;
 use crate::model::{EventEdit, EventScope, EventView};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::sync::calendar::{self as sync, CalendarReport};
 
 pub struct CalendarService {
     store: Store,
     google: Arc<GoogleClient>,
     base: String,
+    clock: Clock,
 }
 
 impl CalendarService {
@@ -22,22 +24,43 @@ impl CalendarService {
             store,
             google,
             base,
+            clock: Clock::system(),
         }
+    }
+
+    /// The same service reading time from `clock` (tests move it instead of sleeping).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn api(&self, account: &str) -> CalendarApi {
+        CalendarApi::new(self.google.clone(), self.base.clone(), account)
     }
 
     /// Sends the changes made here, then brings Google's.
     pub async fn sync(&self, account: &str) -> Result<CalendarReport> {
-        let api = CalendarApi::new(self.google.clone(), self.base.clone(), account);
-        sync::push(&self.store, &api, account).await?;
-        sync::sync(&self.store, &api, account).await
+        let api = self.api(account);
+        let sent = sync::push(&self.store, &api, account, &self.clock).await?;
+        let report = sync::sync(&self.store, &api, account).await?;
+        Ok(CalendarReport { sent, ..report })
+    }
+
+    /// Sends the changes made here (not Google's back); how many reached Google.
+    pub async fn push(&self, account: &str) -> Result<usize> {
+        sync::push(&self.store, &self.api(account), account, &self.clock).await
     }
 
     /// A new event in `calendar` (shown at once, sent on the next sync).
     pub async fn create(&self, account: &str, calendar: &str, edit: &EventEdit) -> Result<String> {
         let edit = sync::checked(edit)?;
-        let (a, c) = (account.to_string(), calendar.to_string());
+        let (a, c, now) = (
+            account.to_string(),
+            calendar.to_string(),
+            self.clock.now_unix(),
+        );
         self.store
-            .transaction(move |tx| sync::create_local(tx, &a, &c, &edit))
+            .transaction(move |tx| sync::create_local(tx, &a, &c, &edit, now))
             .await
     }
 
@@ -53,8 +76,9 @@ impl CalendarService {
     ) -> Result<()> {
         let edit = sync::checked(edit)?;
         let (a, c, e) = (account.to_string(), calendar.to_string(), event.to_string());
+        let now = self.clock.now_unix();
         self.store
-            .transaction(move |tx| sync::edit_local(tx, &a, &c, &e, &edit, scope))
+            .transaction(move |tx| sync::edit_local(tx, &a, &c, &e, &edit, scope, now))
             .await
     }
 
@@ -67,8 +91,9 @@ impl CalendarService {
         scope: EventScope,
     ) -> Result<()> {
         let (a, c, e) = (account.to_string(), calendar.to_string(), event.to_string());
+        let now = self.clock.now_unix();
         self.store
-            .transaction(move |tx| sync::delete_local(tx, &a, &c, &e, scope))
+            .transaction(move |tx| sync::delete_local(tx, &a, &c, &e, scope, now))
             .await
     }
 
@@ -86,14 +111,15 @@ impl CalendarService {
             event.to_string(),
             answer.to_string(),
         );
+        let now = self.clock.now_unix();
         self.store
-            .transaction(move |tx| sync::rsvp_local(tx, &a, &c, &e, &ans))
+            .transaction(move |tx| sync::rsvp_local(tx, &a, &c, &e, &ans, now))
             .await
     }
 
     /// Signed-in accounts (an imported archive has no calendar).
     async fn accounts(&self) -> Result<Vec<String>> {
-        self.store.read(crate::store::accounts::signed_in).await
+        self.store.read(store::accounts::signed_in).await
     }
 
     /// Every signed-in account; the first error after trying all.
@@ -107,6 +133,7 @@ impl CalendarService {
                     total.changed += r.changed;
                     total.removed += r.removed;
                     total.resynced += r.resynced;
+                    total.sent += r.sent;
                 }
                 Err(e) => {
                     first.get_or_insert(e);
@@ -137,23 +164,11 @@ impl CalendarService {
 
     /// (account, calendar id, name) of every calendar one can add events to, primary first.
     pub async fn writable(&self) -> Result<Vec<(String, String, String)>> {
-        self.store
-            .read(|c| {
-                let mut st = c
-                    .prepare(
-                        "SELECT account_id, google_id, summary FROM calendars \
-                         WHERE coalesce(access_role, 'owner') IN ('owner', 'writer') ORDER BY is_primary DESC, summary",
-                    )
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))?;
-                let rows = st
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(|e| crate::error::LibreOllamaError::db("reading calendars", e))
-            })
-            .await
+        self.store.read(store::calendar::writable).await
     }
 
+    /// Events overlapping [from_ms, to_ms) for timed ones and the dates [from_date, to_date) for
+    /// all-day ones, in start order.
     pub async fn between(
         &self,
         from_ms: i64,
@@ -162,7 +177,7 @@ impl CalendarService {
         to_date: String,
     ) -> Result<Vec<EventView>> {
         self.store
-            .read(move |c| sync::between(c, from_ms, to_ms, &from_date, &to_date))
+            .read(move |c| store::calendar::between(c, from_ms, to_ms, &from_date, &to_date))
             .await
     }
 }

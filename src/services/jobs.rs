@@ -1,50 +1,26 @@
 //! Named background jobs (sync runs, body backfill, pushing changes) with progress and cancel,
 //! so the activity panel and the CLI can show what the app is doing and stop it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::now_unix;
+pub use crate::model::JobKind;
 use crate::model::{JobState, JobView};
-use crate::store::now_unix;
+pub use crate::sync::progress::Progress;
 
 /// Finished jobs kept for the panel.
 const KEEP_FINISHED: usize = 20;
 
-/// Counters a running job updates; readers never block it.
-#[derive(Debug, Default)]
-pub struct Progress {
-    done: AtomicU64,
-    /// 0 while unknown.
-    total: AtomicU64,
-}
-
-impl Progress {
-    pub fn add(&self, n: u64) {
-        self.done.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// For jobs that report absolute progress (bytes downloaded).
-    pub fn set_done(&self, n: u64) {
-        self.done.store(n, Ordering::Relaxed);
-    }
-
-    pub fn set_total(&self, n: u64) {
-        self.total.store(n, Ordering::Relaxed);
-    }
-
-    pub fn done(&self) -> u64 {
-        self.done.load(Ordering::Relaxed)
-    }
-}
-
 struct Job {
     id: u64,
+    kind: JobKind,
+    account: Option<String>,
     name: String,
-    /// Jobs with the same key do not run twice at once (e.g. one sync per account).
-    key: String,
+    /// Jobs with the same kind and scope do not run twice at once (e.g. one sync per account).
+    key: (JobKind, String),
     progress: Arc<Progress>,
     cancel: CancellationToken,
     started: Instant,
@@ -57,11 +33,13 @@ struct Job {
 impl Job {
     fn view(&self) -> JobView {
         let done = self.progress.done();
-        let total = self.progress.total.load(Ordering::Relaxed);
+        let total = self.progress.total();
         let end = self.finished.map(|f| f.0).unwrap_or_else(Instant::now);
         let secs = end.duration_since(self.started).as_secs_f64();
         JobView {
             id: self.id,
+            kind: self.kind,
+            account: self.account.clone(),
             name: self.name.clone(),
             state: self.state,
             done,
@@ -105,9 +83,22 @@ impl Jobs {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a job; `None` when one with the same key is still running.
+    /// Registers a job that is not a known kind; `None` when one with the same key is still
+    /// running.
     pub fn start(&self, name: impl Into<String>, key: impl Into<String>) -> Option<JobHandle> {
-        let key = key.into();
+        self.start_kind(JobKind::Other, &key.into(), None, name)
+    }
+
+    /// Registers a job of `kind` on `scope` (an account id, or whatever it works on) for
+    /// `account`, if it works on one; `None` while one of the same kind and scope still runs.
+    pub fn start_kind(
+        &self,
+        kind: JobKind,
+        scope: &str,
+        account: Option<&str>,
+        name: impl Into<String>,
+    ) -> Option<JobHandle> {
+        let key = (kind, scope.to_string());
         let mut g = self.lock();
         if g.1
             .iter()
@@ -121,6 +112,8 @@ impl Jobs {
         let cancel = CancellationToken::new();
         g.1.push(Job {
             id,
+            kind,
+            account: account.map(str::to_string),
             name: name.into(),
             key,
             progress: progress.clone(),
@@ -182,11 +175,12 @@ impl Jobs {
         g.1.iter().rev().map(Job::view).collect()
     }
 
-    pub fn running(&self, key: &str) -> bool {
+    /// Whether a job of `kind` on `scope` is running.
+    pub fn running(&self, kind: JobKind, scope: &str) -> bool {
         self.lock()
             .1
             .iter()
-            .any(|j| j.key == key && j.state == JobState::Running)
+            .any(|j| j.key.0 == kind && j.key.1 == scope && j.state == JobState::Running)
     }
 }
 
@@ -197,23 +191,41 @@ mod tests {
     #[test]
     fn one_job_per_key_and_outcomes_recorded() {
         let jobs = Jobs::default();
-        let a = jobs.start("Sync a", "sync:a").unwrap();
-        assert!(jobs.start("Sync a again", "sync:a").is_none());
-        let b = jobs.start("Sync b", "sync:b").unwrap();
+        let a = jobs
+            .start_kind(JobKind::MailSync, "a", Some("a"), "Sync a")
+            .unwrap();
+        assert!(jobs
+            .start_kind(JobKind::MailSync, "a", Some("a"), "Sync a again")
+            .is_none());
+        assert!(
+            jobs.start_kind(JobKind::MailPush, "a", Some("a"), "Push a")
+                .is_some(),
+            "another kind on the same account runs beside it"
+        );
+        let b = jobs
+            .start_kind(JobKind::MailSync, "b", Some("b"), "Sync b")
+            .unwrap();
         a.progress.set_total(10);
         a.progress.add(4);
         let v = jobs.list();
-        assert_eq!(v[1].done, 4);
-        assert_eq!(v[1].total, Some(10));
+        assert_eq!(v[2].done, 4);
+        assert_eq!(v[2].total, Some(10));
+        assert_eq!(
+            (v[2].kind, v[2].account.as_deref()),
+            (JobKind::MailSync, Some("a"))
+        );
         assert!(jobs.cancel(b.id));
         assert!(b.cancel.is_cancelled());
         b.finish(Err(crate::error::LibreOllamaError::Cancelled("x".into())));
         a.finish(Ok("Fetched 4.".into()));
         let v = jobs.list();
         assert_eq!(v[0].state, JobState::Cancelled);
-        assert_eq!(v[1].state, JobState::Done);
-        assert!(!jobs.running("sync:a"));
-        assert!(jobs.start("Sync a", "sync:a").is_some());
+        assert_eq!(v[2].state, JobState::Done);
+        assert!(!jobs.running(JobKind::MailSync, "a"));
+        assert!(jobs.running(JobKind::MailPush, "a"));
+        assert!(jobs
+            .start_kind(JobKind::MailSync, "a", Some("a"), "Sync a")
+            .is_some());
     }
 
     #[test]

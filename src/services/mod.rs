@@ -4,10 +4,13 @@ pub mod ai;
 pub mod auth;
 pub mod calendar;
 pub mod compose;
-pub mod debug;
+pub mod diagnostics;
+pub mod drafts;
 pub mod jobs;
 pub mod mail;
+pub mod outbox;
 pub mod settings;
+pub mod snooze;
 pub mod tasks;
 
 use std::sync::Arc;
@@ -16,13 +19,14 @@ use crate::config::AppConfig;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::client::GoogleClient;
 use crate::google::ratelimit::RateLimiter;
+use crate::store::locks::OpenFolder;
 use crate::store::Store;
 use crate::vault::Vault;
 
 pub use ai::AiService;
 pub use auth::AuthService;
 pub use calendar::CalendarService;
-pub use debug::DebugService;
+pub use diagnostics::DiagnosticsService;
 pub use mail::MailService;
 pub use settings::SettingsService;
 pub use tasks::TasksService;
@@ -57,7 +61,8 @@ pub struct AppServices {
     pub store: Store,
     pub vault: Arc<Vault>,
     pub settings: SettingsService,
-    pub debug: DebugService,
+    /// The doctor: database health, vault self-test, redacted accounts; key rotation.
+    pub diagnostics: DiagnosticsService,
     pub auth: Arc<AuthService>,
     /// The shared Google HTTP client (tokens from `auth`, quota-aware).
     pub google: Arc<GoogleClient>,
@@ -67,6 +72,42 @@ pub struct AppServices {
     pub ai: Arc<AiService>,
     pub tasks: Arc<TasksService>,
     pub calendar: Arc<CalendarService>,
+    /// This process has the data folder open, for as long as the services live.
+    _open_folder: OpenFolder,
+}
+
+/// What this process is, as other processes name it ("the desktop app", "libreollama mail
+/// sync"): `vault rotate` tells the user what to close.
+fn this_process() -> String {
+    let mut args = std::env::args();
+    let program = args
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "libreollama".into());
+    let mut words = Vec::new();
+    let mut skip_value = false;
+    for a in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        // The one global option takes a value; other options are left out as well.
+        if a == "--data-dir" {
+            skip_value = true;
+        } else if !a.starts_with('-') && words.len() < 3 {
+            words.push(a);
+        }
+    }
+    if words.is_empty() && program.starts_with("libreollama") {
+        "the desktop app".into()
+    } else {
+        std::iter::once(program)
+            .chain(words)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 impl AppServices {
@@ -80,11 +121,15 @@ impl AppServices {
             config.log_to_stderr,
         );
         tracing::info!(data_dir = %config.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting services");
+        // Registered before the vault is read: a key rotation in another process either sees
+        // this one (and refuses, or keeps the old key) or finished before this reads the keys.
+        let open_folder = OpenFolder::register(&config.data_dir, &this_process())?;
         let cfg = config.clone();
         let (store, vault) = tokio::task::spawn_blocking(move || -> Result<(Store, Vault)> {
             let store = Store::open_blocking(&cfg.data_dir)?;
-            let vault = store
-                .with_writer_blocking(|conn| Vault::load(conn, &cfg.data_dir, cfg.vault_backend))?;
+            let vault = store.with_writer_blocking(|conn| {
+                crate::store::vault::open(conn, &cfg.data_dir, cfg.vault_backend)
+            })?;
             Ok((store, vault))
         })
         .await
@@ -93,7 +138,7 @@ impl AppServices {
         let settings = SettingsService::new(store.clone());
         let level = settings.get().await?.log_level;
         crate::logging::apply_setting(&level);
-        let debug = DebugService::new(config.clone(), store.clone(), vault.clone());
+        let diagnostics = DiagnosticsService::new(config.clone(), store.clone(), vault.clone());
         let auth = Arc::new(AuthService::new(
             store.clone(),
             vault.clone(),
@@ -111,7 +156,11 @@ impl AppServices {
             config.google.endpoints.gmail_base.clone(),
             config.download_dir(),
         ));
-        let compose = Arc::new(compose::ComposeService::new(store.clone(), mail.clone()));
+        let compose = Arc::new(compose::ComposeService::new(
+            store.clone(),
+            mail.clone(),
+            crate::clock::Clock::system(),
+        ));
         let tasks = Arc::new(TasksService::new(
             store.clone(),
             google.clone(),
@@ -129,7 +178,7 @@ impl AppServices {
             store,
             vault,
             settings,
-            debug,
+            diagnostics,
             auth,
             google,
             mail,
@@ -137,6 +186,7 @@ impl AppServices {
             ai,
             tasks,
             calendar,
+            _open_folder: open_folder,
         }))
     }
 }

@@ -1,21 +1,20 @@
 //! The task list, local-first: every change is in the store at once, with its queued op in the
-//! same transaction; `sync` pushes the queue and pulls Google's changes (src/sync/tasks.rs has
+//! same transaction; `sync` pushes the queue and pulls Google's changes (src/sync/tasks has
 //! the rules). Priority and labels live in `task_metadata` and no sync touches them.
 
 use std::sync::Arc;
 
-use rusqlite::{params, OptionalExtension};
-
+use crate::clock::{now_ms, now_unix};
 use crate::error::{LibreOllamaError, Result};
 use crate::google::client::GoogleClient;
 use crate::google::tasks::TasksApi;
-use crate::model::{TaskListView, TaskView, TasksSyncReport};
-use crate::store::{now_unix, Store};
-use crate::sync::tasks::{self as sync, enqueue, mark_dirty, new_id, now_ms, MoveTo, TaskEdit};
-
-fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
-    move |e| LibreOllamaError::db(ctx, e)
-}
+use crate::model::{LocalTask, MoveTo, TaskEdit, TaskListView, TaskView, TasksSyncReport};
+use crate::store::locks::PusherLock;
+use crate::store::queue::Queue;
+use crate::store::task_ops::{self, OpKind};
+use crate::store::tasks::{self as store_tasks, FieldChange, NewTask};
+use crate::store::{new_id, task_lists, Store};
+use crate::sync::tasks as sync;
 
 /// A due date as the user typed it, checked: YYYY-MM-DD and a real day.
 fn check_due(due: &Option<String>) -> Result<Option<String>> {
@@ -41,35 +40,6 @@ fn check_title(title: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-const TASK_COLS: &str =
-    "t.local_id, m.account_id, t.list_local_id, t.parent_local_id, t.title, t.notes, t.due_date, \
-     t.status = 'completed', t.position, coalesce(md.priority, 0), coalesce(md.labels, '[]'), \
-     EXISTS (SELECT 1 FROM task_ops o WHERE o.local_id = t.local_id), t.source_message_id, \
-     md.time_block_start, md.time_block_end";
-
-const TASK_FROM: &str = "tasks t JOIN task_id_map m ON m.local_id = t.local_id \
-     LEFT JOIN task_metadata md ON md.task_local_id = t.local_id";
-
-fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TaskView> {
-    Ok(TaskView {
-        local_id: r.get(0)?,
-        account_id: r.get(1)?,
-        list_local_id: r.get(2)?,
-        parent_local_id: r.get(3)?,
-        title: r.get(4)?,
-        notes: r.get(5)?,
-        due_date: r.get(6)?,
-        completed: r.get(7)?,
-        position: r.get(8)?,
-        priority: r.get::<_, i64>(9)?.clamp(0, 3) as u8,
-        labels: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
-        pending: r.get(11)?,
-        source_message_id: r.get(12)?,
-        block_start_ms: r.get(13)?,
-        block_end_ms: r.get(14)?,
-    })
-}
-
 pub struct TasksService {
     store: Store,
     google: Arc<GoogleClient>,
@@ -78,6 +48,13 @@ pub struct TasksService {
     auto_push: std::sync::atomic::AtomicBool,
     /// Accounts with a send scheduled.
     scheduled: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// The account a task belongs to; a task that is not here is NotFound.
+fn task_account(c: &rusqlite::Connection, id: &str) -> Result<String> {
+    store_tasks::account_of(c, id)?.ok_or_else(|| LibreOllamaError::NotFound {
+        what: format!("Task {id}"),
+    })
 }
 
 impl TasksService {
@@ -93,6 +70,8 @@ impl TasksService {
 
     /// The app's background work: each change is sent about two seconds after it is made
     /// (changes in between go together), and every account syncs every `minutes()` minutes.
+    /// Both skip an account whose sync is running (here or in another process): that pass
+    /// sends what is queued.
     pub fn start_background(self: &Arc<Self>) {
         self.auto_push
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -104,7 +83,7 @@ impl TasksService {
                 let me = me.clone();
                 async move {
                     for account in me.syncable_accounts().await.unwrap_or_default() {
-                        if let Err(e) = me.sync(&account).await {
+                        if let Err(e) = me.sync_unless_running(&account).await {
                             tracing::warn!(error = %e, "scheduled tasks sync failed; changes stay queued");
                         }
                     }
@@ -130,7 +109,7 @@ impl TasksService {
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             me.scheduled.lock().unwrap().remove(&account);
-            if let Err(e) = me.sync(&account).await {
+            if let Err(e) = me.sync_unless_running(&account).await {
                 tracing::info!(error = %e, "tasks not sent yet; they stay queued");
             }
         });
@@ -139,9 +118,10 @@ impl TasksService {
     async fn account_of(&self, local_id: &str) -> Option<String> {
         let id = local_id.to_string();
         self.store
-            .read(move |c| task_account(c, &id, "reading a task"))
+            .read(move |c| store_tasks::account_of(c, &id))
             .await
             .ok()
+            .flatten()
     }
 
     /// Schedules a send for the task's account (see `changed`).
@@ -158,32 +138,7 @@ impl TasksService {
 
     pub async fn lists(&self, account: Option<String>) -> Result<Vec<TaskListView>> {
         self.store
-            .read(move |c| {
-                let mut st = c
-                    .prepare(
-                        "SELECT l.local_id, l.account_id, l.title, l.is_default, l.google_id IS NOT NULL, \
-                           (SELECT count(*) FROM tasks t WHERE t.deleted = 0 AND t.status <> 'completed' AND \
-                              (t.list_local_id = l.local_id OR (t.list_local_id IS NULL AND l.is_default = 1 AND \
-                                 EXISTS (SELECT 1 FROM task_id_map m WHERE m.local_id = t.local_id AND m.account_id = l.account_id)))) \
-                         FROM task_lists l WHERE ?1 IS NULL OR l.account_id = ?1 \
-                         ORDER BY l.account_id, l.is_default DESC, l.title COLLATE NOCASE, l.local_id",
-                    )
-                    .map_err(db("reading task lists"))?;
-                let rows = st
-                    .query_map([account], |r| {
-                        Ok(TaskListView {
-                            local_id: r.get(0)?,
-                            account_id: r.get(1)?,
-                            title: r.get(2)?,
-                            is_default: r.get(3)?,
-                            on_google: r.get(4)?,
-                            open_tasks: r.get::<_, i64>(5)? as u64,
-                        })
-                    })
-                    .map_err(db("reading task lists"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading task lists"))
-            })
+            .read(move |c| task_lists::views(c, account.as_deref()))
             .await
     }
 
@@ -192,31 +147,15 @@ impl TasksService {
     pub async fn tasks(&self, list: &str) -> Result<Vec<TaskView>> {
         let list = list.to_string();
         self.store
-            .read(move |c| {
-                let (account, is_default): (String, bool) = c
-                    .query_row(
-                        "SELECT account_id, is_default FROM task_lists WHERE local_id = ?1",
-                        [&list],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(db("reading tasks"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound {
-                        what: format!("Task list {list}"),
-                    })?;
-                let mut st = c
-                    .prepare(&format!(
-                        "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.deleted = 0 AND \
-                           (t.list_local_id = ?1 OR (?2 AND t.list_local_id IS NULL AND m.account_id = ?3)) \
-                         ORDER BY t.position <> '', t.position, t.created_at DESC, t.local_id"
-                    ))
-                    .map_err(db("reading tasks"))?;
-                let rows = st
-                    .query_map(params![list, is_default, account], task_row)
-                    .map_err(db("reading tasks"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading tasks"))
-            })
+            .read(move |c| store_tasks::in_list(c, &list))
+            .await
+    }
+
+    /// Every task here (of one account, or all), whatever its list: open first, then by due
+    /// date. Includes tasks of accounts without Google lists (mail from an imported archive).
+    pub async fn all(&self, account: Option<String>) -> Result<Vec<LocalTask>> {
+        self.store
+            .read(move |c| store_tasks::list(c, account.as_deref()))
             .await
     }
 
@@ -235,17 +174,7 @@ impl TasksService {
         }
         let id = local_id.to_string();
         self.store
-            .write(move |c| {
-                let now = now_unix();
-                c.execute(
-                    "INSERT INTO task_metadata (task_local_id, time_block_start, time_block_end, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
-                     ON CONFLICT(task_local_id) DO UPDATE SET time_block_start = excluded.time_block_start, \
-                       time_block_end = excluded.time_block_end, updated_at = excluded.updated_at",
-                    params![id, block.map(|b| b.0), block.map(|b| b.1), now],
-                )
-                .map_err(db("saving a time block"))?;
-                Ok(())
-            })
+            .write(move |c| store_tasks::set_time_block(c, &id, block, now_unix()))
             .await?;
         self.task(local_id).await
     }
@@ -253,19 +182,7 @@ impl TasksService {
     /// Tasks with a time block overlapping [from_ms, to_ms), for the calendar.
     pub async fn blocked_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<TaskView>> {
         self.store
-            .read(move |c| {
-                let mut st = c
-                    .prepare(&format!(
-                        "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.deleted = 0 \
-                         AND md.time_block_start < ?2 AND md.time_block_end > ?1 ORDER BY md.time_block_start"
-                    ))
-                    .map_err(db("reading tasks"))?;
-                let rows = st
-                    .query_map(params![from_ms, to_ms], task_row)
-                    .map_err(db("reading tasks"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading tasks"))
-            })
+            .read(move |c| store_tasks::blocked_between(c, from_ms, to_ms))
             .await
     }
 
@@ -273,19 +190,7 @@ impl TasksService {
     pub async fn due_between(&self, from: &str, to: &str) -> Result<Vec<TaskView>> {
         let (from, to) = (from.to_string(), to.to_string());
         self.store
-            .read(move |c| {
-                let mut st = c
-                    .prepare(&format!(
-                        "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.deleted = 0 AND t.due_date BETWEEN ?1 AND ?2 \
-                         ORDER BY t.due_date, t.position, t.local_id"
-                    ))
-                    .map_err(db("reading tasks"))?;
-                let rows = st
-                    .query_map(params![from, to], task_row)
-                    .map_err(db("reading tasks"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading tasks"))
-            })
+            .read(move |c| store_tasks::due_between(c, &from, &to))
             .await
     }
 
@@ -293,14 +198,7 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .read(move |c| {
-                c.query_row(
-                    &format!("SELECT {TASK_COLS} FROM {TASK_FROM} WHERE t.local_id = ?1"),
-                    [&id],
-                    task_row,
-                )
-                .optional()
-                .map_err(db("reading a task"))?
-                .ok_or(LibreOllamaError::NotFound {
+                store_tasks::view(c, &id)?.ok_or(LibreOllamaError::NotFound {
                     what: format!("Task {id}"),
                 })
             })
@@ -313,13 +211,7 @@ impl TasksService {
         self.store
             .transaction(move |tx| {
                 let id = new_id("list");
-                let now = now_unix();
-                tx.execute(
-                    "INSERT INTO task_lists (local_id, account_id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                    params![id, acc, title, now],
-                )
-                .map_err(db("saving a task list"))?;
-                enqueue(tx, &acc, "insert_list", &id, &serde_json::json!({}))?;
+                task_lists::create(tx, &acc, &id, &title, now_unix())?;
                 Ok(id)
             })
             .await
@@ -340,31 +232,22 @@ impl TasksService {
         let id = self
             .store
             .transaction(move |tx| {
-                let account: String = tx
-                    .query_row(
-                        "SELECT account_id FROM task_lists WHERE local_id = ?1",
-                        [&list],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db("adding a task"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound {
+                let account = task_lists::account_of(tx, &list)?.ok_or_else(|| {
+                    LibreOllamaError::NotFound {
                         what: format!("Task list {list}"),
-                    })?;
+                    }
+                })?;
                 let id = new_id("task");
-                let now = now_unix();
-                tx.execute(
-                    "INSERT INTO task_id_map (local_id, account_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-                    params![id, account, now],
-                )
-                .map_err(db("adding a task"))?;
-                tx.execute(
-                    "INSERT INTO tasks (local_id, title, notes, due_date, list_local_id, parent_local_id, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                    params![id, title, notes, due, list, parent, now],
-                )
-                .map_err(db("adding a task"))?;
-                enqueue(tx, &account, "insert", &id, &serde_json::json!({}))?;
+                let task = NewTask {
+                    account: &account,
+                    title: &title,
+                    notes: &notes,
+                    due: due.as_deref(),
+                    list: Some(&list),
+                    parent: parent.as_deref(),
+                    source_message: None,
+                };
+                store_tasks::insert(tx, &id, &task, now_unix())?;
                 Ok(id)
             })
             .await?;
@@ -378,37 +261,29 @@ impl TasksService {
         let id = self
             .store
             .transaction(move |tx| {
-                let (subject, from): (String, String) = tx
-                    .query_row(
-                        "SELECT subject, from_addr FROM mail_messages WHERE account_id = ?1 AND id = ?2",
-                        params![acc, mid],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(db("making a task from a mail"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound {
-                        what: format!("Message {mid} in the mail cache"),
+                let (subject, from) =
+                    store_tasks::source_mail(tx, &acc, &mid)?.ok_or_else(|| {
+                        LibreOllamaError::NotFound {
+                            what: format!("Message {mid} in the mail cache"),
+                        }
                     })?;
                 let title = if subject.trim().is_empty() {
                     format!("Reply to {from}")
                 } else {
                     subject.trim().to_string()
                 };
-                let list = sync::default_list(tx, &acc)?;
+                let list = task_lists::default_list(tx, &acc)?;
                 let id = new_id("task");
-                let now = now_unix();
-                tx.execute(
-                    "INSERT INTO task_id_map (local_id, account_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-                    params![id, acc, now],
-                )
-                .map_err(db("making a task from a mail"))?;
-                tx.execute(
-                    "INSERT INTO tasks (local_id, title, notes, list_local_id, source_message_id, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                    params![id, title, format!("From {from}"), list, mid, now],
-                )
-                .map_err(db("making a task from a mail"))?;
-                enqueue(tx, &acc, "insert", &id, &serde_json::json!({}))?;
+                let notes = format!("From {from}");
+                let task = NewTask {
+                    account: &acc,
+                    title: &title,
+                    notes: &notes,
+                    list: list.as_deref(),
+                    source_message: Some(&mid),
+                    ..NewTask::default()
+                };
+                store_tasks::insert(tx, &id, &task, now_unix())?;
                 Ok(id)
             })
             .await?;
@@ -424,42 +299,33 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .transaction(move |tx| {
-                let account = task_account(tx, &id, "changing a task")?;
+                let account = task_account(tx, &id)?;
                 let now = now_unix();
-                let mut fields = Vec::new();
-                let mut payload = serde_json::Map::new();
+                let mut changes = Vec::new();
                 if let Some(t) = &title {
-                    tx.execute("UPDATE tasks SET title = ?1, updated_at = ?2 WHERE local_id = ?3", params![t, now, id])
-                        .map_err(db("changing a task"))?;
-                    fields.push("title");
-                    payload.insert("title".into(), true.into());
+                    changes.push(FieldChange::Title(t));
                 }
                 if let Some(n) = &edit.notes {
-                    tx.execute("UPDATE tasks SET notes = ?1, updated_at = ?2 WHERE local_id = ?3", params![n.trim(), now, id])
-                        .map_err(db("changing a task"))?;
-                    fields.push("notes");
-                    payload.insert("notes".into(), true.into());
+                    changes.push(FieldChange::Notes(n.trim()));
                 }
                 if let Some(d) = &due {
-                    tx.execute("UPDATE tasks SET due_date = ?1, updated_at = ?2 WHERE local_id = ?3", params![d, now, id])
-                        .map_err(db("changing a task"))?;
-                    fields.push("due");
-                    payload.insert("due".into(), true.into());
+                    changes.push(FieldChange::Due(d.as_deref()));
                 }
                 if let Some(done) = edit.completed {
-                    tx.execute(
-                        "UPDATE tasks SET status = ?1, completed_at = ?2, updated_at = ?3 WHERE local_id = ?4",
-                        params![if done { "completed" } else { "needsAction" }, done.then_some(now), now, id],
-                    )
-                    .map_err(db("changing a task"))?;
-                    fields.push("status");
-                    payload.insert("status".into(), true.into());
+                    changes.push(FieldChange::Completed(done));
                 }
-                if fields.is_empty() {
+                if changes.is_empty() {
                     return Ok(());
                 }
-                mark_dirty(tx, &id, &fields, now_ms())?;
-                enqueue(tx, &account, "patch", &id, &payload.into())
+                let mut fields = Vec::new();
+                let mut payload = serde_json::Map::new();
+                for ch in changes {
+                    store_tasks::change(tx, &id, ch, now)?;
+                    fields.push(ch.field());
+                    payload.insert(ch.field().into(), true.into());
+                }
+                task_ops::mark_dirty(tx, &id, &fields, now_ms())?;
+                task_ops::enqueue(tx, &account, OpKind::Patch, &id, &payload.into())
             })
             .await?;
         self.task(local_id).await
@@ -481,56 +347,42 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .transaction(move |tx| {
-                let (account, from_list): (String, Option<String>) = tx
-                    .query_row(
-                        "SELECT m.account_id, t.list_local_id FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id WHERE t.local_id = ?1",
-                        [&id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(db("moving a task"))?
-                    .ok_or_else(|| LibreOllamaError::NotFound { what: format!("Task {id}") })?;
+                let (account, from_list) =
+                    store_tasks::place(tx, &id)?.ok_or_else(|| LibreOllamaError::NotFound {
+                        what: format!("Task {id}"),
+                    })?;
                 let from_list = match from_list {
                     Some(l) => Some(l),
-                    None => sync::default_list(tx, &account)?,
+                    None => task_lists::default_list(tx, &account)?,
                 };
                 let dest = to.list.clone().or(from_list.clone());
                 if let Some(d) = &dest {
-                    let owner: Option<String> = tx
-                        .query_row("SELECT account_id FROM task_lists WHERE local_id = ?1", [d], |r| r.get(0))
-                        .optional()
-                        .map_err(db("moving a task"))?;
-                    match owner {
+                    match task_lists::account_of(tx, d)? {
                         Some(o) if o == account => {}
                         Some(_) => {
                             return Err(LibreOllamaError::InvalidInput(
                                 "tasks move between lists of the same account only".into(),
                             ))
                         }
-                        None => return Err(LibreOllamaError::NotFound { what: format!("Task list {d}") }),
+                        None => {
+                            return Err(LibreOllamaError::NotFound {
+                                what: format!("Task list {d}"),
+                            })
+                        }
                     }
                 }
                 if to.parent.as_deref() == Some(id.as_str()) {
-                    return Err(LibreOllamaError::InvalidInput("a task cannot be its own subtask".into()));
+                    return Err(LibreOllamaError::InvalidInput(
+                        "a task cannot be its own subtask".into(),
+                    ));
                 }
-                let now = now_unix();
-                tx.execute(
-                    "UPDATE tasks SET list_local_id = ?1, parent_local_id = ?2, updated_at = ?3 WHERE local_id = ?4",
-                    params![dest, to.parent, now, id],
-                )
-                .map_err(db("moving a task"))?;
-                // Subtasks stay with their parent.
-                tx.execute(
-                    "UPDATE tasks SET list_local_id = ?1, updated_at = ?2 WHERE parent_local_id = ?3",
-                    params![dest, now, id],
-                )
-                .map_err(db("moving a task"))?;
-                mark_dirty(tx, &id, &["place"], now_ms())?;
+                store_tasks::set_place(tx, &id, dest.as_deref(), to.parent.as_deref(), now_unix())?;
+                task_ops::mark_dirty(tx, &id, &["place"], now_ms())?;
                 let payload = MoveTo { from_list, ..to };
-                enqueue(
+                task_ops::enqueue(
                     tx,
                     &account,
-                    "move",
+                    OpKind::Move,
                     &id,
                     &serde_json::to_value(&payload).map_err(LibreOllamaError::json)?,
                 )
@@ -544,13 +396,9 @@ impl TasksService {
         let id = local_id.to_string();
         self.store
             .transaction(move |tx| {
-                let account = task_account(tx, &id, "deleting a task")?;
-                tx.execute(
-                    "UPDATE tasks SET deleted = 1, updated_at = ?1 WHERE local_id = ?2 OR parent_local_id = ?2",
-                    params![now_unix(), id],
-                )
-                .map_err(db("deleting a task"))?;
-                enqueue(tx, &account, "delete", &id, &serde_json::json!({}))
+                let account = task_account(tx, &id)?;
+                store_tasks::mark_deleted(tx, &id, now_unix())?;
+                task_ops::enqueue(tx, &account, OpKind::Delete, &id, &serde_json::json!({}))
             })
             .await
     }
@@ -577,23 +425,40 @@ impl TasksService {
             serde_json::to_string(&labels).map_err(LibreOllamaError::json)?,
         );
         self.store
-            .write(move |c| {
-                let now = now_unix();
-                c.execute(
-                    "INSERT INTO task_metadata (task_local_id, priority, labels, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
-                     ON CONFLICT(task_local_id) DO UPDATE SET priority = excluded.priority, labels = excluded.labels, updated_at = excluded.updated_at",
-                    params![id, priority, labels, now],
-                )
-                .map_err(db("saving task details"))?;
-                Ok(())
-            })
+            .write(move |c| store_tasks::set_meta(c, &id, priority, &labels, now_unix()))
             .await?;
         self.task(local_id).await
     }
 
     /// Brings Google's changes first (so the conflict rule sees both sides before anything
-    /// is overwritten), then sends what changed here, including tasks the pull kept.
+    /// is overwritten), then sends what changed here, including tasks the pull kept. Waits
+    /// while another pass syncs the account (here or in another process), then runs its own:
+    /// whoever asks for a sync gets one, and its report.
     pub async fn sync(&self, account: &str) -> Result<TasksSyncReport> {
+        let (dir, acc) = (self.store.data_dir().to_path_buf(), account.to_string());
+        let _pusher =
+            tokio::task::spawn_blocking(move || PusherLock::acquire(&dir, Queue::TaskOps, &acc))
+                .await
+                .map_err(|e| {
+                    LibreOllamaError::Internal(format!("waiting for the tasks sync: {e}"))
+                })??;
+        self.sync_holding_lock(account).await
+    }
+
+    /// A background pass: skipped (None) while another pass syncs the account, which sends
+    /// what is queued.
+    async fn sync_unless_running(&self, account: &str) -> Result<Option<TasksSyncReport>> {
+        let Some(_pusher) =
+            PusherLock::try_acquire(self.store.data_dir(), Queue::TaskOps, account)?
+        else {
+            tracing::debug!("a tasks sync of the account is running; this pass is skipped");
+            return Ok(None);
+        };
+        self.sync_holding_lock(account).await.map(Some)
+    }
+
+    /// One pass; the pull settles queued ops too, so both run under the account's lock.
+    async fn sync_holding_lock(&self, account: &str) -> Result<TasksSyncReport> {
         let api = TasksApi::new(self.google.clone(), self.base.clone(), account);
         let pull = sync::pull(&self.store, &api, account).await?;
         let push = sync::push(&self.store, &api, account).await?;
@@ -611,31 +476,6 @@ impl TasksService {
     /// Queued changes Google refused, with why.
     pub async fn refused(&self, account: &str) -> Result<Vec<(i64, String, String)>> {
         let acc = account.to_string();
-        self.store
-            .read(move |c| {
-                let mut st = c
-                    .prepare("SELECT seq, kind, coalesce(last_error, '') FROM task_ops WHERE account_id = ?1 AND state = 'failed' ORDER BY seq")
-                    .map_err(db("reading task changes"))?;
-                let rows = st
-                    .query_map([&acc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .map_err(db("reading task changes"))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(db("reading task changes"))
-            })
-            .await
+        self.store.read(move |c| task_ops::refused(c, &acc)).await
     }
-}
-
-/// The account a task belongs to; a task that is not here is NotFound.
-fn task_account(c: &rusqlite::Connection, id: &str, ctx: &'static str) -> Result<String> {
-    c.query_row(
-        "SELECT account_id FROM task_id_map WHERE local_id = ?1",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(db(ctx))?
-    .ok_or_else(|| LibreOllamaError::NotFound {
-        what: format!("Task {id}"),
-    })
 }

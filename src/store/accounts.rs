@@ -3,8 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result};
-use crate::store::now_unix;
 use crate::vault::{Aad, SecretString, Vault};
 
 pub const TABLE: &str = "gmail_accounts_secure";
@@ -214,4 +214,28 @@ pub fn signed_in(conn: &Connection) -> Result<Vec<String>> {
         .map_err(|e| LibreOllamaError::db("reading accounts", e))?;
     rows.collect::<std::result::Result<_, _>>()
         .map_err(|e| LibreOllamaError::db("reading accounts", e))
+}
+
+/// Marks the account as needing a new sign-in (its refresh token was refused or is missing).
+pub fn mark_reauth(conn: &Connection, id: &str, now: i64) -> Result<()> {
+    conn.execute(
+        &format!("UPDATE {TABLE} SET requires_reauth = 1, updated_at = ?1 WHERE id = ?2"),
+        params![now, id],
+    )
+    .map_err(db("marking an account for sign-in"))?;
+    Ok(())
+}
+
+/// Forgets the account's tokens (they no longer decrypt) and marks it for a new sign-in.
+pub fn clear_tokens(conn: &Connection, id: &str, now: i64) -> Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE {TABLE} SET access_token_encrypted = NULL, \
+             refresh_token_encrypted = NULL, token_expires_at = NULL, requires_reauth = 1, \
+             updated_at = ?1 WHERE id = ?2"
+        ),
+        params![now, id],
+    )
+    .map_err(db("clearing corrupt tokens"))?;
+    Ok(())
 }

@@ -220,3 +220,171 @@ pub fn threading(c: &Connection, draft: &str) -> Result<(Option<String>, Option<
     )
     .map_err(db)
 }
+
+fn err(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| LibreOllamaError::db(ctx, e)
+}
+
+// ---- the outbox's side of a draft ---------------------------------------------------------
+
+/// The draft's copy in Gmail's Drafts, if it has one.
+pub fn gmail_draft_id(c: &Connection, draft: &str) -> Result<Option<String>> {
+    c.query_row(
+        "SELECT gmail_draft_id FROM mail_drafts WHERE id = ?1",
+        [draft],
+        |r| r.get(0),
+    )
+    .map_err(err("queueing a mail"))
+}
+
+/// Takes the draft into the outbox (out of the drafts list, no longer editable); false if it
+/// is there already.
+pub fn move_to_outbox(c: &Connection, draft: &str) -> Result<bool> {
+    let n = c
+        .execute(
+            "UPDATE mail_drafts SET in_outbox = 1 WHERE id = ?1 AND in_outbox = 0",
+            [draft],
+        )
+        .map_err(err("queueing a mail"))?;
+    Ok(n == 1)
+}
+
+/// Back in the drafts (Undo).
+pub fn back_from_outbox(c: &Connection, draft: &str) -> Result<()> {
+    c.execute(
+        "UPDATE mail_drafts SET in_outbox = 0 WHERE id = ?1",
+        [draft],
+    )
+    .map_err(err("undoing a send"))?;
+    Ok(())
+}
+
+/// The Gmail copy went with the mail (sent through it): nothing to delete at Gmail.
+pub fn forget_gmail_copy(c: &Connection, draft: &str) -> Result<()> {
+    c.execute(
+        "UPDATE mail_drafts SET gmail_draft_id = NULL WHERE id = ?1",
+        [draft],
+    )
+    .map_err(err("recording a sent mail"))?;
+    Ok(())
+}
+
+// ---- copies in Gmail's Drafts --------------------------------------------------------------
+
+/// Drafts changed since their last copy to Gmail and left alone since `quiet_before` (unix
+/// seconds), oldest change first; not those in the outbox.
+pub fn to_push(c: &Connection, account: &str, quiet_before: i64) -> Result<Vec<String>> {
+    let mut st = c
+        .prepare(
+            "SELECT id FROM mail_drafts WHERE account_id = ?1 AND in_outbox = 0 \
+             AND (pushed_version IS NULL OR pushed_version < version) AND updated_at <= ?2 ORDER BY updated_at",
+        )
+        .map_err(err("reading drafts"))?;
+    let rows = st
+        .query_map(params![account, quiet_before], |r| r.get(0))
+        .map_err(err("reading drafts"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(err("reading drafts"))
+}
+
+/// Gmail drafts to delete (their local draft is gone).
+pub fn gmail_removals(c: &Connection, account: &str) -> Result<Vec<String>> {
+    let mut st = c
+        .prepare("SELECT gmail_draft_id FROM mail_draft_removals WHERE account_id = ?1")
+        .map_err(err("reading drafts"))?;
+    let rows = st
+        .query_map([account], |r| r.get(0))
+        .map_err(err("reading drafts"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(err("reading drafts"))
+}
+
+pub fn removal_done(c: &Connection, account: &str, gmail_draft: &str) -> Result<()> {
+    c.execute(
+        "DELETE FROM mail_draft_removals WHERE account_id = ?1 AND gmail_draft_id = ?2",
+        params![account, gmail_draft],
+    )
+    .map_err(err("recording a draft"))?;
+    Ok(())
+}
+
+/// The draft's Gmail copy (if any) and its current version.
+pub fn push_state(c: &Connection, draft: &str) -> Result<(Option<String>, i64)> {
+    c.query_row(
+        "SELECT gmail_draft_id, version FROM mail_drafts WHERE id = ?1",
+        [draft],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .map_err(err("reading drafts"))
+}
+
+/// Gmail holds `version` of the draft as `gmail_draft`.
+pub fn mark_pushed(c: &Connection, draft: &str, gmail_draft: &str, version: i64) -> Result<()> {
+    c.execute(
+        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2 WHERE id = ?3",
+        params![gmail_draft, version, draft],
+    )
+    .map_err(err("recording a draft"))?;
+    Ok(())
+}
+
+// ---- what a new draft answers (read from the mail cache) -----------------------------------
+
+/// The message a reply or forward starts from.
+#[derive(Clone, Debug)]
+pub struct ReplySource {
+    pub thread_id: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    /// Unix ms.
+    pub date_ms: i64,
+    pub message_id: Option<String>,
+    pub references: Option<String>,
+}
+
+pub fn reply_source(c: &Connection, account: &str, message: &str) -> Result<Option<ReplySource>> {
+    c.query_row(
+        "SELECT thread_id, from_addr, to_addr, cc_addr, subject, internal_date, message_id_hdr, references_hdr \
+         FROM mail_messages WHERE account_id = ?1 AND id = ?2",
+        params![account, message],
+        |r| {
+            Ok(ReplySource {
+                thread_id: r.get(0)?,
+                from: r.get(1)?,
+                to: r.get(2)?,
+                cc: r.get(3)?,
+                subject: r.get(4)?,
+                date_ms: r.get(5)?,
+                message_id: r.get(6)?,
+                references: r.get(7)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(err("reading a message"))
+}
+
+/// The address lines (From, To, Cc joined) of the account's newest `limit` messages: who one
+/// writes to, for address suggestions.
+pub fn recent_addresses(c: &Connection, account: &str, limit: usize) -> Result<Vec<String>> {
+    let mut st = c
+        .prepare(
+            "SELECT from_addr, to_addr, cc_addr FROM mail_messages WHERE account_id = ?1 \
+             ORDER BY internal_date DESC LIMIT ?2",
+        )
+        .map_err(err("reading addresses"))?;
+    let rows = st
+        .query_map(params![account, limit as i64], |r| {
+            Ok(format!(
+                "{}, {}, {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })
+        .map_err(err("reading addresses"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(err("reading addresses"))
+}

@@ -2,14 +2,34 @@
 //! Every call runs on tokio's blocking pool, never on the caller's (UI) thread.
 
 pub mod accounts;
+pub mod ai_endpoints;
+pub mod calendar;
+pub mod calendar_ops;
+pub mod chats;
 pub mod drafts;
+pub mod embeddings;
 pub mod health;
+pub mod image_senders;
+pub mod labels;
 pub mod locks;
 pub mod mail;
+pub mod mail_actions;
+pub mod mail_parts;
+pub mod mail_search;
+pub mod mail_sync;
+pub mod mail_texts;
 pub mod migrations;
+pub mod oauth_client;
+pub mod outbox;
 pub mod queue;
 pub mod settings;
+pub mod snooze;
+pub mod task_lists;
+pub mod task_ops;
+pub mod task_sync;
 pub mod tasks;
+pub mod threads;
+pub mod vault;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -171,6 +171,34 @@ pub fn claim_next(
     Ok(None)
 }
 
+/// Claims the first row of `queue` in its order (for one account, or any) if it is ready and
+/// free, or nothing: for queues whose changes must reach the server in the order they were
+/// made, a row backing off or held by another claimant holds back the rows after it. Failed
+/// rows are not claimable, so they never hold the queue back.
+pub fn claim_first(
+    conn: &Connection,
+    queue: Queue,
+    account: Option<&str>,
+    owner: &str,
+    now_ms: i64,
+) -> Result<Option<Claim>> {
+    let s = queue.spec();
+    let sql = format!(
+        "SELECT rowid FROM {t} WHERE {c} AND (?1 IS NULL OR account_id = ?1) ORDER BY {o} LIMIT 1",
+        t = s.table,
+        c = queue.claimable(),
+        o = s.order,
+    );
+    let rowid: Option<i64> = conn
+        .query_row(&sql, params![account], |r| r.get(0))
+        .optional()
+        .map_err(db("reading the queue"))?;
+    match rowid {
+        Some(rowid) => claim_row(conn, queue, rowid, owner, now_ms, true),
+        None => Ok(None),
+    }
+}
+
 /// Claims one given row if it is claimable (whatever its time), e.g. "send now".
 pub fn claim(
     conn: &Connection,
@@ -311,6 +339,33 @@ pub fn retry_later(
     Ok(n == 1)
 }
 
+/// Not now, and the request may have reached the server (its answer was lost): like
+/// [`retry_later`], but a queue with an in-flight state keeps the row in it, so that the next
+/// claim is [`Claim::taken_over`] and runs the exactly-once look-up before sending again.
+pub fn retry_later_maybe_sent(
+    conn: &Connection,
+    queue: Queue,
+    rowid: i64,
+    owner: &str,
+    error: &str,
+    at_ms: i64,
+) -> Result<bool> {
+    let s = queue.spec();
+    let n = conn
+        .execute(
+            &format!(
+                "UPDATE {t} SET state = '{st}', {nb} = ?1, last_error = ?2, lease_owner = NULL, lease_until = NULL \
+                 WHERE rowid = ?3 AND lease_owner = ?4",
+                t = s.table,
+                st = s.in_flight.unwrap_or(s.waiting),
+                nb = s.not_before,
+            ),
+            params![at_ms, error, rowid, owner],
+        )
+        .map_err(db("putting a queued change back"))?;
+    Ok(n == 1)
+}
+
 /// Refused for good: kept as failed with the reason, until the user retries or drops it.
 pub fn fail(
     conn: &Connection,
@@ -392,6 +447,27 @@ pub fn cancel(conn: &Connection, queue: Queue, rowid: i64, now_ms: i64) -> Resul
     } else {
         Cancel::Missing
     })
+}
+
+/// Ends now every live lease on `account`'s rows of `queue`, keeping their owner so that the
+/// next claim is [`Claim::taken_over`] (and looks before sending again). Only for a pass that
+/// holds the [`PusherLock`](crate::store::locks::PusherLock) of (queue, account), in a queue whose
+/// claimants all hold that lock while they work: a lease still live then belongs to a pass that
+/// died (a killed process), and waiting out [`LEASE_MS`] would only hold its change back.
+pub fn end_dead_leases(
+    conn: &Connection,
+    queue: Queue,
+    account: &str,
+    now_ms: i64,
+) -> Result<usize> {
+    conn.execute(
+        &format!(
+            "UPDATE {} SET lease_until = ?1 WHERE account_id = ?2 AND lease_owner IS NOT NULL AND lease_until > ?1",
+            queue.spec().table
+        ),
+        params![now_ms, account],
+    )
+    .map_err(db("taking over a dead pass's claims"))
 }
 
 /// How many rows wait (or are held) and how many failed, for one queue.

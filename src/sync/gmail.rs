@@ -4,140 +4,24 @@
 //! clean full sync. Every write is an upsert or delete keyed by message id, so replaying a page
 //! or a history batch after a crash converges without duplicates.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
-use rusqlite::{params, OptionalExtension};
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::{now_ms, now_unix};
 use crate::error::{LibreOllamaError, Result};
 use crate::google::gmail::messages::{Format, ListParams};
-use crate::google::gmail::types::{History, HistoryId, Message};
+use crate::google::gmail::types::{HistoryId, Message};
 use crate::google::gmail::Gmail;
 use crate::store::mail::{self, NewMessage};
-use crate::store::{now_unix, Store};
+use crate::store::{labels, mail_sync, Store};
+use crate::sync::progress::Progress;
 
-/// What the store remembers between runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncState {
-    pub history_id: Option<HistoryId>,
-    pub full_sync_page_token: Option<String>,
-    pub full_sync_complete: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    /// Page through messages.list from `page_token` (None = from the newest).
-    Full { page_token: Option<String> },
-    /// Apply history since this id.
-    Incremental { since: HistoryId },
-}
-
-pub fn plan_mode(s: &SyncState) -> Mode {
-    match (&s.history_id, s.full_sync_complete) {
-        (Some(h), true) => Mode::Incremental { since: h.clone() },
-        _ => Mode::Full {
-            page_token: s.full_sync_page_token.clone(),
-        },
-    }
-}
-
-/// The net effect of a run of history records, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HistoryPlan {
-    /// Messages to fetch (metadata) and upsert: added, or whose labels changed.
-    pub fetch: BTreeSet<String>,
-    /// Messages gone from the mailbox.
-    pub delete: BTreeSet<String>,
-    /// The newest history id seen: the next cursor.
-    pub newest: Option<HistoryId>,
-}
-
-/// Folds history records into one plan: a message added then deleted is only deleted; deleted
-/// then (re)added is fetched. Label changes are fetched rather than patched, so the cache takes
-/// the server's final label set and replays never drift.
-pub fn plan_history(records: &[History], newest_from_response: Option<&HistoryId>) -> HistoryPlan {
-    let mut last: BTreeMap<String, bool> = BTreeMap::new(); // id -> present
-    let mut newest: Option<HistoryId> = newest_from_response.cloned();
-    let mut ordered: Vec<&History> = records.iter().collect();
-    ordered.sort_by(|a, b| a.id.cmp(&b.id));
-    for r in ordered {
-        if let Some(id) = &r.id {
-            if newest.as_ref().is_none_or(|n| id > n) {
-                newest = Some(id.clone());
-            }
-        }
-        for m in &r.messages_added {
-            last.insert(m.message.id.clone(), true);
-        }
-        for l in r.labels_added.iter().chain(r.labels_removed.iter()) {
-            last.entry(l.message.id.clone()).or_insert(true);
-        }
-        for m in &r.messages_deleted {
-            last.insert(m.message.id.clone(), false);
-        }
-    }
-    let mut plan = HistoryPlan {
-        newest,
-        ..Default::default()
-    };
-    for (id, present) in last {
-        if present {
-            plan.fetch.insert(id);
-        } else {
-            plan.delete.insert(id);
-        }
-    }
-    plan
-}
-
-/// Gmail metadata → a cache row.
-pub fn to_new_message(account_id: &str, m: &Message) -> NewMessage {
-    let h = |n: &str| m.header(n).unwrap_or_default().to_string();
-    let mut attachments = Vec::new();
-    if let Some(p) = &m.payload {
-        let mut stack = vec![p];
-        while let Some(part) = stack.pop() {
-            if let Some(name) = part.filename.as_deref().filter(|f| !f.is_empty()) {
-                attachments.push(mail::NewAttachment {
-                    part_id: part.part_id.clone().unwrap_or_default(),
-                    attachment_id: part.body.as_ref().and_then(|b| b.attachment_id.clone()),
-                    filename: name.to_string(),
-                    mime_type: part.mime_type.clone().unwrap_or_default(),
-                    size: part.body.as_ref().and_then(|b| b.size).unwrap_or(0),
-                    content_id: part
-                        .headers
-                        .iter()
-                        .find(|x| x.name.eq_ignore_ascii_case("Content-ID"))
-                        .map(|x| x.value.trim_matches(['<', '>']).to_string()),
-                });
-            }
-            stack.extend(part.parts.iter());
-        }
-    }
-    NewMessage {
-        account_id: account_id.to_string(),
-        id: m.id.clone(),
-        thread_id: m.thread_id.clone(),
-        history_id: m.history_id.as_ref().map(|h| h.0.clone()),
-        internal_date: m.internal_date.unwrap_or(0),
-        size_estimate: m.size_estimate.unwrap_or(0),
-        subject: h("Subject"),
-        from: h("From"),
-        to: h("To"),
-        cc: h("Cc"),
-        snippet: m.snippet.clone().unwrap_or_default(),
-        message_id_hdr: m.header("Message-ID").map(str::to_string),
-        in_reply_to: m.header("In-Reply-To").map(str::to_string),
-        references: m.header("References").map(str::to_string),
-        label_ids: m.label_ids.clone(),
-        attachments,
-        parts: Vec::new(),
-        body_text: None,
-        body_html_sanitized: None,
-    }
-}
+pub use super::gmail_plan::{
+    plan_history, plan_mode, to_label_row, to_new_message, HistoryPlan, Mode, SyncState,
+};
 
 const METADATA_HEADERS: &[&str] = &[
     "Subject",
@@ -171,7 +55,7 @@ pub struct GmailSync {
     pub concurrency: usize,
     pub page_size: u32,
     /// Messages stored so far out of the estimate, for the activity panel.
-    pub progress: std::sync::Arc<crate::services::jobs::Progress>,
+    pub progress: Arc<Progress>,
     /// Cleared when the server turns out to have no batch endpoint.
     pub use_batch: std::sync::atomic::AtomicBool,
 }
@@ -192,22 +76,7 @@ impl GmailSync {
     pub async fn state(&self) -> Result<SyncState> {
         let id = self.account_id.clone();
         self.store
-            .read(move |c| {
-                c.query_row(
-                    "SELECT history_id, full_sync_page_token, full_sync_complete FROM mail_sync_state WHERE account_id = ?1",
-                    [id],
-                    |r| {
-                        Ok(SyncState {
-                            history_id: r.get::<_, Option<String>>(0)?.map(HistoryId),
-                            full_sync_page_token: r.get(1)?,
-                            full_sync_complete: r.get(2)?,
-                        })
-                    },
-                )
-                .optional()
-                .map(|o| o.unwrap_or_default())
-                .map_err(|e| LibreOllamaError::db("reading sync state", e))
-            })
+            .read(move |c| mail_sync::state(c, &id).map(SyncState::from))
             .await
     }
 
@@ -330,21 +199,7 @@ impl GmailSync {
         let account = self.account_id.clone();
         let missing: Vec<String> = self
             .store
-            .read(move |c| {
-                let mut st = c
-                    .prepare_cached("SELECT 1 FROM mail_messages WHERE account_id = ?1 AND id = ?2")
-                    .map_err(|e| LibreOllamaError::db("looking up messages", e))?;
-                let mut out = Vec::new();
-                for id in ids {
-                    if !st
-                        .exists(params![account, id])
-                        .map_err(|e| LibreOllamaError::db("looking up messages", e))?
-                    {
-                        out.push(id);
-                    }
-                }
-                Ok(out)
-            })
+            .read(move |c| mail::missing_ids(c, &account, ids))
             .await?;
         if missing.is_empty() {
             return Ok(());
@@ -362,42 +217,16 @@ impl GmailSync {
 
     /// Mirrors the account's labels (names, types, colours); labels gone at Gmail leave the cache.
     pub async fn sync_labels(&self) -> Result<()> {
-        let labels = self.gmail.labels_list().await?;
+        let rows: Vec<labels::LabelRow> = self
+            .gmail
+            .labels_list()
+            .await?
+            .iter()
+            .map(to_label_row)
+            .collect();
         let account = self.account_id.clone();
         self.store
-            .transaction(move |tx| {
-                let e = |e| LibreOllamaError::db("storing labels", e);
-                let ids: Vec<String> = labels.iter().map(|l| l.id.clone()).collect();
-                let keep = serde_json::to_string(&ids).map_err(LibreOllamaError::json)?;
-                tx.execute(
-                    "DELETE FROM mail_labels WHERE account_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
-                    params![account, keep],
-                )
-                .map_err(e)?;
-                let mut st = tx
-                    .prepare_cached(
-                        "INSERT INTO mail_labels (account_id, id, name, type, messages_total, messages_unread, color_background, color_text) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name, \
-                         type = excluded.type, messages_total = excluded.messages_total, messages_unread = excluded.messages_unread, \
-                         color_background = excluded.color_background, color_text = excluded.color_text",
-                    )
-                    .map_err(e)?;
-                for l in &labels {
-                    let kind = if l.label_type.as_deref() == Some("system") { "system" } else { "user" };
-                    st.execute(params![
-                        account,
-                        l.id,
-                        l.name,
-                        kind,
-                        l.messages_total,
-                        l.messages_unread,
-                        l.color.as_ref().and_then(|c| c.background_color.clone()),
-                        l.color.as_ref().and_then(|c| c.text_color.clone()),
-                    ])
-                    .map_err(e)?;
-                }
-                Ok(())
-            })
+            .transaction(move |tx| labels::replace_account_labels(tx, &account, &rows))
             .await
     }
 
@@ -447,19 +276,7 @@ impl GmailSync {
         let account = self.account_id.clone();
         let ids: Vec<String> = self
             .store
-            .read(move |c| {
-                let mut st = c
-                    .prepare(
-                        "SELECT id FROM mail_messages WHERE account_id = ?1 AND body_state = 'none' \
-                         ORDER BY internal_date DESC LIMIT ?2",
-                    )
-                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))?;
-                let rows = st
-                    .query_map(params![account, limit as i64], |r| r.get(0))
-                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))?;
-                rows.collect::<std::result::Result<_, _>>()
-                    .map_err(|e| LibreOllamaError::db("listing messages without bodies", e))
-            })
+            .read(move |c| mail::ids_without_body(c, &account, limit))
             .await?;
         let results: Vec<Result<()>> = stream::iter(ids)
             .map(|id| async move { self.fetch_body(&id).await })
@@ -507,15 +324,7 @@ impl GmailSync {
             let account = self.account_id.clone();
             let started = now_ms();
             self.store
-                .write(move |c| {
-                    c.execute(
-                        "INSERT INTO mail_sync_state (account_id, full_sync_started_at) VALUES (?1, ?2) \
-                         ON CONFLICT(account_id) DO UPDATE SET full_sync_started_at = excluded.full_sync_started_at",
-                        params![account, started],
-                    )
-                    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
-                    Ok(())
-                })
+                .write(move |c| mail_sync::begin_full(c, &account, started))
                 .await?;
         }
         loop {
@@ -561,12 +370,7 @@ impl GmailSync {
                     mail::upsert_messages(tx, &rows)?;
                     write_state(tx, &account, hist, token, done)?;
                     if done {
-                        tx.execute(
-                            "DELETE FROM mail_messages WHERE account_id = ?1 AND coalesce(confirmed_at, 0) < \
-                             (SELECT full_sync_started_at FROM mail_sync_state WHERE account_id = ?1)",
-                            [&account],
-                        )
-                        .map_err(|e| LibreOllamaError::db("removing messages gone at Gmail", e))?;
+                        mail_sync::remove_unconfirmed(tx, &account)?;
                     }
                     Ok(())
                 })
@@ -622,28 +426,13 @@ impl GmailSync {
         self.store
             .transaction(move |tx| {
                 mail::upsert_messages(tx, &rows)?;
-                for id in &delete {
-                    tx.execute("DELETE FROM mail_messages WHERE account_id = ?1 AND id = ?2", params![account, id])
-                        .map_err(|e| LibreOllamaError::db("deleting a message", e))?;
-                }
-                tx.execute(
-                    "UPDATE mail_sync_state SET history_id = ?1, last_sync_at = ?2 WHERE account_id = ?3",
-                    params![cursor.0, now_unix(), account],
-                )
-                .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
-                Ok(())
+                mail::delete_messages(tx, &account, &delete)?;
+                mail_sync::advance_history(tx, &account, &cursor.0, now_unix())
             })
             .await?;
         self.progress.add(report.fetched as u64);
         Ok(report)
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn write_state(
@@ -653,15 +442,12 @@ fn write_state(
     token: Option<String>,
     complete: bool,
 ) -> Result<()> {
-    c.execute(
-        "INSERT INTO mail_sync_state (account_id, history_id, full_sync_page_token, full_sync_complete, last_sync_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account_id) DO UPDATE SET history_id = excluded.history_id, \
-         full_sync_page_token = excluded.full_sync_page_token, full_sync_complete = excluded.full_sync_complete, \
-         last_sync_at = excluded.last_sync_at",
-        params![account, history.map(|h| h.0), token, complete, now_unix()],
-    )
-    .map_err(|e| LibreOllamaError::db("saving sync state", e))?;
-    Ok(())
+    let state = SyncState {
+        history_id: history,
+        full_sync_page_token: token,
+        full_sync_complete: complete,
+    };
+    mail_sync::save(c, account, &state.into(), now_unix())
 }
 
 /// For callers holding `AppServices` pieces.
@@ -676,105 +462,4 @@ pub fn for_account(
         Gmail::new(client, gmail_base.to_string(), account_id.to_string()),
         account_id.to_string(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::google::gmail::types::{HistoryLabel, HistoryMessage};
-
-    fn msg(id: &str) -> Message {
-        Message {
-            id: id.into(),
-            ..Default::default()
-        }
-    }
-
-    fn rec(id: &str) -> History {
-        History {
-            id: Some(HistoryId(id.into())),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn mode_follows_the_stored_cursor() {
-        assert_eq!(
-            plan_mode(&SyncState::default()),
-            Mode::Full { page_token: None }
-        );
-        let resuming = SyncState {
-            full_sync_page_token: Some("p2".into()),
-            history_id: Some(HistoryId("5".into())),
-            full_sync_complete: false,
-        };
-        assert_eq!(
-            plan_mode(&resuming),
-            Mode::Full {
-                page_token: Some("p2".into())
-            }
-        );
-        let done = SyncState {
-            history_id: Some(HistoryId("9".into())),
-            full_sync_page_token: None,
-            full_sync_complete: true,
-        };
-        assert_eq!(
-            plan_mode(&done),
-            Mode::Incremental {
-                since: HistoryId("9".into())
-            }
-        );
-    }
-
-    #[test]
-    fn history_folds_to_the_final_state() {
-        let mut a = rec("10");
-        a.messages_added = vec![
-            HistoryMessage {
-                message: msg("new"),
-            },
-            HistoryMessage {
-                message: msg("brief"),
-            },
-        ];
-        let mut b = rec("12");
-        b.messages_deleted = vec![
-            HistoryMessage {
-                message: msg("brief"),
-            },
-            HistoryMessage {
-                message: msg("old"),
-            },
-        ];
-        b.labels_added = vec![HistoryLabel {
-            message: msg("starred"),
-            label_ids: vec!["STARRED".into()],
-        }];
-        let mut c = rec("11");
-        c.messages_added = vec![HistoryMessage {
-            message: msg("old"),
-        }];
-        let plan = plan_history(&[a, c, b], None);
-        assert_eq!(
-            plan.fetch,
-            ["new", "starred"].map(String::from).into_iter().collect()
-        );
-        assert_eq!(
-            plan.delete,
-            ["brief", "old"].map(String::from).into_iter().collect()
-        );
-        assert_eq!(plan.newest, Some(HistoryId("12".into())));
-        // A label change on a message deleted later is just a delete.
-        let mut d = rec("20");
-        d.labels_removed = vec![HistoryLabel {
-            message: msg("x"),
-            label_ids: vec!["UNREAD".into()],
-        }];
-        let mut e = rec("21");
-        e.messages_deleted = vec![HistoryMessage { message: msg("x") }];
-        let plan = plan_history(&[d, e], Some(&HistoryId("25".into())));
-        assert!(plan.fetch.is_empty());
-        assert_eq!(plan.newest, Some(HistoryId("25".into())));
-    }
 }

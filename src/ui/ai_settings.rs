@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 
 use super::timer::sleep_ms;
 use crate::api;
-use crate::model::{AiEndpoint, JobState, JobView};
+use crate::model::{AiEndpoint, EndpointKind, JobState, JobView};
 
 fn size(bytes: u64) -> String {
     match bytes {
@@ -21,8 +21,8 @@ pub fn AiSettings() -> Element {
     let mut message = use_signal(|| None::<(bool, String)>);
     let (mut name, mut kind, mut url, mut key) = (
         use_signal(String::new),
-        use_signal(|| "ollama".to_string()),
-        use_signal(|| "http://localhost:11434".to_string()),
+        use_signal(|| EndpointKind::Ollama),
+        use_signal(|| EndpointKind::Ollama.default_url().to_string()),
         use_signal(String::new),
     );
     let add = move |e: FormEvent| async move {
@@ -79,12 +79,13 @@ pub fn AiSettings() -> Element {
                         id: "ai-kind",
                         value: "{kind}",
                         onchange: move |e| {
-                            let v = e.value();
-                            url.set(if v == "ollama" { "http://localhost:11434".into() } else { "http://127.0.0.1:8080".into() });
+                            let v: EndpointKind = e.value().parse().unwrap_or_default();
+                            url.set(v.default_url().into());
                             kind.set(v);
                         },
-                        option { value: "ollama", "Ollama" }
-                        option { value: "openai", "OpenAI-compatible (llama.cpp, LM Studio, vLLM, Jan)" }
+                        for k in EndpointKind::ALL {
+                            option { value: "{k}", "{k.label()}" }
+                        }
                     }
                 }
                 div { class: "field",
@@ -130,7 +131,7 @@ fn ServerRow(ep: AiEndpoint, on_change: EventHandler<Option<(bool, String)>>) ->
             ),
         },
     };
-    let is_ollama = ep.kind == "ollama";
+    let is_ollama = ep.kind == EndpointKind::Ollama;
     rsx! {
         div { class: "check ai-server",
             span { class: "badge {badge}", if badge == "ok" { "Running" } else if badge == "warn" { "…" } else { "Not answering" } }

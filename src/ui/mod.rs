@@ -1,29 +1,33 @@
 //! Dioxus components. They call `api::*` only: no SQL, no HTTP here.
 
+mod about;
 mod accounts;
 mod ai_settings;
 mod ask;
 mod calendar;
 mod chat;
 mod clipboard;
+mod diagnostics;
 mod hooks;
 mod mail;
 mod markdown;
-mod pages;
+mod settings;
 mod shell;
 mod tasks;
 mod timer;
 
 use dioxus::prelude::*;
 
+pub use about::About;
 pub use accounts::Accounts;
 pub use ai_settings::AiSettings;
 pub use ask::Ask;
 pub use calendar::{Calendar, CalendarMonth};
 pub use chat::{Chat, ChatWith};
+pub use diagnostics::Diagnostics;
 pub use hooks::{use_theme, ThemeState};
 pub use mail::{Compose, Mail, MailDrafts, MailOutbox, MailSnoozed, MailThread};
-pub use pages::{About, Diagnostics, SettingsPage};
+pub use settings::SettingsPage;
 pub use shell::Shell;
 pub use tasks::Tasks;
 

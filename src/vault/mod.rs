@@ -1,6 +1,9 @@
 //! AES-256-GCM sealing of credentials. The master key is random, per installation, and lives in
 //! the OS keyring (or, where none works, a 0600 key file); `vault_meta` records which backend holds
 //! which key so that a keyring that disappears is reported instead of silently replaced.
+//!
+//! No database here: `store::vault` reads and writes `vault_meta` and the sealed columns and
+//! hands this module the records ([`KeyRecord`]) and values to work on.
 
 pub mod envelope;
 pub mod keystore;
@@ -11,7 +14,6 @@ use std::path::Path;
 use std::sync::RwLock;
 
 use rand::RngCore;
-use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -20,7 +22,6 @@ use envelope::KEY_ID_LEN;
 use keystore::{FileKeyStore, KeyStore, KeyringStore};
 pub use secret::{fingerprint, KeyBytes, SecretString};
 
-use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result, VaultError};
 pub use crate::model::VaultStatus;
 
@@ -48,15 +49,6 @@ impl std::str::FromStr for BackendChoice {
         }
     }
 }
-
-/// Every column that holds sealed values: key rotation re-encrypts exactly these.
-/// (table, primary-key column, sealed column)
-pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("gmail_accounts_secure", "id", "access_token_encrypted"),
-    ("gmail_accounts_secure", "id", "refresh_token_encrypted"),
-    ("oauth_clients", "id", "client_secret_encrypted"),
-    ("ai_endpoints", "id", "api_key_encrypted"),
-];
 
 const CHECK_PLAINTEXT: &[u8] = b"libreollama vault check v1";
 
@@ -105,28 +97,66 @@ fn check_aad(key_id_hex: &str) -> Aad<'_> {
     }
 }
 
-fn sql(context: &str) -> impl FnOnce(rusqlite::Error) -> LibreOllamaError + '_ {
-    move |e| LibreOllamaError::db(context, e)
+/// Whether a recorded key seals new values or only opens old ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Active,
+    Retired,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Retired => "retired",
+        }
+    }
+}
+
+/// What `vault_meta` records of a key: its id (hex), which backend holds it, a value sealed
+/// with it (proof that the key found in the backend is this one), and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub key_id: String,
+    pub backend: String,
+    pub check_value: Vec<u8>,
+    pub state: KeyState,
+}
+
+/// A key rotation under way: the new key is in the backend but not yet in use. Re-seal every
+/// stored value with [`Rotation::reseal`], record [`Rotation::record`], then
+/// [`Vault::finish_rotation`].
+pub struct Rotation {
+    id: KeyId,
+    key: KeyBytes,
+    record: KeyRecord,
+}
+
+impl Rotation {
+    /// Opens `sealed` with the vault's keys and seals the plaintext with the new key.
+    pub fn reseal(&self, vault: &Vault, aad: Aad<'_>, sealed: &[u8]) -> Result<Vec<u8>> {
+        let plain = vault.open(aad, sealed)?;
+        Ok(envelope::seal(&self.key.0, &self.id, aad, &plain)?)
+    }
+
+    /// The new key's record, to store as the active one.
+    pub fn record(&self) -> &KeyRecord {
+        &self.record
+    }
 }
 
 impl Vault {
-    /// Opens the vault for the data dir, creating the master key on first run.
-    /// Runs on a blocking thread with the writer connection.
-    pub fn load(conn: &mut Connection, data_dir: &Path, choice: BackendChoice) -> Result<Vault> {
-        let recorded: Vec<(String, String, Vec<u8>, String)> = {
-            let mut stmt = conn
-                .prepare("SELECT key_id, backend, check_value, state FROM vault_meta ORDER BY created_at")
-                .map_err(sql("reading vault keys"))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map_err(sql("reading vault keys"))?;
-            rows.collect::<std::result::Result<_, _>>()
-                .map_err(sql("reading vault keys"))?
-        };
-
-        let active = recorded.iter().find(|r| r.3 == "active");
+    /// Opens the vault from the keys `vault_meta` records (oldest first). With none recorded
+    /// (first run) the master key is created and saved to the backend; its record comes back
+    /// for the caller to store.
+    pub fn load(
+        recorded: &[KeyRecord],
+        data_dir: &Path,
+        choice: BackendChoice,
+    ) -> Result<(Vault, Option<KeyRecord>)> {
+        let active = recorded.iter().find(|r| r.state == KeyState::Active);
         let (store, fallback_reason): (Box<dyn KeyStore>, Option<String>) = match active {
-            Some((_, backend, _, _)) => match backend.as_str() {
+            Some(KeyRecord { backend, .. }) => match backend.as_str() {
                 "keyring" => (Box::new(KeyringStore::new(data_dir)), None),
                 "file" => (Box::new(FileKeyStore::new(data_dir)), None),
                 other => {
@@ -138,7 +168,7 @@ impl Vault {
             None => choose_backend(data_dir, choice)?,
         };
 
-        if let Some((id_hex, _, _, _)) = active {
+        if let Some(KeyRecord { key_id: id_hex, .. }) = active {
             if choice != BackendChoice::Auto && choice_id(choice) != store.id() {
                 tracing::warn!(
                     requested = choice_id(choice),
@@ -148,7 +178,13 @@ impl Vault {
             }
             let mut all = HashMap::new();
             let mut active_id = None;
-            for (kid_hex, _, check, state) in &recorded {
+            for KeyRecord {
+                key_id: kid_hex,
+                check_value: check,
+                state,
+                ..
+            } in recorded
+            {
                 let Some(kid) = key_id_from_hex(kid_hex) else {
                     continue;
                 };
@@ -162,12 +198,12 @@ impl Vault {
                                 ),
                             })
                         })?;
-                        if state == "active" {
+                        if *state == KeyState::Active {
                             active_id = Some(kid);
                         }
                         all.insert(kid, key);
                     }
-                    None if state == "active" => {
+                    None if *state == KeyState::Active => {
                         return Err(VaultError::KeyMissing {
                             backend: store.describe(),
                         }
@@ -180,30 +216,37 @@ impl Vault {
                 LibreOllamaError::Internal(format!("vault key {id_hex} could not be activated"))
             })?;
             tracing::info!(backend = store.id(), key_id = %key_id_hex(&active), "vault opened");
-            return Ok(Vault {
-                keys: RwLock::new(Keys { active, all }),
-                store,
-                fallback_reason,
-            });
+            return Ok((
+                Vault {
+                    keys: RwLock::new(Keys { active, all }),
+                    store,
+                    fallback_reason,
+                },
+                None,
+            ));
         }
 
         let (kid, key) = new_key();
         let kid_hex = key_id_hex(&kid);
         store.save(&kid_hex, &key)?;
         let check = envelope::seal(&key.0, &kid, check_aad(&kid_hex), CHECK_PLAINTEXT)?;
-        conn.execute(
-            "INSERT INTO vault_meta (key_id, backend, check_value, state, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-            params![kid_hex, store.id(), check, now_unix()],
-        )
-        .map_err(sql("recording the new vault key"))?;
+        let record = KeyRecord {
+            key_id: kid_hex.clone(),
+            backend: store.id().to_string(),
+            check_value: check,
+            state: KeyState::Active,
+        };
         tracing::info!(backend = store.id(), key_id = %kid_hex, "vault master key created");
         let mut all = HashMap::new();
         all.insert(kid, key);
-        Ok(Vault {
-            keys: RwLock::new(Keys { active: kid, all }),
-            store,
-            fallback_reason,
-        })
+        Ok((
+            Vault {
+                keys: RwLock::new(Keys { active: kid, all }),
+                store,
+                fallback_reason,
+            },
+            Some(record),
+        ))
     }
 
     pub fn status(&self) -> VaultStatus {
@@ -276,72 +319,63 @@ impl Vault {
         Ok(())
     }
 
-    /// Creates a new master key and re-encrypts every sealed value with it in one transaction.
-    /// The new key is saved to the backend before the transaction, the old one deleted after it:
-    /// a crash at any point leaves a database whose active key is still in the backend.
-    pub fn rotate(&self, conn: &mut Connection) -> Result<String> {
-        let (new_id, new_key) = new_key();
-        let new_hex = key_id_hex(&new_id);
-        self.store.save(&new_hex, &new_key)?;
-        let check = envelope::seal(&new_key.0, &new_id, check_aad(&new_hex), CHECK_PLAINTEXT)?;
+    /// Starts a key rotation: a new master key, saved to the backend before anything is
+    /// sealed with it, so a crash at any point leaves a database whose keys are all in the
+    /// backend. Nothing seals with it until [`Vault::finish_rotation`].
+    pub fn begin_rotation(&self) -> Result<Rotation> {
+        let (id, key) = new_key();
+        let hex = key_id_hex(&id);
+        self.store.save(&hex, &key)?;
+        let check = envelope::seal(&key.0, &id, check_aad(&hex), CHECK_PLAINTEXT)?;
+        Ok(Rotation {
+            id,
+            key,
+            record: KeyRecord {
+                key_id: hex,
+                backend: self.store.id().to_string(),
+                check_value: check,
+                state: KeyState::Active,
+            },
+        })
+    }
 
-        let old_id = self.keys.read().expect("vault lock").active;
-        let tx = conn.transaction().map_err(sql("starting key rotation"))?;
-        let mut count = 0usize;
-        for (table, id_col, col) in SEALED_COLUMNS {
-            let rows: Vec<(String, Vec<u8>)> = {
-                let mut stmt = tx
-                    .prepare(&format!(
-                        "SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL"
-                    ))
-                    .map_err(sql("reading sealed values"))?;
-                let it = stmt
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(sql("reading sealed values"))?;
-                it.collect::<std::result::Result<_, _>>()
-                    .map_err(sql("reading sealed values"))?
-            };
-            for (row_id, sealed) in rows {
-                let aad = Aad {
-                    table,
-                    column: col,
-                    row_id: &row_id,
-                };
-                let plain = self.open(aad, &sealed)?;
-                let resealed = envelope::seal(&new_key.0, &new_id, aad, &plain)?;
-                tx.execute(
-                    &format!("UPDATE {table} SET {col} = ?1 WHERE {id_col} = ?2"),
-                    params![resealed, row_id],
-                )
-                .map_err(sql("re-encrypting a sealed value"))?;
-                count += 1;
-            }
-        }
-        tx.execute(
-            "UPDATE vault_meta SET state = 'retired' WHERE state = 'active'",
-            [],
-        )
-        .map_err(sql("retiring the old key"))?;
-        tx.execute(
-            "INSERT INTO vault_meta (key_id, backend, check_value, state, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-            params![new_hex, self.store.id(), check, now_unix()],
-        )
-        .map_err(sql("recording the new key"))?;
-        tx.commit().map_err(sql("committing key rotation"))?;
+    /// Seals from now on with the rotation's key (call it once the re-sealed values and the
+    /// new record are committed). Returns the new key id.
+    pub fn finish_rotation(&self, rotation: Rotation) -> String {
+        let mut keys = self.keys.write().expect("vault lock");
+        keys.all.insert(rotation.id, rotation.key);
+        keys.active = rotation.id;
+        rotation.record.key_id
+    }
 
-        {
-            let mut keys = self.keys.write().expect("vault lock");
-            keys.all.insert(new_id, new_key);
-            keys.active = new_id;
+    /// The ids (hex) of the keys this vault holds besides the active one.
+    pub fn retired_key_ids(&self) -> Vec<String> {
+        let keys = self.keys.read().expect("vault lock");
+        let mut out: Vec<String> = keys
+            .all
+            .keys()
+            .filter(|k| **k != keys.active)
+            .map(key_id_hex)
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Deletes a retired key from the backend and from memory. Best effort: false when the
+    /// backend kept it (the key is kept in memory too, so nothing it sealed becomes unreadable
+    /// here); the active key is never deleted.
+    pub fn delete_key(&self, key_id: &str) -> bool {
+        let Some(kid) = key_id_from_hex(key_id) else {
+            return false;
+        };
+        if kid == self.keys.read().expect("vault lock").active {
+            return false;
         }
-        let old_hex = key_id_hex(&old_id);
-        // Best effort: a leftover retired key is harmless and cleaned on the next rotation.
-        if self.store.delete(&old_hex).is_ok() {
-            let _ = conn.execute("DELETE FROM vault_meta WHERE key_id = ?1", params![old_hex]);
-            self.keys.write().expect("vault lock").all.remove(&old_id);
+        if self.store.delete(key_id).is_err() {
+            return false;
         }
-        tracing::info!(old = %old_hex, new = %new_hex, values = count, "vault key rotated");
-        Ok(new_hex)
+        self.keys.write().expect("vault lock").all.remove(&kid);
+        true
     }
 }
 

@@ -1,15 +1,16 @@
-//! The troubleshooting commands: database health, vault self-test, redacted accounts.
+//! The doctor: database health, schema, vault self-test, redacted accounts; and the vault key
+//! rotation, which must not run while another process holds the old key.
 
 use std::sync::Arc;
 
 use crate::config::AppConfig;
-use crate::error::Result;
+use crate::error::{LibreOllamaError, Result};
 use crate::model::{Check, CheckStatus, DiagnosticsReport, RedactedAccount, TokenSummary};
-use crate::store::{accounts, health, migrations, Store};
+use crate::store::{accounts, health, locks, migrations, Store};
 use crate::vault::{Aad, Vault};
 
 #[derive(Clone)]
-pub struct DebugService {
+pub struct DiagnosticsService {
     config: AppConfig,
     store: Store,
     vault: Arc<Vault>,
@@ -46,9 +47,9 @@ fn check(name: &str, status: CheckStatus, detail: impl Into<String>) -> Check {
     }
 }
 
-impl DebugService {
+impl DiagnosticsService {
     pub fn new(config: AppConfig, store: Store, vault: Arc<Vault>) -> Self {
-        DebugService {
+        DiagnosticsService {
             config,
             store,
             vault,
@@ -194,9 +195,40 @@ impl DebugService {
         })
     }
 
-    /// Re-encrypts every stored secret under a new master key.
+    /// Re-encrypts every stored secret under a new master key and deletes the old one.
+    ///
+    /// Another process with this data folder open holds the old key in memory and would seal
+    /// what it stores next (a refreshed token) with it: so rotation refuses while one is
+    /// registered, naming it. A process that opens the folder during the rotation registers
+    /// before it reads the keys: if it shows up in the check after the commit, the old key is
+    /// kept (retired, still readable) and goes at the next rotation.
     pub async fn rotate_vault_key(&self) -> Result<String> {
+        let data_dir = self.store.data_dir().to_path_buf();
+        let others = locks::other_processes(&data_dir)?;
+        if !others.is_empty() {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "the vault key cannot be rotated while another program has this data folder open: {}. \
+                 Close it (quit the app, or let the command finish), then rotate again",
+                others.join(", ")
+            )));
+        }
         let vault = self.vault.clone();
-        self.store.write(move |conn| vault.rotate(conn)).await
+        let new_id = self
+            .store
+            .write(move |conn| crate::store::vault::rotate(conn, &vault))
+            .await?;
+        let others = locks::other_processes(&data_dir)?;
+        if others.is_empty() {
+            let vault = self.vault.clone();
+            self.store
+                .write(move |conn| crate::store::vault::delete_retired_keys(conn, &vault))
+                .await?;
+        } else {
+            tracing::warn!(
+                others = ?others,
+                "another process opened the data folder during the key rotation; the old key is kept until the next rotation"
+            );
+        }
+        Ok(new_id)
     }
 }

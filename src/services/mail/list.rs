@@ -1,0 +1,177 @@
+//! Pages of the mail list and searches: offline over the cache (Gmail's operators, the
+//! service's clock for dates such as `newer_than:`), or online at Gmail, whose results are
+//! stored so that they open like any other message.
+
+use std::time::Instant;
+
+use super::MailService;
+use crate::error::{LibreOllamaError, Result};
+use crate::mail::import::ARCHIVE_ACCOUNT;
+use crate::model::{MailCursor, MailPage, MailRow};
+use crate::store::mail::{self as cache, SearchHit};
+
+/// A cached message as a row of the list.
+fn row_of(h: SearchHit) -> MailRow {
+    MailRow {
+        unread: h.label_ids.iter().any(|l| l == "UNREAD"),
+        starred: h.label_ids.iter().any(|l| l == "STARRED"),
+        account_id: h.account_id,
+        id: h.id,
+        thread_id: h.thread_id,
+        date_ms: h.internal_date,
+        from: h.from,
+        subject: h.subject,
+        snippet: h.snippet,
+        has_attachment: h.has_attachment,
+        labels: h.label_ids,
+    }
+}
+
+impl MailService {
+    /// Now, in this machine's time zone (before:/after: dates are local days, as in Gmail), on
+    /// the service's clock.
+    fn search_clock(&self) -> crate::search::Clock {
+        use chrono::TimeZone;
+        let now_ms = self.clock.now_ms();
+        let utc_offset_secs = chrono::Local
+            .timestamp_millis_opt(now_ms)
+            .single()
+            .map(|d| i64::from(d.offset().local_minus_utc()))
+            .unwrap_or(0);
+        crate::search::Clock {
+            now_ms,
+            utc_offset_secs,
+        }
+    }
+
+    /// One page of messages matching `query` (Gmail's operators), newest first.
+    pub async fn list(
+        &self,
+        account: Option<String>,
+        query: String,
+        after: Option<MailCursor>,
+        limit: usize,
+    ) -> Result<MailPage> {
+        let q = crate::search::parse(&query, self.search_clock()).map_err(|e| {
+            LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e))
+        })?;
+        let limit = limit.clamp(1, 500);
+        let started = Instant::now();
+        let hits = self
+            .store
+            .read(move |c| {
+                cache::search(
+                    c,
+                    account.as_deref(),
+                    &q,
+                    limit,
+                    after.map(|a| cache::PageAfter {
+                        internal_date: a.internal_date,
+                        rowid: a.rowid,
+                    }),
+                )
+            })
+            .await?;
+        let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let next = (hits.len() == limit).then(|| {
+            let last = hits.last().expect("a full page has a last row");
+            MailCursor {
+                internal_date: last.internal_date,
+                rowid: last.rowid,
+            }
+        });
+        Ok(MailPage {
+            rows: hits.into_iter().map(row_of).collect(),
+            next,
+            next_token: None,
+            took_ms,
+        })
+    }
+
+    /// Up to `limit` messages matching `query`, newest first, page after page (the terminal).
+    pub async fn search(
+        &self,
+        account: Option<String>,
+        query: String,
+        limit: usize,
+    ) -> Result<Vec<MailRow>> {
+        let mut rows = Vec::new();
+        let mut after = None;
+        while rows.len() < limit {
+            let page = self
+                .list(account.clone(), query.clone(), after, limit - rows.len())
+                .await?;
+            rows.extend(page.rows);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Asks Gmail itself (for mail older than the cache, or Gmail's own ranking); results are
+    /// stored in the cache so they open like any other message.
+    pub async fn search_online(
+        &self,
+        account: &str,
+        query: String,
+        page_token: Option<String>,
+        limit: usize,
+    ) -> Result<MailPage> {
+        if account == ARCHIVE_ACCOUNT {
+            return Err(LibreOllamaError::InvalidInput(
+                "an imported archive has no server to ask; search it locally".into(),
+            ));
+        }
+        let started = Instant::now();
+        let gmail = self.gmail(account);
+        let page = gmail
+            .messages_list(&crate::google::gmail::messages::ListParams {
+                q: Some(query),
+                page_token,
+                max_results: Some(limit.clamp(1, 100) as u32),
+                ..Default::default()
+            })
+            .await;
+        self.note_outcome(&page);
+        let page = page?;
+        let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
+        let stored = self
+            .syncer(account)
+            .store_missing(ids.clone(), &tokio_util::sync::CancellationToken::new())
+            .await;
+        self.note_outcome(&stored);
+        stored?;
+        let acc = account.to_string();
+        // Deleted between the search and the fetch: nothing to show.
+        let hits = self
+            .store
+            .read(move |c| cache::hits_by_id(c, &acc, &ids))
+            .await?;
+        Ok(MailPage {
+            rows: hits.into_iter().map(row_of).collect(),
+            next: None,
+            next_token: page.next_page_token,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// The account and conversation of a message id (ids are per account; the newest wins).
+    pub async fn locate(
+        &self,
+        message_id: &str,
+        account: Option<String>,
+    ) -> Result<(String, String)> {
+        let id = message_id.to_string();
+        self.store
+            .read(move |c| {
+                cache::locate(c, &id, account.as_deref())?.ok_or_else(|| {
+                    LibreOllamaError::NotFound {
+                        what: format!("Message {id} in the local cache (check the id with `libreollama mail search`)"),
+                    }
+                })
+            })
+            .await
+    }
+}

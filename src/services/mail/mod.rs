@@ -1,0 +1,282 @@
+//! Mail as the UI and the CLI use it: folders with counts ([`folders`]), pages of the list and
+//! searches ([`list`]), conversations ready to read ([`thread`], HTML framed safely with the
+//! image allow list of [`images`]), attachments ([`attachments`]), actions, and the sync, push
+//! and backfill jobs ([`sync`]). Every read and write goes through `crate::store`.
+
+mod attachments;
+mod folders;
+mod images;
+mod list;
+mod sync;
+mod thread;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::jobs::Jobs;
+use super::AuthService;
+use crate::clock::Clock;
+use crate::error::{LibreOllamaError, Result};
+use crate::google::client::GoogleClient;
+use crate::google::gmail::Gmail;
+use crate::mail::import::ARCHIVE_ACCOUNT;
+use crate::model::{FailedChange, MailAccount, MailAction, SyncStatus};
+use crate::store::{labels, mail as cache, mail_actions, mail_sync, queue, settings, Store};
+use crate::sync::gmail::GmailSync;
+use crate::sync::mail_labels;
+
+pub use sync::{AccountSync, SyncOptions};
+
+pub const POLL_MINUTES: &str = "mail.poll_minutes";
+pub const DEFAULT_POLL_MINUTES: u32 = 5;
+
+pub struct MailService {
+    store: Store,
+    google: Arc<GoogleClient>,
+    auth: Arc<AuthService>,
+    gmail_base: String,
+    pub jobs: Jobs,
+    /// Why the last contact with Google failed for lack of a connection, if it did.
+    offline: Mutex<Option<String>>,
+    download_dir: PathBuf,
+    /// Accounts with changes queued since their push job last read the queue: a wake-up flag
+    /// for this process's push job, not a lock (the pusher lock keeps one pusher per account
+    /// across processes).
+    push_requests: Mutex<std::collections::HashSet<String>>,
+    clock: Clock,
+}
+
+/// The address inside "Name <addr>" (or the whole text), lower-cased.
+pub fn address_of(from: &str) -> String {
+    let s = match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if b > a => &from[a + 1..b],
+        _ => from,
+    };
+    s.trim().to_ascii_lowercase()
+}
+
+impl MailService {
+    pub fn new(
+        store: Store,
+        google: Arc<GoogleClient>,
+        auth: Arc<AuthService>,
+        gmail_base: String,
+        download_dir: PathBuf,
+    ) -> Self {
+        MailService {
+            store,
+            google,
+            auth,
+            gmail_base,
+            jobs: Jobs::default(),
+            offline: Mutex::new(None),
+            download_dir,
+            push_requests: Mutex::new(Default::default()),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same service on another clock (tests move it instead of sleeping).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub(crate) fn gmail(&self, account: &str) -> Gmail {
+        Gmail::new(
+            self.google.clone(),
+            self.gmail_base.clone(),
+            account.to_string(),
+        )
+    }
+
+    fn syncer(&self, account: &str) -> GmailSync {
+        GmailSync::new(self.store.clone(), self.gmail(account), account)
+    }
+
+    /// Remembers whether Google was reachable, from the outcome of a call.
+    pub(crate) fn note_outcome<T>(&self, r: &Result<T>) {
+        let mut g = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        match r {
+            Err(e @ LibreOllamaError::Network { .. }) => *g = Some(e.to_string()),
+            Ok(_) => *g = None,
+            Err(_) => {}
+        }
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<MailAccount>> {
+        let mut accounts: Vec<(String, String, bool)> = self
+            .auth
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.email, false))
+            .collect();
+        let has_archive = self
+            .store
+            .read(|c| cache::account_has_messages(c, ARCHIVE_ACCOUNT))
+            .await?;
+        if has_archive {
+            accounts.push((ARCHIVE_ACCOUNT.into(), "Imported archive".into(), true));
+        }
+        let mut out = Vec::new();
+        for (id, email, is_archive) in accounts {
+            let acc = id.clone();
+            let (counts, names) = self
+                .store
+                .read(move |c| Ok((labels::counts(c, &acc)?, labels::names(c, &acc)?)))
+                .await?;
+            let labels = folders::folder_list(&id, counts, names);
+            out.push(MailAccount {
+                id,
+                email,
+                is_archive,
+                labels,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Applies an action to the cache at once and sends it to Gmail in the background.
+    pub async fn act(
+        self: &Arc<Self>,
+        account: &str,
+        ids: Vec<String>,
+        action: MailAction,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        if account == ARCHIVE_ACCOUNT {
+            return mail_labels::apply_local(&self.store, account, &ids, action).await;
+        }
+        mail_labels::apply(&self.store, account, &ids, action).await?;
+        self.spawn_push(account);
+        Ok(())
+    }
+
+    pub fn cancel_job(&self, id: u64) -> bool {
+        self.jobs.cancel(id)
+    }
+
+    pub async fn poll_minutes(&self) -> Result<u32> {
+        Ok(self
+            .store
+            .read(|c| settings::get::<u32>(c, POLL_MINUTES))
+            .await?
+            .unwrap_or(DEFAULT_POLL_MINUTES))
+    }
+
+    pub async fn set_poll_minutes(&self, minutes: u32) -> Result<()> {
+        if minutes > 24 * 60 {
+            return Err(LibreOllamaError::InvalidInput(
+                "the sync interval is at most 1440 minutes (a day); use 0 to sync only when asked"
+                    .into(),
+            ));
+        }
+        self.store
+            .write(move |c| settings::set(c, POLL_MINUTES, &minutes))
+            .await
+    }
+
+    pub async fn status(&self) -> Result<SyncStatus> {
+        let poll_minutes = self.poll_minutes().await?;
+        let (pending, refused, last) = self
+            .store
+            .read(|c| {
+                let (pending, _) = queue::counts(c, queue::Queue::MailLabels, None)?;
+                let refused = mail_actions::refused(c, 50)?;
+                Ok((pending, refused, mail_sync::last_sync_unix(c)?))
+            })
+            .await?;
+        let failed_changes = refused
+            .into_iter()
+            .map(|r| FailedChange {
+                change: describe_change(&r.add, &r.remove),
+                seq: r.seq,
+                account_id: r.account_id,
+                message_id: r.message_id,
+                subject: r.subject,
+                error: r.error,
+            })
+            .collect();
+        Ok(SyncStatus {
+            jobs: self.jobs.list(),
+            offline: self
+                .offline
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            pending_changes: pending,
+            failed_changes,
+            poll_minutes,
+            last_sync_unix: last,
+        })
+    }
+
+    /// The user has seen a refused change: forget it.
+    pub async fn dismiss_failed(&self, seq: i64) -> Result<()> {
+        self.store
+            .write(move |c| mail_actions::dismiss_refused(c, seq))
+            .await
+    }
+}
+
+fn describe_change(add: &[String], remove: &[String]) -> String {
+    let has = |v: &[String], l: &str| v.iter().any(|x| x == l);
+    if has(add, "TRASH") {
+        "Move to trash".into()
+    } else if has(remove, "TRASH") {
+        "Restore from trash".into()
+    } else if has(remove, "INBOX") && add.is_empty() {
+        "Archive".into()
+    } else if has(add, "INBOX") {
+        "Move to inbox".into()
+    } else if has(remove, "UNREAD") {
+        "Mark as read".into()
+    } else if has(add, "UNREAD") {
+        "Mark as unread".into()
+    } else if has(add, "STARRED") {
+        "Star".into()
+    } else if has(remove, "STARRED") {
+        "Remove star".into()
+    } else if let Some(l) = add.first() {
+        format!("Add label {l}")
+    } else if let Some(l) = remove.first() {
+        format!("Remove label {l}")
+    } else {
+        "Change labels".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_address() {
+        assert_eq!(
+            address_of("Ada Lovelace <Ada@Example.com>"),
+            "ada@example.com"
+        );
+        assert_eq!(address_of("bob@example.com"), "bob@example.com");
+    }
+
+    #[test]
+    fn changes_are_described_for_people() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(describe_change(&v(&[]), &v(&["INBOX"])), "Archive");
+        assert_eq!(
+            describe_change(&v(&["TRASH"]), &v(&["INBOX"])),
+            "Move to trash"
+        );
+        assert_eq!(
+            describe_change(&v(&["Label_3"]), &v(&[])),
+            "Add label Label_3"
+        );
+    }
+}

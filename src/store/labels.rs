@@ -1,0 +1,192 @@
+//! Mail labels: the account's label list mirrored from Gmail (`mail_labels`), the labels on each
+//! cached message (`mail_message_labels`), and the counts the folder list shows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::error::{LibreOllamaError, Result};
+
+fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| LibreOllamaError::db(ctx, e)
+}
+
+/// One of the account's labels as Gmail lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelRow {
+    pub id: String,
+    pub name: String,
+    /// Gmail's own (INBOX, UNREAD, …) rather than the user's.
+    pub system: bool,
+    pub messages_total: Option<i64>,
+    pub messages_unread: Option<i64>,
+    pub color_background: Option<String>,
+    pub color_text: Option<String>,
+}
+
+/// Makes the account's label list exactly `labels`: labels gone at Gmail leave the cache.
+pub fn replace_account_labels(
+    tx: &Transaction<'_>,
+    account: &str,
+    labels: &[LabelRow],
+) -> Result<()> {
+    let e = db("storing labels");
+    let ids: Vec<&str> = labels.iter().map(|l| l.id.as_str()).collect();
+    let keep = serde_json::to_string(&ids).map_err(LibreOllamaError::json)?;
+    tx.execute(
+        "DELETE FROM mail_labels WHERE account_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+        params![account, keep],
+    )
+    .map_err(&e)?;
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO mail_labels (account_id, id, name, type, messages_total, messages_unread, color_background, color_text) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name, \
+             type = excluded.type, messages_total = excluded.messages_total, messages_unread = excluded.messages_unread, \
+             color_background = excluded.color_background, color_text = excluded.color_text",
+        )
+        .map_err(&e)?;
+    for l in labels {
+        let kind = if l.system { "system" } else { "user" };
+        st.execute(params![
+            account,
+            l.id,
+            l.name,
+            kind,
+            l.messages_total,
+            l.messages_unread,
+            l.color_background,
+            l.color_text,
+        ])
+        .map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// The account's labels by id: (name, is a system label).
+pub fn names(c: &Connection, account: &str) -> Result<HashMap<String, (String, bool)>> {
+    let mut st = c
+        .prepare_cached("SELECT id, name, type FROM mail_labels WHERE account_id = ?1")
+        .map_err(db("reading labels"))?;
+    let names = st
+        .query_map([account], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, String>(1)?, r.get::<_, String>(2)? == "system"),
+            ))
+        })
+        .map_err(db("reading labels"))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db("reading labels"))?;
+    Ok(names)
+}
+
+/// Messages per label id of `account` in the cache: (total, unread).
+pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, (i64, i64)>> {
+    let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
+    // Totals: with one account in the cache the label index alone answers; otherwise each
+    // label row is matched to its message's account.
+    let only_this: bool = c
+        .query_row(
+            "SELECT coalesce((SELECT min(account_id) FROM mail_messages) = ?1 \
+             AND (SELECT max(account_id) FROM mail_messages) = ?1, 0)",
+            [account],
+            |r| r.get(0),
+        )
+        .map_err(db("counting mail"))?;
+    let totals_sql = if only_this {
+        "SELECT label_id, count(*) FROM mail_message_labels WHERE ?1 IS NOT NULL GROUP BY label_id"
+    } else {
+        "SELECT ml.label_id, count(*) FROM mail_messages m JOIN mail_message_labels ml ON ml.message_rowid = m.rowid \
+         WHERE m.account_id = ?1 GROUP BY ml.label_id"
+    };
+    // Unread: start from the UNREAD rows (a small share of the mail) and count their labels.
+    let unread_sql = "SELECT ml.label_id, count(*) FROM mail_message_labels u \
+         JOIN mail_messages m ON m.rowid = u.message_rowid \
+         JOIN mail_message_labels ml ON ml.message_rowid = u.message_rowid \
+         WHERE u.label_id = 'UNREAD' AND m.account_id = ?1 GROUP BY ml.label_id";
+    for (sql, unread) in [(totals_sql, false), (unread_sql, true)] {
+        let mut st = c.prepare_cached(sql).map_err(db("counting mail"))?;
+        let rows = st
+            .query_map([account], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db("counting mail"))?;
+        for row in rows {
+            let (id, n) = row.map_err(db("counting mail"))?;
+            let e = counts.entry(id).or_insert((0, 0));
+            if unread {
+                e.1 = n;
+            } else {
+                e.0 = n;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// A cached message's row id and its labels (sorted), if the cache holds it.
+pub fn of_message(
+    c: &Connection,
+    account: &str,
+    message_id: &str,
+) -> Result<Option<(i64, Vec<String>)>> {
+    let rowid: Option<i64> = c
+        .query_row(
+            "SELECT rowid FROM mail_messages WHERE account_id = ?1 AND id = ?2",
+            params![account, message_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db("reading a message"))?;
+    let Some(rowid) = rowid else { return Ok(None) };
+    let mut st = c
+        .prepare_cached(
+            "SELECT label_id FROM mail_message_labels WHERE message_rowid = ?1 ORDER BY label_id",
+        )
+        .map_err(db("reading labels"))?;
+    let labels = st
+        .query_map([rowid], |r| r.get(0))
+        .map_err(db("reading labels"))?
+        .collect::<std::result::Result<Vec<String>, _>>()
+        .map_err(db("reading labels"))?;
+    Ok(Some((rowid, labels)))
+}
+
+/// Replaces the labels of the message with this row id.
+pub fn set_on_message(c: &Connection, rowid: i64, labels: &[String]) -> Result<()> {
+    let e = db("writing labels");
+    c.execute(
+        "DELETE FROM mail_message_labels WHERE message_rowid = ?1",
+        [rowid],
+    )
+    .map_err(&e)?;
+    let mut add = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO mail_message_labels (message_rowid, label_id) VALUES (?1, ?2)",
+        )
+        .map_err(&e)?;
+    for l in labels {
+        add.execute(params![rowid, l]).map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// Every cached message id with its labels, sorted (diagnostics and tests: the cache compared
+/// with the server).
+pub fn by_message(c: &Connection) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut st = c
+        .prepare(
+            "SELECT m.id, (SELECT group_concat(label_id, ' ') FROM (SELECT label_id FROM mail_message_labels \
+             WHERE message_rowid = m.rowid ORDER BY label_id)) FROM mail_messages m",
+        )
+        .map_err(db("reading labels"))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, super::mail::split_labels(r.get(1)?)))
+        })
+        .map_err(db("reading labels"))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db("reading labels"))?;
+    Ok(rows)
+}

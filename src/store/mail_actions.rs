@@ -1,0 +1,240 @@
+//! The mail-label queue's own columns (`mail_actions`): each row is one label change on one
+//! message, with the labels it had before so that a change Gmail refuses can be rolled back.
+//! Claiming, back-off and failure go through [`super::queue`] (`Queue::MailLabels`).
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{LibreOllamaError, Result};
+
+fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| LibreOllamaError::db(ctx, e)
+}
+
+fn json(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn list(s: String) -> Vec<String> {
+    serde_json::from_str(&s).unwrap_or_default()
+}
+
+/// One queued label change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelChange {
+    pub seq: i64,
+    pub account_id: String,
+    pub message_id: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    /// The message's labels before the change.
+    pub prev: Vec<String>,
+}
+
+/// A change Gmail refused for good, as the activity panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedChange {
+    pub seq: i64,
+    pub account_id: String,
+    pub message_id: String,
+    /// The message's subject ('' if it is no longer cached).
+    pub subject: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub error: String,
+}
+
+/// Queues a change; run it in the transaction that applies the change to the cache.
+pub fn enqueue(
+    c: &Connection,
+    account: &str,
+    message_id: &str,
+    add: &[String],
+    remove: &[String],
+    prev: &[String],
+    now_unix: i64,
+) -> Result<i64> {
+    c.execute(
+        "INSERT INTO mail_actions (account_id, message_id, add_labels, remove_labels, prev_labels, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![account, message_id, json(add), json(remove), json(prev), now_unix],
+    )
+    .map_err(db("queueing a change"))?;
+    Ok(c.last_insert_rowid())
+}
+
+/// The change queued as `seq`, if it is still queued.
+pub fn get(c: &Connection, seq: i64) -> Result<Option<LabelChange>> {
+    c.query_row(
+        "SELECT seq, account_id, message_id, add_labels, remove_labels, prev_labels FROM mail_actions WHERE seq = ?1",
+        [seq],
+        |r| {
+            Ok(LabelChange {
+                seq: r.get(0)?,
+                account_id: r.get(1)?,
+                message_id: r.get(2)?,
+                add: list(r.get(3)?),
+                remove: list(r.get(4)?),
+                prev: list(r.get(5)?),
+            })
+        },
+    )
+    .optional()
+    .map_err(db("reading the change queue"))
+}
+
+/// The newest `limit` changes Gmail refused, newest first.
+pub fn refused(c: &Connection, limit: usize) -> Result<Vec<RefusedChange>> {
+    let mut st = c
+        .prepare(
+            "SELECT a.seq, a.account_id, a.message_id, coalesce(m.subject, ''), a.add_labels, a.remove_labels, coalesce(a.last_error, '') \
+             FROM mail_actions a LEFT JOIN mail_messages m ON m.account_id = a.account_id AND m.id = a.message_id \
+             WHERE a.state = 'failed' ORDER BY a.seq DESC LIMIT ?1",
+        )
+        .map_err(db("reading refused changes"))?;
+    let rows = st
+        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(RefusedChange {
+                seq: r.get(0)?,
+                account_id: r.get(1)?,
+                message_id: r.get(2)?,
+                subject: r.get(3)?,
+                add: list(r.get(4)?),
+                remove: list(r.get(5)?),
+                error: r.get(6)?,
+            })
+        })
+        .map_err(db("reading refused changes"))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db("reading refused changes"))?;
+    Ok(rows)
+}
+
+/// The user has seen a refused change: forget it (changes still queued are kept).
+pub fn dismiss_refused(c: &Connection, seq: i64) -> Result<()> {
+    c.execute(
+        "DELETE FROM mail_actions WHERE seq = ?1 AND state = 'failed'",
+        [seq],
+    )
+    .map_err(db("dismissing a refused change"))?;
+    Ok(())
+}
+
+/// Every queued or refused change's state and last error, oldest first (diagnostics, tests).
+pub fn states(c: &Connection) -> Result<Vec<(String, Option<String>)>> {
+    let mut st = c
+        .prepare("SELECT state, last_error FROM mail_actions ORDER BY seq")
+        .map_err(db("reading the change queue"))?;
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db("reading the change queue"))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db("reading the change queue"))?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ARCHIVE_ACCOUNT as ACC;
+    use crate::store::queue::{self, Queue};
+
+    /// Two connections to one file are as two processes: each its own SQLite handle.
+    fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open_blocking(dir.path()).unwrap();
+        store
+            .with_writer_blocking(|c| {
+                crate::store::mail::ensure_archive_account(c, 0)?;
+                let tx = c.transaction().unwrap();
+                let msg = crate::store::mail::NewMessage {
+                    account_id: ACC.into(),
+                    id: "m1".into(),
+                    thread_id: "t1".into(),
+                    subject: "Plans".into(),
+                    label_ids: vec!["INBOX".into()],
+                    ..Default::default()
+                };
+                crate::store::mail::upsert_messages(&tx, &[msg])?;
+                tx.commit().unwrap();
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        let open = || {
+            let c = Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+            c
+        };
+        let (a, b) = (open(), open());
+        (dir, a, b)
+    }
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn changes_go_in_order_and_a_refused_one_is_reported() {
+        let (_dir, a, b) = two_connections();
+        let first = enqueue(&a, ACC, "m1", &[], &v(&["INBOX"]), &v(&["INBOX"]), 1).unwrap();
+        let second = enqueue(&a, ACC, "m1", &v(&["STARRED"]), &[], &[], 2).unwrap();
+        assert_eq!(
+            get(&b, first).unwrap().unwrap(),
+            LabelChange {
+                seq: first,
+                account_id: ACC.into(),
+                message_id: "m1".into(),
+                add: vec![],
+                remove: v(&["INBOX"]),
+                prev: v(&["INBOX"]),
+            }
+        );
+        // One claimant holds the first change: the other gets nothing, not even the second.
+        let held = queue::claim_first(&a, Queue::MailLabels, Some(ACC), "x", 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(held.rowid, first);
+        assert_eq!(
+            queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 1_000).unwrap(),
+            None
+        );
+        // Backing off, it still holds back the change after it.
+        assert!(queue::retry_later(&a, Queue::MailLabels, first, "x", "offline", 60_000).unwrap());
+        assert_eq!(
+            queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 2_000).unwrap(),
+            None
+        );
+        let again = queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 60_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.rowid, again.attempts), (first, 2));
+        // Refused for good: it no longer holds the queue back, and the panel lists it.
+        assert!(queue::fail(&b, Queue::MailLabels, first, "y", "404 not found").unwrap());
+        let next = queue::claim_first(&a, Queue::MailLabels, Some(ACC), "x", 60_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.rowid, second);
+        let listed = refused(&a, 50).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (
+                listed[0].seq,
+                listed[0].subject.as_str(),
+                listed[0].error.as_str()
+            ),
+            (first, "Plans", "404 not found")
+        );
+        dismiss_refused(&a, second).unwrap();
+        assert_eq!(
+            states(&a).unwrap().len(),
+            2,
+            "a queued change is not dismissed"
+        );
+        dismiss_refused(&a, first).unwrap();
+        assert_eq!(
+            states(&a).unwrap(),
+            vec![("pending".to_string(), None)],
+            "the refused one is gone"
+        );
+    }
+}

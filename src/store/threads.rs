@@ -1,0 +1,85 @@
+//! Conversations as the reader opens them: each message with its body and the attachments to
+//! list (inline images are not listed; their bytes are in [`super::mail_parts`]).
+
+use rusqlite::{params, Connection};
+
+use crate::error::{LibreOllamaError, Result};
+use crate::model::AttachmentView;
+
+fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
+    move |e| LibreOllamaError::db(ctx, e)
+}
+
+/// One message of a conversation as the cache holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadMessage {
+    pub rowid: i64,
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub internal_date: i64,
+    pub subject: String,
+    /// The full body has been downloaded (else only the preview is known).
+    pub body_fetched: bool,
+    pub text: Option<String>,
+    /// Sanitized HTML, not yet framed for display.
+    pub html: Option<String>,
+    pub labels: Vec<String>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// The messages of one conversation, oldest first.
+pub fn messages(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<ThreadMessage>> {
+    let mut st = c
+        .prepare(
+            "SELECT m.rowid, m.id, m.from_addr, m.to_addr, m.cc_addr, m.internal_date, m.subject, \
+             m.body_state, b.text_body, b.html_sanitized, \
+             (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
+             FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
+             WHERE m.account_id = ?1 AND m.thread_id = ?2 ORDER BY m.internal_date, m.rowid",
+        )
+        .map_err(db("reading a conversation"))?;
+    let rows = st
+        .query_map(params![account, thread_id], |r| {
+            Ok(ThreadMessage {
+                rowid: r.get(0)?,
+                id: r.get(1)?,
+                from: r.get(2)?,
+                to: r.get(3)?,
+                cc: r.get(4)?,
+                internal_date: r.get(5)?,
+                subject: r.get(6)?,
+                body_fetched: r.get::<_, String>(7)? == "fetched",
+                text: r.get(8)?,
+                html: r.get(9)?,
+                labels: super::mail::split_labels(r.get(10)?),
+                attachments: Vec::new(),
+            })
+        })
+        .map_err(db("reading a conversation"))?;
+    let mut msgs = rows
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db("reading a conversation"))?;
+    let mut att = c
+        .prepare_cached(
+            "SELECT part_id, filename, mime_type, size FROM mail_attachments WHERE message_rowid = ?1 \
+             AND (content_id IS NULL OR mime_type NOT LIKE 'image/%') ORDER BY CAST(part_id AS INTEGER), part_id",
+        )
+        .map_err(db("reading attachments"))?;
+    for m in &mut msgs {
+        m.attachments = att
+            .query_map([m.rowid], |r| {
+                Ok(AttachmentView {
+                    part_id: r.get(0)?,
+                    filename: r.get(1)?,
+                    mime_type: r.get(2)?,
+                    size: r.get(3)?,
+                })
+            })
+            .map_err(db("reading attachments"))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(db("reading attachments"))?;
+    }
+    Ok(msgs)
+}

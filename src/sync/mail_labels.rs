@@ -1,0 +1,209 @@
+//! The mail-label queue: local mail actions (archive, read, star, …) are applied to the cache at
+//! once (the UI never waits for the network) and queued durably in the same transaction; one
+//! pusher per account (across processes) sends them to Gmail in order; a change Gmail refuses for
+//! good is rolled back in the cache and kept as failed with the reason, to be reported.
+//!
+//! Claims go through the queue engine (`store::queue`, `Queue::MailLabels`) in strict order per
+//! account: a change waiting out a back-off holds back the ones after it, so a later change never
+//! overtakes an earlier one on the same message. A label change is idempotent at Gmail, so a
+//! claim taken over from a crashed process is simply sent again.
+
+use crate::clock::{now_ms, now_unix};
+use crate::error::{LibreOllamaError, Result};
+use crate::google::gmail::types::ModifyRequest;
+use crate::google::gmail::Gmail;
+use crate::store::locks::PusherLock;
+use crate::store::queue::{self, Queue};
+use crate::store::{labels, mail_actions, Store};
+
+pub use crate::model::MailAction as Action;
+
+/// Back-off after a temporary failure: doubling from this, up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: i64 = 5_000;
+/// Short enough that a change is sent within a minute of the connection coming back.
+const MAX_BACKOFF_MS: i64 = 60_000;
+
+/// Every action as label changes (add, remove): Gmail models all of them so.
+pub fn label_changes(action: &Action) -> (Vec<String>, Vec<String>) {
+    let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    match action {
+        Action::Archive => (v(&[]), v(&["INBOX"])),
+        Action::MoveToInbox => (v(&["INBOX"]), v(&[])),
+        Action::MarkRead => (v(&[]), v(&["UNREAD"])),
+        Action::MarkUnread => (v(&["UNREAD"]), v(&[])),
+        Action::Star => (v(&["STARRED"]), v(&[])),
+        Action::Unstar => (v(&[]), v(&["STARRED"])),
+        Action::Trash => (v(&["TRASH"]), v(&["INBOX"])),
+        Action::Untrash => (v(&["INBOX"]), v(&["TRASH"])),
+        Action::AddLabel(l) => (vec![l.clone()], vec![]),
+        Action::RemoveLabel(l) => (vec![], vec![l.clone()]),
+    }
+}
+
+/// How long to wait before the `attempts`-th try is repeated.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
+    FIRST_BACKOFF_MS
+        .saturating_mul(1i64 << doublings)
+        .min(MAX_BACKOFF_MS)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushReport {
+    pub pushed: usize,
+    /// (message id, why) for each change Gmail refused and that was rolled back.
+    pub refused: Vec<(String, String)>,
+    /// Left queued after a temporary failure (offline, rate limited): retried next time.
+    pub pending: usize,
+}
+
+/// Applies `action` to the cached messages and queues it, all in one transaction.
+pub async fn apply(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: Action,
+) -> Result<()> {
+    apply_inner(store, account, message_ids, action, true).await
+}
+
+/// Applies `action` to the cache only: for imported archives, which have no server.
+pub async fn apply_local(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: Action,
+) -> Result<()> {
+    apply_inner(store, account, message_ids, action, false).await
+}
+
+async fn apply_inner(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: Action,
+    queue: bool,
+) -> Result<()> {
+    let (add, remove) = label_changes(&action);
+    let (account, ids) = (account.to_string(), message_ids.to_vec());
+    store
+        .transaction(move |tx| {
+            for id in &ids {
+                let (rowid, prev) = labels::of_message(tx, &account, id)?.ok_or_else(|| {
+                    LibreOllamaError::NotFound {
+                        what: format!("Message {id} in the local cache"),
+                    }
+                })?;
+                let mut next: Vec<String> = prev
+                    .iter()
+                    .filter(|l| !remove.contains(l))
+                    .cloned()
+                    .collect();
+                for a in &add {
+                    if !next.contains(a) {
+                        next.push(a.clone());
+                    }
+                }
+                labels::set_on_message(tx, rowid, &next)?;
+                if queue {
+                    mail_actions::enqueue(tx, &account, id, &add, &remove, &prev, now_unix())?;
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Pushes the account's queued changes in order, as the one pusher of this account: waits for
+/// any other pass (in this process or another) to end first. Stops at the first temporary
+/// failure, which backs off (order matters: a later change must not overtake an earlier one).
+pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushReport> {
+    let (dir, acc) = (store.data_dir().to_path_buf(), account.to_string());
+    let _lock =
+        tokio::task::spawn_blocking(move || PusherLock::acquire(&dir, Queue::MailLabels, &acc))
+            .await
+            .map_err(|e| {
+                LibreOllamaError::Internal(format!("waiting for the mail pusher failed: {e}"))
+            })??;
+    let owner = queue::new_owner();
+    let mut report = PushReport::default();
+    loop {
+        let (acc, who) = (account.to_string(), owner.clone());
+        let claimed = store
+            .write(move |c| {
+                let Some(claim) =
+                    queue::claim_first(c, Queue::MailLabels, Some(&acc), &who, now_ms())?
+                else {
+                    return Ok(None);
+                };
+                Ok(mail_actions::get(c, claim.rowid)?.map(|change| (claim, change)))
+            })
+            .await?;
+        let Some((claim, change)) = claimed else {
+            // Empty, or the first change waits out a back-off: it and those after it wait.
+            let acc = account.to_string();
+            let (waiting, _) = store
+                .read(move |c| queue::counts(c, Queue::MailLabels, Some(&acc)))
+                .await?;
+            report.pending = usize::try_from(waiting).unwrap_or(usize::MAX);
+            return Ok(report);
+        };
+        let request = ModifyRequest {
+            add_label_ids: change.add.clone(),
+            remove_label_ids: change.remove.clone(),
+        };
+        let seq = claim.rowid;
+        match gmail.messages_modify(&change.message_id, &request).await {
+            Ok(_) => {
+                let who = owner.clone();
+                store
+                    .write(move |c| queue::finish(c, Queue::MailLabels, seq, &who))
+                    .await?;
+                report.pushed += 1;
+            }
+            Err(e) if e.is_retryable() || e.needs_reauth() => {
+                let (msg, who, acc) = (e.to_string(), owner.clone(), account.to_string());
+                let at = now_ms().saturating_add(backoff_ms(claim.attempts));
+                let (waiting, _) = store
+                    .write(move |c| {
+                        queue::retry_later(c, Queue::MailLabels, seq, &who, &msg, at)?;
+                        queue::counts(c, Queue::MailLabels, Some(&acc))
+                    })
+                    .await?;
+                report.pending = usize::try_from(waiting).unwrap_or(usize::MAX);
+                return Ok(report);
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                let (acc, who, why) = (account.to_string(), owner.clone(), msg.clone());
+                let (mid, prev) = (change.message_id.clone(), change.prev);
+                store
+                    .transaction(move |tx| {
+                        if let Some((rowid, _)) = labels::of_message(tx, &acc, &mid)? {
+                            labels::set_on_message(tx, rowid, &prev)?;
+                        }
+                        queue::fail(tx, Queue::MailLabels, seq, &who, &why)?;
+                        Ok(())
+                    })
+                    .await?;
+                tracing::warn!(message = %change.message_id, error = %msg, "mail change refused by Gmail; rolled back");
+                report.refused.push((change.message_id, msg));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute() {
+        assert_eq!(backoff_ms(1), 5_000);
+        assert_eq!(backoff_ms(2), 10_000);
+        assert_eq!(backoff_ms(4), 40_000);
+        assert_eq!(backoff_ms(5), 60_000);
+        assert_eq!(backoff_ms(i64::MAX), 60_000);
+        assert_eq!(backoff_ms(0), 5_000);
+    }
+}

@@ -1,0 +1,115 @@
+//! The folder pane: Compose, Drafts / Outbox / Snoozed, Sync now and Activity (with counts of
+//! running jobs and refused changes), then every account with its labels and unread counts.
+
+use dioxus::prelude::*;
+
+use super::MailState;
+use crate::model::JobState;
+use crate::ui::Route;
+
+#[component]
+pub(super) fn FolderNav(st: MailState) -> Element {
+    let mut show_activity = st.show_activity;
+    let status = st.status.read().clone();
+    let running = status
+        .as_ref()
+        .map(|s| {
+            s.jobs
+                .iter()
+                .filter(|j| j.state == JobState::Running)
+                .count()
+        })
+        .unwrap_or(0);
+    let failed = status.as_ref().map(|s| s.failed_changes.len()).unwrap_or(0);
+    let no_accounts = st.accounts.read().is_empty();
+    rsx! {
+        nav { class: "mail-folders", aria_label: "Mail folders",
+            if let Some(account) = st.compose_account() {
+                button {
+                    class: "button primary compose-button",
+                    title: "Write a new mail (c)",
+                    onclick: move |_| st.compose_new(account.clone()),
+                    "Compose"
+                }
+            }
+            ul { class: "writing-links", aria_label: "Writing",
+                li { Link { to: Route::MailDrafts {}, class: "folder", span { class: "folder-name", "Drafts" } } }
+                li { Link { to: Route::MailOutbox {}, class: "folder", span { class: "folder-name", "Outbox" } } }
+                li { Link { to: Route::MailSnoozed {}, class: "folder", span { class: "folder-name", "Snoozed" } } }
+            }
+            div { class: "mail-folders-top",
+                button {
+                    class: "button",
+                    title: "Fetch new mail and send your changes now",
+                    onclick: move |_| st.start_sync(),
+                    if running > 0 { "Syncing…" } else { "Sync now" }
+                }
+                button {
+                    class: "button",
+                    aria_expanded: if *show_activity.read() { "true" } else { "false" },
+                    onclick: move |_| { let v = *show_activity.read(); show_activity.set(!v) },
+                    "Activity"
+                    if running > 0 { span { class: "count", "{running}" } }
+                    if failed > 0 { span { class: "count failed", title: "Changes Gmail refused", "{failed}" } }
+                }
+            }
+            if let Some(err) = st.accounts_error.read().clone() {
+                p { class: "banner error", "{err}" }
+            }
+            if no_accounts && st.accounts_error.read().is_none() {
+                div { class: "mail-empty-note",
+                    p { "No mail on this device yet." }
+                    p {
+                        Link { to: Route::Accounts {}, class: "link", "Add a Google account" }
+                        " or import an archive with "
+                        code { "libreollama mail import PATH" }
+                        "."
+                    }
+                }
+            }
+            AccountFolders { st }
+            p { class: "muted small mail-hint", "Press ? for keyboard shortcuts" }
+        }
+    }
+}
+
+/// "All inboxes" (with more than one Google account), then each account's labels.
+#[component]
+fn AccountFolders(st: MailState) -> Element {
+    let accounts = st.accounts.read().clone();
+    let current_account = st.account.read().clone();
+    let current_folder = st.folder.read().clone();
+    let searching = !st.search.read().is_empty();
+    rsx! {
+        if accounts.iter().filter(|a| !a.is_archive).count() > 1 {
+            button {
+                class: if current_account.is_none() && current_folder == "INBOX" && !searching { "folder active all-inboxes" } else { "folder all-inboxes" },
+                onclick: move |_| st.go_folder(None, "INBOX"),
+                span { class: "folder-name", "All inboxes" }
+            }
+        }
+        for acc in accounts {
+            div { class: "mail-account", key: "{acc.id}",
+                h2 { class: "nav-title", title: "{acc.email}", "{acc.email}" }
+                ul {
+                    for l in acc.labels.clone() {
+                        li { key: "{l.id}",
+                            button {
+                                class: if current_account.as_deref() == Some(acc.id.as_str()) && current_folder == l.id && !searching { "folder active" } else { "folder" },
+                                title: "{l.total} messages, {l.unread} unread",
+                                onclick: {
+                                    let (a, f) = (acc.id.clone(), l.id.clone());
+                                    move |_| st.go_folder(Some(a.clone()), &f)
+                                },
+                                span { class: "folder-name", "{l.name}" }
+                                if l.unread > 0 && l.id != "SENT" && l.id != "DRAFT" {
+                                    span { class: "count", "{l.unread}" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The mail page's keyboard shortcuts and the dialog that lists them.
+
+use dioxus::prelude::*;
+
+use super::MailState;
+use crate::model::{ComposeKind, MailAction};
+
+const SHORTCUTS: [(&str, &str); 16] = [
+    ("c", "Write a new mail"),
+    ("r", "Reply"),
+    ("a", "Reply all"),
+    ("f", "Forward"),
+    ("j / ↓", "Next message"),
+    ("k / ↑", "Previous message"),
+    ("o / Enter", "Open the conversation"),
+    ("e", "Archive"),
+    ("#", "Move to trash"),
+    ("s", "Star or unstar"),
+    ("u", "Mark read or unread"),
+    ("/", "Search"),
+    ("g then i", "Go to the inbox"),
+    ("Esc", "Close the conversation or this list"),
+    ("?", "Show this list"),
+    ("Tab", "Move between panes and buttons"),
+];
+
+/// One key press on the page. While the search box has the focus (`typing`) only Esc counts
+/// (it leaves the box); `pending_g` holds a "g" waiting for its second key.
+pub(super) fn on_key(
+    mut st: MailState,
+    typing: Signal<bool>,
+    mut pending_g: Signal<bool>,
+    e: KeyboardEvent,
+) {
+    if *typing.read() {
+        if e.key() == Key::Escape {
+            if let Some(el) = st.search_el.read().clone() {
+                spawn(async move {
+                    let _ = el.set_focus(false).await;
+                });
+            }
+        }
+        return;
+    }
+    if e.modifiers().ctrl() || e.modifiers().alt() || e.modifiers().meta() {
+        return;
+    }
+    let g = *pending_g.read();
+    pending_g.set(false);
+    let sel = *st.selected.read();
+    match e.key() {
+        Key::Enter => st.open_selected(),
+        Key::Escape => {
+            if *st.show_help.read() {
+                st.show_help.set(false);
+            } else if *st.show_activity.read() {
+                st.show_activity.set(false);
+            } else {
+                st.thread.set(None);
+                st.open.set(None);
+            }
+        }
+        Key::ArrowDown => {
+            e.prevent_default();
+            st.select(sel + 1);
+        }
+        Key::ArrowUp => {
+            e.prevent_default();
+            st.select(sel.saturating_sub(1));
+        }
+        Key::Character(c) => match c.as_str() {
+            "j" => st.select(sel + 1),
+            "k" => st.select(sel.saturating_sub(1)),
+            "o" => st.open_selected(),
+            "e" => st.act(MailAction::Archive),
+            "#" => st.act(MailAction::Trash),
+            "s" => {
+                if let Some(r) = st.selected_row() {
+                    st.act(if r.starred {
+                        MailAction::Unstar
+                    } else {
+                        MailAction::Star
+                    });
+                }
+            }
+            "u" => {
+                if let Some(r) = st.selected_row() {
+                    st.act(if r.unread {
+                        MailAction::MarkRead
+                    } else {
+                        MailAction::MarkUnread
+                    });
+                }
+            }
+            "/" => {
+                e.prevent_default();
+                if let Some(el) = st.search_el.read().clone() {
+                    spawn(async move {
+                        let _ = el.set_focus(true).await;
+                    });
+                }
+            }
+            "r" => st.reply(ComposeKind::Reply),
+            "a" => st.reply(ComposeKind::ReplyAll),
+            "f" => st.reply(ComposeKind::Forward),
+            "c" => {
+                if let Some(account) = st.compose_account() {
+                    st.compose_new(account);
+                }
+            }
+            "?" => st.show_help.set(true),
+            "g" => pending_g.set(true),
+            "i" if g => st.go_folder(None, "INBOX"),
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// The list of shortcuts ("?"); Esc, Close or a click outside closes it.
+#[component]
+pub(super) fn ShortcutsDialog(st: MailState) -> Element {
+    let mut show_help = st.show_help;
+    rsx! {
+        div { class: "overlay", onclick: move |_| show_help.set(false),
+            div {
+                class: "dialog",
+                role: "dialog",
+                aria_label: "Keyboard shortcuts",
+                onclick: move |e| e.stop_propagation(),
+                h2 { "Keyboard shortcuts" }
+                dl { class: "shortcuts",
+                    for (k, what) in SHORTCUTS {
+                        dt { kbd { "{k}" } }
+                        dd { "{what}" }
+                    }
+                }
+                button { class: "button", onclick: move |_| show_help.set(false), "Close" }
+            }
+        }
+    }
+}

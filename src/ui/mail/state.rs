@@ -1,0 +1,494 @@
+//! The mail page's state: the signals its parts share, loading the list page by page (from the
+//! cache, or from Gmail for an online search), opening a conversation, applying actions at once
+//! in the view, and polling the sync status.
+
+use dioxus::prelude::*;
+
+use super::compose;
+use crate::api;
+use crate::model::{
+    ComposeKind, MailAccount, MailAction, MailCursor, MailRow, SyncStatus, ThreadView,
+};
+
+/// Rows fetched per page of the list.
+pub(super) const PAGE: u32 = 100;
+
+/// The page's shared state (signals are Copy: every component gets the same ones).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct MailState {
+    pub(super) accounts: Signal<Vec<MailAccount>>,
+    pub(super) accounts_error: Signal<Option<String>>,
+    /// None = every account.
+    pub(super) account: Signal<Option<String>>,
+    pub(super) folder: Signal<String>,
+    /// The search in effect (empty = the folder).
+    pub(super) search: Signal<String>,
+    /// Ask Gmail instead of the cache (for a search).
+    pub(super) online: Signal<bool>,
+    pub(super) rows: Signal<Vec<MailRow>>,
+    pub(super) next: Signal<Option<MailCursor>>,
+    pub(super) next_token: Signal<Option<String>>,
+    pub(super) loading: Signal<bool>,
+    pub(super) generation: Signal<u64>,
+    pub(super) list_error: Signal<Option<String>>,
+    pub(super) took_ms: Signal<Option<f64>>,
+    pub(super) selected: Signal<usize>,
+    pub(super) open: Signal<Option<(String, String)>>,
+    pub(super) thread: Signal<Option<Result<ThreadView, String>>>,
+    pub(super) opening: Signal<bool>,
+    pub(super) banner: Signal<Option<(bool, String)>>,
+    pub(super) status: Signal<Option<SyncStatus>>,
+    pub(super) show_help: Signal<bool>,
+    pub(super) show_activity: Signal<bool>,
+    pub(super) scroll_top: Signal<f64>,
+    pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
+    pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
+}
+
+fn query_for(folder: &str, search: &str) -> String {
+    if !search.trim().is_empty() {
+        return search.trim().to_string();
+    }
+    match folder {
+        "INBOX" => "in:inbox".into(),
+        id => format!("label:{id}"),
+    }
+}
+
+impl MailState {
+    pub(super) fn folder_name(&self) -> String {
+        let folder = self.folder.read().clone();
+        self.accounts
+            .read()
+            .iter()
+            .flat_map(|a| a.labels.iter())
+            .find(|l| l.id == folder)
+            .map(|l| l.name.clone())
+            .unwrap_or(folder)
+    }
+
+    /// Loads the first page again (`reset`) or the next one. Reads with `peek` so an effect
+    /// calling this depends only on what it reads itself.
+    pub(crate) fn load(mut self, reset: bool) {
+        let online = *self.online.peek() && !self.search.peek().is_empty();
+        if reset {
+            *self.generation.write() += 1;
+            self.rows.write().clear();
+            self.next.set(None);
+            self.next_token.set(None);
+            self.selected.set(0);
+        } else if *self.loading.peek()
+            || (online && self.next_token.peek().is_none())
+            || (!online && self.next.peek().is_none())
+        {
+            return;
+        }
+        let generation = *self.generation.peek();
+        let after = if reset { None } else { *self.next.peek() };
+        let token = if reset {
+            None
+        } else {
+            self.next_token.peek().clone()
+        };
+        let query = query_for(&self.folder.peek(), &self.search.peek());
+        let account = self.account.peek().clone();
+        // Online search asks one account: the one chosen, else the first Google account.
+        let online_account = account.clone().or_else(|| {
+            self.accounts
+                .peek()
+                .iter()
+                .find(|a| !a.is_archive)
+                .map(|a| a.id.clone())
+        });
+        self.loading.set(true);
+        spawn(async move {
+            let r = if online {
+                match online_account {
+                    Some(acc) => api::mail_search_online(acc, query, token, PAGE.min(50)).await,
+                    None => Err(api::ApiError::App {
+                        kind: "InvalidInput".into(),
+                        class: crate::model::ErrorClass::UserFixable,
+                        message: "Searching online needs a Google account: add one in Settings → Accounts.".into(),
+                    }),
+                }
+            } else {
+                api::mail_list(account, query, after, PAGE).await
+            };
+            if *self.generation.peek() != generation {
+                return;
+            }
+            self.loading.set(false);
+            match r {
+                Ok(p) => {
+                    self.rows.write().extend(p.rows);
+                    self.next.set(p.next);
+                    self.next_token.set(p.next_token);
+                    self.took_ms.set(Some(p.took_ms));
+                    self.list_error.set(None);
+                }
+                Err(e) => self.list_error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    pub(crate) fn refresh_accounts(mut self) {
+        spawn(async move {
+            match api::mail_accounts().await {
+                Ok(a) => {
+                    // Nothing has an inbox (only an imported archive): open what there is.
+                    let has_inbox = a.iter().any(|x| x.labels.iter().any(|l| l.id == "INBOX"));
+                    if !has_inbox && self.search.peek().is_empty() && *self.folder.peek() == "INBOX"
+                    {
+                        if let Some((acc, l)) = a
+                            .iter()
+                            .find_map(|x| x.labels.first().map(|l| (x.id.clone(), l.id.clone())))
+                        {
+                            self.account.set(Some(acc));
+                            self.folder.set(l);
+                        }
+                    }
+                    self.accounts.set(a);
+                    self.accounts_error.set(None);
+                }
+                Err(e) => self.accounts_error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    pub(crate) fn open_thread(mut self, account: String, thread_id: String, show_images: bool) {
+        // Re-opening what is shown (to show images) keeps it on screen until the new one is in.
+        let same = matches!(self.thread.peek().as_ref(), Some(Ok(t)) if t.thread_id == thread_id && t.account_id == account);
+        self.open.set(Some((account.clone(), thread_id.clone())));
+        self.opening.set(!same);
+        spawn(async move {
+            let r = api::mail_thread(account.clone(), thread_id.clone(), show_images).await;
+            if self.open.peek().as_ref() != Some(&(account, thread_id.clone())) {
+                return;
+            }
+            self.opening.set(false);
+            match r {
+                Ok(t) => {
+                    // Opening marks the conversation read: the list and the unread counts show
+                    // it at once (recounting the whole cache for that would be wasted work).
+                    let mut read_labels: Vec<String> = Vec::new();
+                    for row in self.rows.write().iter_mut() {
+                        if row.thread_id == thread_id && row.unread {
+                            row.unread = false;
+                            row.labels.retain(|l| l != "UNREAD");
+                            read_labels.extend(row.labels.iter().cloned());
+                        }
+                    }
+                    for acc in self.accounts.write().iter_mut() {
+                        if acc.id != t.account_id {
+                            continue;
+                        }
+                        for l in acc.labels.iter_mut() {
+                            let n = read_labels.iter().filter(|x| **x == l.id).count() as i64;
+                            l.unread = (l.unread - n).max(0);
+                        }
+                    }
+                    self.thread.set(Some(Ok(t)));
+                }
+                Err(e) => self.thread.set(Some(Err(e.to_string()))),
+            }
+        });
+    }
+
+    pub(super) fn open_selected(self) {
+        let row = self.rows.read().get(*self.selected.read()).cloned();
+        if let Some(r) = row {
+            self.open_thread(r.account_id, r.thread_id, false);
+        }
+    }
+
+    /// The messages an action applies to: the open conversation if the selected row belongs to
+    /// it, else the selected row.
+    pub(super) fn targets(&self) -> Option<(String, String, Vec<String>)> {
+        let row = self.rows.read().get(*self.selected.read()).cloned()?;
+        if let Some(Ok(t)) = self.thread.read().as_ref() {
+            if t.thread_id == row.thread_id && t.account_id == row.account_id {
+                return Some((
+                    row.account_id,
+                    row.thread_id,
+                    t.messages.iter().map(|m| m.id.clone()).collect(),
+                ));
+            }
+        }
+        Some((row.account_id, row.thread_id, vec![row.id]))
+    }
+
+    /// Applies an action at once in the view and in the cache; Gmail follows in the background.
+    pub(crate) fn act(mut self, action: MailAction) {
+        let Some((account, thread_id, ids)) = self.targets() else {
+            return;
+        };
+        let leaves_view = match &action {
+            MailAction::Archive => self.folder.peek().as_str() == "INBOX",
+            MailAction::Trash => self.folder.peek().as_str() != "TRASH",
+            MailAction::Untrash => self.folder.peek().as_str() == "TRASH",
+            MailAction::RemoveLabel(l) => self.folder.peek().as_str() == l.as_str(),
+            _ => false,
+        } && self.search.peek().is_empty();
+        {
+            let mut rows = self.rows.write();
+            if leaves_view {
+                rows.retain(|r| !(r.account_id == account && ids.contains(&r.id)));
+            } else {
+                for r in rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+                    match &action {
+                        MailAction::MarkRead => r.unread = false,
+                        MailAction::MarkUnread => r.unread = true,
+                        MailAction::Star => r.starred = true,
+                        MailAction::Unstar => r.starred = false,
+                        _ => {}
+                    }
+                }
+            }
+            let len = rows.len();
+            if *self.selected.peek() >= len && len > 0 {
+                self.selected.set(len - 1);
+            }
+        }
+        if leaves_view {
+            let showing =
+                matches!(self.thread.peek().as_ref(), Some(Ok(t)) if t.thread_id == thread_id);
+            if showing {
+                self.thread.set(None);
+                self.open.set(None);
+            }
+        } else if let Some(Ok(t)) = self.thread.write().as_mut() {
+            if t.thread_id == thread_id {
+                for m in t.messages.iter_mut() {
+                    let (add, remove): (&[&str], &[&str]) = match &action {
+                        MailAction::Star => (&["STARRED"], &[]),
+                        MailAction::Unstar => (&[], &["STARRED"]),
+                        _ => (&[], &[]),
+                    };
+                    m.labels.retain(|l| !remove.contains(&l.as_str()));
+                    for a in add {
+                        if !m.labels.iter().any(|l| l == a) {
+                            m.labels.push(a.to_string());
+                        }
+                    }
+                    match &action {
+                        MailAction::AddLabel(l) if !m.labels.contains(l) => {
+                            m.labels.push(l.clone())
+                        }
+                        MailAction::RemoveLabel(l) => m.labels.retain(|x| x != l),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        spawn(async move {
+            match api::mail_act(account, ids, action).await {
+                Ok(()) => self.refresh_accounts(),
+                Err(e) => {
+                    self.banner
+                        .set(Some((false, format!("That change was not made: {e}"))));
+                    self.load(true);
+                }
+            }
+        });
+    }
+
+    pub(super) fn selected_row(&self) -> Option<MailRow> {
+        self.rows.read().get(*self.selected.read()).cloned()
+    }
+
+    pub(super) fn select(mut self, i: usize) {
+        let len = self.rows.read().len();
+        if len == 0 {
+            return;
+        }
+        let i = i.min(len - 1);
+        self.selected.set(i);
+        super::list::scroll_into_view(self, i);
+        if i + 20 > len {
+            self.load(false);
+        }
+    }
+
+    pub(super) fn go_folder(mut self, account: Option<String>, folder: &str) {
+        self.account.set(account);
+        self.folder.set(folder.to_string());
+        self.search.set(String::new());
+        self.thread.set(None);
+        self.open.set(None);
+    }
+
+    /// The account a new mail is written from: the one in view, else the first with a server.
+    pub(super) fn compose_account(&self) -> Option<String> {
+        self.account
+            .read()
+            .clone()
+            .filter(|a| self.can_send_from(a))
+            .or_else(|| {
+                self.accounts
+                    .read()
+                    .iter()
+                    .find(|a| !a.is_archive)
+                    .map(|a| a.id.clone())
+            })
+    }
+
+    /// The account has a server to send from (it is not an imported archive).
+    pub(super) fn can_send_from(&self, account: &str) -> bool {
+        self.accounts
+            .read()
+            .iter()
+            .any(|a| a.id == account && !a.is_archive)
+    }
+
+    /// Opens a new mail from `account` in the editor; a failure shows in the banner.
+    pub(super) fn compose_new(self, account: String) {
+        let mut banner = self.banner;
+        spawn(async move {
+            if let Err(e) = compose::start(account, ComposeKind::New, None).await {
+                banner.set(Some((false, e)));
+            }
+        });
+    }
+
+    /// Answers (or forwards) the last message of the open conversation. An imported archive
+    /// has nothing to send from (its reader shows no reply bar).
+    pub(super) fn reply(self, kind: ComposeKind) {
+        let open = self.thread.read().clone();
+        if let Some(Ok(t)) = open {
+            if let Some(last) = t
+                .messages
+                .last()
+                .filter(|_| self.can_send_from(&t.account_id))
+            {
+                let (account, id) = (t.account_id.clone(), last.id.clone());
+                let mut banner = self.banner;
+                spawn(async move {
+                    if let Err(e) = compose::start(account, kind, Some(id)).await {
+                        banner.set(Some((false, e)));
+                    }
+                });
+            }
+        }
+    }
+
+    /// Sync now, for every account (the banner says when there is nothing to start).
+    pub(super) fn start_sync(mut self) {
+        spawn(async move {
+            match api::mail_sync_now(None).await {
+                Ok(ids) if ids.is_empty() => self.banner.set(Some((
+                    true,
+                    "Nothing to start: every account is already syncing, or none is signed in."
+                        .into(),
+                ))),
+                // Progress shows on the button and in the Activity panel.
+                Ok(_) => self.banner.set(None),
+                Err(e) => self.banner.set(Some((false, e.to_string()))),
+            }
+        });
+    }
+}
+
+/// The page's state, given to its parts through context, and what runs while the page is open:
+/// the first loads, the list following the folder and search, and the sync status poll.
+pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
+    let st = MailState {
+        accounts: use_signal(Vec::new),
+        accounts_error: use_signal(|| None),
+        account: use_signal(|| None),
+        folder: use_signal(|| "INBOX".to_string()),
+        search: use_signal(String::new),
+        online: use_signal(|| false),
+        rows: use_signal(Vec::new),
+        next: use_signal(|| None),
+        next_token: use_signal(|| None),
+        loading: use_signal(|| false),
+        generation: use_signal(|| 0),
+        list_error: use_signal(|| None),
+        took_ms: use_signal(|| None),
+        selected: use_signal(|| 0),
+        open: use_signal(|| None),
+        thread: use_signal(|| None),
+        opening: use_signal(|| false),
+        banner: use_signal(|| None),
+        status: use_signal(|| None),
+        show_help: use_signal(|| false),
+        show_activity: use_signal(|| false),
+        scroll_top: use_signal(|| 0.0),
+        search_el: use_signal(|| None),
+        list_el: use_signal(|| None),
+    };
+    use_context_provider(|| st);
+    use_hook(move || st.refresh_accounts());
+    use_hook(move || {
+        if let Some((account, thread)) = open.clone() {
+            st.open_thread(account, thread, false);
+        }
+    });
+    // The list follows the account, folder and search.
+    use_effect(move || {
+        let _ = (
+            st.account.read(),
+            st.folder.read(),
+            st.search.read(),
+            st.online.read(),
+        );
+        st.load(true);
+    });
+    use_future(move || poll_status(st));
+    st
+}
+
+/// Sync status, polled while the page is open; a finished job refreshes counts and, when the
+/// list is scrolled to the top, the list itself.
+async fn poll_status(mut st: MailState) {
+    // (newest job id, finished jobs): a change means a job ended or started.
+    let mut seen: Option<(u64, usize)> = None;
+    let (mut last_stored, mut rounds) = (0u64, 0u64);
+    loop {
+        if let Ok(s) = api::mail_status().await {
+            let finished = s
+                .jobs
+                .iter()
+                .filter(|j| j.state != crate::model::JobState::Running)
+                .count();
+            let marker = (s.jobs.first().map(|j| j.id).unwrap_or(0), finished);
+            let job_ended =
+                seen.is_some_and(|m| m.1 != finished || m.0 != marker.0) && finished > 0;
+            // During a first sync, mail shows as its pages arrive, not only at the end.
+            let stored: u64 = s
+                .jobs
+                .iter()
+                .filter(|j| {
+                    j.state == crate::model::JobState::Running
+                        && j.kind == crate::model::JobKind::MailSync
+                })
+                .map(|j| j.done)
+                .sum();
+            let arriving = stored > 0 && stored != last_stored;
+            last_stored = stored;
+            if job_ended || arriving {
+                if job_ended || rounds % 4 == 0 {
+                    st.refresh_accounts();
+                }
+                let at_top = *st.scroll_top.peek() < 200.0 && st.open.peek().is_none();
+                if at_top && (job_ended || st.rows.peek().len() < PAGE as usize) {
+                    st.load(true);
+                }
+            }
+            rounds += 1;
+            seen = Some(marker);
+            st.status.set(Some(s));
+        }
+        crate::ui::timer::sleep_ms(1500).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn folder_or_search_becomes_the_query() {
+        assert_eq!(super::query_for("INBOX", ""), "in:inbox");
+        assert_eq!(super::query_for("Label_7", "  "), "label:Label_7");
+        assert_eq!(super::query_for("INBOX", " from:ada "), "from:ada");
+    }
+}

@@ -1,0 +1,122 @@
+//! Preferences: theme, the undo window for sent mail, and the log level.
+
+use dioxus::prelude::*;
+
+use super::hooks::{use_settings, use_theme};
+use crate::api;
+use crate::model::{Theme, LOG_LEVELS};
+
+#[component]
+pub fn SettingsPage() -> Element {
+    let theme = use_theme();
+    let mut settings = use_settings();
+    let mut level_error = use_signal(|| None::<String>);
+    let current = *theme.theme.read();
+    let level = match &*settings.read() {
+        Some(Ok(s)) => Some(s.log_level.clone()),
+        _ => None,
+    };
+    rsx! {
+        header { class: "page-header",
+            div {
+                h1 { "Preferences" }
+                p { class: "muted", "Saved on this device." }
+            }
+        }
+        section { class: "card",
+            h2 { "Appearance" }
+            fieldset { class: "choices",
+                legend { "Theme" }
+                for option in [Theme::System, Theme::Light, Theme::Dark] {
+                    label { class: "choice",
+                        input {
+                            r#type: "radio",
+                            name: "theme",
+                            checked: current == option,
+                            onchange: move |_| theme.set(option),
+                        }
+                        "{option.label()}"
+                    }
+                }
+            }
+        }
+        UndoSendSetting {}
+        section { class: "card",
+            h2 { "Logging" }
+            p { class: "muted",
+                "How much goes into the log file. Tokens and keys are never logged, at any level."
+            }
+            if let Some(Err(e)) = &*settings.read() {
+                div { class: "banner error", role: "alert", "{e}" }
+            }
+            if let Some(level) = level {
+                label { class: "field",
+                    span { "Log level" }
+                    select {
+                        value: "{level}",
+                        onchange: move |ev| {
+                            let chosen = ev.value();
+                            spawn(async move {
+                                match api::set_log_level(chosen).await {
+                                    Ok(_) => {
+                                        level_error.set(None);
+                                        settings.restart();
+                                    }
+                                    Err(e) => level_error.set(Some(e.to_string())),
+                                }
+                            });
+                        },
+                        for l in LOG_LEVELS.iter() {
+                            option { value: "{l}", selected: *l == level, "{l}" }
+                        }
+                    }
+                }
+            }
+            if let Some(e) = level_error.read().as_ref() {
+                div { class: "banner error", role: "alert", "The log level was not changed: {e}" }
+            }
+        }
+    }
+}
+
+/// How long a sent mail waits in the outbox, so that Undo can pull it back.
+#[component]
+fn UndoSendSetting() -> Element {
+    let mut current = use_resource(api::mail_undo_seconds);
+    let mut error = use_signal(|| None::<String>);
+    rsx! {
+        section { class: "card",
+            h2 { "Sending mail" }
+            p { class: "muted", "After Send, a mail waits this long before it goes, so Undo can bring it back to the editor." }
+            match &*current.read() {
+                Some(Ok(secs)) => {
+                    let secs = *secs;
+                    rsx! {
+                        label { class: "field",
+                            span { "Undo window" }
+                            select {
+                                onchange: move |ev| {
+                                    let v: u32 = ev.value().parse().unwrap_or(10);
+                                    spawn(async move {
+                                        match api::mail_set_undo_seconds(v).await {
+                                            Ok(()) => { error.set(None); current.restart(); }
+                                            Err(e) => error.set(Some(e.to_string())),
+                                        }
+                                    });
+                                },
+                                for s in [0u32, 5, 10, 20, 30] {
+                                    option { value: "{s}", selected: s == secs, if s == 0 { "Off (send at once)" } else { "{s} seconds" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(Err(e)) => rsx! { div { class: "banner error", role: "alert", "{e}" } },
+                None => rsx! {},
+            }
+            if let Some(e) = error() {
+                div { class: "banner error", role: "alert", "The undo window was not changed: {e}" }
+            }
+        }
+    }
+}
