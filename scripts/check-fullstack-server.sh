@@ -50,7 +50,7 @@ key=${url##*key=}
 export COOKIE="libreollama_preview=$key"
 fail() { echo "FAIL: $*" >&2; cat "$data/server.log" >&2; exit 1; }
 
-# The gate: only the person who started the server gets in (see src/api/web_preview.rs).
+# The gate: only the person who started the server gets in (see src/api/web_preview/mod.rs).
 status() { curl -s -o "$data/gate.txt" -w '%{http_code}' "$@"; }
 body='{"account":null,"query":"","after":null,"limit":3}'
 expect() { # expect CODE WHAT curl-args...

@@ -1,5 +1,6 @@
 //! The one error type of the backend. It is turned into text only at the edges (ui/, cli/, and the
-//! serialisable `ErrorInfo` the command layer hands to them), so every layer below can match on it.
+//! serialisable `api::ApiError` with its `model::ErrorClass` that the command layer hands to
+//! them), so every layer below can match on it.
 
 use std::path::PathBuf;
 

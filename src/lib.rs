@@ -1,6 +1,8 @@
 //! LibreOllama: a local-first workspace for Gmail, Google Tasks and Calendar with a local LLM.
 //!
-//! Layers (arrows point down): `ui` → `api` → `services` → `store` / `vault`.
+//! Layers (arrows point down, checked by tests/architecture.rs): `ui` → `api` → `services` →
+//! `sync` / `mail` / `ai` / `google` → `store` → `vault` → `fsutil`, `clock`, `error`, `model`;
+//! the CLI calls services only.
 //! Everything under the `backend` feature is free of dioxus.
 
 pub mod model;

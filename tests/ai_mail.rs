@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libreollama::model::{EndpointKind, JobState, LiveResult, TaskProposal};
+use libreollama::model::{DraftOrigin, EndpointKind, JobState, LiveResult, TaskProposal};
 use libreollama::services::AppServices;
 use support::faults::{self, Fault};
 use support::peers;
@@ -207,7 +207,7 @@ async fn tasks_drafts_and_chat_edits() {
         .unwrap();
     assert_eq!(d.to, "Bob <bob@example.com>");
     assert_eq!(d.subject, "Re: Signed contract");
-    assert_eq!(d.origin, "ai");
+    assert_eq!(d.origin, DraftOrigin::Ai);
     assert_eq!(d.body, streamed.trim());
     let edited = s
         .compose
@@ -222,7 +222,7 @@ async fn tasks_drafts_and_chat_edits() {
         )
         .await
         .unwrap();
-    assert_eq!(edited.origin, "user");
+    assert_eq!(edited.origin, DraftOrigin::User);
     assert_eq!(
         s.compose.drafts(Some(account.clone())).await.unwrap().len(),
         1

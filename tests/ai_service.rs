@@ -7,7 +7,7 @@
 
 mod support;
 
-use libreollama::model::EndpointKind;
+use libreollama::model::{EndpointKind, MessageState};
 use libreollama::vault::SecretString;
 use support::peers;
 use tokio_util::sync::CancellationToken;
@@ -91,7 +91,7 @@ async fn endpoints_conversations_and_replies() {
         )
         .await
         .unwrap();
-    assert_eq!(reply.state, "complete", "{reply:?}");
+    assert_eq!(reply.state, MessageState::Complete, "{reply:?}");
     assert_eq!(reply.content, streamed);
     assert!(!reply.content.is_empty());
     let msgs = ai.messages(&conv.id).await.unwrap();
@@ -120,7 +120,7 @@ async fn endpoints_conversations_and_replies() {
         )
         .await
         .unwrap();
-    assert_eq!(reply.state, "cancelled");
+    assert_eq!(reply.state, MessageState::Cancelled);
     assert!(!reply.content.is_empty());
     assert_eq!(reply.note.as_deref(), Some("Stopped by you."));
 
@@ -149,7 +149,7 @@ async fn endpoints_conversations_and_replies() {
         .send(&gone.id, "Hello?", None, &CancellationToken::new(), |_| {})
         .await
         .unwrap();
-    assert_eq!(reply.state, "failed");
+    assert_eq!(reply.state, MessageState::Failed);
     assert!(
         reply
             .note
@@ -181,15 +181,11 @@ async fn endpoints_conversations_and_replies() {
 #[test]
 fn terminal_chat_over_the_cli() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let peer = peers::llama_server(false);
     let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_libreollama");
     let run = |args: &[&str], input: &str| {
-        let mut child = Command::new(bin)
-            .args(["--data-dir", dir.path().to_str().unwrap()])
-            .args(args)
-            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        let mut child = support::cli::command(dir.path(), args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use libreollama::google::calendar::CalendarApi;
@@ -36,19 +35,7 @@ fn tomorrow() -> String {
 
 /// Runs `libreollama --data-dir <dir> <args>` with `env`, checks it succeeded, returns stdout.
 fn cli(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .args(args)
-        .envs(env.iter().copied())
-        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    support::cli::run_ok(support::cli::command(dir, args).envs(env.iter().copied()))
 }
 
 /// Four days: the event two UTC days ahead is three local days ahead west of UTC just after

@@ -2,25 +2,22 @@
 
 #![cfg(feature = "backend")]
 
+mod support;
+
 use std::process::{Command, Output};
 
-fn run(args: &[&str], data_dir: Option<&std::path::Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_libreollama"));
-    cmd.args(args)
-        .env_remove("LIBREOLLAMA_DATA_DIR")
-        .env("LIBREOLLAMA_VAULT_BACKEND", "file");
-    if let Some(d) = data_dir {
-        cmd.arg("--data-dir").arg(d);
-    }
-    cmd.output().unwrap()
-}
+use support::cli::text;
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+fn run(args: &[&str], data_dir: Option<&std::path::Path>) -> Output {
+    match data_dir {
+        Some(d) => support::cli::command(d, args).output().unwrap(),
+        None => Command::new(env!("CARGO_BIN_EXE_libreollama"))
+            .args(args)
+            .env_remove("LIBREOLLAMA_DATA_DIR")
+            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+            .output()
+            .unwrap(),
+    }
 }
 
 #[test]

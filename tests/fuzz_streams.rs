@@ -7,7 +7,7 @@
 //!
 //! Bounded: the default case counts below (per property, in `config(..)`) keep these fuzz
 //! tests (tests/fuzz_mail.rs, fuzz_inputs.rs, fuzz_streams.rs and the proptests in
-//! src/cli/compose.rs and src/google/client.rs) together at about a minute of test time in a
+//! src/cli/compose.rs and src/google/client/tests.rs) together at about a minute of test time in a
 //! debug build. `PROPTEST_CASES=N` overrides every count, e.g. `PROPTEST_CASES=50000` for a
 //! long soak or `PROPTEST_CASES=50` for a quick look.
 

@@ -55,23 +55,14 @@ async fn signed_in() -> (
     libreollama::model::AccountSummary,
     tempfile::TempDir,
 ) {
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints = GoogleEndpoints::single_host(&peer.base);
-    cfg.google.redirect_port = port;
-    cfg.google.retry.base = Duration::from_millis(5);
-    let s = AppServices::start(cfg).await.unwrap();
-    s.auth
-        .set_client(
-            "gmail-test.apps.googleusercontent.com".into(),
-            Some("GOCSPX-gmail".into()),
-        )
-        .await
-        .unwrap();
-    let account = peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
-    (peer, s, account, dir)
+    let si = peers::signed_in_ada(
+        seed,
+        "gmail-test.apps.googleusercontent.com",
+        "GOCSPX-gmail",
+        |cfg| cfg.google.retry.base = Duration::from_millis(5),
+    )
+    .await;
+    (si.peer, si.services, si.account, si.dir)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -314,7 +305,7 @@ async fn full_then_incremental_sync_mirrors_the_server() {
 async fn local_actions_apply_at_once_reach_gmail_and_roll_back_when_refused() {
     use libreollama::store::{labels, mail, mail_actions};
     use libreollama::sync::gmail::for_account;
-    use libreollama::sync::mail_labels::{self as actions, Action};
+    use libreollama::sync::mail_actions::{self as actions, Action};
 
     let (_peer, s, account, _dir) = signed_in().await;
     let base = s.config.google.endpoints.gmail_base.clone();
@@ -545,7 +536,7 @@ fn count_modifies(_n: u64, request: &str) -> support::faults::Fault {
 async fn two_pushers_on_one_folder_send_each_change_once_and_in_order() {
     use libreollama::store::queue::{self, Queue};
     use libreollama::sync::gmail::for_account;
-    use libreollama::sync::mail_labels::{self, Action};
+    use libreollama::sync::mail_actions::{self, Action};
 
     let (peer, s, account, dir) = signed_in().await;
     let base = s.config.google.endpoints.gmail_base.clone();
@@ -562,7 +553,7 @@ async fn two_pushers_on_one_folder_send_each_change_once_and_in_order() {
         } else {
             Action::Unstar
         };
-        mail_labels::apply(&s.store, &account.id, &[id.into()], action)
+        mail_actions::apply(&s.store, &account.id, &[id.into()], action)
             .await
             .unwrap();
     }
@@ -585,8 +576,8 @@ async fn two_pushers_on_one_folder_send_each_change_once_and_in_order() {
     };
     let (ga, gb) = (gmail(&a), gmail(&b));
     let (ra, rb) = tokio::join!(
-        mail_labels::push(&a.store, &ga, &account.id),
-        mail_labels::push(&b.store, &gb, &account.id)
+        mail_actions::push(&a.store, &ga, &account.id),
+        mail_actions::push(&b.store, &gb, &account.id)
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.pushed + rb.pushed, CHANGES, "{ra:?} {rb:?}");
@@ -598,7 +589,7 @@ async fn two_pushers_on_one_folder_send_each_change_once_and_in_order() {
     );
     let left = s
         .store
-        .read(|c| queue::counts(c, Queue::MailLabels, None))
+        .read(|c| queue::counts(c, Queue::MailActions, None))
         .await
         .unwrap();
     assert_eq!(left, (0, 0));

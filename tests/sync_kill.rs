@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::peers;
@@ -60,12 +60,8 @@ async fn a_killed_sync_resumes_without_duplicates_or_gaps() {
         peers::emulate_sign_in(&s, &peer.base, "ada@example.com").await;
     }
     let cli = |page: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_libreollama"));
-        c.args(["--data-dir"])
-            .arg(&data)
-            .args(["mail", "sync", "--page-size", page])
-            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
-            .env("LIBREOLLAMA_GOOGLE_BASE", &peer.base)
+        let mut c = support::cli::command(&data, &["mail", "sync", "--page-size", page]);
+        c.env("LIBREOLLAMA_GOOGLE_BASE", &peer.base)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         c

@@ -11,7 +11,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use libreollama::sync::tasks::{MoveTo, TaskEdit};
@@ -551,12 +550,8 @@ async fn a_process_killed_between_send_and_record_sends_nothing_twice() {
     s.tasks.sync(&acc).await.unwrap();
     let dir = si.dir.path().to_path_buf();
     let cli = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_libreollama"));
-        c.arg("--data-dir")
-            .arg(&dir)
-            .args(args)
-            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
-            .env("LIBREOLLAMA_GOOGLE_TASKS_URL", &fake.base);
+        let mut c = support::cli::command(&dir, args);
+        c.env("LIBREOLLAMA_GOOGLE_TASKS_URL", &fake.base);
         c
     };
     let out = cli(&["tasks", "add", "File the tax return"])
@@ -631,10 +626,8 @@ async fn due_dates_stay_dates_in_any_time_zone() {
     drop(s);
     // The CLI in other processes, with the time zone set far east and far west of UTC.
     for tz in ["Pacific/Kiritimati", "America/Adak", "UTC"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_libreollama"))
-            .args(["--data-dir", dir.to_str().unwrap(), "tasks", "list"])
+        let out = support::cli::command(&dir, &["tasks", "list"])
             .env("TZ", tz)
-            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
@@ -643,20 +636,19 @@ async fn due_dates_stay_dates_in_any_time_zone() {
             "{tz}: {text}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let add = Command::new(env!("CARGO_BIN_EXE_libreollama"))
-            .args([
-                "--data-dir",
-                dir.to_str().unwrap(),
+        let add = support::cli::command(
+            &dir,
+            &[
                 "tasks",
                 "add",
                 &format!("Due in {tz}"),
                 "--due",
                 "2027-03-01",
-            ])
-            .env("TZ", tz)
-            .env("LIBREOLLAMA_VAULT_BACKEND", "file")
-            .output()
-            .unwrap();
+            ],
+        )
+        .env("TZ", tz)
+        .output()
+        .unwrap();
         assert!(
             add.status.success(),
             "{}",
@@ -738,11 +730,7 @@ async fn syncs_running_together_send_each_change_once() {
             .await
             .unwrap();
     }
-    let cli = Command::new(env!("CARGO_BIN_EXE_libreollama"))
-        .arg("--data-dir")
-        .arg(si.dir.path())
-        .args(["tasks", "sync"])
-        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+    let cli = support::cli::command(si.dir.path(), &["tasks", "sync"])
         .env("LIBREOLLAMA_GOOGLE_TASKS_URL", &fake.base)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

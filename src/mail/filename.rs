@@ -208,13 +208,7 @@ mod tests {
             assert!(safe.starts_with('_'), "{name} -> {safe}");
             assert!(!is_windows_device_name(&safe), "{name} -> {safe}");
         }
-        for name in [
-            "COM10",
-            "LPT",
-            "console.txt",
-            "nully",
-            "auxiliary.pdf",
-        ] {
+        for name in ["COM10", "LPT", "console.txt", "nully", "auxiliary.pdf"] {
             assert_eq!(safe_file_name(name), name);
         }
     }

@@ -1,5 +1,6 @@
-//! Mail content: MIME parsing (mail-parser), HTML sanitising (ammonia), and archive import
-//! (mbox, maildir, .eml) into the local cache.
+//! Mail content: MIME parsing (mail-parser), HTML sanitising (ammonia) and framing for display,
+//! safe file names for attachments, archive import (mbox, maildir, .eml) into the local cache,
+//! and building outgoing RFC 5322 messages (mail-builder).
 
 pub mod compose;
 pub mod filename;

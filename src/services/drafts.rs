@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::gmail::Gmail;
 use crate::mail::compose::{self, Attachment, Outgoing, Recipient};
-use crate::model::{ComposeKind, DraftEdit, DraftView};
+use crate::model::{ComposeKind, DraftEdit, DraftOrigin, DraftView};
 use crate::services::mail::MailService;
 use crate::store::{drafts, new_id, Store};
 
@@ -76,8 +76,8 @@ impl DraftsService {
                             cc: "",
                             subject: "",
                             body: "",
-                            kind: "new",
-                            origin: "user",
+                            kind: ComposeKind::New,
+                            origin: DraftOrigin::User,
                         },
                         now,
                     )
@@ -189,8 +189,8 @@ impl DraftsService {
                         cc: &cc_line,
                         subject: &subj,
                         body: &body,
-                        kind: kind.as_str(),
-                        origin: "user",
+                        kind,
+                        origin: DraftOrigin::User,
                     },
                     now,
                 )

@@ -83,12 +83,6 @@ impl Jobs {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a job that is not a known kind; `None` when one with the same key is still
-    /// running.
-    pub fn start(&self, name: impl Into<String>, key: impl Into<String>) -> Option<JobHandle> {
-        self.start_kind(JobKind::Other, &key.into(), None, name)
-    }
-
     /// Registers a job of `kind` on `scope` (an account id, or whatever it works on) for
     /// `account`, if it works on one; `None` while one of the same kind and scope still runs.
     pub fn start_kind(
@@ -232,7 +226,7 @@ mod tests {
     fn old_finished_jobs_are_dropped() {
         let jobs = Jobs::default();
         for i in 0..(KEEP_FINISHED + 5) {
-            jobs.start("j", format!("k{i}"))
+            jobs.start_kind(JobKind::Other, &format!("k{i}"), None, "j")
                 .unwrap()
                 .finish(Ok(String::new()));
         }

@@ -15,6 +15,7 @@ pub mod tasks;
 
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::client::GoogleClient;
@@ -58,6 +59,8 @@ where
 
 pub struct AppServices {
     pub config: AppConfig,
+    /// The one clock mail, compose and calendar read: tests `advance` it instead of sleeping.
+    pub clock: Clock,
     pub store: Store,
     pub vault: Arc<Vault>,
     pub settings: SettingsService,
@@ -149,32 +152,40 @@ impl AppServices {
             Arc::new(RateLimiter::new(config.google.rate_limits.clone())),
             config.google.retry.clone(),
         )?);
-        let mail = Arc::new(MailService::new(
-            store.clone(),
-            google.clone(),
-            auth.clone(),
-            config.google.endpoints.gmail_base.clone(),
-            config.download_dir(),
-        ));
+        let clock = Clock::system();
+        let mail = Arc::new(
+            MailService::new(
+                store.clone(),
+                google.clone(),
+                auth.clone(),
+                config.google.endpoints.gmail_base.clone(),
+                config.download_dir(),
+            )
+            .with_clock(clock.clone()),
+        );
         let compose = Arc::new(compose::ComposeService::new(
             store.clone(),
             mail.clone(),
-            crate::clock::Clock::system(),
+            clock.clone(),
         ));
         let tasks = Arc::new(TasksService::new(
             store.clone(),
             google.clone(),
             config.google.endpoints.tasks_base.clone(),
         ));
-        let calendar = Arc::new(CalendarService::new(
-            store.clone(),
-            google.clone(),
-            config.google.endpoints.calendar_base.clone(),
-        ));
+        let calendar = Arc::new(
+            CalendarService::new(
+                store.clone(),
+                google.clone(),
+                config.google.endpoints.calendar_base.clone(),
+            )
+            .with_clock(clock.clone()),
+        );
         let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
         ai.recover_interrupted().await?;
         Ok(Arc::new(AppServices {
             config,
+            clock,
             store,
             vault,
             settings,

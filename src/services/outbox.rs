@@ -27,7 +27,8 @@ use crate::store::{new_id, settings, Store};
 pub const UNDO_SECONDS: &str = "mail.undo_seconds";
 pub const DEFAULT_UNDO_SECONDS: u32 = 10;
 
-/// Waits after the n-th failed try: 15 s, 30 s, 1 min … up to 30 min.
+/// Waits after the n-th failed try (a claim counts as a try, so the first wait is 30 s): 30 s,
+/// 1 min, 2 min … up to 30 min.
 fn backoff_ms(attempts: i64) -> i64 {
     (15_000i64 << attempts.clamp(0, 7)).min(30 * 60_000)
 }
@@ -50,7 +51,15 @@ pub struct OutboxService {
     clock: Clock,
     /// Rings the background loop (a mail queued, or made due now).
     wake: Arc<tokio::sync::Notify>,
+    /// How long after a dead pass's last sign of life its mail is taken over (and Gmail's
+    /// Sent searched for it): a request cut off mid-way may still be landing, and Gmail's
+    /// search shows a sent mail a little later.
+    settle_ms: i64,
 }
+
+/// The default settle time; `LIBREOLLAMA_OUTBOX_SETTLE_MS` changes it (tests that kill a
+/// sending process set 0, as their emulator answers at once).
+const SETTLE_MS: i64 = 30_000;
 
 impl OutboxService {
     pub fn new(
@@ -60,12 +69,18 @@ impl OutboxService {
         clock: Clock,
         wake: Arc<tokio::sync::Notify>,
     ) -> Self {
+        let settle_ms = std::env::var("LIBREOLLAMA_OUTBOX_SETTLE_MS")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+            .unwrap_or(SETTLE_MS);
         OutboxService {
             store,
             mail,
             drafts,
             clock,
             wake,
+            settle_ms,
         }
     }
 
@@ -252,9 +267,9 @@ impl OutboxService {
         let gmail = self.mail.gmail(account);
         // Under the lock no other pass is sending this account's mail: a claim still held is
         // a dead pass's, taken over now rather than after its lease.
-        let (acc, now) = (account.to_string(), self.clock.now_ms());
+        let (acc, now, settle) = (account.to_string(), self.clock.now_ms(), self.settle_ms);
         self.store
-            .write(move |c| queue::end_dead_leases(c, Queue::Outbox, &acc, now))
+            .write(move |c| queue::end_dead_leases(c, Queue::Outbox, &acc, now, settle))
             .await?;
         let mut seen = HashSet::new();
         loop {

@@ -69,7 +69,7 @@ impl TasksService {
     }
 
     /// The app's background work: each change is sent about two seconds after it is made
-    /// (changes in between go together), and every account syncs every `minutes()` minutes.
+    /// (changes in between go together), and every account syncs at the mail poll interval (`services::on_sync_interval`).
     /// Both skip an account whose sync is running (here or in another process): that pass
     /// sends what is queued.
     pub fn start_background(self: &Arc<Self>) {

@@ -81,7 +81,7 @@ pub fn waiting_changes(c: &Connection, account: &str) -> Result<HashSet<String>>
     ids
 }
 
-/// A change this pass holds (see [`claim_next`]).
+/// A change this pass holds (see [`claim_first`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClaimedOp {
     pub claim: Claim,
@@ -101,7 +101,7 @@ impl ClaimedOp {
 
 /// Claims the account's first waiting change, in the order they were made: nothing if there
 /// is none, or if the first one is backing off or held by another claimant.
-pub fn claim_next(
+pub fn claim_first(
     c: &Connection,
     account: &str,
     owner: &str,
@@ -205,53 +205,22 @@ pub fn failed(c: &Connection, account: &str) -> Result<Vec<FailedOp>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::accounts::{self, Account};
     use crate::store::calendar::{self as cache, CalendarRow, EventRow, EventText};
-    use crate::store::Store;
 
     /// Two connections to one file are as two processes.
     fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_blocking(dir.path()).unwrap();
-        store
-            .with_writer_blocking(|c| {
-                accounts::upsert(
-                    c,
-                    &Account {
-                        id: "a".into(),
-                        email_address: "a@example.com".into(),
-                        display_name: None,
-                        profile_picture_url: None,
-                        token_expires_at: None,
-                        scopes: String::new(),
-                        is_active: true,
-                        requires_reauth: false,
-                        last_sync_at: None,
-                        created_at: 0,
-                        updated_at: 0,
-                        user_id: "default".into(),
-                    },
-                )?;
-                cache::replace_calendars(
-                    c,
-                    "a",
-                    &[CalendarRow {
-                        google_id: "work".into(),
-                        primary: true,
-                        ..CalendarRow::default()
-                    }],
-                )
-                .map(|_| ())
-            })
-            .unwrap();
-        drop(store);
-        let open = || {
-            let c = Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
-            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-            c
-        };
-        let (a, b) = (open(), open());
-        (dir, a, b)
+        crate::store::testing::two_processes(|c| {
+            cache::replace_calendars(
+                c,
+                "a",
+                &[CalendarRow {
+                    google_id: "work".into(),
+                    primary: true,
+                    ..CalendarRow::default()
+                }],
+            )
+            .map(|_| ())
+        })
     }
 
     fn op(c: &Connection, event: &str, kind: OpKind) -> i64 {
@@ -277,7 +246,7 @@ mod tests {
                 let barrier = barrier.clone();
                 std::thread::spawn(move || {
                     barrier.wait();
-                    claim_next(&c, "a", owner, 1_000).unwrap()
+                    claim_first(&c, "a", owner, 1_000).unwrap()
                 })
             };
             let (x, y) = (run(a, "x"), run(b, "y"));
@@ -298,18 +267,18 @@ mod tests {
         let (_dir, a, b) = two_connections();
         let first = op(&a, "e1", OpKind::Insert);
         let second = op(&a, "e1", OpKind::Patch);
-        let held = claim_next(&a, "a", "x", 1_000).unwrap().unwrap();
+        let held = claim_first(&a, "a", "x", 1_000).unwrap().unwrap();
         assert_eq!(held.seq(), first);
         // Held: nobody may send the change after it.
-        assert_eq!(claim_next(&b, "a", "y", 1_000).unwrap(), None);
+        assert_eq!(claim_first(&b, "a", "y", 1_000).unwrap(), None);
         // Backing off: it still holds back the rest, until its time comes.
         assert!(queue::retry_later(&a, Queue::CalendarOps, first, "x", "offline", 60_000).unwrap());
-        assert_eq!(claim_next(&b, "a", "y", 2_000).unwrap(), None);
-        let again = claim_next(&b, "a", "y", 60_000).unwrap().unwrap();
+        assert_eq!(claim_first(&b, "a", "y", 2_000).unwrap(), None);
+        let again = claim_first(&b, "a", "y", 60_000).unwrap().unwrap();
         assert_eq!((again.seq(), again.claim.attempts), (first, 2));
         // Refused for good: kept as failed, and the next change goes.
         assert!(queue::fail(&b, Queue::CalendarOps, first, "y", "Google refused it").unwrap());
-        let next = claim_next(&a, "a", "x", 60_000).unwrap().unwrap();
+        let next = claim_first(&a, "a", "x", 60_000).unwrap().unwrap();
         assert_eq!((next.seq(), next.kind), (second, OpKind::Patch));
         assert_eq!(
             failed(&a, "a").unwrap(),
@@ -342,12 +311,12 @@ mod tests {
             HashSet::from(["ours".to_string()]),
             "the patch protects the event from a pull"
         );
-        let insert = claim_next(&a, "a", "x", 1_000).unwrap().unwrap();
+        let insert = claim_first(&a, "a", "x", 1_000).unwrap().unwrap();
         // Someone who lost the lease cannot record it.
         assert!(!done(&a, "a", &insert, "y", Some("theirs")).unwrap());
         assert!(done(&a, "a", &insert, "x", Some("theirs")).unwrap());
         assert_eq!(cache::event_ids(&a, "a").unwrap(), ["theirs"]);
-        let patch = claim_next(&a, "a", "x", 1_000).unwrap().unwrap();
+        let patch = claim_first(&a, "a", "x", 1_000).unwrap().unwrap();
         assert_eq!(patch.event_id, "theirs");
         assert!(set_payload(&a, patch.seq(), "x", &serde_json::json!({"body": {}})).unwrap());
         assert!(!set_payload(&a, patch.seq(), "y", &serde_json::json!({})).unwrap());

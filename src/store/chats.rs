@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{ChatMessageView, Conversation};
+use crate::model::{ChatMessageView, ChatRole, Conversation, MessageState};
 
 /// The title of a chat until its first message names it.
 pub const UNTITLED: &str = "New chat";
@@ -125,6 +125,15 @@ pub fn search(c: &Connection, query: Option<&str>) -> Result<Vec<Conversation>> 
         .map_err(db("searching conversations"))
 }
 
+/// The columns' CHECKs admit only the known names, so the fallbacks are never taken.
+fn role_of(text: &str) -> ChatRole {
+    ChatRole::parse(text).unwrap_or(ChatRole::User)
+}
+
+fn state_of(text: &str) -> MessageState {
+    MessageState::parse(text).unwrap_or(MessageState::Complete)
+}
+
 /// A conversation's messages, oldest first.
 pub fn messages(c: &Connection, conversation_id: &str) -> Result<Vec<ChatMessageView>> {
     let mut st = c
@@ -137,9 +146,9 @@ pub fn messages(c: &Connection, conversation_id: &str) -> Result<Vec<ChatMessage
         .query_map([conversation_id], |r| {
             Ok(ChatMessageView {
                 id: r.get(0)?,
-                role: r.get(1)?,
+                role: role_of(&r.get::<_, String>(1)?),
                 content: r.get(2)?,
-                state: r.get(3)?,
+                state: state_of(&r.get::<_, String>(3)?),
                 note: r.get(4)?,
                 created_at: r.get(5)?,
             })
@@ -211,12 +220,12 @@ pub fn save_reply(
     c: &Connection,
     id: i64,
     text: &str,
-    state: &str,
+    state: MessageState,
     note: Option<&str>,
 ) -> Result<()> {
     c.execute(
         "UPDATE chat_messages SET content = ?1, state = ?2, note = ?3 WHERE id = ?4",
-        params![text, state, note, id],
+        params![text, state.as_str(), note, id],
     )
     .map_err(db("saving a reply"))?;
     Ok(())
@@ -247,7 +256,7 @@ mod tests {
         let conv = get(&c, "chat-1").unwrap().unwrap();
         assert_eq!((conv.title.as_str(), conv.updated_at), ("Hello", 7));
         save_partial_reply(&c, id, "Hi").unwrap();
-        save_reply(&c, id, "Hi there", "complete", None).unwrap();
+        save_reply(&c, id, "Hi there", MessageState::Complete, None).unwrap();
         save_partial_reply(&c, id, "Hi").unwrap();
         let msgs = messages(&c, "chat-1").unwrap();
         assert_eq!(msgs.len(), 2);

@@ -3,10 +3,21 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{DraftEdit, DraftFile, DraftView};
+use crate::model::{ComposeKind, DraftEdit, DraftFile, DraftOrigin, DraftView};
 
 const COLS: &str = "id, account_id, thread_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, rich, kind, origin, \
      updated_at, gmail_draft_id IS NOT NULL AND pushed_version = version";
+
+/// A kind this build does not know (written by a newer one) opens as a new message: the draft
+/// stays readable and sendable, it only loses its "Reply"/"Forward" title.
+fn kind_of(text: &str) -> ComposeKind {
+    ComposeKind::parse(text).unwrap_or(ComposeKind::New)
+}
+
+/// The column's CHECK admits only the two names, so the fallback is never taken.
+fn origin_of(text: &str) -> DraftOrigin {
+    DraftOrigin::parse(text).unwrap_or(DraftOrigin::User)
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftView> {
     Ok(DraftView {
@@ -19,8 +30,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftView> {
         subject: r.get(6)?,
         body: r.get(7)?,
         rich: r.get(8)?,
-        kind: r.get(9)?,
-        origin: r.get(10)?,
+        kind: kind_of(&r.get::<_, String>(9)?),
+        origin: origin_of(&r.get::<_, String>(10)?),
         updated_at: r.get(11)?,
         on_gmail: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
         files: Vec::new(),
@@ -41,15 +52,15 @@ pub struct NewDraft<'a> {
     pub cc: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
-    pub kind: &'a str,
-    pub origin: &'a str,
+    pub kind: ComposeKind,
+    pub origin: DraftOrigin,
 }
 
 pub fn create(c: &Connection, id: &str, d: &NewDraft<'_>, now: i64) -> Result<()> {
     c.execute(
         "INSERT INTO mail_drafts (id, account_id, thread_id, in_reply_to, references_hdr, to_addrs, cc_addrs, subject, body_text, kind, origin, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.cc, d.subject, d.body, d.kind, d.origin, now],
+        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.cc, d.subject, d.body, d.kind.as_str(), d.origin.as_str(), now],
     )
     .map_err(db)?;
     Ok(())

@@ -91,27 +91,37 @@ pub struct OpenFolder {
 
 impl OpenFolder {
     pub fn register(data_dir: &Path, what: &str) -> Result<OpenFolder> {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
         let dir = lock_dir(data_dir)?;
-        let path = dir.join(format!(
-            "open-{}-{}.lock",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut f = open(&path)?;
+        // Random, not only the pid: two processes in different pid namespaces (a Flatpak and
+        // the CLI, containers sharing the folder) can have the same pid.
+        let name = format!("{}-{}.lock", std::process::id(), crate::store::new_id("p"));
+        let pending = dir.join(format!("pending-{name}"));
+        let path = dir.join(format!("open-{name}"));
+        let mut f = open(&pending)?;
         f.try_lock()
-            .map_err(|e| LibreOllamaError::io(&path, std::io::Error::other(e.to_string())))?;
-        f.set_len(0).map_err(|e| LibreOllamaError::io(&path, e))?;
+            .map_err(|e| LibreOllamaError::io(&pending, std::io::Error::other(e.to_string())))?;
+        f.set_len(0)
+            .map_err(|e| LibreOllamaError::io(&pending, e))?;
         let who = format!("process {} ({})", std::process::id(), what);
         f.write_all(who.as_bytes())
-            .map_err(|e| LibreOllamaError::io(&path, e))?;
+            .map_err(|e| LibreOllamaError::io(&pending, e))?;
+        std::fs::rename(&pending, &path).map_err(|e| LibreOllamaError::io(&path, e))?;
+        if let (Ok(mut mine), Some(n)) = (MINE.lock(), path.file_name()) {
+            mine.insert(n.to_os_string());
+        }
         Ok(OpenFolder { path, _file: f })
     }
 }
 
+/// This process's own registrations (they are not "other processes").
+static MINE: std::sync::Mutex<std::collections::BTreeSet<std::ffi::OsString>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 impl Drop for OpenFolder {
     fn drop(&mut self) {
+        if let (Ok(mut mine), Some(n)) = (MINE.lock(), self.path.file_name()) {
+            mine.remove(n);
+        }
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -120,16 +130,20 @@ impl Drop for OpenFolder {
 /// processes that died are removed on the way.
 pub fn other_processes(data_dir: &Path) -> Result<Vec<String>> {
     let dir = lock_dir(data_dir)?;
-    let mine = format!("open-{}-", std::process::id());
+    let mine = MINE.lock().map(|m| m.clone()).unwrap_or_default();
     let mut out = Vec::new();
     let entries = std::fs::read_dir(&dir).map_err(|e| LibreOllamaError::io(&dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("open-") || name.starts_with(&mine) {
+        let path = entry.path();
+        if !name.starts_with("open-") || mine.contains(&entry.file_name()) {
             continue;
         }
-        let path = entry.path();
+        // When in doubt, a process is there: rotating under a live one loses its tokens.
         let Ok(mut f) = OpenOptions::new().read(true).write(true).open(&path) else {
+            if path.exists() {
+                out.push(format!("an unknown process ({name})"));
+            }
             continue;
         };
         match f.try_lock_shared() {
@@ -142,7 +156,7 @@ pub fn other_processes(data_dir: &Path) -> Result<Vec<String>> {
                 let _ = Read::by_ref(&mut f).take(200).read_to_string(&mut who);
                 out.push(if who.is_empty() { name } else { who });
             }
-            Err(TryLockError::Error(_)) => {}
+            Err(TryLockError::Error(_)) => out.push(format!("an unknown process ({name})")),
         }
     }
     out.sort();

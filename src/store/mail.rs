@@ -320,8 +320,10 @@ fn next_key(conn: &Connection, internal_date: i64) -> Result<i64> {
 
 /// Indexes messages that have no index key yet (all of them, once, after the V6 migration).
 pub fn index_missing(conn: &mut Connection) -> Result<usize> {
+    // IMMEDIATE: another process may write meanwhile; a read-then-write transaction would
+    // fail at once instead of waiting its turn.
     let tx = conn
-        .transaction()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db("starting the index rebuild"))?;
     let rows: Vec<(i64, i64, [Option<String>; 6])> = {
         let mut st = tx

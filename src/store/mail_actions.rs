@@ -1,6 +1,6 @@
 //! The mail-label queue's own columns (`mail_actions`): each row is one label change on one
 //! message, with the labels it had before so that a change Gmail refuses can be rolled back.
-//! Claiming, back-off and failure go through [`super::queue`] (`Queue::MailLabels`).
+//! Claiming, back-off and failure go through [`super::queue`] (`Queue::MailActions`).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -138,35 +138,23 @@ mod tests {
     use crate::model::ARCHIVE_ACCOUNT as ACC;
     use crate::store::queue::{self, Queue};
 
-    /// Two connections to one file are as two processes: each its own SQLite handle.
+    /// Two connections to one file are as two processes.
     fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open_blocking(dir.path()).unwrap();
-        store
-            .with_writer_blocking(|c| {
-                crate::store::mail::ensure_archive_account(c, 0)?;
-                let tx = c.transaction().unwrap();
-                let msg = crate::store::mail::NewMessage {
-                    account_id: ACC.into(),
-                    id: "m1".into(),
-                    thread_id: "t1".into(),
-                    subject: "Plans".into(),
-                    label_ids: vec!["INBOX".into()],
-                    ..Default::default()
-                };
-                crate::store::mail::upsert_messages(&tx, &[msg])?;
-                tx.commit().unwrap();
-                Ok(())
-            })
-            .unwrap();
-        drop(store);
-        let open = || {
-            let c = Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
-            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-            c
-        };
-        let (a, b) = (open(), open());
-        (dir, a, b)
+        crate::store::testing::two_processes(|c| {
+            crate::store::mail::ensure_archive_account(c, 0)?;
+            let tx = c.transaction().unwrap();
+            let msg = crate::store::mail::NewMessage {
+                account_id: ACC.into(),
+                id: "m1".into(),
+                thread_id: "t1".into(),
+                subject: "Plans".into(),
+                label_ids: vec!["INBOX".into()],
+                ..Default::default()
+            };
+            crate::store::mail::upsert_messages(&tx, &[msg])?;
+            tx.commit().unwrap();
+            Ok(())
+        })
     }
 
     fn v(s: &[&str]) -> Vec<String> {
@@ -190,27 +178,27 @@ mod tests {
             }
         );
         // One claimant holds the first change: the other gets nothing, not even the second.
-        let held = queue::claim_first(&a, Queue::MailLabels, Some(ACC), "x", 1_000)
+        let held = queue::claim_first(&a, Queue::MailActions, Some(ACC), "x", 1_000)
             .unwrap()
             .unwrap();
         assert_eq!(held.rowid, first);
         assert_eq!(
-            queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 1_000).unwrap(),
+            queue::claim_first(&b, Queue::MailActions, Some(ACC), "y", 1_000).unwrap(),
             None
         );
         // Backing off, it still holds back the change after it.
-        assert!(queue::retry_later(&a, Queue::MailLabels, first, "x", "offline", 60_000).unwrap());
+        assert!(queue::retry_later(&a, Queue::MailActions, first, "x", "offline", 60_000).unwrap());
         assert_eq!(
-            queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 2_000).unwrap(),
+            queue::claim_first(&b, Queue::MailActions, Some(ACC), "y", 2_000).unwrap(),
             None
         );
-        let again = queue::claim_first(&b, Queue::MailLabels, Some(ACC), "y", 60_000)
+        let again = queue::claim_first(&b, Queue::MailActions, Some(ACC), "y", 60_000)
             .unwrap()
             .unwrap();
         assert_eq!((again.rowid, again.attempts), (first, 2));
         // Refused for good: it no longer holds the queue back, and the panel lists it.
-        assert!(queue::fail(&b, Queue::MailLabels, first, "y", "404 not found").unwrap());
-        let next = queue::claim_first(&a, Queue::MailLabels, Some(ACC), "x", 60_000)
+        assert!(queue::fail(&b, Queue::MailActions, first, "y", "404 not found").unwrap());
+        let next = queue::claim_first(&a, Queue::MailActions, Some(ACC), "x", 60_000)
             .unwrap()
             .unwrap();
         assert_eq!(next.rowid, second);

@@ -28,6 +28,8 @@ pub mod task_lists;
 pub mod task_ops;
 pub mod task_sync;
 pub mod tasks;
+#[cfg(test)]
+pub mod testing;
 pub mod threads;
 pub mod vault;
 

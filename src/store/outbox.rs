@@ -304,8 +304,8 @@ mod tests {
                             cc: "",
                             subject: "Hi",
                             body: "",
-                            kind: "new",
-                            origin: "user",
+                            kind: crate::model::ComposeKind::New,
+                            origin: crate::model::DraftOrigin::User,
                         },
                         0,
                     )?;
@@ -348,7 +348,12 @@ mod tests {
                 while let Some((claim, mail)) = claim_next(&c, "a", owner, 5_000).unwrap() {
                     assert!(!claim.taken_over);
                     assert_eq!(mail.raw, b"raw");
-                    let tx = c.unchecked_transaction().unwrap();
+                    // As the app does (Store::transaction): IMMEDIATE, so the two wait their turn.
+                    let tx = rusqlite::Transaction::new_unchecked(
+                        &c,
+                        rusqlite::TransactionBehavior::Immediate,
+                    )
+                    .unwrap();
                     assert!(mark_sent(&tx, claim.rowid, owner, "g", false, 5).unwrap());
                     tx.commit().unwrap();
                     got.push(mail.id);
@@ -434,8 +439,15 @@ mod tests {
         // "x" died mid-request; its lease would hold the mail for LEASE_MS.
         assert!(claim_next(&b, "a", "y", 2_000).unwrap().is_none());
         assert_eq!(next_due(&b).unwrap(), Some(1_000 + queue::LEASE_MS));
+        // Not before the settle time after its claim: the cut-off request may still land.
         assert_eq!(
-            queue::end_dead_leases(&b, Queue::Outbox, "a", 2_000).unwrap(),
+            queue::end_dead_leases(&b, Queue::Outbox, "a", 2_000, 30_000).unwrap(),
+            1
+        );
+        assert!(claim_next(&b, "a", "y", 30_999).unwrap().is_none());
+        assert_eq!(next_due(&b).unwrap(), Some(31_000));
+        assert_eq!(
+            queue::end_dead_leases(&b, Queue::Outbox, "a", 2_000, 0).unwrap(),
             1
         );
         let n: i64 = b.query_row(OWNER_LEASES, [], |r| r.get(0)).unwrap();

@@ -19,7 +19,7 @@ pub const LEASE_MS: i64 = 5 * 60 * 1000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Queue {
     /// Label changes on mail (archive, read, star, …): `mail_actions`.
-    MailLabels,
+    MailActions,
     /// Mail waiting to be sent: `mail_outbox`.
     Outbox,
     /// Google Tasks changes: `task_ops`.
@@ -44,7 +44,7 @@ struct Spec {
 
 impl Queue {
     pub const ALL: [Queue; 4] = [
-        Queue::MailLabels,
+        Queue::MailActions,
         Queue::Outbox,
         Queue::TaskOps,
         Queue::CalendarOps,
@@ -53,7 +53,7 @@ impl Queue {
     /// A short stable name (lock files, logs).
     pub fn name(self) -> &'static str {
         match self {
-            Queue::MailLabels => "mail-labels",
+            Queue::MailActions => "mail-actions",
             Queue::Outbox => "outbox",
             Queue::TaskOps => "tasks",
             Queue::CalendarOps => "calendar",
@@ -62,7 +62,7 @@ impl Queue {
 
     fn spec(self) -> Spec {
         match self {
-            Queue::MailLabels => Spec {
+            Queue::MailActions => Spec {
                 table: "mail_actions",
                 waiting: "pending",
                 in_flight: None,
@@ -323,20 +323,15 @@ pub fn retry_later(
     error: &str,
     at_ms: i64,
 ) -> Result<bool> {
-    let s = queue.spec();
-    let n = conn
-        .execute(
-            &format!(
-                "UPDATE {t} SET state = '{w}', {nb} = ?1, last_error = ?2, lease_owner = NULL, lease_until = NULL \
-                 WHERE rowid = ?3 AND lease_owner = ?4",
-                t = s.table,
-                w = s.waiting,
-                nb = s.not_before,
-            ),
-            params![at_ms, error, rowid, owner],
-        )
-        .map_err(db("putting a queued change back"))?;
-    Ok(n == 1)
+    put_back(
+        conn,
+        queue,
+        queue.spec().waiting,
+        rowid,
+        owner,
+        error,
+        at_ms,
+    )
 }
 
 /// Not now, and the request may have reached the server (its answer was lost): like
@@ -351,16 +346,36 @@ pub fn retry_later_maybe_sent(
     at_ms: i64,
 ) -> Result<bool> {
     let s = queue.spec();
+    put_back(
+        conn,
+        queue,
+        s.in_flight.unwrap_or(s.waiting),
+        rowid,
+        owner,
+        error,
+        at_ms,
+    )
+}
+
+fn put_back(
+    conn: &Connection,
+    queue: Queue,
+    state: &str,
+    rowid: i64,
+    owner: &str,
+    error: &str,
+    at_ms: i64,
+) -> Result<bool> {
+    let s = queue.spec();
     let n = conn
         .execute(
             &format!(
-                "UPDATE {t} SET state = '{st}', {nb} = ?1, last_error = ?2, lease_owner = NULL, lease_until = NULL \
+                "UPDATE {t} SET state = ?5, {nb} = ?1, last_error = ?2, lease_owner = NULL, lease_until = NULL \
                  WHERE rowid = ?3 AND lease_owner = ?4",
                 t = s.table,
-                st = s.in_flight.unwrap_or(s.waiting),
                 nb = s.not_before,
             ),
-            params![at_ms, error, rowid, owner],
+            params![at_ms, error, rowid, owner, state],
         )
         .map_err(db("putting a queued change back"))?;
     Ok(n == 1)
@@ -449,23 +464,28 @@ pub fn cancel(conn: &Connection, queue: Queue, rowid: i64, now_ms: i64) -> Resul
     })
 }
 
-/// Ends now every live lease on `account`'s rows of `queue`, keeping their owner so that the
+/// Ends the live leases on `account`'s rows of `queue` early, keeping their owner so that the
 /// next claim is [`Claim::taken_over`] (and looks before sending again). Only for a pass that
-/// holds the [`PusherLock`](crate::store::locks::PusherLock) of (queue, account), in a queue whose
-/// claimants all hold that lock while they work: a lease still live then belongs to a pass that
-/// died (a killed process), and waiting out [`LEASE_MS`] would only hold its change back.
+/// holds the [`PusherLock`](crate::store::locks::PusherLock) of (queue, account), in a queue
+/// whose claimants all hold that lock while they work: a lease still live then belongs to a
+/// pass that died (a killed process), and waiting out [`LEASE_MS`] would only hold its change
+/// back. A lease ends no sooner than `settle_ms` after the dead pass's last sign of life (its
+/// claim or last renewal): a request cut off mid-way may still be landing at Google, and the
+/// look-up must not run before it shows.
 pub fn end_dead_leases(
     conn: &Connection,
     queue: Queue,
     account: &str,
     now_ms: i64,
+    settle_ms: i64,
 ) -> Result<usize> {
     conn.execute(
         &format!(
-            "UPDATE {} SET lease_until = ?1 WHERE account_id = ?2 AND lease_owner IS NOT NULL AND lease_until > ?1",
+            "UPDATE {} SET lease_until = max(?1, min(lease_until, lease_until - ?3 + ?4)) \
+             WHERE account_id = ?2 AND lease_owner IS NOT NULL AND lease_until > ?1",
             queue.spec().table
         ),
-        params![now_ms, account],
+        params![now_ms, account, LEASE_MS, settle_ms],
     )
     .map_err(db("taking over a dead pass's claims"))
 }
@@ -489,26 +509,8 @@ pub fn counts(conn: &Connection, queue: Queue, account: Option<&str>) -> Result<
 mod tests {
     use super::*;
 
-    /// Two connections to one file are as two processes: each its own SQLite handle.
     fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open_blocking(dir.path()).unwrap();
-        store
-            .with_writer_blocking(|c| {
-                c.execute_batch(
-                    "INSERT INTO gmail_accounts_secure (id, email_address, created_at, updated_at) VALUES ('a', 'a@example.com', 0, 0);",
-                )
-                .map_err(|e| LibreOllamaError::db("seeding", e))
-            })
-            .unwrap();
-        drop(store);
-        let open = || {
-            let c = Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
-            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-            c
-        };
-        let (a, b) = (open(), open());
-        (dir, a, b)
+        crate::store::testing::two_processes(|_| Ok(()))
     }
 
     fn enqueue(c: &Connection, n: usize) {

@@ -187,6 +187,19 @@ pub fn remove(c: &Connection, seq: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether a task's (or list's) creation is still on its way to Google: an insert queued and
+/// not refused. A subtask whose parent's insert was refused (or dropped) would otherwise wait
+/// for it for ever, holding back every change queued after it.
+pub fn awaits_insert(c: &Connection, local_id: &str) -> Result<bool> {
+    c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM task_ops WHERE local_id = ?1 \
+           AND kind IN ('insert', 'insert_list') AND state <> 'failed')",
+        [local_id],
+        |r| r.get(0),
+    )
+    .map_err(db("reading the task queue"))
+}
+
 /// Takes a task's (or list's) ops of the given kinds off the queue.
 pub fn remove_for(c: &Connection, local_id: &str, kinds: &[OpKind]) -> Result<()> {
     if kinds.is_empty() {
@@ -245,17 +258,7 @@ mod tests {
     use crate::store::queue::{self, Queue};
 
     fn setup() -> (tempfile::TempDir, crate::store::Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open_blocking(dir.path()).unwrap();
-        store
-            .with_writer_blocking(|c| {
-                c.execute_batch(
-                    "INSERT INTO gmail_accounts_secure (id, email_address, created_at, updated_at) VALUES ('a', 'a@example.com', 0, 0);",
-                )
-                .map_err(|e| LibreOllamaError::db("seeding", e))
-            })
-            .unwrap();
-        (dir, store)
+        crate::store::testing::store_with_account()
     }
 
     fn queue_ops(store: &crate::store::Store, kinds: &[OpKind]) {
@@ -275,6 +278,28 @@ mod tests {
         let c = Connection::open(dir.join(crate::store::DB_FILE)).unwrap();
         c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
         c
+    }
+
+    #[test]
+    fn a_refused_parent_no_longer_holds_its_children() {
+        let (_dir, store) = setup();
+        store
+            .with_writer_blocking(|c| {
+                let tx = c.transaction().unwrap();
+                enqueue(&tx, "a", OpKind::Insert, "parent", &serde_json::json!({}))?;
+                tx.commit().unwrap();
+                assert!(awaits_insert(c, "parent")?);
+                assert!(!awaits_insert(c, "someone-else")?);
+                let claim = queue::claim_first(c, Queue::TaskOps, Some("a"), "x", 1)?.unwrap();
+                assert!(awaits_insert(c, "parent")?, "claimed is still on its way");
+                queue::fail(c, Queue::TaskOps, claim.rowid, "x", "Google refused it")?;
+                assert!(
+                    !awaits_insert(c, "parent")?,
+                    "refused: its children stop waiting"
+                );
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -120,7 +120,11 @@ pub fn sealed_values(conn: &Connection) -> Result<Vec<SealedValue>> {
 /// keys stay (retired) until [`delete_retired_keys`]. Returns the new key id.
 pub fn rotate(conn: &mut Connection, vault: &Vault) -> Result<String> {
     let rotation = vault.begin_rotation()?;
-    let tx = conn.transaction().map_err(sql("starting key rotation"))?;
+    // IMMEDIATE: it reads then rewrites every sealed value; another process writing meanwhile
+    // must make it wait, not fail half-way through its plan.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql("starting key rotation"))?;
     let values = sealed_values(&tx)?;
     for v in &values {
         let resealed = rotation.reseal(vault, v.aad(), &v.sealed)?;

@@ -4,6 +4,6 @@
 pub mod calendar;
 pub mod gmail;
 pub mod gmail_plan;
-pub mod mail_labels;
+pub mod mail_actions;
 pub mod progress;
 pub mod tasks;

@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 
 use super::timer::sleep_ms;
 use crate::api;
-use crate::model::{AiEndpoint, EndpointKind, JobState, JobView};
+use crate::model::{AiEndpoint, EndpointKind, JobKind, JobState, JobView};
 
 fn size(bytes: u64) -> String {
     match bytes {
@@ -216,7 +216,7 @@ fn ModelManager(endpoint_id: String, can_manage: bool) -> Element {
     let pulls: Vec<JobView> = jobs
         .read()
         .iter()
-        .filter(|j| j.name.starts_with("Pulling "))
+        .filter(|j| j.kind == JobKind::ModelPull)
         .cloned()
         .collect();
     // A pull that just finished: list the models again.

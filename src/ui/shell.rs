@@ -213,7 +213,7 @@ pub fn Shell() -> Element {
                         div { class: "banner error", role: "alert", "{err}" }
                     }
                     Outlet::<Route> {}
-                    crate::ui::mail::compose::SendToast {}
+                    crate::ui::mail::send_toast::SendToast {}
                 }
             }
         }

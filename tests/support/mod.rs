@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod cli;
 pub mod faults;
 pub mod http;
 pub mod peers;

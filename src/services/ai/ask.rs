@@ -11,7 +11,7 @@ use super::mail::{finished, render};
 use super::{AiService, Ask, Provider};
 use crate::ai::{ChatMessage, Options};
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{AnswerSource, IndexStatus, MailAnswer};
+use crate::model::{AnswerSource, IndexStatus, JobKind, MailAnswer};
 use crate::store::embeddings;
 
 /// Messages embedded per request.
@@ -134,9 +134,11 @@ impl AiService {
         let st = self.index_status(account).await?;
         let handle = self
             .jobs
-            .start(
+            .start_kind(
+                JobKind::MailIndex,
+                account,
+                Some(account),
                 format!("Indexing mail for questions ({account})"),
-                format!("ai-index:{account}"),
             )
             .ok_or_else(|| {
                 LibreOllamaError::InvalidInput(format!("{account} is already being indexed"))

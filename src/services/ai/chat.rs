@@ -9,7 +9,7 @@ use super::{AiService, Ask};
 use crate::ai::{ChatMessage, ChatOutcome, Finish, Options};
 use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{ChatMessageView, Conversation};
+use crate::model::{ChatMessageView, ChatRole, Conversation, MessageState};
 use crate::store::{chats, new_id};
 
 /// How often a streaming reply is saved while it grows.
@@ -126,7 +126,7 @@ impl AiService {
         &self,
         id: i64,
         text: String,
-        state: &'static str,
+        state: MessageState,
         note: Option<String>,
     ) -> Result<()> {
         self.store
@@ -165,7 +165,7 @@ impl AiService {
         let last = msgs.last().ok_or_else(|| {
             LibreOllamaError::InvalidInput("there is nothing to answer yet".into())
         })?;
-        if last.role == "assistant" {
+        if last.role == ChatRole::Assistant {
             self.delete_messages_from(conversation_id, last.id).await?;
         }
         self.reply(conversation_id, None, max_tokens, cancel, on_text)
@@ -190,7 +190,7 @@ impl AiService {
         }
         let msgs = self.messages(conversation_id).await?;
         match msgs.iter().find(|m| m.id == message_id) {
-            Some(m) if m.role == "user" => {}
+            Some(m) if m.role == ChatRole::User => {}
             Some(_) => {
                 return Err(LibreOllamaError::InvalidInput(
                     "only your own messages can be edited".into(),
@@ -252,7 +252,7 @@ impl AiService {
         }
         for m in self.messages(&conv.id).await? {
             if m.id != reply_id && !m.content.is_empty() {
-                history.push(ChatMessage::new(&m.role, m.content));
+                history.push(ChatMessage::new(m.role.as_str(), m.content));
             }
         }
         let ask = Ask {
@@ -269,16 +269,21 @@ impl AiService {
             Ok(o) => {
                 let (state, note) = match &o.finish {
                     Finish::Complete { reason } if reason == "length" => (
-                        "complete",
+                        MessageState::Complete,
                         Some("The reply reached the length limit.".to_string()),
                     ),
-                    Finish::Complete { .. } => ("complete", None),
-                    Finish::Cancelled => ("cancelled", Some("Stopped by you.".to_string())),
-                    Finish::Broken(why) => ("failed", Some(format!("The reply broke off: {why}."))),
+                    Finish::Complete { .. } => (MessageState::Complete, None),
+                    Finish::Cancelled => {
+                        (MessageState::Cancelled, Some("Stopped by you.".to_string()))
+                    }
+                    Finish::Broken(why) => (
+                        MessageState::Failed,
+                        Some(format!("The reply broke off: {why}.")),
+                    ),
                 };
                 (o.text, state, note)
             }
-            Err(e) => (String::new(), "failed", Some(e.to_string())),
+            Err(e) => (String::new(), MessageState::Failed, Some(e.to_string())),
         };
         self.save_reply(reply_id, content, state, note).await?;
         self.messages(conversation_id)

@@ -8,7 +8,7 @@ use crate::ai::ollama;
 use crate::ai::openai;
 use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{AiEndpoint, EndpointHealth, EndpointKind, ModelSummary};
+use crate::model::{AiEndpoint, EndpointHealth, EndpointKind, JobKind, ModelSummary};
 use crate::store::ai_endpoints::{self, key_aad, NewEndpoint};
 use crate::store::new_id;
 use crate::vault::SecretString;
@@ -199,9 +199,11 @@ impl AiService {
         }
         let job = self
             .jobs
-            .start(
+            .start_kind(
+                JobKind::ModelPull,
+                &format!("{}:{model}", ep.id),
+                None,
                 format!("Pulling {model}"),
-                format!("pull:{}:{model}", ep.id),
             )
             .ok_or_else(|| {
                 LibreOllamaError::InvalidInput(format!("{model} is already being pulled"))

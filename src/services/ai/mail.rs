@@ -11,7 +11,7 @@ use super::{AiService, Ask, Provider};
 use crate::ai::{ChatMessage, ChatOutcome, Finish, Options};
 use crate::clock::now_unix;
 use crate::error::{LibreOllamaError, Result};
-use crate::model::{DraftView, TaskProposal};
+use crate::model::{ComposeKind, DraftOrigin, DraftView, TaskProposal};
 use crate::store::mail_texts::{self, MailText};
 use crate::store::new_id;
 
@@ -347,8 +347,8 @@ impl AiService {
                         cc: "",
                         subject: &subject,
                         body: &body,
-                        kind: "reply",
-                        origin: "ai",
+                        kind: ComposeKind::Reply,
+                        origin: DraftOrigin::Ai,
                     },
                     now_unix(),
                 )

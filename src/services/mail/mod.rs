@@ -23,7 +23,7 @@ use crate::mail::import::ARCHIVE_ACCOUNT;
 use crate::model::{FailedChange, MailAccount, MailAction, SyncStatus};
 use crate::store::{labels, mail as cache, mail_actions, mail_sync, queue, settings, Store};
 use crate::sync::gmail::GmailSync;
-use crate::sync::mail_labels;
+use crate::sync::mail_actions as action_push;
 
 pub use sync::{AccountSync, SyncOptions};
 
@@ -152,9 +152,9 @@ impl MailService {
             return Ok(());
         }
         if account == ARCHIVE_ACCOUNT {
-            return mail_labels::apply_local(&self.store, account, &ids, action).await;
+            return action_push::apply_local(&self.store, account, &ids, action).await;
         }
-        mail_labels::apply(&self.store, account, &ids, action).await?;
+        action_push::apply(&self.store, account, &ids, action).await?;
         self.spawn_push(account);
         Ok(())
     }
@@ -188,7 +188,7 @@ impl MailService {
         let (pending, refused, last) = self
             .store
             .read(|c| {
-                let (pending, _) = queue::counts(c, queue::Queue::MailLabels, None)?;
+                let (pending, _) = queue::counts(c, queue::Queue::MailActions, None)?;
                 let refused = mail_actions::refused(c, 50)?;
                 Ok((pending, refused, mail_sync::last_sync_unix(c)?))
             })

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::mail::import::ImportReport;
 use crate::model::{AccountStatus, JobKind};
 use crate::sync::gmail::SyncReport;
-use crate::sync::mail_labels::{self, PushReport};
+use crate::sync::mail_actions::{self, PushReport};
 use crate::sync::progress::Progress;
 
 /// Bodies downloaded in the background after each sync (newest first).
@@ -181,7 +181,7 @@ impl MailService {
     /// Sends the queued changes of `account` now and waits (the terminal, which exits after).
     /// Waits for any other pass sending this account's changes, here or in another process.
     pub async fn push_now(&self, account: &str) -> Result<PushReport> {
-        let r = mail_labels::push(&self.store, &self.gmail(account), account).await;
+        let r = mail_actions::push(&self.store, &self.gmail(account), account).await;
         self.note_outcome(&r);
         r
     }

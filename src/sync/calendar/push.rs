@@ -47,7 +47,7 @@ pub async fn push(store: &Store, api: &CalendarApi, account: &str, clock: &Clock
     loop {
         let (acc, own, now) = (account.to_string(), owner.clone(), clock.now_ms());
         let op = store
-            .write(move |c| ops::claim_next(c, &acc, &own, now))
+            .write(move |c| ops::claim_first(c, &acc, &own, now))
             .await?;
         let Some(op) = op else {
             return Ok(sent);

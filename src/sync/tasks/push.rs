@@ -172,20 +172,33 @@ async fn push_one(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) -> 
     }
     let lid = op.local_id.clone();
     let acc = account.to_string();
-    let (task, list_g, parent_g, google) = store
+    let (task, list_g, parent_g, google, stranded) = store
         .read(move |c| {
             let Some(t) = task_sync::row(c, &lid)? else {
-                return Ok((None, None, None, None));
+                return Ok((None, None, None, None, None));
             };
             let list_g = task_lists::google_id(c, &acc, t.list_local_id.as_deref())?;
             let parent_g = match &t.parent_local_id {
                 Some(p) => task_sync::google_id_of(c, p)?,
                 None => None,
             };
+            // What it waits for can no longer arrive: its list's or parent's creation was
+            // refused. Waiting would hold back the whole queue behind it.
+            let stranded = match (&list_g, &t.list_local_id, &parent_g, &t.parent_local_id) {
+                (None, Some(l), _, _) if !task_ops::awaits_insert(c, l)? => Some("list"),
+                (_, _, None, Some(p)) if !task_ops::awaits_insert(c, p)? => Some("parent task"),
+                _ => None,
+            };
             let g = t.google_id.clone();
-            Ok((Some(t), list_g, parent_g, g))
+            Ok((Some(t), list_g, parent_g, g, stranded))
         })
         .await?;
+    if let Some(what) = stranded {
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "its {what} could not be added to Google Tasks (see the change refused before it); \
+             delete or re-create the {what} and this task"
+        )));
+    }
     let Some(task) = task else {
         // The task is gone here (deleted with its list): nothing to send.
         return pass.finish(|_| Ok(())).await;

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 
 use super::{follow, servers, short_model, Servers};
 use crate::api::{self, ApiResult};
-use crate::model::{ChatMessageView, Conversation, LiveResult};
+use crate::model::{ChatMessageView, ChatRole, Conversation, LiveResult, MessageState};
 use crate::ui::markdown::Markdown;
 
 /// Scrolls an element to its end (the newest message).
@@ -120,7 +120,8 @@ impl ChatState {
                                 self.error.set(Some(e));
                             }
                             if let Some(LiveResult::Reply(m)) = v.result {
-                                if let Some(n) = m.note.filter(|_| m.state == "failed") {
+                                if let Some(n) = m.note.filter(|_| m.state == MessageState::Failed)
+                                {
                                     self.error.set(Some(n));
                                 }
                             }
@@ -361,7 +362,7 @@ fn Messages(st: ChatState, model: String) -> Element {
     let last_assistant = msgs
         .iter()
         .rev()
-        .find(|m| m.role == "assistant")
+        .find(|m| m.role == ChatRole::Assistant)
         .map(|m| m.id);
     let last_id = msgs.last().map(|m| m.id);
     rsx! {
@@ -370,10 +371,10 @@ fn Messages(st: ChatState, model: String) -> Element {
                 p { class: "muted chat-hint", "Ask anything. Replies come from {short_model(&model)} and stay on this device." }
             }
             for m in msgs.iter() {
-                div { key: "{m.id}", class: if m.role == "user" { "msg user" } else { "msg assistant" },
-                    if m.role == "user" {
+                div { key: "{m.id}", class: if m.role == ChatRole::User { "msg user" } else { "msg assistant" },
+                    if m.role == ChatRole::User {
                         UserMessage { st, msg: m.clone() }
-                    } else if m.state == "streaming" && streaming && Some(m.id) == last_id {
+                    } else if m.state == MessageState::Streaming && streaming && Some(m.id) == last_id {
                         div { class: "msg-body",
                             if st.live_text.read().is_empty() {
                                 span { class: "muted typing", "Thinking…" }
@@ -384,7 +385,7 @@ fn Messages(st: ChatState, model: String) -> Element {
                     } else {
                         div { class: "msg-body", Markdown { text: m.content.clone() } }
                         if let Some(n) = &m.note {
-                            p { class: if m.state == "failed" { "msg-note fail" } else { "msg-note" }, "{n}" }
+                            p { class: if m.state == MessageState::Failed { "msg-note fail" } else { "msg-note" }, "{n}" }
                         }
                         if Some(m.id) == last_assistant && !streaming {
                             button { class: "link-button small msg-action", onclick: move |_| st.run(None, None), "Regenerate" }

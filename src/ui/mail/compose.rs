@@ -6,7 +6,6 @@
 use chrono::{Datelike, Duration, Local, TimeZone, Timelike};
 use dioxus::prelude::*;
 
-pub use super::send_toast::SendToast;
 use super::send_toast::SENDING;
 use crate::api;
 use crate::model::{ComposeKind, DraftEdit, DraftFile, DraftView};
@@ -331,12 +330,7 @@ fn Editor(draft: DraftView) -> Element {
     let st = use_editor_state(&draft);
     let (mut show_cc, mut subject, mut body, to) = (st.show_cc, st.subject, st.body, st.to);
     let archive = draft.account_id == crate::model::ARCHIVE_ACCOUNT;
-    let kind = match draft.kind.as_str() {
-        "reply" => "Reply",
-        "reply_all" => "Reply all",
-        "forward" => "Forward",
-        _ => "New message",
-    };
+    let kind = draft.kind.label();
     rsx! {
         form {
             class: "compose",

@@ -4,7 +4,7 @@ use dioxus::prelude::*;
 
 use super::compose::start;
 use crate::api;
-use crate::model::ComposeKind;
+use crate::model::{ComposeKind, DraftOrigin};
 use crate::ui::Route;
 
 #[component]
@@ -46,7 +46,7 @@ pub fn MailDrafts() -> Element {
                                     strong { if d.subject.is_empty() { "(no subject)" } else { "{d.subject}" } }
                                     span { class: "muted small", {format!(" to {}", if d.to.is_empty() { "nobody yet" } else { d.to.as_str() })} }
                                     if !d.files.is_empty() { span { class: "muted small", " · {d.files.len()} file(s)" } }
-                                    if d.origin == "ai" { span { class: "badge", "written by AI" } }
+                                    if d.origin == DraftOrigin::Ai { span { class: "badge", "written by AI" } }
                                 }
                                 button {
                                     class: "button small",

@@ -12,7 +12,7 @@ mod keys;
 mod list;
 mod outbox;
 mod reader;
-mod send_toast;
+pub mod send_toast;
 mod snoozed;
 mod state;
 

@@ -3,7 +3,7 @@
 //! pusher per account (across processes) sends them to Gmail in order; a change Gmail refuses for
 //! good is rolled back in the cache and kept as failed with the reason, to be reported.
 //!
-//! Claims go through the queue engine (`store::queue`, `Queue::MailLabels`) in strict order per
+//! Claims go through the queue engine (`store::queue`, `Queue::MailActions`) in strict order per
 //! account: a change waiting out a back-off holds back the ones after it, so a later change never
 //! overtakes an earlier one on the same message. A label change is idempotent at Gmail, so a
 //! claim taken over from a crashed process is simply sent again.
@@ -120,7 +120,7 @@ async fn apply_inner(
 pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushReport> {
     let (dir, acc) = (store.data_dir().to_path_buf(), account.to_string());
     let _lock =
-        tokio::task::spawn_blocking(move || PusherLock::acquire(&dir, Queue::MailLabels, &acc))
+        tokio::task::spawn_blocking(move || PusherLock::acquire(&dir, Queue::MailActions, &acc))
             .await
             .map_err(|e| {
                 LibreOllamaError::Internal(format!("waiting for the mail pusher failed: {e}"))
@@ -132,7 +132,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
         let claimed = store
             .write(move |c| {
                 let Some(claim) =
-                    queue::claim_first(c, Queue::MailLabels, Some(&acc), &who, now_ms())?
+                    queue::claim_first(c, Queue::MailActions, Some(&acc), &who, now_ms())?
                 else {
                     return Ok(None);
                 };
@@ -143,7 +143,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
             // Empty, or the first change waits out a back-off: it and those after it wait.
             let acc = account.to_string();
             let (waiting, _) = store
-                .read(move |c| queue::counts(c, Queue::MailLabels, Some(&acc)))
+                .read(move |c| queue::counts(c, Queue::MailActions, Some(&acc)))
                 .await?;
             report.pending = usize::try_from(waiting).unwrap_or(usize::MAX);
             return Ok(report);
@@ -157,7 +157,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
             Ok(_) => {
                 let who = owner.clone();
                 store
-                    .write(move |c| queue::finish(c, Queue::MailLabels, seq, &who))
+                    .write(move |c| queue::finish(c, Queue::MailActions, seq, &who))
                     .await?;
                 report.pushed += 1;
             }
@@ -166,8 +166,8 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                 let at = now_ms().saturating_add(backoff_ms(claim.attempts));
                 let (waiting, _) = store
                     .write(move |c| {
-                        queue::retry_later(c, Queue::MailLabels, seq, &who, &msg, at)?;
-                        queue::counts(c, Queue::MailLabels, Some(&acc))
+                        queue::retry_later(c, Queue::MailActions, seq, &who, &msg, at)?;
+                        queue::counts(c, Queue::MailActions, Some(&acc))
                     })
                     .await?;
                 report.pending = usize::try_from(waiting).unwrap_or(usize::MAX);
@@ -182,7 +182,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                         if let Some((rowid, _)) = labels::of_message(tx, &acc, &mid)? {
                             labels::set_on_message(tx, rowid, &prev)?;
                         }
-                        queue::fail(tx, Queue::MailLabels, seq, &who, &why)?;
+                        queue::fail(tx, Queue::MailActions, seq, &who, &why)?;
                         Ok(())
                     })
                     .await?;

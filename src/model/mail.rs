@@ -1,0 +1,117 @@
+//! The mail cache as the list, the reader and the sidebar show it.
+
+use serde::{Deserialize, Serialize};
+
+/// A label or system folder with its counts from the local cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailLabel {
+    pub id: String,
+    pub name: String,
+    pub system: bool,
+    pub unread: i64,
+    pub total: i64,
+}
+
+/// An account as the mail sidebar shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailAccount {
+    pub id: String,
+    pub email: String,
+    /// Imported archives have no server: nothing to sync, no actions to push.
+    pub is_archive: bool,
+    pub labels: Vec<MailLabel>,
+}
+
+/// Where the next page of a message list starts (newest first, stable while mail arrives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailCursor {
+    pub internal_date: i64,
+    pub rowid: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailRow {
+    pub account_id: String,
+    pub id: String,
+    pub thread_id: String,
+    pub date_ms: i64,
+    pub from: String,
+    pub subject: String,
+    pub snippet: String,
+    pub unread: bool,
+    pub starred: bool,
+    pub has_attachment: bool,
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailPage {
+    pub rows: Vec<MailRow>,
+    pub next: Option<MailCursor>,
+    /// Gmail's page token, for a search asked of Gmail online.
+    #[serde(default)]
+    pub next_token: Option<String>,
+    /// Milliseconds the local search took (shown next to the results).
+    pub took_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub part_id: String,
+    pub filename: String,
+    pub mime_type: String,
+    pub size: i64,
+}
+
+/// An HTML body ready for a sandboxed frame's `srcdoc`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HtmlBody {
+    pub srcdoc: String,
+    /// Remote images left out (0 when they are shown).
+    pub blocked_images: usize,
+    pub images_shown: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: String,
+    pub from: String,
+    /// The sender's address alone (for "always show images from").
+    pub sender: String,
+    pub to: String,
+    pub cc: String,
+    pub date_ms: i64,
+    pub subject: String,
+    pub labels: Vec<String>,
+    pub text: Option<String>,
+    pub html: Option<HtmlBody>,
+    pub attachments: Vec<AttachmentView>,
+    /// Why the body is not here (offline, not downloaded yet), when it is not.
+    pub body_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub account_id: String,
+    pub thread_id: String,
+    pub subject: String,
+    pub messages: Vec<MessageView>,
+}
+
+/// What a person can do to messages from the list or the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailAction {
+    Archive,
+    MoveToInbox,
+    MarkRead,
+    MarkUnread,
+    Star,
+    Unstar,
+    Trash,
+    Untrash,
+    AddLabel(String),
+    RemoveLabel(String),
+}
+
+/// The account id of mail imported from archives (no server: nothing is sent from it).
+pub const ARCHIVE_ACCOUNT: &str = "local-archive";
