@@ -639,6 +639,47 @@ async fn a_mail_gmail_cannot_take_waits_then_goes_once() {
     );
 }
 
+static CUT_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+fn plan_cut_once(_: u64, line: &str) -> faults::Fault {
+    if line.starts_with("POST /gmail/v1/users/me/messages/send")
+        && CUT_ONCE.swap(false, std::sync::atomic::Ordering::SeqCst)
+    {
+        faults::Fault::GarbledOk
+    } else {
+        faults::Fault::Pass
+    }
+}
+
+/// Gmail took the mail but its answer could not be read: not "failed" (a Retry would send it
+/// again), but in doubt; the next try finds it in Sent and it is never sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_answer_after_gmail_took_the_mail_never_sends_it_twice() {
+    let t = setup_via(Some(plan_cut_once)).await;
+    let c = &t.s.compose;
+    c.set_undo_seconds(0).await.unwrap();
+    let d = c.compose(&t.acc, ComposeKind::New, None).await.unwrap();
+    c.save(&d.id, edit("grace@example.com", "Half an answer", "Hi"))
+        .await
+        .unwrap();
+    let item = c.send(&d.id, None).await.unwrap();
+    let r = c.process_due().await.unwrap();
+    assert_eq!((r.sent, r.failed, r.waiting), (0, 0, 1), "{r:?}");
+    assert_ne!(c.outbox_item(&item.id).await.unwrap().state, "failed");
+    t.s.clock.advance(Duration::from_secs(3600));
+    let r = c.process_due().await.unwrap();
+    assert_eq!(
+        (r.sent, r.found_sent),
+        (0, 1),
+        "found in Sent, not sent again: {r:?}"
+    );
+    assert_eq!(c.outbox_item(&item.id).await.unwrap().state, "sent");
+    assert_eq!(
+        at_gmail(&gmail(&t), "subject:=Half an answer").await.len(),
+        1
+    );
+}
+
 /// Two services on one data folder (two stores: as two app windows) and `mail outbox --run`
 /// processes, all draining the same outbox while mail is being queued: every mail reaches
 /// Gmail exactly once.

@@ -57,6 +57,16 @@ pub struct OutboxService {
     settle_ms: i64,
 }
 
+/// Gmail said no (a 4xx), or the mail could not be built: it was not sent, and sending it again
+/// as it is would fail again.
+fn refused_for_good(e: &LibreOllamaError) -> bool {
+    match e {
+        LibreOllamaError::GoogleApi { status, .. } => (400..500).contains(status),
+        LibreOllamaError::InvalidInput(_) | LibreOllamaError::Config(_) => true,
+        _ => false,
+    }
+}
+
 /// The default settle time; `LIBREOLLAMA_OUTBOX_SETTLE_MS` changes it (tests that kill a
 /// sending process set 0, as their emulator answers at once).
 const SETTLE_MS: i64 = 30_000;
@@ -234,16 +244,31 @@ impl OutboxService {
             .read(move |c| outbox::due_accounts(c, now))
             .await?;
         let mut report = OutboxReport::default();
+        // One account's trouble (a database error, a lock file it cannot open) must not hold
+        // back the others' mail: each is tried, and the first error is reported after.
+        let mut first_error = None;
         for account in accounts {
-            let Some(_lock) =
-                PusherLock::try_acquire(self.store.data_dir(), Queue::Outbox, &account)?
-            else {
-                tracing::debug!(account = %account, "another pass is sending this account's mail");
-                continue;
+            let outcome = match PusherLock::try_acquire(
+                self.store.data_dir(),
+                Queue::Outbox,
+                &account,
+            ) {
+                Ok(Some(_lock)) => self.pass(&account, &mut report).await,
+                Ok(None) => {
+                    tracing::debug!(account = %account, "another pass is sending this account's mail");
+                    Ok(())
+                }
+                Err(e) => Err(e),
             };
-            self.pass(&account, &mut report).await?;
+            if let Err(e) = outcome {
+                tracing::warn!(account = %account, error = %e, "the outbox pass for an account stopped");
+                first_error.get_or_insert(e);
+            }
         }
-        Ok(report)
+        match first_error {
+            Some(e) if report == OutboxReport::default() => Err(e),
+            _ => Ok(report),
+        }
     }
 
     /// Sends what is due for `account`, waiting for any other pass on it first: for the
@@ -324,7 +349,9 @@ impl OutboxService {
                 self.mark_sent(claim, owner, &gid, draft_went).await?;
                 report.sent += 1;
             }
-            Err(e) if e.retry_later() => {
+            // Anything but a clear refusal may have reached Gmail (an answer cut off or not
+            // understood): it waits in doubt, and the next try looks in Sent first.
+            Err(e) if e.retry_later() || !refused_for_good(&e) => {
                 self.later(claim, owner, &mail.id, &e).await?;
                 report.waiting += 1;
             }

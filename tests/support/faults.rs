@@ -22,6 +22,8 @@ pub enum Fault {
     Hang,
     /// The request reaches the server; its answer never comes back (the connection stays open).
     HoldReply,
+    /// The request reaches the server; its 2xx answer comes back as JSON we cannot read.
+    GarbledOk,
 }
 
 #[derive(Default)]
@@ -123,7 +125,7 @@ async fn serve(
             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
             return Ok(());
         }
-        Fault::Pass | Fault::CutBody | Fault::HoldReply => {
+        Fault::Pass | Fault::CutBody | Fault::HoldReply | Fault::GarbledOk => {
             let mut fwd = http.request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
                 format!("{}{}", upstream.trim_end_matches('/'), path),
@@ -146,7 +148,11 @@ async fn serve(
                 tokio::time::sleep(std::time::Duration::from_secs(600)).await;
                 return Ok(());
             }
-            (status, ctype, bytes, fault == Fault::CutBody)
+            if fault == Fault::GarbledOk {
+                (status, ctype, b"{\"id\": [1, 2".to_vec(), false)
+            } else {
+                (status, ctype, bytes, fault == Fault::CutBody)
+            }
         }
     };
     let head = format!(
