@@ -218,13 +218,17 @@ pub fn remove_for(c: &Connection, local_id: &str, kinds: &[OpKind]) -> Result<()
     Ok(())
 }
 
-/// The queued insert of the account whose request went out for a task with this title and
-/// notes that has no Google id yet, cut off before its answer was recorded: (local id, seq).
+/// The queued insert whose request went out, cut off before its answer was recorded, for a
+/// task with this title and notes that has no Google id yet: (local id, seq). Google's
+/// `updated` time of the candidate must be within `window_ms` of when the request went out,
+/// so a task of the same name made elsewhere at another time is not taken for it.
 pub fn sent_insert_like(
     c: &Connection,
     account: &str,
     title: &str,
     notes: &str,
+    updated_ms: i64,
+    window_ms: i64,
 ) -> Result<Option<(String, i64)>> {
     // `sent_at` is set just before the request goes out: a claim cut off before that sent
     // nothing and is not matched.
@@ -232,8 +236,9 @@ pub fn sent_insert_like(
         "SELECT o.local_id, o.seq FROM task_ops o JOIN tasks t ON t.local_id = o.local_id \
          JOIN task_id_map m ON m.local_id = o.local_id \
          WHERE o.account_id = ?1 AND o.kind = 'insert' AND o.state = 'sending' AND o.sent_at IS NOT NULL \
-           AND m.google_task_id IS NULL AND t.title = ?2 AND t.notes = ?3 ORDER BY o.seq LIMIT 1",
-        params![account, title, notes],
+           AND m.google_task_id IS NULL AND t.title = ?2 AND t.notes = ?3 \
+           AND abs(?4 - o.sent_at) <= ?5 ORDER BY o.seq LIMIT 1",
+        params![account, title, notes, updated_ms, window_ms],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
@@ -398,7 +403,7 @@ mod tests {
         assert!(!claim.taken_over);
         // Claimed but not sent: nothing for the pull to match.
         assert_eq!(
-            sent_insert_like(&c, "a", "Renew passport", "").unwrap(),
+            sent_insert_like(&c, "a", "Renew passport", "", 1_100, 120_000).unwrap(),
             None
         );
         assert!(mark_sent(&c, claim.rowid, "x", 1_100).unwrap());
@@ -413,8 +418,13 @@ mod tests {
         )
         .unwrap());
         assert_eq!(
-            sent_insert_like(&c, "a", "Renew passport", "").unwrap(),
+            sent_insert_like(&c, "a", "Renew passport", "", 1_100, 120_000).unwrap(),
             Some(("task-1".to_string(), claim.rowid))
+        );
+        // The same title made elsewhere an hour later is another task.
+        assert_eq!(
+            sent_insert_like(&c, "a", "Renew passport", "", 3_601_100, 120_000).unwrap(),
+            None
         );
         let again = queue::claim_first(&c, Queue::TaskOps, Some("a"), "y", 2_000)
             .unwrap()

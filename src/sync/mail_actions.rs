@@ -176,11 +176,13 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
             Err(e) => {
                 let msg = e.to_string();
                 let (acc, who, why) = (account.to_string(), owner.clone(), msg.clone());
-                let (mid, prev) = (change.message_id.clone(), change.prev);
+                let mid = change.message_id.clone();
+                let (prev, add, remove) = (change.prev, change.add, change.remove);
                 store
                     .transaction(move |tx| {
-                        if let Some((rowid, _)) = labels::of_message(tx, &acc, &mid)? {
-                            labels::set_on_message(tx, rowid, &prev)?;
+                        if let Some((rowid, now)) = labels::of_message(tx, &acc, &mid)? {
+                            let back = undo_labels(&now, &prev, &add, &remove);
+                            labels::set_on_message(tx, rowid, &back)?;
                         }
                         queue::fail(tx, Queue::MailActions, seq, &who, &why)?;
                         Ok(())
@@ -193,9 +195,50 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
     }
 }
 
+/// The message's labels with only this refused change taken back: changes made after it (a
+/// "mark read" after a refused archive) stay.
+fn undo_labels(now: &[String], prev: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = now
+        .iter()
+        .filter(|l| !(add.contains(l) && !prev.contains(l)))
+        .cloned()
+        .collect();
+    for l in remove {
+        if prev.contains(l) && !out.contains(l) {
+            out.push(l.clone());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_change_takes_back_only_itself() {
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Archived (INBOX removed), then marked read (UNREAD removed); the archive is refused.
+        let back = undo_labels(
+            &v(&["STARRED"]),
+            &v(&["INBOX", "UNREAD", "STARRED"]),
+            &[],
+            &v(&["INBOX"]),
+        );
+        assert_eq!(
+            back,
+            v(&["STARRED", "INBOX"]),
+            "back in the inbox, and still read"
+        );
+        // A label added by the refused change goes; one that was there before stays.
+        let back = undo_labels(
+            &v(&["INBOX", "Work", "Travel"]),
+            &v(&["INBOX", "Travel"]),
+            &v(&["Work", "Travel"]),
+            &[],
+        );
+        assert_eq!(back, v(&["INBOX", "Travel"]));
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_minute() {

@@ -33,6 +33,10 @@
 //! the parent, then puts the subtasks back under it: the outcome does not depend on whether
 //! Google moves subtasks along with their parent.
 
+/// How far Google's `updated` time of a task may be from when our request for it went out
+/// and still be taken for it (a request whose answer was lost).
+pub(crate) const ADOPT_WINDOW_MS: i64 = 120_000;
+
 mod pull;
 mod push;
 

@@ -100,9 +100,14 @@ fn apply_changes(
         let mut found = task_sync::local_by_google(tx, account, &g.id)?;
         if found.is_none() && !g.deleted {
             // Sent before a crash but never recorded: the queued insert is this task.
-            if let Some((lid, seq)) =
-                task_ops::sent_insert_like(tx, account, &remote.title, &remote.notes)?
-            {
+            if let Some((lid, seq)) = task_ops::sent_insert_like(
+                tx,
+                account,
+                &remote.title,
+                &remote.notes,
+                server_ms,
+                super::ADOPT_WINDOW_MS,
+            )? {
                 task_sync::link(tx, &lid, &g.id, list_g)?;
                 task_ops::remove(tx, seq)?;
                 found = Some(lid);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{remote_list, remote_task, rfc3339, MoveTo};
+use super::{remote_list, remote_task, rfc3339, MoveTo, ADOPT_WINDOW_MS};
 use crate::clock::{now_ms, now_unix};
 use crate::error::{LibreOllamaError, Result};
 use crate::google::tasks::{due_value, GTask, TasksApi};
@@ -12,7 +12,6 @@ use crate::store::task_sync::{self, SyncRow};
 use crate::store::{task_lists, Store};
 
 /// How long before the recorded send time Google's `updated` may lie for an adopted insert.
-const ADOPT_WINDOW_MS: i64 = 120_000;
 
 /// What a push did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
