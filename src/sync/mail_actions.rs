@@ -200,7 +200,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
 fn undo_labels(now: &[String], prev: &[String], add: &[String], remove: &[String]) -> Vec<String> {
     let mut out: Vec<String> = now
         .iter()
-        .filter(|l| !(add.contains(l) && !prev.contains(l)))
+        .filter(|l| !add.contains(l) || prev.contains(l))
         .cloned()
         .collect();
     for l in remove {

@@ -11,8 +11,6 @@ use crate::store::task_ops::{self, OpKind, TaskOp};
 use crate::store::task_sync::{self, SyncRow};
 use crate::store::{task_lists, Store};
 
-/// How long before the recorded send time Google's `updated` may lie for an adopted insert.
-
 /// What a push did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushReport {
