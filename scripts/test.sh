@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check CI runs: format, lints, the dioxus-free backend
 # build, all tests (backend alone and with the UI), the wasm client, the Android check of the
-# mobile build, and the fullstack server answering the command layer over HTTP.
+# mobile build, the fullstack server answering the command layer over HTTP, and the web preview
+# served by dx and driven by headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -40,6 +41,11 @@ CC_aarch64_linux_android=aarch64-linux-gnu-gcc AR_aarch64_linux_android=aarch64-
 
 step "fullstack server answers the command layer over HTTP"
 scripts/check-fullstack-server.sh
+
+step "web preview through dx serve in headless Chromium (the printed link, refusals, pages)"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/tools"
+PATH="$tools/bin:$tools/node_modules/.bin:$PATH" NO_DOWNLOADS=1 DX_TELEMETRY_ENABLED=false \
+  scripts/web-preview.sh
 
 echo
 echo "all checks passed"
