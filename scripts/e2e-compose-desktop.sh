@@ -51,7 +51,7 @@ emu=$!
 display=:$(( 200 + RANDOM % 100 ))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill ${app:-} $emu $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill ${app:-} $emu $xvfb 2>/dev/null || true; rm -rf "$work" "${pick:-}"' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/openid-configuration" && break; sleep 0.2; done
 
 export LIBREOLLAMA_GOOGLE_BASE="http://127.0.0.1:$port" LIBREOLLAMA_OAUTH_PORT=$redirect
@@ -71,7 +71,10 @@ xdotool mousemove 1190 46 click 1
 for _ in $(seq 40); do cli accounts list 2>/dev/null | grep -q ada@example.com && break; sleep 0.5; done
 xdotool mousemove 93 101 click 1; sleep 1
 xdotool mousemove 291 172 click 1; sleep 4
-# Open the first message, reply with r.
+# Find the message (both arrive at the same second, so their order in the list is not fixed),
+# open it, reply with r.
+xdotool mousemove 610 27 click 1; sleep 0.5
+xdotool type --delay 30 "difference engine"; xdotool key Return; sleep 2
 xdotool mousemove 640 120 click 1; sleep 3
 shot 1-open
 xdotool key r; sleep 3
@@ -119,12 +122,15 @@ shot 10-undone
 cli mail outbox | grep -q "Oops, not this one" && fail "undo left it in the outbox"
 cli mail drafts | grep -q "Oops, not this one" || fail "undo lost the draft"
 # Attach a file through the file picker (zenity): the chip shows its name and size.
-printf 'Agenda: gears, cards, coffee.\n' > "$work/agenda.txt"
+# In a folder of its own whose name no other entry of /tmp starts like: the picker completes
+# each typed letter against what exists (`/tmp/tmp` matches every mktemp folder).
+pick=$(mktemp -d /tmp/zq-e2e-XXXXXX)
+printf 'Agenda: gears, cards, coffee.\n' > "$pick/agenda.txt"
 xdotool mousemove 604 588 click 1; sleep 3
 # The picker completes paths inline as they are typed: each completion is deleted.
 xdotool key ctrl+l; sleep 0.5
-path="$work/agenda.txt"
-for ((i = 0; i < ${#path}; i++)); do xdotool type -- "${path:i:1}"; xdotool key Delete; done
+path="$pick/agenda.txt"
+for ((i = 0; i < ${#path}; i++)); do xdotool type -- "${path:i:1}"; sleep 0.08; xdotool key Delete; sleep 0.04; done
 sleep 1
 # (The picker's OK button; Enter in its location field only completes the path.)
 xdotool mousemove 1046 795 click 1; sleep 3

@@ -53,6 +53,7 @@ pub(super) fn scroll_into_view(st: MailState, i: usize) {
 pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let mut st = use_context::<MailState>();
     let mut draft = use_signal(|| st.search.peek().clone());
+    let mut box_gen = use_signal(|| 0u32);
     let mut viewport = use_signal(|| DEFAULT_VIEWPORT);
 
     let rows = st.rows.read();
@@ -98,15 +99,21 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                     e.prevent_default();
                     st.search.set(draft.read().trim().to_string());
                 },
-                input {
-                    r#type: "search",
-                    placeholder: "Search mail (from:, subject:, has:attachment, before:…)",
-                    aria_label: "Search mail",
-                    value: "{draft}",
-                    oninput: move |e| draft.set(e.value()),
-                    onmounted: move |e| st.search_el.set(Some(e.data())),
-                    onfocus: move |_| typing.set(true),
-                    onblur: move |_| typing.set(false),
+                // Not a controlled input: writing `value` back on every keystroke raced fast
+                // typing (at ~30 keys a second letters were lost). The box is remounted empty
+                // by Clear instead (a new key).
+                for k in [box_gen()] {
+                    input {
+                        key: "{k}",
+                        r#type: "search",
+                        placeholder: "Search mail (from:, subject:, has:attachment, before:…)",
+                        aria_label: "Search mail",
+                        initial_value: draft.peek().clone(),
+                        oninput: move |e| draft.set(e.value()),
+                        onmounted: move |e| st.search_el.set(Some(e.data())),
+                        onfocus: move |_| typing.set(true),
+                        onblur: move |_| typing.set(false),
+                    }
                 }
                 label {
                     class: "online-toggle",
@@ -125,6 +132,7 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                         onclick: move |_| {
                             draft.set(String::new());
                             st.search.set(String::new());
+                            box_gen += 1;
                         },
                         "Clear"
                     }
