@@ -68,7 +68,7 @@ click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-1}"; }
 shot() { import -window root "$out/ai-$1.png"; echo "saved $out/ai-$1.png"; }
 
 # Chat: a new conversation, a streamed reply.
-click 67 137 2
+click 67 209 2
 click 441 31 2
 click 850 755 0.5
 xdotool type --delay 30 "Name three colours."
