@@ -298,6 +298,11 @@ async fn large_attachments_are_kept_and_batches_end_by_bytes() {
         r.malformed.is_empty() && r.skipped_parts.is_empty(),
         "{r:?}"
     );
+    // The write-ahead log is folded into the database when the import ends: the next process
+    // to open it does not re-read megabytes of log.
+    let wal = dir.path().join("data/libreollama.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(wal_len < 64 * 1024, "{wal_len} bytes left in the log");
     assert_eq!(*calls.lock().unwrap(), [2, 4], "a batch ends at 32 MiB");
 
     for (i, d) in data.iter().enumerate() {

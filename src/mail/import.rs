@@ -353,6 +353,11 @@ pub async fn import_path(
         .await
         .map_err(|e| LibreOllamaError::Internal(format!("import task failed: {e}")))??;
     report.imported = stored;
+    // The import wrote its whole size through the log: fold it into the file now, so that the
+    // next process to open the database does not re-read it all.
+    if let Err(e) = store.write(|c| crate::store::health::checkpoint(c)).await {
+        tracing::warn!(error = %e, "could not checkpoint the database after an import");
+    }
     tracing::info!(path = %path.display(), imported = stored, malformed = report.malformed.len(), skipped_parts = report.skipped_parts.len(), "mail import finished");
     Ok(report)
 }

@@ -39,3 +39,14 @@ pub fn check(conn: &Connection) -> Result<DbHealth> {
         page_size,
     })
 }
+
+/// Moves everything in the write-ahead log into the database file and empties the log. After a
+/// bulk write (an archive import, a first sync) the log can hold 100 MB that every later process
+/// would otherwise re-read when it opens the database. Returns false when another connection's
+/// open read kept part of the log (it is checkpointed the next time).
+pub fn checkpoint(conn: &Connection) -> Result<bool> {
+    let busy: i64 = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+        .map_err(|e| LibreOllamaError::db("checkpointing the database", e))?;
+    Ok(busy == 0)
+}
