@@ -147,23 +147,7 @@ async fn main() {
         let vault = s.vault.clone();
         s.store
             .write(move |c| {
-                accounts::upsert(
-                    c,
-                    &Account {
-                        id: "acc".into(),
-                        email_address: "ada@example.com".into(),
-                        display_name: None,
-                        profile_picture_url: None,
-                        token_expires_at: None,
-                        scopes: String::new(),
-                        is_active: true,
-                        requires_reauth: false,
-                        last_sync_at: None,
-                        created_at: 0,
-                        updated_at: 0,
-                        user_id: "default".into(),
-                    },
-                )?;
+                accounts::upsert(c, &Account::new("acc", "ada@example.com"))?;
                 accounts::store_tokens(
                     c,
                     &vault,

@@ -77,11 +77,7 @@ fn main() {
         rt.block_on(services.store.transaction({
         let user_labels = user_labels.clone();
         move |tx| {
-            accounts::upsert(tx, &libreollama::store::accounts::Account {
-                id: "acc".into(), email_address: "me@example.com".into(), display_name: None, profile_picture_url: None,
-                token_expires_at: None, scopes: String::new(), is_active: true, requires_reauth: false, last_sync_at: None,
-                created_at: 0, updated_at: 0, user_id: "default".into(),
-            })?;
+            accounts::upsert(tx, &libreollama::store::accounts::Account::new("acc", "me@example.com"))?;
             for (i, l) in user_labels.iter().enumerate() {
                 tx.execute("INSERT INTO mail_labels (account_id, id, name, type) VALUES ('acc', ?1, ?2, 'user')", rusqlite::params![l, format!("Projects/P{i}")]).unwrap();
             }

@@ -191,25 +191,7 @@ async fn run(n: usize, batch: bool) -> (f64, f64, u64, u64) {
     cfg.google.endpoints = GoogleEndpoints::single_host(&base);
     let s = AppServices::start(cfg).await.unwrap();
     s.store
-        .write(|c| {
-            accounts::upsert(
-                c,
-                &accounts::Account {
-                    id: "acc".into(),
-                    email_address: "me@example.com".into(),
-                    display_name: None,
-                    profile_picture_url: None,
-                    token_expires_at: None,
-                    scopes: String::new(),
-                    is_active: true,
-                    requires_reauth: false,
-                    last_sync_at: None,
-                    created_at: 0,
-                    updated_at: 0,
-                    user_id: "default".into(),
-                },
-            )
-        })
+        .write(|c| accounts::upsert(c, &accounts::Account::new("acc", "me@example.com")))
         .await
         .unwrap();
     let far = libreollama::store::now_unix() + 86_400;

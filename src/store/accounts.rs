@@ -25,6 +25,26 @@ pub struct Account {
     pub user_id: String,
 }
 
+impl Account {
+    /// A new active account with no name, scopes or tokens yet (sign-in fills them in).
+    pub fn new(id: &str, email: &str) -> Account {
+        Account {
+            id: id.into(),
+            email_address: email.into(),
+            display_name: None,
+            profile_picture_url: None,
+            token_expires_at: None,
+            scopes: String::new(),
+            is_active: true,
+            requires_reauth: false,
+            last_sync_at: None,
+            created_at: 0,
+            updated_at: 0,
+            user_id: "default".into(),
+        }
+    }
+}
+
 /// Decrypted tokens. Never Serialize: they must not cross the command layer.
 #[derive(Debug, Clone)]
 pub struct AccountTokens {

@@ -11,20 +11,7 @@ use crate::error::Result;
 pub const ACCOUNT: &str = "a";
 
 pub fn account(id: &str, email: &str) -> Account {
-    Account {
-        id: id.into(),
-        email_address: email.into(),
-        display_name: None,
-        profile_picture_url: None,
-        token_expires_at: None,
-        scopes: String::new(),
-        is_active: true,
-        requires_reauth: false,
-        last_sync_at: None,
-        created_at: 0,
-        updated_at: 0,
-        user_id: "default".into(),
-    }
+    Account::new(id, email)
 }
 
 /// A fresh data folder with its store and the account [`ACCOUNT`].

@@ -20,18 +20,9 @@ use libreollama::store::accounts::Account;
 /// An account row as sign-in would store it (tokens are stored separately).
 pub fn account(id: &str, email: &str) -> Account {
     Account {
-        id: id.into(),
-        email_address: email.into(),
         display_name: Some(format!("Name of {id}")),
-        profile_picture_url: None,
-        token_expires_at: None,
         scopes: "openid email".into(),
-        is_active: true,
-        requires_reauth: false,
-        last_sync_at: None,
-        created_at: 0,
-        updated_at: 0,
-        user_id: "default".into(),
+        ..Account::new(id, email)
     }
 }
 
