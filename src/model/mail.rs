@@ -115,3 +115,37 @@ pub enum MailAction {
 
 /// The account id of mail imported from archives (no server: nothing is sent from it).
 pub const ARCHIVE_ACCOUNT: &str = "local-archive";
+
+/// System folders in the order people expect, with the names they see (the ids are Gmail's, and
+/// ours for the archive); the rest (user labels) follow by name.
+pub const SYSTEM_FOLDERS: &[(&str, &str)] = &[
+    ("INBOX", "Inbox"),
+    ("STARRED", "Starred"),
+    ("IMPORTANT", "Important"),
+    ("SENT", "Sent"),
+    ("DRAFT", "Drafts"),
+    ("ARCHIVE", "Archive"),
+    ("IMPORT_ERROR", "Unreadable"),
+    ("SPAM", "Spam"),
+    ("TRASH", "Trash"),
+];
+
+/// The name a person sees for a system folder's id, e.g. `INBOX` → "Inbox".
+pub fn system_folder_name(id: &str) -> Option<&'static str> {
+    SYSTEM_FOLDERS
+        .iter()
+        .find(|(f, _)| *f == id)
+        .map(|(_, name)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_folders_have_names_not_ids() {
+        assert_eq!(system_folder_name("INBOX"), Some("Inbox"));
+        assert_eq!(system_folder_name("DRAFT"), Some("Drafts"));
+        assert_eq!(system_folder_name("Label_12"), None);
+    }
+}

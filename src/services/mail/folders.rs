@@ -5,19 +5,8 @@ use std::collections::HashMap;
 
 use crate::mail::import::ARCHIVE_ACCOUNT;
 use crate::model::MailLabel;
+use crate::model::SYSTEM_FOLDERS as FOLDERS;
 
-/// System folders in the order people expect; the rest (user labels) follow by name.
-const FOLDERS: &[(&str, &str)] = &[
-    ("INBOX", "Inbox"),
-    ("STARRED", "Starred"),
-    ("IMPORTANT", "Important"),
-    ("SENT", "Sent"),
-    ("DRAFT", "Drafts"),
-    ("ARCHIVE", "Archive"),
-    ("IMPORT_ERROR", "Unreadable"),
-    ("SPAM", "Spam"),
-    ("TRASH", "Trash"),
-];
 /// Gmail's labels that are states or tabs, not folders.
 const HIDDEN: &[&str] = &["UNREAD", "CHAT", "OPENED"];
 

@@ -64,6 +64,9 @@ impl MailState {
             .flat_map(|a| a.labels.iter())
             .find(|l| l.id == folder)
             .map(|l| l.name.clone())
+            // Before any account has listed its labels (or for a folder it lacks): the
+            // name people know, never Gmail's id.
+            .or_else(|| crate::model::system_folder_name(&folder).map(str::to_string))
             .unwrap_or(folder)
     }
 
