@@ -96,10 +96,14 @@ fn this_process() -> String {
         if std::mem::take(&mut skip_value) {
             continue;
         }
-        // The one global option takes a value; other options are left out as well.
+        // The one global option takes a value. Only the leading command words are kept (up to
+        // the first other option): what follows is the user's data (a search, an address), and
+        // this name is written to a lock file and shown to other processes.
         if a == "--data-dir" {
             skip_value = true;
-        } else if !a.starts_with('-') && words.len() < 3 {
+        } else if a.starts_with('-') || words.len() == 2 {
+            break;
+        } else {
             words.push(a);
         }
     }

@@ -43,13 +43,6 @@ struct Spec {
 }
 
 impl Queue {
-    pub const ALL: [Queue; 4] = [
-        Queue::MailActions,
-        Queue::Outbox,
-        Queue::TaskOps,
-        Queue::CalendarOps,
-    ];
-
     /// A short stable name (lock files, logs).
     pub fn name(self) -> &'static str {
         match self {
@@ -164,7 +157,7 @@ pub fn claim_next(
             .optional()
             .map_err(db("reading the queue"))?;
         let Some(rowid) = rowid else { return Ok(None) };
-        if let Some(c) = claim_row(conn, queue, rowid, owner, now_ms, true)? {
+        if let Some(c) = claim_row(conn, queue, rowid, owner, now_ms)? {
             return Ok(Some(c));
         }
     }
@@ -194,20 +187,9 @@ pub fn claim_first(
         .optional()
         .map_err(db("reading the queue"))?;
     match rowid {
-        Some(rowid) => claim_row(conn, queue, rowid, owner, now_ms, true),
+        Some(rowid) => claim_row(conn, queue, rowid, owner, now_ms),
         None => Ok(None),
     }
-}
-
-/// Claims one given row if it is claimable (whatever its time), e.g. "send now".
-pub fn claim(
-    conn: &Connection,
-    queue: Queue,
-    rowid: i64,
-    owner: &str,
-    now_ms: i64,
-) -> Result<Option<Claim>> {
-    claim_row(conn, queue, rowid, owner, now_ms, false)
 }
 
 fn claim_row(
@@ -216,15 +198,10 @@ fn claim_row(
     rowid: i64,
     owner: &str,
     now_ms: i64,
-    only_ready: bool,
 ) -> Result<Option<Claim>> {
     let s = queue.spec();
     let in_flight = s.in_flight.unwrap_or("");
-    let ready = if only_ready {
-        format!("AND {} <= ?1 AND {}", s.not_before, s.ready)
-    } else {
-        String::new()
-    };
+    let ready = format!("AND {} <= ?1 AND {}", s.not_before, s.ready);
     // Whether the row was held before decides `taken_over`; the UPDATE below only matches if
     // the row is still as read here, so the answer describes exactly the row this claim took.
     let before: Option<(Option<String>, String)> = conn
@@ -287,31 +264,30 @@ pub fn renew(
     Ok(n == 1)
 }
 
-/// True if `owner` still holds the row.
-pub fn holds(conn: &Connection, queue: Queue, rowid: i64, owner: &str) -> Result<bool> {
-    conn.query_row(
-        &format!(
-            "SELECT EXISTS (SELECT 1 FROM {} WHERE rowid = ?1 AND lease_owner = ?2)",
-            queue.spec().table
-        ),
-        params![rowid, owner],
-        |r| r.get(0),
-    )
-    .map_err(db("reading the queue"))
+/// Runs `sql` on a row the claimant holds (its WHERE checks `lease_owner`): false if the lease
+/// was lost and another pass has the row now.
+fn on_held(
+    conn: &Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+    ctx: &'static str,
+) -> Result<bool> {
+    let n = conn.execute(sql, args).map_err(db(ctx))?;
+    Ok(n == 1)
 }
 
 /// Done: the row leaves the queue. False if the lease was lost (someone else finishes it).
 pub fn finish(conn: &Connection, queue: Queue, rowid: i64, owner: &str) -> Result<bool> {
-    let n = conn
-        .execute(
-            &format!(
-                "DELETE FROM {} WHERE rowid = ?1 AND lease_owner = ?2",
-                queue.spec().table
-            ),
-            params![rowid, owner],
-        )
-        .map_err(db("finishing a queued change"))?;
-    Ok(n == 1)
+    let sql = format!(
+        "DELETE FROM {} WHERE rowid = ?1 AND lease_owner = ?2",
+        queue.spec().table
+    );
+    on_held(
+        conn,
+        &sql,
+        params![rowid, owner],
+        "finishing a queued change",
+    )
 }
 
 /// Not now: back to waiting, tried again at `at_ms`, the error kept for the user to see.
@@ -389,31 +365,32 @@ pub fn fail(
     owner: &str,
     reason: &str,
 ) -> Result<bool> {
-    let n = conn
-        .execute(
-            &format!(
-                "UPDATE {} SET state = 'failed', last_error = ?1, lease_owner = NULL, lease_until = NULL \
-                 WHERE rowid = ?2 AND lease_owner = ?3",
-                queue.spec().table
-            ),
-            params![reason, rowid, owner],
-        )
-        .map_err(db("marking a queued change failed"))?;
-    Ok(n == 1)
+    let sql = format!(
+        "UPDATE {} SET state = 'failed', last_error = ?3, lease_owner = NULL, lease_until = NULL \
+         WHERE rowid = ?1 AND lease_owner = ?2",
+        queue.spec().table
+    );
+    on_held(
+        conn,
+        &sql,
+        params![rowid, owner, reason],
+        "marking a queued change failed",
+    )
 }
 
 /// The lease ends without a verdict (the pass stopped): the row waits again, its state kept.
 pub fn release(conn: &Connection, queue: Queue, rowid: i64, owner: &str) -> Result<bool> {
-    let n = conn
-        .execute(
-            &format!(
-                "UPDATE {} SET lease_owner = NULL, lease_until = NULL WHERE rowid = ?1 AND lease_owner = ?2",
-                queue.spec().table
-            ),
-            params![rowid, owner],
-        )
-        .map_err(db("releasing a queued change"))?;
-    Ok(n == 1)
+    let sql = format!(
+        "UPDATE {} SET lease_owner = NULL, lease_until = NULL \
+         WHERE rowid = ?1 AND lease_owner = ?2",
+        queue.spec().table
+    );
+    on_held(
+        conn,
+        &sql,
+        params![rowid, owner],
+        "releasing a queued change",
+    )
 }
 
 /// A failed row (or one waiting out a back-off) is tried again at the next pass.
@@ -506,109 +483,5 @@ pub fn counts(conn: &Connection, queue: Queue, account: Option<&str>) -> Result<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
-        crate::store::testing::two_processes(|_| Ok(()))
-    }
-
-    fn enqueue(c: &Connection, n: usize) {
-        for i in 0..n {
-            c.execute(
-                "INSERT INTO calendar_ops (account_id, calendar_id, event_id, kind, payload, created_at) \
-                 VALUES ('a', 'primary', ?1, 'insert', '{}', 0)",
-                [format!("e{i}")],
-            )
-            .unwrap();
-        }
-    }
-
-    #[test]
-    fn racing_claimers_never_share_a_row() {
-        let (_dir, a, b) = two_connections();
-        enqueue(&a, 300);
-        let run = |c: Connection, owner: &'static str| {
-            std::thread::spawn(move || {
-                let mut got = Vec::new();
-                while let Some(claim) =
-                    claim_next(&c, Queue::CalendarOps, Some("a"), owner, 1_000).unwrap()
-                {
-                    assert!(!claim.taken_over);
-                    got.push(claim.rowid);
-                    assert!(finish(&c, Queue::CalendarOps, claim.rowid, owner).unwrap());
-                }
-                got
-            })
-        };
-        let (x, y) = (run(a, "x"), run(b, "y"));
-        let (mut x, y) = (x.join().unwrap(), y.join().unwrap());
-        let both = x.len() + y.len();
-        x.extend(y);
-        x.sort();
-        x.dedup();
-        assert_eq!(both, 300, "every row claimed once");
-        assert_eq!(x.len(), 300, "no row claimed twice");
-    }
-
-    #[test]
-    fn a_held_row_cannot_be_cancelled_and_an_expired_lease_is_taken_over() {
-        let (_dir, a, b) = two_connections();
-        enqueue(&a, 1);
-        let c = claim_next(&a, Queue::CalendarOps, None, "x", 1_000)
-            .unwrap()
-            .unwrap();
-        assert_eq!(c.attempts, 1);
-        assert_eq!(
-            claim_next(&b, Queue::CalendarOps, None, "y", 2_000).unwrap(),
-            None
-        );
-        assert_eq!(
-            cancel(&b, Queue::CalendarOps, c.rowid, 2_000).unwrap(),
-            Cancel::AlreadyGoing
-        );
-        // The holder dies; after the lease the row is another's, flagged as taken over.
-        let later = 1_000 + LEASE_MS;
-        let t = claim_next(&b, Queue::CalendarOps, None, "y", later)
-            .unwrap()
-            .unwrap();
-        assert!(t.taken_over);
-        assert_eq!(t.attempts, 2);
-        // The first holder can no longer finish or fail it.
-        assert!(!finish(&a, Queue::CalendarOps, c.rowid, "x").unwrap());
-        assert!(!fail(&a, Queue::CalendarOps, c.rowid, "x", "no").unwrap());
-        assert!(retry_later(&b, Queue::CalendarOps, t.rowid, "y", "busy", later + 60_000).unwrap());
-        // Waiting out its back-off: not claimable yet, but cancellable.
-        assert_eq!(
-            claim_next(&a, Queue::CalendarOps, None, "x", later + 1).unwrap(),
-            None
-        );
-        assert_eq!(
-            cancel(&a, Queue::CalendarOps, t.rowid, later + 1).unwrap(),
-            Cancel::Removed
-        );
-        assert_eq!(
-            cancel(&a, Queue::CalendarOps, t.rowid, later + 1).unwrap(),
-            Cancel::Missing
-        );
-    }
-
-    #[test]
-    fn failed_rows_wait_for_the_user() {
-        let (_dir, a, _b) = two_connections();
-        enqueue(&a, 1);
-        let c = claim_next(&a, Queue::CalendarOps, None, "x", 1_000)
-            .unwrap()
-            .unwrap();
-        assert!(fail(&a, Queue::CalendarOps, c.rowid, "x", "Google refused it").unwrap());
-        assert_eq!(counts(&a, Queue::CalendarOps, Some("a")).unwrap(), (0, 1));
-        assert_eq!(
-            claim_next(&a, Queue::CalendarOps, None, "x", 9_000_000).unwrap(),
-            None
-        );
-        assert!(retry_now(&a, Queue::CalendarOps, c.rowid).unwrap());
-        assert!(claim_next(&a, Queue::CalendarOps, None, "x", 9_000_000)
-            .unwrap()
-            .is_some());
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;
