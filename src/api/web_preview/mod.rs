@@ -24,6 +24,7 @@ pub struct RequestParts<'a> {
     pub origin: Option<&'a str>,
     pub sec_fetch_site: Option<&'a str>,
     pub content_type: Option<&'a str>,
+    pub content_length: Option<&'a str>,
     pub cookie: Option<&'a str>,
 }
 
@@ -235,7 +236,11 @@ impl Gate {
                     .next()
                     .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
-            if !json {
+            // A call without arguments (Add account, Sync now) posts nothing: no body, no type.
+            // An empty body carries nothing to forge; a form always names its type.
+            let empty =
+                r.content_type.is_none() && r.content_length.is_some_and(|l| l.trim() == "0");
+            if !json && !empty {
                 return refuse(
                     415,
                     "The web preview's API takes JSON only (Content-Type: application/json).",
@@ -324,6 +329,7 @@ mod http {
             origin: text(header::ORIGIN),
             sec_fetch_site: h.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
             content_type: text(header::CONTENT_TYPE),
+            content_length: text(header::CONTENT_LENGTH),
             cookie: text(header::COOKIE),
         };
         let mut res = match gate.check(&parts) {

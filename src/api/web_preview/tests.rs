@@ -223,6 +223,20 @@ fn only_json_reaches_the_api() {
         };
         assert_eq!(status(g.check(&r)), 415, "{ct:?}");
     }
+    // A call without arguments posts an empty body with no type: nothing to refuse.
+    let empty = RequestParts {
+        content_type: None,
+        content_length: Some("0"),
+        ..api_post()
+    };
+    assert_eq!(g.check(&empty), Verdict::Pass);
+    // A body without a type is still refused.
+    let untyped = RequestParts {
+        content_type: None,
+        content_length: Some("12"),
+        ..api_post()
+    };
+    assert_eq!(status(g.check(&untyped)), 415);
 }
 
 #[test]
