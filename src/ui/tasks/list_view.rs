@@ -58,26 +58,32 @@ pub(super) fn ListView(list: TaskListView, lists: Vec<TaskListView>) -> Element 
     };
     let done_count = rows.iter().filter(|r| r.0.completed && r.1 == 0).count();
     rsx! {
-        div { class: "task-rows", tabindex: "0", role: "list", aria_label: "Tasks in {list.title}", onkeydown,
-            if let Some(Err(e)) = &*tasks.read() {
-                p { class: "error-text", "{e}" }
-            }
-            if tasks.read().is_some() && rows.is_empty() {
-                p { class: "muted tasks-empty", "Nothing to do here. Add a task above." }
-            }
-            for (i, (t, depth)) in rows.iter().enumerate() {
-                Fragment { key: "{t.local_id}",
-                if t.completed && *depth == 0 && rows.iter().position(|r| r.0.completed && r.1 == 0) == Some(i) {
-                    h3 { class: "tasks-done-head", "Completed ({done_count})" }
-                }
-                TaskRow {
-                    task: t.clone(),
-                    depth: *depth,
-                    focused: cursor() == i,
-                    editing: editing.read().as_deref() == Some(t.local_id.as_str()),
-                    on_edit: move |id: Option<String>| editing.set(id),
-                    on_focus: move |_| cursor.set(i),
-                }
+        if let Some(Err(e)) = &*tasks.read() {
+            p { class: "error-text", "{e}" }
+        }
+        if tasks.read().is_some() && rows.is_empty() {
+            p { class: "muted tasks-empty", "Nothing to do here. Add a task above." }
+        }
+        // A list holds only list items (screen readers count them): the messages above stay
+        // outside it, an empty list is not drawn, and "Completed" sits in an item of its own.
+        if !rows.is_empty() {
+            div { class: "task-rows", tabindex: "0", role: "list", aria_label: "Tasks in {list.title}", onkeydown,
+                for (i, (t, depth)) in rows.iter().enumerate() {
+                    Fragment { key: "{t.local_id}",
+                    if t.completed && *depth == 0 && rows.iter().position(|r| r.0.completed && r.1 == 0) == Some(i) {
+                        div { role: "listitem", class: "tasks-done-head-item",
+                            h3 { class: "tasks-done-head", "Completed ({done_count})" }
+                        }
+                    }
+                    TaskRow {
+                        task: t.clone(),
+                        depth: *depth,
+                        focused: cursor() == i,
+                        editing: editing.read().as_deref() == Some(t.local_id.as_str()),
+                        on_edit: move |id: Option<String>| editing.set(id),
+                        on_focus: move |_| cursor.set(i),
+                    }
+                    }
                 }
             }
         }

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""The web preview walked as a person walks it, in Debian's Chromium driven by Playwright.
+
+Started by scripts/web-preview.sh with the link the server printed and a folder for the
+screenshots. Goes in through the link (and checks that the API refuses a request without it),
+signs in to the `emulate` Google emulator through its account chooser, then: mail list, search,
+a message (the sandboxed frame shows the body), archive with `e`, a reply sent (the undo toast,
+then the reply in Sent after a sync with the emulator), Tasks keyboard-only (add, complete),
+Calendar (month view: the seeded event at the viewer's local time), Chat (a streamed reply from
+llama.cpp), Settings → Accounts and Diagnostics; then phone (390×844) and tablet (768×1024)
+sizes. axe-core runs on every page: any serious or critical violation fails the walk.
+Screenshots and axe.json go to the output folder.
+"""
+import json
+import os
+import re
+import sys
+import time
+import urllib.request
+import urllib.error
+
+from playwright.sync_api import expect, sync_playwright
+
+LINK, OUT = sys.argv[1], sys.argv[2]
+BASE = LINK.split("?")[0].rstrip("/")
+HERE = os.path.dirname(os.path.abspath(__file__))
+AXE = open(os.path.join(HERE, "..", "tests/peers/node_modules/axe-core/axe.min.js")).read()
+# The event is seeded at 15:00 UTC today; the browser runs in New York, so it must read 10:00
+# (EST, December) — the server's zone (UTC here) and the calendar's (Paris) must not leak in.
+ZONE = "America/New_York"
+WAIT = 30_000
+
+step_no = 0
+axe_report = {}
+failures = []
+
+
+def log(msg):
+    print(f"walk: {msg}", flush=True)
+
+
+def shot(page, name):
+    global step_no
+    step_no += 1
+    path = os.path.join(OUT, f"{step_no:02d}-{name}.png")
+    page.screenshot(path=path)
+    log(f"{name} ✓ ({path})")
+
+
+def axe(page, name):
+    """Runs axe-core on the page as it is now; records every violation, fails on serious ones."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=AXE)
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"""
+    )
+    axe_report[name] = found
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    for v in bad:
+        failures.append(f"axe on {name}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}")
+    minor = [v["id"] for v in found if v not in bad]
+    log(f"axe {name}: {len(bad)} serious/critical" + (f", minor: {minor}" if minor else ""))
+
+
+def visit(page, name):
+    shot(page, name)
+    axe(page, name)
+
+
+def nav(page, label):
+    page.get_by_role("link", name=label, exact=True).first.click()
+
+
+def no_sideways_scroll(page, name):
+    wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if wide > 1:
+        failures.append(f"{name}: the page scrolls sideways by {wide} px")
+
+
+def tab_to(page, js_test, what, limit=120):
+    """Presses Tab until the focused element passes `js_test` (a function of the element)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const e = document.activeElement; return !!e && ({js_test})(e); }}"):
+            return
+    raise AssertionError(f"keyboard only: Tab never reached {what}")
+
+
+def emulator(path):
+    """Asks the Google emulator itself (it takes any bearer token as the seeded user)."""
+    req = urllib.request.Request(os.environ["WALK_EMULATE"] + "/gmail/v1/users/me" + path,
+                                 headers={"authorization": "Bearer walk"})
+    return json.load(urllib.request.urlopen(req))
+
+
+def until(what, test, seconds=60):
+    deadline = time.time() + seconds
+    while not test():
+        if time.time() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.5)
+
+
+def refused_without_link():
+    """The API and the pages answer nothing to a browser that did not come in through the link."""
+    for path, body in (("/api/mail/accounts", b"{}"), ("/", None)):
+        req = urllib.request.Request(BASE + path, data=body, method="POST" if body else "GET",
+                                     headers={"content-type": "application/json"})
+        try:
+            urllib.request.urlopen(req)
+            failures.append(f"{path} answered without the link's key")
+        except urllib.error.HTTPError as e:
+            if e.code != 401:
+                failures.append(f"{path} without the key: {e.code}, expected 401")
+    log("requests without the link refused (401) ✓")
+
+
+def sign_in(page, context):
+    nav(page, "Accounts")
+    page.get_by_role("button", name="Add account").click()
+    again = page.get_by_role("link", name="Open the sign-in page again")
+    expect(again).to_be_visible(timeout=WAIT)
+    with context.expect_page() as popup_info:
+        again.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    shot(popup, "google-account-chooser")
+    popup.locator("form", has=popup.locator("input[value='ada@example.com']")).locator(
+        "button, input[type=submit]").first.click()
+    popup.wait_for_load_state()
+    expect(page.get_by_text("ada@example.com").first).to_be_visible(timeout=WAIT)
+    popup.close()
+    visit(page, "accounts-signed-in")
+
+
+def mail(page):
+    nav(page, "Mail")
+    page.get_by_role("button", name="Sync now").first.click()
+    expect(page.get_by_text("Plans for Thursday")).to_be_visible(timeout=WAIT)
+    visit(page, "mail-list")
+
+    search = page.get_by_role("searchbox", name="Search mail")
+    search.fill("from:charles")
+    search.press("Enter")
+    expect(page.get_by_text("Plans for Thursday")).to_have_count(0, timeout=WAIT)
+    expect(page.get_by_text("The difference engine, part two").first).to_be_visible()
+    visit(page, "mail-search")
+    page.get_by_role("button", name="Clear").click()
+    expect(page.get_by_text("Plans for Thursday")).to_be_visible(timeout=WAIT)
+
+    # An HTML mail (from the imported archive) opens in the sandboxed frame.
+    search.fill("subject:quarterly")
+    search.press("Enter")
+    page.get_by_text("Quarterly planning notes").first.click()
+    body = page.frame_locator("iframe").first.get_by_text("Open the agenda")
+    expect(body).to_be_visible(timeout=WAIT)
+    visit(page, "mail-message-html")
+    page.get_by_role("button", name="Clear").click()
+
+    page.get_by_text("Plans for Thursday").first.click()
+    expect(page.get_by_text("Bring the punch cards").first).to_be_visible(timeout=WAIT)
+    visit(page, "mail-message")
+
+    # Archive with the keyboard: the conversation leaves the inbox.
+    page.keyboard.press("Escape")
+    page.keyboard.press("e")
+    expect(page.get_by_role("option", name=re.compile("Plans for Thursday"))).to_have_count(0, timeout=WAIT)
+    shot(page, "mail-archived")
+    until("the archive reaches the emulator",
+          lambda: "INBOX" not in emulator("/messages/msg_1?format=minimal").get("labelIds", []))
+    log("archived at the emulator too ✓")
+
+
+def reply(page):
+    page.get_by_text("The difference engine, part two").first.click()
+    expect(page.get_by_text("the new gears arrived").first).to_be_visible(timeout=WAIT)
+    page.keyboard.press("r")
+    editor = page.get_by_role("textbox", name=re.compile("Message|Body", re.I)).first
+    expect(editor).to_be_visible(timeout=WAIT)
+    editor.click()
+    page.keyboard.type("Friday suits me. Ada")
+    shot(page, "reply-written")
+    page.get_by_role("button", name="Send", exact=True).click()
+    toast = page.get_by_role("button", name="Undo")
+    expect(toast).to_be_visible(timeout=WAIT)
+    shot(page, "reply-undo-toast")
+    expect(toast).to_have_count(0, timeout=60_000)
+
+    def sent_subjects():
+        ids = [m["id"] for m in emulator("/messages?labelIds=SENT").get("messages", [])]
+        return [h["value"] for i in ids
+                for h in emulator(f"/messages/{i}?format=metadata")["payload"]["headers"]
+                if h["name"].lower() == "subject"]
+    until("the reply in Sent at the emulator",
+          lambda: any("difference engine" in s for s in sent_subjects()))
+    log("the reply is in Sent at the emulator ✓")
+    # And the app shows it: the Sent folder after a sync.
+    page.get_by_text("Sent", exact=True).first.click()
+    deadline = time.time() + 60
+    while True:
+        page.get_by_role("button", name="Sync now").first.click()
+        try:
+            expect(page.get_by_text("Friday suits me").first.or_(
+                page.get_by_text("Re: The difference engine").first)).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            if time.time() > deadline:
+                raise
+    visit(page, "mail-sent")
+
+
+def tasks_keyboard_only(page):
+    """Tasks by keyboard alone: Tab to the nav link, Enter; Tab to Sync now; type a task; done."""
+    page.locator("body").click(position={"x": 5, "y": 5})
+    tab_to(page, "e => e.textContent.trim() === 'Tasks' && e.tagName === 'A'", "the Tasks link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Sync now")).to_be_visible(timeout=WAIT)
+    tab_to(page, "e => e.textContent.trim() === 'Sync now'", "Sync now")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("My Tasks").first).to_be_visible(timeout=WAIT)
+    tab_to(page, "e => e.getAttribute('aria-label') === 'New task'", "the New task box")
+    page.keyboard.type("Order punch cards")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Order punch cards").first).to_be_visible(timeout=WAIT)
+    visit(page, "tasks-added")
+    tab_to(page, "e => e.getAttribute('aria-label') === 'Mark done'", "the task's Mark done")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name="Mark not done").or_(
+        page.get_by_role("button", name="Mark not done"))).to_have_count(1, timeout=WAIT)
+    visit(page, "tasks-completed")
+
+
+def calendar(page):
+    nav(page, "Calendar")
+    page.get_by_role("button", name="Sync now").first.click()
+    page.get_by_role("button", name="Month", exact=True).click()
+    expect(page.get_by_role("button", name="Month", exact=True)).to_have_attribute("aria-pressed", "true")
+    event = page.get_by_text("Engine design review").first
+    expect(event).to_be_visible(timeout=WAIT)
+    cell = page.locator("*", has=page.get_by_text("Engine design review")).last
+    text = cell.inner_text()
+    if not re.search(r"\b10[:.]00\b|\b10 ?AM\b", text, re.I):
+        failures.append(f"calendar: the event should read 10:00 in {ZONE}, shows {text!r}")
+    visit(page, "calendar-month")
+
+
+def chat(page):
+    nav(page, "Chat")
+    box = page.get_by_role("textbox", name="Message")
+    if not box.is_visible():
+        page.get_by_role("button", name=re.compile("New (chat|conversation)")).first.click()
+    expect(box).to_be_visible(timeout=WAIT)
+    box.fill("Say hello to Ada in one short sentence.")
+    box.press("Enter")
+    # Streamed: the reply grows on screen while Stop is shown, then stays with Regenerate.
+    live = page.locator(".msg.assistant .msg-body").last
+    seen = set()
+    deadline = time.time() + 120
+    while time.time() < deadline and not page.get_by_role("button", name="Regenerate").is_visible():
+        text = live.inner_text() if live.count() else ""
+        if text and "Thinking" not in text:
+            seen.add(len(text))
+        page.wait_for_timeout(100)
+    expect(page.get_by_role("button", name="Regenerate")).to_be_visible()
+    if page.locator(".msg-note.fail").count():
+        failures.append(f"chat: the reply failed: {page.locator('.msg-note.fail').last.inner_text()}")
+    # Once done, the stored reply replaces the streamed text.
+    expect(live).to_have_text(re.compile(r"\w{2,}"), timeout=WAIT)
+    final = live.inner_text().strip()
+    log(f"chat reply seen at {len(seen)} lengths while streaming; final {len(final)} chars")
+    visit(page, "chat-reply")
+
+
+def settings(page):
+    nav(page, "Accounts")
+    expect(page.get_by_text("ada@example.com").first).to_be_visible(timeout=WAIT)
+    visit(page, "settings-accounts")
+    nav(page, "Diagnostics")
+    expect(page.get_by_role("heading", name="Diagnostics").first).to_be_visible(timeout=WAIT)
+    visit(page, "diagnostics")
+
+
+def small_screens(browser, state):
+    for w, h, kind in ((390, 844, "phone"), (768, 1024, "tablet")):
+        ctx = browser.new_context(viewport={"width": w, "height": h}, timezone_id=ZONE,
+                                  storage_state=state, bypass_csp=True, has_touch=True,
+                                  is_mobile=kind == "phone")
+        page = ctx.new_page()
+        for path, name in (("/", "mail"), ("/tasks", "tasks"), ("/calendar/month", "calendar"),
+                           ("/chat", "chat"), ("/settings/accounts", "accounts")):
+            page.goto(BASE + path)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)
+            no_sideways_scroll(page, f"{kind} {name}")
+            visit(page, f"{kind}-{name}")
+        ctx.close()
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    refused_without_link()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                      timezone_id=ZONE, bypass_csp=True)
+        context.set_default_timeout(WAIT)
+        page = context.new_page()
+        page.on("pageerror", lambda e: failures.append(f"page error: {e}"))
+        page.goto(LINK)
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible(timeout=60_000)
+        if "key=" in page.url:
+            failures.append(f"the key stayed in the address bar: {page.url}")
+        visit(page, "first-start")
+        steps = [("sign in", lambda: sign_in(page, context)), ("mail", lambda: mail(page)),
+                 ("reply", lambda: reply(page)), ("tasks", lambda: tasks_keyboard_only(page)),
+                 ("calendar", lambda: calendar(page)), ("chat", lambda: chat(page)),
+                 ("settings", lambda: settings(page)),
+                 ("small screens", lambda: small_screens(browser, context.storage_state()))]
+        for name, step in steps:
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 — record, screenshot, go on to the next area
+                failures.append(f"{name}: {str(e).splitlines()[0]}")
+                shot(page, f"failed-{name.replace(' ', '-')}")
+        browser.close()
+    with open(os.path.join(OUT, "axe.json"), "w") as f:
+        json.dump(axe_report, f, indent=1)
+    if failures:
+        print("\nFAIL:\n  " + "\n  ".join(failures), file=sys.stderr)
+        sys.exit(1)
+    log(f"every area walked; {step_no} screenshots and axe.json in {OUT}")
+
+
+main()
