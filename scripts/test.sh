@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check CI runs: format, lints, the dioxus-free backend
-# build, all tests (backend alone and with the UI), the wasm client, the Android check of the
+# build, all tests, the wasm client, the Android check of the
 # mobile build, the fullstack server answering the command layer over HTTP, the web preview
 # served by dx and walked in Chromium against the real peers (with axe-core on every page), and
 # the Linux package built, installed, checked and removed.
@@ -25,10 +25,10 @@ step "clippy (backend, then desktop)"
 cargo clippy --all-targets --no-default-features --features backend -- -D warnings
 cargo clippy --all-targets -- -D warnings
 
-step "tests: backend alone"
-cargo nextest run --no-default-features --features backend --no-fail-fast
-
-step "tests: everything (desktop features, headless UI)"
+# The backend's tests run once, in the full build below (they are the same tests): the
+# backend-only build is proven by the tree check and its clippy of every target, and the time a
+# second test build took now goes to the browser walk and the package.
+step "tests: everything (backend and desktop features, headless UI)"
 cargo nextest run --no-fail-fast
 
 step "wasm client"

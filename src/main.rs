@@ -1,22 +1,10 @@
-#[cfg(feature = "backend")]
+//! `libreollama`: the terminal command. It never calls into the user interface, so the linker
+//! leaves GTK and WebKit out of it; with no subcommand it starts `libreollama-app` (the window,
+//! src/bin/libreollama-app.rs) from the same folder with the same arguments.
+
 fn main() -> std::process::ExitCode {
     match libreollama::cli::run() {
         libreollama::cli::Outcome::Exit(code) => code,
-        #[cfg(feature = "server")]
-        libreollama::cli::Outcome::LaunchUi(config) => libreollama::ui::launch(*config),
-        #[cfg(not(feature = "server"))]
-        libreollama::cli::Outcome::LaunchUi(_) => {
-            eprintln!(
-                "error: this build has no user interface (built without the `desktop` feature); \
-                 see `libreollama --help` for the commands it has"
-            );
-            std::process::ExitCode::from(2)
-        }
+        libreollama::cli::Outcome::LaunchUi(_) => libreollama::cli::app::open_app(),
     }
-}
-
-/// The wasm client: the services run on the fullstack server.
-#[cfg(all(feature = "web", not(feature = "backend")))]
-fn main() {
-    libreollama::ui::launch_web();
 }

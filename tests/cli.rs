@@ -195,3 +195,88 @@ fn mail_import_then_labels_show_and_search() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("mail search"), "{}", text(&out));
 }
+
+/// With no subcommand `libreollama` opens the app: it becomes `libreollama-app` from its own
+/// folder (same process), with every argument; without that file it says which file is missing.
+#[cfg(all(unix, feature = "server"))]
+#[test]
+fn no_subcommand_execs_the_app_beside_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = dir.path().join("libreollama");
+    std::fs::copy(env!("CARGO_BIN_EXE_libreollama"), &cli).unwrap();
+    let out = Command::new(&cli)
+        .args(["--data-dir", "/tmp/somewhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let missing = dir.path().join("libreollama-app");
+    assert!(
+        text(&out).contains(&format!("{} is missing", missing.display())),
+        "{}",
+        text(&out)
+    );
+
+    // A stand-in app that reports its arguments and process id.
+    std::fs::write(&missing, "#!/bin/sh\necho \"app $$ $*\"\n").unwrap();
+    std::fs::set_permissions(&missing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let child = Command::new(&cli)
+        .args(["--data-dir", "/tmp/some where"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("app {pid} --data-dir /tmp/some where")
+    );
+}
+
+/// Without the window libraries: `libreollama` links neither GTK nor WebKit (they stay in
+/// `libreollama-app`), so the terminal command starts in a few milliseconds.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_terminal_command_links_no_window_libraries() {
+    let bin = std::fs::read(env!("CARGO_BIN_EXE_libreollama")).unwrap();
+    // As text: std's substring search is quick even in a debug build of this test.
+    let bin = String::from_utf8_lossy(&bin);
+    for lib in [
+        "libgtk-3",
+        "libwebkit2gtk",
+        "libjavascriptcoregtk",
+        "libsoup",
+    ] {
+        assert!(
+            !bin.contains(lib),
+            "libreollama names {lib}: it would load the window's libraries"
+        );
+    }
+}
+
+/// A search opens the database and nothing else (no vault key, no log file), and every command
+/// closes the database before it exits: the write-ahead log is folded back and removed.
+#[test]
+fn mail_search_opens_only_the_database_and_commands_close_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["mail", "search", "anything"], Some(dir.path()));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("No messages match."), "{}", text(&out));
+    assert!(dir.path().join("libreollama.db").exists());
+    assert!(
+        !dir.path().join("keys").exists(),
+        "the search read the vault"
+    );
+    assert!(
+        !dir.path().join("logs").exists(),
+        "the search opened the log"
+    );
+    let wal = dir.path().join("libreollama.db-wal");
+    assert!(!wal.exists(), "the search left its write-ahead log");
+
+    let out = run(&["doctor"], Some(dir.path()));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("keys").exists());
+    assert!(!wal.exists(), "doctor left its write-ahead log");
+}

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use clap::Subcommand;
 
 use super::compose;
+use crate::config::AppConfig;
 use crate::error::LibreOllamaError;
+use crate::model::MailRow;
+use crate::services::mail::CacheSearch;
 use crate::services::AppServices;
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +180,7 @@ pub async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
+        // `super::run` answers searches from the cache alone (see `search`); this is the same.
         MailAction::Search {
             query,
             account,
@@ -187,28 +191,8 @@ pub async fn run(
                 Some(a) => Some(services.auth.resolve(&a).await?.id),
                 None => None,
             };
-            // The app's search: the same parser, store query and clock.
             let rows = services.mail.search(account, query, limit).await?;
-            for r in &rows {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(r).map_err(LibreOllamaError::json)?
-                    );
-                } else {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        utc_date(r.date_ms),
-                        r.from,
-                        r.subject,
-                        r.id
-                    );
-                }
-            }
-            if !json && rows.is_empty() {
-                eprintln!("No messages match.");
-            }
-            Ok(ExitCode::SUCCESS)
+            print_rows(&rows, json)
         }
         MailAction::Show { id, account, json } => {
             let account = match account {
@@ -281,6 +265,44 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `mail search`: the app's search (the same parser, clock and store query) over the mail cache
+/// alone, which is all the terminal opens for it (see [`CacheSearch`]).
+pub async fn search(
+    config: &AppConfig,
+    query: String,
+    account: Option<String>,
+    limit: usize,
+    json: bool,
+) -> Result<ExitCode, LibreOllamaError> {
+    let cache = CacheSearch::open(config).await?;
+    let rows = cache.search(account, query, limit).await?;
+    drop(cache);
+    print_rows(&rows, json)
+}
+
+fn print_rows(rows: &[MailRow], json: bool) -> Result<ExitCode, LibreOllamaError> {
+    for r in rows {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string(r).map_err(LibreOllamaError::json)?
+            );
+        } else {
+            println!(
+                "{}\t{}\t{}\t{}",
+                utc_date(r.date_ms),
+                r.from,
+                r.subject,
+                r.id
+            );
+        }
+    }
+    if !json && rows.is_empty() {
+        eprintln!("No messages match.");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `YYYY-MM-DD HH:MM` UTC of a Gmail internal date (ms since the epoch).

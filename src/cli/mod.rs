@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod ai;
+pub mod app;
 mod calendar;
 mod compose;
 mod mail;
@@ -173,14 +174,25 @@ pub fn run() -> Outcome {
         }
     };
     Outcome::Exit(rt.block_on(async move {
-        let services = match AppServices::start(config).await {
-            Ok(s) => s,
-            Err(e) => return report_error(&e),
+        let done = match command {
+            // A search needs the database only: no vault (keyring, D-Bus), log file or services.
+            Command::Mail {
+                action:
+                    mail::MailAction::Search {
+                        query,
+                        account,
+                        limit,
+                        json,
+                    },
+            } => mail::search(&config, query, account, limit, json).await,
+            command => match AppServices::start(config).await {
+                Ok(services) => execute(services, command).await,
+                Err(e) => Err(e),
+            },
         };
-        match execute(services, command).await {
-            Ok(code) => code,
-            Err(e) => report_error(&e),
-        }
+        // The store and services are dropped here, before the process exits: their database
+        // connections close (the writer last, checkpointing the write-ahead log).
+        done.unwrap_or_else(|e| report_error(&e))
     }))
 }
 

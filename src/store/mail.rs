@@ -97,7 +97,7 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         .map_err(db("preparing label update"))?;
     let mut add_label = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO mail_message_labels (message_rowid, label_id) VALUES (?1, ?2)",
+            "INSERT OR IGNORE INTO mail_message_labels (message_rowid, label_id, message_date) VALUES (?1, ?2, ?3)",
         )
         .map_err(db("preparing label update"))?;
     let mut del_att = tx
@@ -197,7 +197,7 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         }
         for l in &m.label_ids {
             add_label
-                .execute(params![rowid, l])
+                .execute(params![rowid, l, m.internal_date])
                 .map_err(db("storing labels"))?;
         }
         for a in &m.attachments {

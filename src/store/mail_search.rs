@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::mail::SLOTS;
 use crate::error::{LibreOllamaError, Result};
 use crate::search::{Field, Flag, Query, MAX_TREE_DEPTH};
+use sources::{smallest_source, Source, FEW, PROBES};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
@@ -28,6 +29,10 @@ pub struct PageAfter {
     pub internal_date: i64,
     pub rowid: i64,
 }
+
+mod sources;
+#[cfg(test)]
+mod tests;
 
 fn db(ctx: &'static str) -> impl Fn(rusqlite::Error) -> LibreOllamaError {
     move |e| LibreOllamaError::db(ctx, e)
@@ -59,7 +64,15 @@ fn fts_leaf(q: &Query) -> Option<String> {
     })
 }
 
+/// A text match tested against the whole hit set, built once per search: cheap per message, so
+/// used when many messages are tested.
 const TEXT_IN: &str = "m.fts_key IN (SELECT rowid FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ?)";
+
+/// A text match tested for one message (the index seeks to its key): used when a few messages
+/// are tested, where building the whole hit set of a common word would cost more than all the
+/// probes.
+const TEXT_AT: &str =
+    "EXISTS (SELECT 1 FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ? AND rowid = m.fts_key)";
 
 /// How many groups deep one FTS5 expression may nest. FTS5's parser has a fixed stack of 100
 /// slots and a nested group takes about three; deeper text groups are left to SQL (one MATCH
@@ -134,13 +147,20 @@ fn balanced(parts: &[String], op: &str, empty: &str) -> String {
 /// Label names resolved to ids once per search, so the per-row test is a primary-key probe.
 type LabelIds = std::collections::HashMap<String, Vec<String>>;
 
-fn has_label(params: &mut Vec<Value>, labels: &LabelIds, label: &str) -> String {
+/// The ids a label term matches: the term itself (an id such as INBOX or Label_7) and the ids of
+/// the labels with that name, sorted.
+fn label_ids(labels: &LabelIds, label: &str) -> Vec<String> {
     let mut ids = vec![label.to_string()];
     if let Some(more) = labels.get(&label.to_lowercase()) {
         ids.extend(more.iter().cloned());
     }
     ids.sort();
     ids.dedup();
+    ids
+}
+
+fn has_label(params: &mut Vec<Value>, labels: &LabelIds, label: &str) -> String {
+    let ids = label_ids(labels, label);
     let marks = vec!["?"; ids.len()].join(", ");
     params.extend(ids.into_iter().map(Value::Text));
     format!("EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.message_rowid = m.rowid AND ml.label_id IN ({marks}))")
@@ -173,9 +193,10 @@ fn resolve_labels(conn: &Connection, q: &Query) -> Result<LabelIds> {
     Ok(map)
 }
 
-/// SQL for `q`. Recurses once per level of the tree, which `search` has bounded; every text
-/// term reaches FTS5 through `fts_leaf` (a quoted phrase), never spliced into the SQL.
-fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
+/// SQL for `q`; `probe` tests a text match ([`TEXT_IN`] or [`TEXT_AT`]). Recurses once per level
+/// of the tree, which `search` has bounded; every text term reaches FTS5 through `fts_leaf` (a
+/// quoted phrase), never spliced into the SQL.
+fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: &str) -> String {
     match q {
         Query::All | Query::Anywhere => "1".into(),
         Query::And(items) | Query::Or(items) => {
@@ -188,20 +209,20 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
             let mut parts = Vec::new();
             if !text.is_empty() {
                 params.push(Value::Text(text.join(&format!(" {op} "))));
-                parts.push(TEXT_IN.to_string());
+                parts.push(probe.to_string());
             }
             parts.extend(
                 items
                     .iter()
                     .filter(|i| fts_leaf(i).is_none())
-                    .map(|r| compile(r, params, labels)),
+                    .map(|r| compile(r, params, labels, probe)),
             );
             balanced(&parts, op, empty)
         }
-        Query::Not(inner) => format!("NOT ({})", compile(inner, params, labels)),
+        Query::Not(inner) => format!("NOT ({})", compile(inner, params, labels, probe)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
             params.extend(fts_leaf(q).map(Value::Text));
-            TEXT_IN.into()
+            probe.into()
         }
         Query::Label(l) => has_label(params, labels, l),
         Query::Is(Flag::Unread) => has_label(params, labels, "UNREAD"),
@@ -217,7 +238,9 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds) -> String {
                     .replace('_', "\\_")
             );
             params.push(Value::Text(pat));
-            "EXISTS (SELECT 1 FROM mail_attachments a WHERE a.message_rowid = m.rowid AND a.filename LIKE ? ESCAPE '\\')".into()
+            // Only a message with an attachment has attachment rows; saying so lets a search
+            // walk the index of those messages.
+            "(m.has_attachment = 1 AND EXISTS (SELECT 1 FROM mail_attachments a WHERE a.message_rowid = m.rowid AND a.filename LIKE ? ESCAPE '\\'))".into()
         }
         Query::Before(ms) => {
             params.push(Value::Integer(*ms));
@@ -281,11 +304,31 @@ fn mentions_spam_or_trash(q: &Query) -> bool {
     }
 }
 
+/// Where a page is read from.
+enum Plan {
+    /// The rows of one label id, newest first (index on label id, date).
+    Label(String),
+    /// The rows of a few label ids, read whole and sorted.
+    Labels(Vec<String>),
+    /// The few messages an OR of labels and text matches (the top-level item `skip`), sorted.
+    Set(String, Vec<Value>, usize),
+    /// Text hits, newest first (the full-text index keyed by date).
+    Text(String),
+    /// Messages with an attachment, newest first.
+    Attachment,
+    /// All messages, newest first (the date index).
+    Dates,
+}
+
 /// Newest first; `account` limits to one account; `after` continues a previous page.
 ///
-/// A query whose top level has text terms is driven by the full-text index, whose rowids are
-/// date-ordered keys: hits stream newest first and the walk stops after one page (dates become
-/// rowid bounds). Other queries walk the date index and test each message.
+/// A page is read from the smallest source the query allows, newest first, and the walk stops
+/// once the page is full. Sources, for filters every hit must pass: a label or flag (its rows in
+/// date order, from the index on label id and date); text terms at the top level (the full-text
+/// index, whose rowids are date-ordered keys, so dates become rowid bounds); `has:attachment` or
+/// `filename:` (the index of messages with one); else the date index, testing each message. A
+/// label or the attachments with few rows are read before text, each of their messages then
+/// looked up in the full-text index; one with no rows means no hits, found without reading mail.
 pub fn search(
     conn: &Connection,
     account: Option<&str>,
@@ -300,29 +343,115 @@ pub fn search(
         )));
     }
     let labels = resolve_labels(conn, q)?;
-    let top: Vec<Query> = match q {
-        Query::And(items) => items.clone(),
-        other => vec![other.clone()],
+    let top: Vec<&Query> = match q {
+        Query::And(items) => items.iter().collect(),
+        other => vec![other],
     };
     let (mut pos, mut neg, mut rest) = (Vec::new(), Vec::new(), Vec::new());
-    for item in &top {
+    for &item in &top {
         match item {
             Query::Not(inner) => match fts_expr(inner, 0) {
                 Some(e) => neg.push(e),
-                None => rest.push(item.clone()),
+                None => rest.push(item),
             },
             other => match fts_expr(other, 0) {
                 Some(e) => pos.push(e),
-                None => rest.push(item.clone()),
+                None => rest.push(item),
             },
         }
     }
     let driven = combine(&pos, &neg);
+    // What a hit must pass besides the text terms (all of the query when it has none).
+    let others: &[&Query] = if driven.is_some() { &rest } else { &top };
+    // An OR is a source only without text at the top level (which streams hits in date order).
+    let source = smallest_source(conn, others, &labels, driven.is_none())?;
+    let rows = match &source {
+        Some((_, 0, _)) => return Ok(Vec::new()),
+        Some((_, n, _)) => *n,
+        None => FEW,
+    };
+    // With text at the top level, a source is read first only when its messages are few
+    // enough to probe the text index for each.
+    let probes = rows <= PROBES;
+    let plan = match (source, &driven) {
+        (Some((Source::Label(mut ids), ..)), text)
+            if ids.len() == 1 && (text.is_none() || probes) =>
+        {
+            Plan::Label(ids.remove(0))
+        }
+        (Some((Source::Label(ids), ..)), text) if rows < FEW && (text.is_none() || probes) => {
+            Plan::Labels(ids)
+        }
+        (Some((Source::Attachment, ..)), text) if text.is_none() || probes => Plan::Attachment,
+        (Some((Source::Set(sql, set_params), _, skip)), None) => Plan::Set(sql, set_params, skip),
+        (_, Some(expr)) => Plan::Text(expr.clone()),
+        (_, None) => Plan::Dates,
+    };
+    // Text terms outside the index walk: probed per message when few are read, else matched
+    // once as a whole set.
+    let probe = if probes { TEXT_AT } else { TEXT_IN };
     let mut params: Vec<Value> = Vec::new();
     let mut conds = Vec::new();
-    let (from, order) = match &driven {
-        Some(expr) => {
-            params.push(Value::Text(expr.clone()));
+    let by_date = (
+        "m.internal_date DESC, m.rowid DESC",
+        ("m.internal_date", "m.rowid"),
+    );
+    // FROM, ORDER BY, and the two keys a later page continues after.
+    let attachments = matches!(plan, Plan::Attachment);
+    let (from, (order, keys)) = match plan {
+        Plan::Label(id) => {
+            params.push(Value::Text(id));
+            conds.push("d.label_id = ?".to_string());
+            // Top-level dates bound the index range too.
+            for r in others {
+                match r {
+                    Query::Before(ms) => {
+                        params.push(Value::Integer(*ms));
+                        conds.push("d.message_date < ?".into());
+                    }
+                    Query::After(ms) => {
+                        params.push(Value::Integer(*ms));
+                        conds.push("d.message_date >= ?".into());
+                    }
+                    _ => {}
+                }
+            }
+            conds.push(compile(q, &mut params, &labels, probe));
+            (
+                "mail_message_labels d CROSS JOIN mail_messages m ON m.rowid = d.message_rowid"
+                    .to_string(),
+                (
+                    "d.message_date DESC, d.message_rowid DESC",
+                    ("d.message_date", "d.message_rowid"),
+                ),
+            )
+        }
+        Plan::Labels(ids) => {
+            let marks = vec!["?"; ids.len()].join(", ");
+            params.extend(ids.into_iter().map(Value::Text));
+            conds.push(compile(q, &mut params, &labels, probe));
+            (
+                format!(
+                    "(SELECT DISTINCT message_rowid AS r FROM mail_message_labels WHERE label_id IN ({marks})) d \
+                     CROSS JOIN mail_messages m ON m.rowid = d.r"
+                ),
+                by_date,
+            )
+        }
+        Plan::Set(sql, set_params, skip) => {
+            params.extend(set_params);
+            for (i, r) in top.iter().enumerate() {
+                if i != skip {
+                    conds.push(compile(r, &mut params, &labels, probe));
+                }
+            }
+            (
+                format!("({sql}) d CROSS JOIN mail_messages m ON m.rowid = d.r"),
+                by_date,
+            )
+        }
+        Plan::Text(expr) => {
+            params.push(Value::Text(expr));
             conds.push("mail_fts_v2 MATCH ?".to_string());
             for r in &rest {
                 match r {
@@ -334,17 +463,24 @@ pub fn search(
                         params.push(Value::Integer(ms.max(&0).saturating_mul(SLOTS)));
                         conds.push("f.rowid >= ?".into());
                     }
-                    other => conds.push(compile(other, &mut params, &labels)),
+                    other => conds.push(compile(other, &mut params, &labels, TEXT_IN)),
                 }
             }
             (
-                "mail_fts_v2 f CROSS JOIN mail_messages m ON m.fts_key = f.rowid",
-                "f.rowid DESC",
+                "mail_fts_v2 f CROSS JOIN mail_messages m ON m.fts_key = f.rowid".to_string(),
+                ("f.rowid DESC", ("", "")),
             )
         }
-        None => {
-            conds.push(compile(q, &mut params, &labels));
-            ("mail_messages m", "m.internal_date DESC, m.rowid DESC")
+        // compile keeps `has_attachment = 1` at the top level, which lets the planner read the
+        // index of messages with an attachment (the account test below is kept off the
+        // account's date index so that it does).
+        Plan::Attachment => {
+            conds.push(compile(q, &mut params, &labels, probe));
+            ("mail_messages m".to_string(), by_date)
+        }
+        Plan::Dates => {
+            conds.push(compile(q, &mut params, &labels, TEXT_IN));
+            ("mail_messages m".to_string(), by_date)
         }
     };
     if !mentions_spam_or_trash(q) {
@@ -355,16 +491,23 @@ pub fn search(
     }
     if let Some(a) = account {
         params.push(Value::Text(a.to_string()));
-        conds.push("m.account_id = ?".into());
+        conds.push(
+            if attachments {
+                "+m.account_id = ?"
+            } else {
+                "m.account_id = ?"
+            }
+            .into(),
+        );
     }
     if let Some(p) = after {
-        if driven.is_some() {
+        if keys.0.is_empty() {
             params.push(Value::Integer(p.rowid));
             conds.push("f.rowid < (SELECT fts_key FROM mail_messages WHERE rowid = ?)".into());
         } else {
             params.push(Value::Integer(p.internal_date));
             params.push(Value::Integer(p.rowid));
-            conds.push("(m.internal_date, m.rowid) < (?, ?)".into());
+            conds.push(format!("({}, {}) < (?, ?)", keys.0, keys.1));
         }
     }
     params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
@@ -398,131 +541,4 @@ pub fn search(
         .map_err(search_error("searching mail"))?;
     rows.collect::<std::result::Result<_, _>>()
         .map_err(search_error("searching mail"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fts() -> Connection {
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(a, b, tokenize = 'unicode61 remove_diacritics 2');
-             INSERT INTO t VALUES ('hello world', 'from ada');",
-        )
-        .unwrap();
-        c
-    }
-
-    fn count(c: &Connection, expr: &str) -> std::result::Result<i64, rusqlite::Error> {
-        c.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [expr], |r| {
-            r.get(0)
-        })
-    }
-
-    #[test]
-    fn every_phrase_is_valid_fts5() {
-        let c = fts();
-        for text in [
-            "",
-            "\0",
-            "a\0b",
-            "\"",
-            "\"\"",
-            "*",
-            "^",
-            "a:b",
-            "NEAR",
-            "AND",
-            "-",
-            "(",
-            ")",
-            "{}",
-            "!!!",
-            "\u{7}\t\n",
-            "é",
-            "😀",
-            "a*",
-            "^a",
-            "b : c",
-        ] {
-            let e = fts_phrase(text);
-            count(&c, &e).unwrap_or_else(|err| panic!("{text:?} -> {e}: {err}"));
-            let e = combine(&[fts_phrase("hello")], &[e.clone(), e]).unwrap();
-            count(&c, &e).unwrap_or_else(|err| panic!("{text:?} -> {e}: {err}"));
-        }
-        assert_eq!(count(&c, &fts_phrase("hel\0lo world")).unwrap(), 0);
-        assert_eq!(count(&c, &fts_phrase("hello\0world")).unwrap(), 1);
-    }
-
-    /// FTS5's parser has a fixed stack: every way of nesting text groups as deep as fts_expr
-    /// goes (an AND's positive side, its negated side, an OR) must still fit in it.
-    #[test]
-    fn the_deepest_fts_expressions_fit_the_fts5_parser() {
-        let c = fts();
-        let word = |w: &str| Query::Word(w.into());
-        let wrap = |inner: Query, how: usize| match how {
-            0 => Query::And(vec![word("x"), inner, Query::Not(Box::new(word("y")))]),
-            1 => Query::And(vec![word("x"), Query::Not(Box::new(inner))]),
-            _ => Query::Or(vec![word("x"), inner]),
-        };
-        // FTS_MAX_NEST groups in all: the innermost OR and the wrappers around it.
-        let levels = FTS_MAX_NEST as u32 - 1;
-        for shape in 0..3usize.pow(levels) {
-            let mut q = Query::Or(vec![word("hello"), word("ada")]);
-            let mut s = shape;
-            for _ in 0..levels {
-                q = wrap(q, s % 3);
-                s /= 3;
-            }
-            match fts_expr(&q, 0) {
-                Some(e) => {
-                    count(&c, &e).unwrap_or_else(|err| panic!("{e}: {err}"));
-                }
-                None => panic!("{q:?} is text only and within FTS_MAX_NEST"),
-            }
-            assert!(
-                fts_expr(&wrap(q, 2), 0).is_none(),
-                "one level deeper is left to SQL"
-            );
-        }
-    }
-
-    #[test]
-    fn refused_queries_are_invalid_input_not_database_failures() {
-        let c = fts();
-        let refused = count(&c, "\"open").unwrap_err();
-        let e = search_error("searching mail")(refused);
-        assert_eq!(e.kind(), "InvalidInput", "{e}");
-        assert!(e.to_string().contains("simplify it"), "{e}");
-        // A real failure stays one.
-        let broken = c.prepare("SELECT * FROM no_such_table").unwrap_err();
-        assert_eq!(
-            search_error("searching mail")(broken).kind(),
-            "DatabaseQuery"
-        );
-    }
-
-    #[test]
-    fn long_lists_nest_logarithmically() {
-        let parts: Vec<String> = (0..1024).map(|i| i.to_string()).collect();
-        let sql = balanced(&parts, "OR", "0");
-        let mut depth = 0usize;
-        let mut most = 0;
-        for ch in sql.chars() {
-            match ch {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            most = most.max(depth);
-        }
-        assert_eq!(most, 11, "log2(1024) + 1");
-        assert_eq!(balanced(&[], "AND", "1"), "1");
-        let c = Connection::open_in_memory().unwrap();
-        let v: i64 = c
-            .query_row(&format!("SELECT {sql}"), [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, 1);
-    }
 }

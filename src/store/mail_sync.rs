@@ -76,6 +76,15 @@ pub fn remove_unconfirmed(c: &Connection, account: &str) -> Result<usize> {
     .map_err(db("removing messages gone at Gmail"))
 }
 
+/// After a full sync has stored its last page (the first download of an account's mail, or one
+/// started again because Gmail's history expired): moves the write-ahead log into the database
+/// file and empties it, as an archive import does, so the next process to open the database
+/// does not re-read a log holding the whole mailbox. Call it outside the sync's transaction.
+/// Returns false when another connection's open read kept part of the log (checkpointed later).
+pub fn checkpoint_after_full(c: &Connection) -> Result<bool> {
+    super::health::checkpoint(c)
+}
+
 /// After an incremental run: the next one starts from `history_id`.
 pub fn advance_history(
     c: &Connection,
@@ -97,4 +106,57 @@ pub fn last_sync_unix(c: &Connection) -> Result<Option<i64>> {
         r.get(0)
     })
     .map_err(db("reading sync state"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::mail::{self, NewMessage};
+    use crate::store::testing::{store_with_account, ACCOUNT};
+
+    #[test]
+    fn a_full_sync_ends_with_an_empty_log() {
+        let (dir, store) = store_with_account();
+        let msgs: Vec<NewMessage> = (0..2_000)
+            .map(|i| NewMessage {
+                account_id: ACCOUNT.into(),
+                id: format!("m{i}"),
+                thread_id: format!("t{i}"),
+                internal_date: 1_700_000_000_000 + i,
+                subject: format!("message number {i}"),
+                snippet: "some words to index ".repeat(10),
+                label_ids: vec!["INBOX".into()],
+                ..Default::default()
+            })
+            .collect();
+        let wal = dir.path().join(format!("{}-wal", crate::store::DB_FILE));
+        let emptied = store
+            .with_writer_blocking(|c| {
+                let tx = c.transaction().unwrap();
+                mail::upsert_messages(&tx, &msgs)?;
+                save(
+                    &tx,
+                    ACCOUNT,
+                    &MailSyncState {
+                        history_id: Some("9".into()),
+                        full_sync_page_token: None,
+                        full_sync_complete: true,
+                    },
+                    1,
+                )?;
+                tx.commit().unwrap();
+                let before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+                assert!(
+                    before > 256 * 1024,
+                    "the sync filled the log: {before} bytes"
+                );
+                checkpoint_after_full(c)
+            })
+            .unwrap();
+        assert!(emptied, "no reader was open");
+        let after = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert!(after < 64 * 1024, "{after} bytes left in the log");
+        let st = store.with_writer_blocking(|c| state(c, ACCOUNT)).unwrap();
+        assert!(st.full_sync_complete, "the data is in the database file");
+    }
 }

@@ -66,6 +66,17 @@ struct Inner {
     reader_slots: tokio::sync::Semaphore,
 }
 
+impl Drop for Inner {
+    /// Readers close first: the writer, closing last, checkpoints the write-ahead log into the
+    /// database and deletes it. A read-only connection closing last cannot, and the log would
+    /// wait for the next process.
+    fn drop(&mut self) {
+        if let Ok(readers) = self.readers.get_mut() {
+            readers.clear();
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
@@ -138,6 +149,46 @@ impl Store {
                 reader_slots: tokio::sync::Semaphore::new(READERS),
             }),
         })
+    }
+
+    /// For a short command that only reads (a search from the terminal): when the schema is
+    /// already current, one writer and one reader and no migration lock — a process started per
+    /// query pays for five connections otherwise. Anything else (no database yet, pending
+    /// migrations) takes the full [`Store::open_blocking`].
+    pub fn open_for_reading_blocking(data_dir: &Path) -> Result<Store> {
+        let path = data_dir.join(DB_FILE);
+        let current = || -> rusqlite::Result<Option<(Connection, Connection)>> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let writer = Connection::open_with_flags(&path, flags)?;
+            let applied: Option<i64> = writer.query_row(
+                "SELECT MAX(version) FROM refinery_schema_history",
+                [],
+                |r| r.get(0),
+            )?;
+            let built_in = migrations::embedded().last().map(|m| m.version);
+            if applied.is_none() || applied != built_in {
+                return Ok(None);
+            }
+            apply_pragmas(&writer, true)?;
+            let reader = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            apply_pragmas(&reader, false)?;
+            Ok(Some((writer, reader)))
+        };
+        match path.is_file().then(current) {
+            Some(Ok(Some((writer, reader)))) => Ok(Store {
+                inner: Arc::new(Inner {
+                    data_dir: data_dir.to_path_buf(),
+                    path,
+                    writer: Mutex::new(writer),
+                    readers: Mutex::new(vec![reader]),
+                    reader_slots: tokio::sync::Semaphore::new(1),
+                }),
+            }),
+            _ => Store::open_blocking(data_dir),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -229,5 +280,52 @@ impl Store {
             .lock()
             .map_err(|_| LibreOllamaError::Internal("writer poisoned".into()))?;
         f(&mut conn)
+    }
+}
+
+#[cfg(test)]
+mod open_tests {
+    use super::*;
+
+    /// The light open never skips a migration: a new folder and an old schema take the full
+    /// open (which migrates); a current schema gets one writer and one reader that both work.
+    #[tokio::test]
+    async fn reading_open_migrates_when_needed_and_is_light_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_for_reading_blocking(dir.path()).unwrap();
+        let latest = migrations::embedded().last().unwrap().version;
+        let applied = s
+            .read(|c| Ok(migrations::applied(c)?.last().map(|m| m.version)))
+            .await
+            .unwrap();
+        assert_eq!(applied, Some(latest), "a new database is migrated");
+        assert_eq!(s.inner.readers.lock().unwrap().len(), READERS);
+        drop(s);
+
+        let s = Store::open_for_reading_blocking(dir.path()).unwrap();
+        assert_eq!(s.inner.readers.lock().unwrap().len(), 1);
+        s.write(|c| {
+            settings::set(c, "open-test", &1u32)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let back: Option<u32> = s.read(|c| settings::get(c, "open-test")).await.unwrap();
+        assert_eq!(back, Some(1));
+        drop(s);
+
+        // One migration behind: the full open runs it.
+        let old = tempfile::tempdir().unwrap();
+        {
+            let mut c = Connection::open(old.path().join(DB_FILE)).unwrap();
+            migrations::run_to(&mut c, Some(latest - 1)).unwrap();
+        }
+        let s = Store::open_for_reading_blocking(old.path()).unwrap();
+        assert_eq!(s.inner.readers.lock().unwrap().len(), READERS);
+        let applied = s
+            .read(|c| Ok(migrations::applied(c)?.last().map(|m| m.version)))
+            .await
+            .unwrap();
+        assert_eq!(applied, Some(latest));
     }
 }

@@ -379,7 +379,18 @@ impl GmailSync {
             tracing::info!(account = %self.account_id, page = report.pages, stored = report.fetched, "mail sync: page stored");
             match next {
                 Some(t) => page_token = Some(t),
-                None => return Ok(report),
+                None => {
+                    // The first download is one long run of writes: fold the write-ahead log
+                    // into the database now, or every later process re-reads it when it opens.
+                    if let Err(e) = self
+                        .store
+                        .write(|c| mail_sync::checkpoint_after_full(c))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not checkpoint the database after a full sync");
+                    }
+                    return Ok(report);
+                }
             }
         }
     }

@@ -77,8 +77,20 @@ pub enum Route {
 #[component]
 pub fn App() -> Element {
     hooks::provide_theme();
+    // The page's language for screen readers, on every platform (the repo keeps no index.html
+    // of its own: dx's default page has no `lang`).
+    use_effect(|| {
+        let _ = document::eval("document.documentElement.lang = 'en';");
+    });
     rsx! {
         document::Title { "LibreOllama" }
+        // interactive-widget: an on-screen keyboard shrinks the layout (hence 100dvh), so the
+        // editor's and chat's input boxes stay above it.
+        document::Meta {
+            name: "viewport",
+            content: "width=device-width, initial-scale=1, viewport-fit=cover, interactive-widget=resizes-content",
+        }
+        document::Meta { name: "color-scheme", content: "light dark" }
         document::Style { {CSS} }
         Router::<Route> {}
     }

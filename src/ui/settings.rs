@@ -23,6 +23,17 @@ pub fn SettingsPage() -> Element {
                 p { class: "muted", "Saved on this device." }
             }
         }
+        // Phones have no sidebar: the pages it lists are reached from here.
+        nav { class: "card phone-only more-pages", aria_label: "More pages",
+            h2 { "More" }
+            ul {
+                li { Link { class: "more-link", to: super::Route::Ask {}, "Ask your mailbox" } }
+                li { Link { class: "more-link", to: super::Route::Accounts {}, "Accounts" } }
+                li { Link { class: "more-link", to: super::Route::AiSettings {}, "AI models" } }
+                li { Link { class: "more-link", to: super::Route::Diagnostics {}, "Diagnostics" } }
+                li { Link { class: "more-link", to: super::Route::About {}, "About" } }
+            }
+        }
         section { class: "card",
             h2 { "Appearance" }
             fieldset { class: "choices",

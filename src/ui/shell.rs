@@ -147,17 +147,9 @@ pub fn Shell() -> Element {
             }],
         ),
     ];
-    // A page inside an area (one conversation) lights that area's entry.
-    let section = match &current {
-        Route::MailThread { .. }
-        | Route::Compose { .. }
-        | Route::MailDrafts {}
-        | Route::MailOutbox {}
-        | Route::MailSnoozed {} => Route::Mail {},
-        Route::ChatWith { .. } => Route::Chat {},
-        Route::CalendarMonth {} => Route::Calendar {},
-        other => other.clone(),
-    };
+    let section = area_of(&current);
+    let tab = tab_of(&current);
+    let title = format!("{} · LibreOllama", page_title(&current));
     let t = theme.theme.read().to_owned();
     // Mail uses the whole window for its panes.
     let full_bleed = matches!(
@@ -172,7 +164,8 @@ pub fn Shell() -> Element {
     );
     let theme_attr = format!("{t:?}").to_lowercase();
     rsx! {
-        div { class: "app", "data-theme": "{theme_attr}",
+        document::Title { "{title}" }
+        div { class: "app", "data-theme": "{theme_attr}", "data-area": tab.label.to_lowercase(),
             a { class: "skip-link", href: "#main", "Skip to content" }
             nav { class: "sidebar", aria_label: "Main",
                 div { class: "brand",
@@ -216,6 +209,138 @@ pub fn Shell() -> Element {
                     crate::ui::mail::send_toast::SendToast {}
                 }
             }
+            // Phones: the sidebar gives way to this bar (assets/main.css shows one or the other).
+            nav { class: "bottom-nav", aria_label: "Main",
+                for item in bottom_items() {
+                    Link {
+                        class: if item.to == tab.to { "bottom-link active" } else { "bottom-link" },
+                        to: item.to.clone(),
+                        aria_current: if item.to == tab.to { "page" } else { "false" },
+                        NavIcon { icon: item.icon }
+                        span { class: "bottom-label", "{item.label}" }
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The sidebar entry a page lights: a page inside an area (one conversation) lights the area's.
+fn area_of(route: &Route) -> Route {
+    match route {
+        Route::MailThread { .. }
+        | Route::Compose { .. }
+        | Route::MailDrafts {}
+        | Route::MailOutbox {}
+        | Route::MailSnoozed {} => Route::Mail {},
+        Route::ChatWith { .. } => Route::Chat {},
+        Route::CalendarMonth {} => Route::Calendar {},
+        other => other.clone(),
+    }
+}
+
+/// The phone's bottom bar: the four areas and Settings, which leads to everything else.
+fn bottom_items() -> [NavItem; 5] {
+    [
+        NavItem {
+            to: Route::Mail {},
+            label: "Mail",
+            icon: Icon::Mail,
+        },
+        NavItem {
+            to: Route::Tasks {},
+            label: "Tasks",
+            icon: Icon::Check,
+        },
+        NavItem {
+            to: Route::Calendar {},
+            label: "Calendar",
+            icon: Icon::Cal,
+        },
+        NavItem {
+            to: Route::Chat {},
+            label: "Chat",
+            icon: Icon::Chat,
+        },
+        NavItem {
+            to: Route::SettingsPage {},
+            label: "Settings",
+            icon: Icon::Sliders,
+        },
+    ]
+}
+
+/// The bottom-bar entry a page lights: pages without their own entry sit under Settings.
+fn tab_of(route: &Route) -> NavItem {
+    let area = area_of(route);
+    let items = bottom_items();
+    let settings = items[4].clone();
+    items.into_iter().find(|i| i.to == area).unwrap_or(settings)
+}
+
+/// The window / tab title of each page.
+fn page_title(route: &Route) -> &'static str {
+    match route {
+        Route::Mail {} | Route::MailThread { .. } => "Mail",
+        Route::Compose { .. } => "Write mail",
+        Route::MailDrafts {} => "Drafts",
+        Route::MailOutbox {} => "Outbox",
+        Route::MailSnoozed {} => "Snoozed",
+        Route::Tasks {} => "Tasks",
+        Route::Calendar {} => "Calendar",
+        Route::CalendarMonth {} => "Calendar: month",
+        Route::Chat {} | Route::ChatWith { .. } => "Chat",
+        Route::Ask {} => "Ask your mailbox",
+        Route::Diagnostics {} => "Diagnostics",
+        Route::SettingsPage {} => "Preferences",
+        Route::Accounts {} => "Accounts",
+        Route::AiSettings {} => "AI",
+        Route::About {} => "About",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_has_its_own_title_and_a_bottom_bar_entry() {
+        let routes = [
+            Route::Mail {},
+            Route::MailThread {
+                account: "a".into(),
+                thread: "t".into(),
+            },
+            Route::Compose { id: "d".into() },
+            Route::MailDrafts {},
+            Route::MailOutbox {},
+            Route::MailSnoozed {},
+            Route::Tasks {},
+            Route::Calendar {},
+            Route::CalendarMonth {},
+            Route::Chat {},
+            Route::ChatWith { id: "c".into() },
+            Route::Ask {},
+            Route::Diagnostics {},
+            Route::SettingsPage {},
+            Route::Accounts {},
+            Route::AiSettings {},
+            Route::About {},
+        ];
+        for r in &routes {
+            assert!(!page_title(r).is_empty());
+        }
+        assert_eq!(
+            tab_of(&Route::MailThread {
+                account: "a".into(),
+                thread: "t".into()
+            })
+            .label,
+            "Mail"
+        );
+        assert_eq!(tab_of(&Route::CalendarMonth {}).label, "Calendar");
+        assert_eq!(tab_of(&Route::ChatWith { id: "c".into() }).label, "Chat");
+        assert_eq!(tab_of(&Route::Diagnostics {}).label, "Settings");
+        assert_eq!(tab_of(&Route::Tasks {}).label, "Tasks");
     }
 }

@@ -26,17 +26,7 @@ impl AuthService {
 
     /// Finds an account by id or email address.
     pub async fn resolve(&self, id_or_email: &str) -> Result<Account> {
-        let key = id_or_email.to_string();
-        self.store
-            .read(move |conn| {
-                accounts::list(conn)?
-                    .into_iter()
-                    .find(|a| a.id == key || a.email_address.eq_ignore_ascii_case(&key))
-                    .ok_or(LibreOllamaError::NotFound {
-                        what: format!("An account '{key}'"),
-                    })
-            })
-            .await
+        resolve(&self.store, id_or_email).await
     }
 
     /// Google accounts (the local archive's row is not one).
@@ -233,4 +223,19 @@ impl TokenProvider for AuthService {
     ) -> BoxFuture<'a, Result<SecretString>> {
         Box::pin(self.validate_and_refresh_tokens(account_id, force_refresh))
     }
+}
+
+/// An account by id or email address, from the store alone (the terminal's search opens no vault).
+pub(crate) async fn resolve(store: &Store, id_or_email: &str) -> Result<Account> {
+    let key = id_or_email.to_string();
+    store
+        .read(move |conn| {
+            accounts::list(conn)?
+                .into_iter()
+                .find(|a| a.id == key || a.email_address.eq_ignore_ascii_case(&key))
+                .ok_or(LibreOllamaError::NotFound {
+                    what: format!("An account '{key}'"),
+                })
+        })
+        .await
 }

@@ -9,6 +9,8 @@ mod accounts;
 mod client;
 mod sign_in;
 
+pub(crate) use accounts::resolve as resolve_account;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

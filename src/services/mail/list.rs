@@ -5,10 +5,13 @@
 use std::time::Instant;
 
 use super::MailService;
+use crate::clock::Clock;
+use crate::config::AppConfig;
 use crate::error::{LibreOllamaError, Result};
 use crate::mail::import::ARCHIVE_ACCOUNT;
 use crate::model::{MailCursor, MailPage, MailRow};
 use crate::store::mail::{self as cache, SearchHit};
+use crate::store::Store;
 
 /// A cached message as a row of the list.
 fn row_of(h: SearchHit) -> MailRow {
@@ -27,23 +30,134 @@ fn row_of(h: SearchHit) -> MailRow {
     }
 }
 
-impl MailService {
-    /// Now, in this machine's time zone (before:/after: dates are local days, as in Gmail), on
-    /// the service's clock.
-    fn search_clock(&self) -> crate::search::Clock {
-        use chrono::TimeZone;
-        let now_ms = self.clock.now_ms();
-        let utc_offset_secs = chrono::Local
-            .timestamp_millis_opt(now_ms)
-            .single()
-            .map(|d| i64::from(d.offset().local_minus_utc()))
-            .unwrap_or(0);
-        crate::search::Clock {
-            now_ms,
-            utc_offset_secs,
+/// Now, in this machine's time zone (before:/after: dates are local days, as in Gmail), on
+/// `clock`.
+fn search_clock(clock: &Clock) -> crate::search::Clock {
+    use chrono::TimeZone;
+    let now_ms = clock.now_ms();
+    let utc_offset_secs = chrono::Local
+        .timestamp_millis_opt(now_ms)
+        .single()
+        .map(|d| i64::from(d.offset().local_minus_utc()))
+        .unwrap_or(0);
+    crate::search::Clock {
+        now_ms,
+        utc_offset_secs,
+    }
+}
+
+/// One page of cached messages matching `query` (Gmail's operators), newest first.
+async fn page(
+    store: &Store,
+    clock: &Clock,
+    account: Option<String>,
+    query: String,
+    after: Option<MailCursor>,
+    limit: usize,
+) -> Result<MailPage> {
+    let q = crate::search::parse(&query, search_clock(clock))
+        .map_err(|e| LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e)))?;
+    let limit = limit.clamp(1, 500);
+    let started = Instant::now();
+    let hits = store
+        .read(move |c| {
+            cache::search(
+                c,
+                account.as_deref(),
+                &q,
+                limit,
+                after.map(|a| cache::PageAfter {
+                    internal_date: a.internal_date,
+                    rowid: a.rowid,
+                }),
+            )
+        })
+        .await?;
+    let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let next = (hits.len() == limit).then(|| {
+        let last = hits.last().expect("a full page has a last row");
+        MailCursor {
+            internal_date: last.internal_date,
+            rowid: last.rowid,
+        }
+    });
+    Ok(MailPage {
+        rows: hits.into_iter().map(row_of).collect(),
+        next,
+        next_token: None,
+        took_ms,
+    })
+}
+
+/// Up to `limit` messages matching `query`, newest first, page after page.
+async fn pages(
+    store: &Store,
+    clock: &Clock,
+    account: Option<String>,
+    query: String,
+    limit: usize,
+) -> Result<Vec<MailRow>> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    while rows.len() < limit {
+        let p = page(
+            store,
+            clock,
+            account.clone(),
+            query.clone(),
+            after,
+            limit - rows.len(),
+        )
+        .await?;
+        rows.extend(p.rows);
+        match p.next {
+            Some(n) => after = Some(n),
+            None => break,
         }
     }
+    Ok(rows)
+}
 
+/// The mail cache and nothing else, for a search in the terminal: it opens the database only
+/// (no vault, so no keyring or D-Bus; no log file; no background work) and closes it when
+/// dropped. The same parser, query and clock as [`MailService::search`].
+pub struct CacheSearch {
+    store: Store,
+    clock: Clock,
+}
+
+impl CacheSearch {
+    pub async fn open(config: &AppConfig) -> Result<CacheSearch> {
+        let dir = config.data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open_for_reading_blocking(&dir))
+            .await
+            .map_err(|e| LibreOllamaError::Internal(format!("start-up task failed: {e}")))??;
+        Ok(CacheSearch {
+            store,
+            clock: Clock::system(),
+        })
+    }
+
+    /// Up to `limit` messages matching `query`, newest first; `account` is an id or address.
+    pub async fn search(
+        &self,
+        account: Option<String>,
+        query: String,
+        limit: usize,
+    ) -> Result<Vec<MailRow>> {
+        let account = match account {
+            Some(a) => Some(
+                crate::services::auth::resolve_account(&self.store, &a)
+                    .await?
+                    .id,
+            ),
+            None => None,
+        };
+        pages(&self.store, &self.clock, account, query, limit).await
+    }
+}
+
+impl MailService {
     /// One page of messages matching `query` (Gmail's operators), newest first.
     pub async fn list(
         &self,
@@ -52,40 +166,7 @@ impl MailService {
         after: Option<MailCursor>,
         limit: usize,
     ) -> Result<MailPage> {
-        let q = crate::search::parse(&query, self.search_clock()).map_err(|e| {
-            LibreOllamaError::InvalidInput(crate::search::error_sentence(&query, &e))
-        })?;
-        let limit = limit.clamp(1, 500);
-        let started = Instant::now();
-        let hits = self
-            .store
-            .read(move |c| {
-                cache::search(
-                    c,
-                    account.as_deref(),
-                    &q,
-                    limit,
-                    after.map(|a| cache::PageAfter {
-                        internal_date: a.internal_date,
-                        rowid: a.rowid,
-                    }),
-                )
-            })
-            .await?;
-        let took_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let next = (hits.len() == limit).then(|| {
-            let last = hits.last().expect("a full page has a last row");
-            MailCursor {
-                internal_date: last.internal_date,
-                rowid: last.rowid,
-            }
-        });
-        Ok(MailPage {
-            rows: hits.into_iter().map(row_of).collect(),
-            next,
-            next_token: None,
-            took_ms,
-        })
+        page(&self.store, &self.clock, account, query, after, limit).await
     }
 
     /// Up to `limit` messages matching `query`, newest first, page after page (the terminal).
@@ -95,19 +176,7 @@ impl MailService {
         query: String,
         limit: usize,
     ) -> Result<Vec<MailRow>> {
-        let mut rows = Vec::new();
-        let mut after = None;
-        while rows.len() < limit {
-            let page = self
-                .list(account.clone(), query.clone(), after, limit - rows.len())
-                .await?;
-            rows.extend(page.rows);
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
-        Ok(rows)
+        pages(&self.store, &self.clock, account, query, limit).await
     }
 
     /// Asks Gmail itself (for mail older than the cache, or Gmail's own ranking); results are

@@ -25,6 +25,7 @@ use crate::store::{labels, mail as cache, mail_actions, mail_sync, queue, settin
 use crate::sync::gmail::GmailSync;
 use crate::sync::mail_actions as action_push;
 
+pub use list::CacheSearch;
 pub use sync::{AccountSync, SyncOptions};
 
 pub const POLL_MINUTES: &str = "mail.poll_minutes";

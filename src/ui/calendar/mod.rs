@@ -230,7 +230,7 @@ fn CalendarPage(month: bool) -> Element {
         _ => (Vec::new(), Vec::new()),
     };
     rsx! {
-        div { class: "calendar", tabindex: "0", onkeydown: move |e| st.key(e), aria_label: "Calendar",
+        div { class: "calendar", tabindex: "0", role: "region", onkeydown: move |e| st.key(e), aria_label: "Calendar",
             CalendarHead { st }
             if let Some((ok, text)) = st.note.read().as_ref() {
                 p { class: if *ok { "muted small" } else { "error-text small" }, role: "status", "{text}" }

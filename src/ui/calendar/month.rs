@@ -36,6 +36,7 @@ pub(super) fn MonthGrid(
                         div {
                             key: "{d}",
                             class: format!("month-cell{}{}", if day.month() != month { " other" } else { "" }, if day == today { " today" } else { "" }),
+                            role: "group",
                             aria_label: "{day.format(\"%A %-d %B\")}",
                             title: "Click an empty space to add an all-day event",
                             onclick: move |_| st.create(NewAt { start_ms: midnight(day) + 9 * 3_600_000, all_day: true }),
@@ -44,10 +45,20 @@ pub(super) fn MonthGrid(
                                 div {
                                     class: if e.start_ms.is_some() { "ev" } else { "ev allday" },
                                     title: "{e.summary} ({e.calendar})",
+                                    role: "button",
+                                    tabindex: "0",
                                     onclick: {
                                         let ev = (*e).clone();
                                         move |evt: MouseEvent| {
                                             evt.stop_propagation();
+                                            st.open(ev.clone());
+                                        }
+                                    },
+                                    onkeydown: {
+                                        let ev = (*e).clone();
+                                        move |k: KeyboardEvent| if super::time_grid::activates(&k) {
+                                            k.prevent_default();
+                                            k.stop_propagation();
                                             st.open(ev.clone());
                                         }
                                     },

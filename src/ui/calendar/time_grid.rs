@@ -11,6 +11,11 @@ use crate::model::{EventView, TaskView};
 
 const HOUR_PX: i64 = 44;
 
+/// Enter or Space on an event opens it, as a click does.
+pub(super) fn activates(k: &KeyboardEvent) -> bool {
+    k.key() == Key::Enter || k.key() == Key::Character(" ".into())
+}
+
 #[component]
 pub(super) fn TimeGrid(
     st: CalendarState,
@@ -26,6 +31,10 @@ pub(super) fn TimeGrid(
         div {
             class: if st.dragging.read().is_some() { "timegrid dragging" } else { "timegrid" },
             style: "--days: {days}",
+            // Scrolls: reachable from the keyboard even when no event is in view.
+            tabindex: "0",
+            role: "region",
+            aria_label: "Hours",
             // The working day in view first; earlier hours are a scroll up.
             onmounted: move |_| {
                 document::eval(&format!("const g = document.querySelector('.timegrid'); if (g) g.scrollTop = {};", 7 * HOUR_PX));
@@ -77,9 +86,19 @@ fn DayHead(
             for e in all {
                 div {
                     class: "ev allday",
+                    role: "button",
+                    tabindex: "0",
                     onclick: {
                         let ev = e.clone();
                         move |_| st.open(ev.clone())
+                    },
+                    onkeydown: {
+                        let ev = e.clone();
+                        move |k: KeyboardEvent| if activates(&k) {
+                            k.prevent_default();
+                            k.stop_propagation();
+                            st.open(ev.clone());
+                        }
                     },
                     "{e.summary}"
                 }
@@ -143,10 +162,20 @@ fn DayColumn(
                     let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + 20);
                     rsx! {
                         div {
+                            role: "button",
+                            tabindex: "0",
                             onclick: {
                                 let ev = e.clone();
                                 move |evt: MouseEvent| {
                                     evt.stop_propagation();
+                                    st.open(ev.clone());
+                                }
+                            },
+                            onkeydown: {
+                                let ev = e.clone();
+                                move |k: KeyboardEvent| if activates(&k) {
+                                    k.prevent_default();
+                                    k.stop_propagation();
                                     st.open(ev.clone());
                                 }
                             },
@@ -187,7 +216,7 @@ fn DayColumn(
                 }
             }
             if day == today {
-                div { class: "now-line", style: "top: {now_min * HOUR_PX / 60}px", aria_label: "Now" }
+                div { class: "now-line", style: "top: {now_min * HOUR_PX / 60}px", role: "img", aria_label: "Now" }
             }
         }
     }

@@ -366,7 +366,7 @@ fn Messages(st: ChatState, model: String) -> Element {
         .map(|m| m.id);
     let last_id = msgs.last().map(|m| m.id);
     rsx! {
-        div { class: "chat-messages", aria_live: "polite",
+        div { class: "chat-messages", aria_live: "polite", tabindex: "0", role: "log", aria_label: "Messages",
             if msgs.is_empty() {
                 p { class: "muted chat-hint", "Ask anything. Replies come from {short_model(&model)} and stay on this device." }
             }

@@ -80,8 +80,10 @@ fn ChatPage(open: Option<String>) -> Element {
         _ => None,
     };
     let current = selected.read().clone();
+    let has_open = current.is_some();
     rsx! {
-        div { class: "chat",
+        // Phones show the list or the open conversation, not both.
+        div { class: format!("chat{}{}", if has_open { " has-open" } else { "" }, if error.read().is_some() { " has-error" } else { "" }),
             aside { class: "chat-list", aria_label: "Conversations",
                 div { class: "chat-list-head",
                     h1 { "Chat" }
@@ -119,6 +121,15 @@ fn ChatPage(open: Option<String>) -> Element {
                 }
             }
             section { class: "chat-main",
+                if has_open {
+                    button {
+                        r#type: "button",
+                        class: "button back-button chat-back",
+                        onclick: move |_| selected.set(None),
+                        span { aria_hidden: "true", "‹ " }
+                        "Conversations"
+                    }
+                }
                 if let Some(e) = error.read().as_ref() {
                     div { class: "banner error", role: "alert",
                         "{e} "

@@ -23,7 +23,16 @@ pub(super) fn FolderNav(st: MailState) -> Element {
     let failed = status.as_ref().map(|s| s.failed_changes.len()).unwrap_or(0);
     let no_accounts = st.accounts.read().is_empty();
     rsx! {
-        nav { class: "mail-folders", aria_label: "Mail folders",
+        nav { id: "mail-folders", class: "mail-folders", aria_label: "Mail folders",
+            // Phones and tablets: the folders stand in for the list until one is picked.
+            button {
+                r#type: "button",
+                class: "button back-button folders-back",
+                onclick: move |_| { let mut f = st.show_folders; f.set(false) },
+                span { aria_hidden: "true", "‹ " }
+                "Messages"
+            }
+            h1 { class: "folders-heading", "Folders" }
             if let Some(account) = st.compose_account() {
                 button {
                     class: "button primary compose-button",

@@ -139,6 +139,18 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                 }
             }
             div { class: "mail-list-head",
+                // Phones and tablets have no room for the folder pane beside the list.
+                button {
+                    r#type: "button",
+                    class: "button folders-button",
+                    aria_label: "Folders and labels",
+                    aria_controls: "mail-folders",
+                    onclick: move |_| st.show_folders.set(true),
+                    svg { view_box: "0 0 24 24", width: "18", height: "18", fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round", "aria-hidden": "true",
+                        path { d: "M4 6h16M4 12h16M4 18h16" }
+                    }
+                    span { class: "folders-button-label", "Folders" }
+                }
                 h1 { "{title}" }
                 span { class: "muted small", "{summary}" }
             }
@@ -149,6 +161,8 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                 class: "mail-rows",
                 role: "listbox",
                 aria_label: "{title}",
+                // Scrolls: reachable from the keyboard (j/k then move the selection).
+                tabindex: "0",
                 onmounted: move |e| st.list_el.set(Some(e.data())),
                 onscroll: move |e: ScrollEvent| {
                     let top = e.data().scroll_top();

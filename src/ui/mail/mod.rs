@@ -51,8 +51,9 @@ fn MailPage(open: Option<(String, String)>) -> Element {
     let offline = st.status.read().as_ref().and_then(|s| s.offline.clone());
     rsx! {
         div {
-            class: "mail",
+            class: "mail {st.pane()}",
             tabindex: "0",
+            role: "region",
             aria_label: "Mail. Press question mark for keyboard shortcuts.",
             onkeydown: move |e| keys::on_key(st, typing, pending_g, e),
             if let Some(reason) = offline {

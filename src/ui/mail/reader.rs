@@ -11,9 +11,18 @@ use crate::model::{ComposeKind, MailAction, MessageView, ThreadView};
 #[component]
 pub(super) fn Reader() -> Element {
     let st = use_context::<MailState>();
+    let (mut shown, mut open) = (st.thread, st.open);
     let thread = st.thread.read().clone();
     rsx! {
-        section { class: "mail-reader", aria_label: "Conversation",
+        section { class: "mail-reader", aria_label: "Conversation", tabindex: "0",
+            // Phones show one pane at a time: this leads back to the list.
+            button {
+                r#type: "button",
+                class: "button back-button reader-back",
+                onclick: move |_| { shown.set(None); open.set(None); },
+                span { aria_hidden: "true", "‹ " }
+                "Back to messages"
+            }
             if *st.opening.read() {
                 p { class: "muted mail-placeholder", role: "status", "Opening…" }
             } else {

@@ -40,6 +40,8 @@ pub(crate) struct MailState {
     pub(super) status: Signal<Option<SyncStatus>>,
     pub(super) show_help: Signal<bool>,
     pub(super) show_activity: Signal<bool>,
+    /// Phones and tablets show the folder pane in place of the list while this is set.
+    pub(super) show_folders: Signal<bool>,
     pub(super) scroll_top: Signal<f64>,
     pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
@@ -318,6 +320,19 @@ impl MailState {
         self.search.set(String::new());
         self.thread.set(None);
         self.open.set(None);
+        self.show_folders.set(false);
+    }
+
+    /// Which pane a phone shows (one at a time): a conversation when one is open, else the
+    /// folders when asked for, else the list. Wider windows show several and ignore it.
+    pub(super) fn pane(&self) -> &'static str {
+        if self.open.read().is_some() {
+            "pane-reader"
+        } else if *self.show_folders.read() {
+            "pane-folders"
+        } else {
+            "pane-list"
+        }
     }
 
     /// The account a new mail is written from: the one in view, else the first with a server.
@@ -416,6 +431,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         status: use_signal(|| None),
         show_help: use_signal(|| false),
         show_activity: use_signal(|| false),
+        show_folders: use_signal(|| false),
         scroll_top: use_signal(|| 0.0),
         search_el: use_signal(|| None),
         list_el: use_signal(|| None),
