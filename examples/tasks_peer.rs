@@ -1,5 +1,5 @@
 //! The Google Tasks fake of `tests/support` (checked against tasks.v1.json) as a standalone
-//! server, for the browser walk (`scripts/browser-walk.sh`): no Tasks emulator exists, and the
+//! server, for the browser walk (`scripts/web-preview.sh`): no Tasks emulator exists, and the
 //! walk's web preview server is a separate process. Prints its base URL, then serves until killed.
 //! Usage: cargo run --example tasks_peer [LIST_TITLE…]
 

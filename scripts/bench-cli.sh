@@ -7,7 +7,7 @@
 #
 # DATA_DIR and MAILDIR: what `MAIL_BENCH_DIR=DATA_DIR MAIL_BENCH_MAILDIR=MAILDIR cargo bench
 # --bench mail_search` writes (the same generated mailbox as a cache and as a maildir). The
-# maildir is indexed by `notmuch new` the first time (about 10 minutes for 100,000 messages; the
+# maildir is indexed by `notmuch new` the first time (10–30 minutes for 100,000 messages; the
 # config is MAILDIR/../notmuch-config). BIN defaults to $target/release/libreollama; OLD_BIN
 # (optional) is a second binary whose `--help` is timed beside it (e.g. a copy of the binary
 # before the change). Needs hyperfine and notmuch (Debian packages).

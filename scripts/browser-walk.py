@@ -18,6 +18,8 @@ import sys
 import time
 import urllib.request
 import urllib.error
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -25,9 +27,12 @@ LINK, OUT = sys.argv[1], sys.argv[2]
 BASE = LINK.split("?")[0].rstrip("/")
 HERE = os.path.dirname(os.path.abspath(__file__))
 AXE = open(os.path.join(HERE, "..", "tests/peers/node_modules/axe-core/axe.min.js")).read()
-# The event is seeded at 15:00 UTC today; the browser runs in New York, so it must read 10:00
-# (EST, December) — the server's zone (UTC here) and the calendar's (Paris) must not leak in.
+# The event is seeded at 15:00 UTC today (WALK_EVENT_UTC); the browser runs in New York, so it
+# must read that instant's New York time (10:00 in winter, 11:00 in summer) — neither the
+# server's zone (UTC here) nor the calendar's (Paris) may leak in.
 ZONE = "America/New_York"
+EVENT_LOCAL = (datetime.fromisoformat(os.environ["WALK_EVENT_UTC"].replace("Z", "+00:00"))
+               .astimezone(ZoneInfo(ZONE)).strftime("%H:%M"))
 WAIT = 30_000
 
 step_no = 0
@@ -241,8 +246,9 @@ def calendar(page):
     expect(event).to_be_visible(timeout=WAIT)
     cell = page.locator("*", has=page.get_by_text("Engine design review")).last
     text = cell.inner_text()
-    if not re.search(r"\b10[:.]00\b|\b10 ?AM\b", text, re.I):
-        failures.append(f"calendar: the event should read 10:00 in {ZONE}, shows {text!r}")
+    if EVENT_LOCAL not in text:
+        failures.append(f"calendar: the event should read {EVENT_LOCAL} in {ZONE}, shows {text!r}")
+    log(f"the event reads {EVENT_LOCAL}, New York time ✓")
     visit(page, "calendar-month")
 
 
@@ -270,6 +276,8 @@ def chat(page):
     expect(live).to_have_text(re.compile(r"\w{2,}"), timeout=WAIT)
     final = live.inner_text().strip()
     log(f"chat reply seen at {len(seen)} lengths while streaming; final {len(final)} chars")
+    if len(seen) < 2:
+        failures.append(f"chat: the reply did not stream (seen at {len(seen)} lengths before the end)")
     visit(page, "chat-reply")
 
 
@@ -288,6 +296,7 @@ def small_screens(browser, state):
                                   storage_state=state, bypass_csp=True, has_touch=True,
                                   is_mobile=kind == "phone")
         page = ctx.new_page()
+        page.on("pageerror", lambda e: failures.append(f"{kind} page error: {e}"))
         for path, name in (("/", "mail"), ("/tasks", "tasks"), ("/calendar/month", "calendar"),
                            ("/chat", "chat"), ("/settings/accounts", "accounts")):
             page.goto(BASE + path)
@@ -307,8 +316,8 @@ def main():
         context = browser.new_context(viewport={"width": 1280, "height": 800},
                                       timezone_id=ZONE, bypass_csp=True)
         context.set_default_timeout(WAIT)
+        context.on("page", lambda p: p.on("pageerror", lambda e: failures.append(f"page error: {e}")))
         page = context.new_page()
-        page.on("pageerror", lambda e: failures.append(f"page error: {e}"))
         page.goto(LINK)
         expect(page.get_by_role("navigation", name="Main")).to_be_visible(timeout=60_000)
         if "key=" in page.url:

@@ -10,5 +10,6 @@ PATH="$tools/bin:$PATH"
 command -v cargo-deb >/dev/null || { echo "cargo-deb is missing: scripts/setup.sh test (or cargo install cargo-deb --locked)" >&2; exit 1; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/target}
 cargo build --release --bins >&2
-cargo deb --no-build --no-strip --quiet 2>&1 >&2 | grep -v '^warning: .*strip' >&2 || true
-ls -t "$CARGO_TARGET_DIR"/debian/libreollama_*.deb | head -1
+out=$(cargo deb --no-build --no-strip | tail -1)
+[ -f "$out" ] || { echo "cargo deb made no package (it printed: $out)" >&2; exit 1; }
+echo "$out"

@@ -22,8 +22,12 @@ work=$(mktemp -d)
 free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free); emu_port=$(free); redirect=$(free); chat_port=$(free)
 pids=()
+# Each peer runs in its own session (setsid), so everything it starts (dx's cargo and server,
+# node's children) goes with it.
 cleanup() {
-  for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done
+  sleep 1
+  for p in "${pids[@]}"; do kill -9 -- "-$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -91,34 +95,38 @@ google:
       start_date_time: ${today}T15:00:00.000Z
       end_date_time: ${today}T16:00:00.000Z
 YAML
-"$node" tests/peers/node_modules/emulate/dist/index.js start --service google --host 127.0.0.1 \
+setsid "$node" tests/peers/node_modules/emulate/dist/index.js start --service google --host 127.0.0.1 \
   --port "$emu_port" --seed "$work/seed.yaml" >"$work/emulate.log" 2>&1 &
 pids+=($!)
-"$peers/venv/bin/python" tests/peers/llama_server.py "$model" "$chat_port" >"$work/llama.log" 2>&1 &
+setsid "$peers/venv/bin/python" tests/peers/llama_server.py "$model" "$chat_port" >"$work/llama.log" 2>&1 &
 pids+=($!)
-cargo build -q --example tasks_peer --no-default-features --features backend
-"${CARGO_TARGET_DIR:-target}/debug/examples/tasks_peer" "My Tasks" >"$work/tasks.url" 2>"$work/tasks.log" &
+cargo build -q --example tasks_peer
+setsid "${CARGO_TARGET_DIR:-target}/debug/examples/tasks_peer" "My Tasks" >"$work/tasks.url" 2>"$work/tasks.log" &
 pids+=($!)
 
 # The app's data folder, set up with the CLI as a person would: the OAuth client, the model
 # server, and a small archive so the list is not empty before the first sync.
-cargo build -q --no-default-features --features backend
+# The same features as the test build before it: nothing is rebuilt.
+cargo build -q --bin libreollama
 cli() { "${CARGO_TARGET_DIR:-target}/debug/libreollama" --data-dir "$work/data" "$@"; }
 python3 scripts/demo-mbox.py "$work/archive.mbox" 4 >/dev/null
 cli mail import "$work/archive.mbox" >/dev/null
 echo GOCSPX-walk | cli accounts client --id walk.apps.googleusercontent.com --secret-stdin >/dev/null
-for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$chat_port/health" && break; sleep 0.2; done
+ready() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.2; done; return 1; }
+ready curl -sf -o /dev/null "http://127.0.0.1:$chat_port/health" \
+  || { tail -20 "$work/llama.log" >&2; echo "FAIL: llama.cpp did not start" >&2; exit 1; }
 chat_ep=$(cli ai add-server --name "llama.cpp" --kind openai --url "http://127.0.0.1:$chat_port" | sed -n 's/.*(\(ep-[0-9a-f]*\)).*/\1/p')
 cli ai use-server "$chat_ep" >/dev/null
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$emu_port/.well-known/openid-configuration" && break; sleep 0.2; done
-for _ in $(seq 1 50); do [ -s "$work/tasks.url" ] && break; sleep 0.2; done
+ready curl -sf -o /dev/null "http://127.0.0.1:$emu_port/.well-known/openid-configuration" \
+  || { tail -20 "$work/emulate.log" >&2; echo "FAIL: emulate did not start" >&2; exit 1; }
+ready test -s "$work/tasks.url" || { cat "$work/tasks.log" >&2; echo "FAIL: the Tasks peer did not start" >&2; exit 1; }
 
 export LIBREOLLAMA_GOOGLE_BASE="http://127.0.0.1:$emu_port" LIBREOLLAMA_OAUTH_PORT=$redirect
 export LIBREOLLAMA_GOOGLE_TASKS_URL=$(cat "$work/tasks.url")
 # The server must not open a browser of its own: the person's browser follows the link the
 # page shows.
 export BROWSER=true
-dx serve --platform web --interactive false --open false --hot-reload false --addr 127.0.0.1 --port "$port" >"$work/dx.log" 2>&1 &
+setsid dx serve --platform web --interactive false --open false --hot-reload false --addr 127.0.0.1 --port "$port" >"$work/dx.log" 2>&1 &
 pids+=($!)
 echo "building and serving on http://127.0.0.1:$port (log: $work/dx.log)"
 # The server answers only through the link it prints (a per-launch key); until then: 401.
@@ -141,5 +149,5 @@ if [ -n "${WALK_SERVE_ONLY:-}" ]; then
   # For writing the walk: keep everything running and print what the walk would get.
   echo "link: $link emulate: http://127.0.0.1:$emu_port"; wait "${pids[-1]}"; exit 0
 fi
-WALK_EMULATE="http://127.0.0.1:$emu_port" "$py" scripts/browser-walk.py "$link" "$out" \
+WALK_EMULATE="http://127.0.0.1:$emu_port" WALK_EVENT_UTC="${today}T15:00:00Z" "$py" scripts/browser-walk.py "$link" "$out" \
   || { echo "--- server log (tail)"; tail -30 "$work/dx.log"; exit 1; } >&2

@@ -160,6 +160,7 @@ impl Store {
         let current = || -> rusqlite::Result<Option<(Connection, Connection)>> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let writer = Connection::open_with_flags(&path, flags)?;
+            writer.busy_timeout(BUSY_TIMEOUT)?;
             let applied: Option<i64> = writer.query_row(
                 "SELECT MAX(version) FROM refinery_schema_history",
                 [],
@@ -167,6 +168,16 @@ impl Store {
             )?;
             let built_in = migrations::embedded().last().map(|m| m.version);
             if applied.is_none() || applied != built_in {
+                return Ok(None);
+            }
+            // The full open also gives every message its index key after migrating (and a
+            // process killed during that leaves some without): search only a finished index.
+            let unindexed: bool = writer.query_row(
+                "SELECT EXISTS (SELECT 1 FROM mail_messages WHERE fts_key IS NULL)",
+                [],
+                |r| r.get(0),
+            )?;
+            if unindexed {
                 return Ok(None);
             }
             apply_pragmas(&writer, true)?;

@@ -237,9 +237,11 @@ impl Gate {
                     .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
             // A call without arguments (Add account, Sync now) posts nothing: no body, no type.
-            // An empty body carries nothing to forge; a form always names its type.
-            let empty =
-                r.content_type.is_none() && r.content_length.is_some_and(|l| l.trim() == "0");
+            // A form always names its type; fetch names its Origin on every POST, and a foreign
+            // one was refused above — so an empty post passes only with our own Origin.
+            let empty = r.content_type.is_none()
+                && r.content_length.is_some_and(|l| l.trim() == "0")
+                && r.origin.is_some();
             if !json && !empty {
                 return refuse(
                     415,

@@ -230,6 +230,23 @@ fn only_json_reaches_the_api() {
         ..api_post()
     };
     assert_eq!(g.check(&empty), Verdict::Pass);
+    // Without an Origin (not a browser's fetch) an empty untyped post is refused as before;
+    // with a foreign one or from another port it never gets this far.
+    let no_origin = RequestParts {
+        origin: None,
+        ..empty.clone()
+    };
+    assert_eq!(status(g.check(&no_origin)), 415);
+    let foreign = RequestParts {
+        origin: Some("http://evil.example"),
+        ..empty.clone()
+    };
+    assert_eq!(status(g.check(&foreign)), 403);
+    let other_port = RequestParts {
+        sec_fetch_site: Some("same-site"),
+        ..empty.clone()
+    };
+    assert_eq!(status(g.check(&other_port)), 403);
     // A body without a type is still refused.
     let untyped = RequestParts {
         content_type: None,
