@@ -151,7 +151,7 @@ type LabelIds = std::collections::HashMap<String, Vec<String>>;
 /// the labels with that name, sorted.
 fn label_ids(labels: &LabelIds, label: &str) -> Vec<String> {
     let mut ids = vec![label.to_string()];
-    if let Some(more) = labels.get(&label.to_lowercase()) {
+    if let Some(more) = labels.get(&gmail_label_form(label)) {
         ids.extend(more.iter().cloned());
     }
     ids.sort();
@@ -175,20 +175,44 @@ fn label_names(q: &Query, out: &mut Vec<String>) {
     }
 }
 
+/// A label name as Gmail's search compares it: case, spaces, slashes and hyphens do not matter,
+/// so `label:travel-2026`, `label:"travel 2026"` and `label:Travel/2026` all name "Travel/2026".
+pub fn gmail_label_form(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if matches!(c, ' ' | '/' | '-') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn resolve_labels(conn: &Connection, q: &Query) -> Result<LabelIds> {
     let mut names = Vec::new();
     label_names(q, &mut names);
     let mut map = LabelIds::new();
+    if names.is_empty() {
+        return Ok(map);
+    }
+    let wanted: std::collections::HashSet<String> =
+        names.iter().map(|n| gmail_label_form(n)).collect();
+    // A mailbox has tens to hundreds of labels: compare them all in their Gmail form.
     let mut stmt = conn
-        .prepare_cached("SELECT id FROM mail_labels WHERE name = ?1 COLLATE NOCASE")
+        .prepare_cached("SELECT id, name FROM mail_labels")
         .map_err(db("resolving labels"))?;
-    for n in names {
-        let ids = stmt
-            .query_map([&n], |r| r.get::<_, String>(0))
-            .map_err(db("resolving labels"))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(db("resolving labels"))?;
-        map.insert(n.to_lowercase(), ids);
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(db("resolving labels"))?;
+    for row in rows {
+        let (id, name) = row.map_err(db("resolving labels"))?;
+        let form = gmail_label_form(&name);
+        if wanted.contains(&form) {
+            map.entry(form).or_default().push(id);
+        }
     }
     Ok(map)
 }

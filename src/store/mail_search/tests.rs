@@ -247,7 +247,8 @@ mod brute_force {
 
     fn label_ids(label: &str) -> Vec<&'static str> {
         match label.to_lowercase().as_str() {
-            "projects/x" => vec!["Label_1", "Label_9"],
+            // Gmail's forms of "Projects/X": hyphens or spaces for the slash, any case.
+            "projects/x" | "projects-x" | "projects x" => vec!["Label_1", "Label_9"],
             "common" => vec!["Label_2"],
             _ => vec![],
         }
@@ -363,6 +364,10 @@ mod brute_force {
         "\"beta gamma\"",
         "in:spam",
         "label:Projects/X in:anywhere",
+        "label:projects-x",
+        "label:\"Projects X\" gamma",
+        "label:PROJECTS-X -in:inbox",
+        "label:projects",
         "",
     ];
 
