@@ -85,67 +85,21 @@ pub fn Shell() -> Element {
     let sections: [(&str, Vec<NavItem>); 3] = [
         (
             "Workspace",
-            vec![
-                NavItem {
-                    to: Route::Mail {},
-                    label: "Mail",
-                    icon: Icon::Mail,
-                },
-                NavItem {
-                    to: Route::Tasks {},
-                    label: "Tasks",
-                    icon: Icon::Check,
-                },
-                NavItem {
-                    to: Route::Calendar {},
-                    label: "Calendar",
-                    icon: Icon::Cal,
-                },
-                NavItem {
-                    to: Route::Chat {},
-                    label: "Chat",
-                    icon: Icon::Chat,
-                },
-                NavItem {
-                    to: Route::Ask {},
-                    label: "Ask mail",
-                    icon: Icon::Ask,
-                },
-            ],
+            areas()
+                .into_iter()
+                .chain([nav(Route::Ask {}, "Ask mail", Icon::Ask)])
+                .collect(),
         ),
         (
             "Settings",
             vec![
-                NavItem {
-                    to: Route::Accounts {},
-                    label: "Accounts",
-                    icon: Icon::People,
-                },
-                NavItem {
-                    to: Route::AiSettings {},
-                    label: "AI",
-                    icon: Icon::Spark,
-                },
-                NavItem {
-                    to: Route::Diagnostics {},
-                    label: "Diagnostics",
-                    icon: Icon::Pulse,
-                },
-                NavItem {
-                    to: Route::SettingsPage {},
-                    label: "Preferences",
-                    icon: Icon::Sliders,
-                },
+                nav(Route::Accounts {}, "Accounts", Icon::People),
+                nav(Route::AiSettings {}, "AI", Icon::Spark),
+                nav(Route::Diagnostics {}, "Diagnostics", Icon::Pulse),
+                nav(Route::SettingsPage {}, "Preferences", Icon::Sliders),
             ],
         ),
-        (
-            "Help",
-            vec![NavItem {
-                to: Route::About {},
-                label: "About",
-                icon: Icon::Info,
-            }],
-        ),
+        ("Help", vec![nav(Route::About {}, "About", Icon::Info)]),
     ];
     let section = area_of(&current);
     let tab = tab_of(&current);
@@ -239,35 +193,26 @@ fn area_of(route: &Route) -> Route {
     }
 }
 
-/// The phone's bottom bar: the four areas and Settings, which leads to everything else.
-fn bottom_items() -> [NavItem; 5] {
+fn nav(to: Route, label: &'static str, icon: Icon) -> NavItem {
+    NavItem { to, label, icon }
+}
+
+/// The four areas, first in the sidebar and in the phone's bottom bar.
+fn areas() -> [NavItem; 4] {
     [
-        NavItem {
-            to: Route::Mail {},
-            label: "Mail",
-            icon: Icon::Mail,
-        },
-        NavItem {
-            to: Route::Tasks {},
-            label: "Tasks",
-            icon: Icon::Check,
-        },
-        NavItem {
-            to: Route::Calendar {},
-            label: "Calendar",
-            icon: Icon::Cal,
-        },
-        NavItem {
-            to: Route::Chat {},
-            label: "Chat",
-            icon: Icon::Chat,
-        },
-        NavItem {
-            to: Route::SettingsPage {},
-            label: "Settings",
-            icon: Icon::Sliders,
-        },
+        nav(Route::Mail {}, "Mail", Icon::Mail),
+        nav(Route::Tasks {}, "Tasks", Icon::Check),
+        nav(Route::Calendar {}, "Calendar", Icon::Cal),
+        nav(Route::Chat {}, "Chat", Icon::Chat),
     ]
+}
+
+/// The phone's bottom bar: the four areas and Settings, which leads to everything else.
+fn bottom_items() -> Vec<NavItem> {
+    areas()
+        .into_iter()
+        .chain([nav(Route::SettingsPage {}, "Settings", Icon::Sliders)])
+        .collect()
 }
 
 /// The bottom-bar entry a page lights: pages without their own entry sit under Settings.

@@ -54,14 +54,7 @@ pub(super) fn MonthGrid(
                                             st.open(ev.clone());
                                         }
                                     },
-                                    onkeydown: {
-                                        let ev = (*e).clone();
-                                        move |k: KeyboardEvent| if super::time_grid::activates(&k) {
-                                            k.prevent_default();
-                                            k.stop_propagation();
-                                            st.open(ev.clone());
-                                        }
-                                    },
+                                    onkeydown: super::time_grid::opens_on_key(st, (*e).clone()),
                                     if let Some(s) = e.start_ms { span { class: "ev-time", "{local_hm(s)} " } }
                                     "{e.summary}"
                                 }

@@ -11,9 +11,15 @@ use crate::model::{EventView, TaskView};
 
 const HOUR_PX: i64 = 44;
 
-/// Enter or Space on an event opens it, as a click does.
-pub(super) fn activates(k: &KeyboardEvent) -> bool {
-    k.key() == Key::Enter || k.key() == Key::Character(" ".into())
+/// Enter or Space on a focused event opens it, as a click does.
+pub(super) fn opens_on_key(st: CalendarState, ev: EventView) -> impl FnMut(KeyboardEvent) {
+    move |k: KeyboardEvent| {
+        if k.key() == Key::Enter || k.key() == Key::Character(" ".into()) {
+            k.prevent_default();
+            k.stop_propagation();
+            st.open(ev.clone());
+        }
+    }
 }
 
 #[component]
@@ -92,14 +98,7 @@ fn DayHead(
                         let ev = e.clone();
                         move |_| st.open(ev.clone())
                     },
-                    onkeydown: {
-                        let ev = e.clone();
-                        move |k: KeyboardEvent| if activates(&k) {
-                            k.prevent_default();
-                            k.stop_propagation();
-                            st.open(ev.clone());
-                        }
-                    },
+                    onkeydown: opens_on_key(st, e.clone()),
                     "{e.summary}"
                 }
             }
@@ -171,14 +170,7 @@ fn DayColumn(
                                     st.open(ev.clone());
                                 }
                             },
-                            onkeydown: {
-                                let ev = e.clone();
-                                move |k: KeyboardEvent| if activates(&k) {
-                                    k.prevent_default();
-                                    k.stop_propagation();
-                                    st.open(ev.clone());
-                                }
-                            },
+                            onkeydown: opens_on_key(st, e.clone()),
                             class: format!(
                                 "tg-ev{}{}",
                                 if e.self_response.as_deref() == Some("declined") { " declined" } else { "" },
