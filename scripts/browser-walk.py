@@ -4,7 +4,8 @@
 Started by scripts/web-preview.sh with the link the server printed and a folder for the
 screenshots. Goes in through the link (and checks that the API refuses a request without it),
 signs in to the `emulate` Google emulator through its account chooser, then: mail list, search,
-a message (the sandboxed frame shows the body), archive with `e`, a reply sent (the undo toast,
+a message (the sandboxed frame shows the body), archive with `e` (its Undo toast; `z` takes it
+back, at the emulator too), a reply sent (the undo toast,
 then the reply in Sent after a sync with the emulator), Tasks keyboard-only (add, complete),
 Calendar (month view: the seeded event at the viewer's local time), Chat (a streamed reply from
 llama.cpp), Settings → Accounts and Diagnostics; then phone (390×844) and tablet (768×1024)
@@ -173,11 +174,29 @@ def mail(page):
     # Archive with the keyboard: the conversation leaves the inbox.
     page.keyboard.press("Escape")
     page.keyboard.press("e")
-    expect(page.get_by_role("option", name=re.compile("Plans for Thursday"))).to_have_count(0, timeout=WAIT)
+    row = page.get_by_role("option", name=re.compile("Plans for Thursday"))
+    expect(row).to_have_count(0, timeout=WAIT)
+    toast = page.get_by_role("status").filter(has_text="Archived")
+    expect(toast).to_be_visible(timeout=WAIT)
+    expect(toast.get_by_role("button", name="Undo")).to_be_visible()
     shot(page, "mail-archived")
-    until("the archive reaches the emulator",
-          lambda: "INBOX" not in emulator("/messages/msg_1?format=minimal").get("labelIds", []))
-    log("archived at the emulator too ✓")
+    in_inbox = lambda: "INBOX" in emulator("/messages/msg_1?format=minimal").get("labelIds", [])
+    until("the archive reaches the emulator", lambda: not in_inbox())
+    log("archived at the emulator too, with an Undo toast ✓")
+
+    # z takes it back: in the list again, and in the inbox at the emulator.
+    page.keyboard.press("z")
+    expect(row).to_have_count(1, timeout=WAIT)
+    shot(page, "mail-undone")
+    until("the undo reaches the emulator", in_inbox)
+    log("z undid the archive, at the emulator too ✓")
+    row.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("e")
+    expect(row).to_have_count(0, timeout=WAIT)
+    until("the second archive reaches the emulator", lambda: not in_inbox())
+    # Its toast goes by itself (the reply's toast has an Undo button of its own).
+    expect(toast).to_have_count(0, timeout=20_000)
 
 
 def reply(page):

@@ -181,6 +181,29 @@ async fn reading_is_safe_and_attachments_are_saved() {
         .unwrap();
     assert_eq!(starred.rows.len(), 1);
     assert_eq!(api::mail_status().await.unwrap().pending_changes, 0);
+    // Undo takes the star back, and queues nothing either.
+    let undo = api::mail_act(
+        t.account_id.clone(),
+        vec![m.id.clone()],
+        libreollama::model::MailAction::Star,
+    )
+    .await
+    .unwrap();
+    assert!(undo.is_noop(), "starred already: nothing to undo");
+    let undo = api::mail_act(
+        t.account_id.clone(),
+        vec![m.id.clone()],
+        libreollama::model::MailAction::Unstar,
+    )
+    .await
+    .unwrap();
+    assert!(!undo.is_noop());
+    api::mail_undo(undo).await.unwrap();
+    let starred = api::mail_list(None, "is:starred".into(), None, 50)
+        .await
+        .unwrap();
+    assert_eq!(starred.rows.len(), 1, "the star is back");
+    assert_eq!(api::mail_status().await.unwrap().pending_changes, 0);
 
     // A bad search says what is wrong.
     let err = api::mail_list(None, "(from:ada".into(), None, 50)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     AccountSummary, AppInfo, AuthCheck, DiagnosticsReport, ErrorClass, MailAccount, MailAction,
-    MailCursor, MailPage, OAuthClientStatus, RemovalReport, SignInStarted, SyncStatus, Theme,
+    MailCursor, MailPage, MailUndo, OAuthClientStatus, RemovalReport, SignInStarted, SyncStatus, Theme,
     ThreadView, UiSettings,
 };
 
@@ -216,8 +216,18 @@ pub async fn mail_thread(
 }
 
 #[post("/api/mail/act")]
-pub async fn mail_act(account: String, ids: Vec<String>, action: MailAction) -> ApiResult<()> {
+pub async fn mail_act(
+    account: String,
+    ids: Vec<String>,
+    action: MailAction,
+) -> ApiResult<MailUndo> {
     host::guarded(async move { Ok(host::services()?.mail.act(&account, ids, action).await?) }).await
+}
+
+/// Takes back an action `mail_act` answered with.
+#[post("/api/mail/undo")]
+pub async fn mail_undo(undo: MailUndo) -> ApiResult<()> {
+    host::guarded(async move { Ok(host::services()?.mail.undo(undo).await?) }).await
 }
 
 #[post("/api/mail/images/allow")]

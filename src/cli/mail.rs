@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 
-use super::compose;
+use super::{compose, mail_act};
 use crate::config::AppConfig;
 use crate::error::LibreOllamaError;
-use crate::model::MailRow;
+use crate::model::{MailAction as Change, MailRow};
 use crate::services::mail::CacheSearch;
 use crate::services::AppServices;
 
@@ -78,6 +78,26 @@ pub enum MailAction {
     },
     /// Snoozed conversations and when they come back
     Snoozed,
+    /// Archive messages (out of the inbox): ids, or every match of --query
+    Archive(mail_act::Targets),
+    /// Move messages back to the inbox
+    Inbox(mail_act::Targets),
+    /// Move messages to the trash
+    Trash(mail_act::Targets),
+    /// Take messages out of the trash, back to the inbox
+    Untrash(mail_act::Targets),
+    Star(mail_act::Targets),
+    Unstar(mail_act::Targets),
+    /// Mark messages read
+    Read(mail_act::Targets),
+    /// Mark messages unread
+    Unread(mail_act::Targets),
+    /// Report messages as spam (out of the inbox, into Spam)
+    Spam(mail_act::Targets),
+    /// Not spam: out of Spam, back to the inbox
+    Unspam(mail_act::Targets),
+    /// Add and remove labels: --add L / --remove L, by name or id
+    Label(mail_act::LabelArgs),
 }
 
 pub async fn run(
@@ -94,6 +114,17 @@ pub async fn run(
             account,
         } => compose::snooze(services, thread, until, account).await,
         MailAction::Snoozed => compose::snoozed(services).await,
+        MailAction::Archive(t) => mail_act::act(services, t, Change::Archive).await,
+        MailAction::Inbox(t) => mail_act::act(services, t, Change::MoveToInbox).await,
+        MailAction::Trash(t) => mail_act::act(services, t, Change::Trash).await,
+        MailAction::Untrash(t) => mail_act::act(services, t, Change::Untrash).await,
+        MailAction::Star(t) => mail_act::act(services, t, Change::Star).await,
+        MailAction::Unstar(t) => mail_act::act(services, t, Change::Unstar).await,
+        MailAction::Read(t) => mail_act::act(services, t, Change::MarkRead).await,
+        MailAction::Unread(t) => mail_act::act(services, t, Change::MarkUnread).await,
+        MailAction::Spam(t) => mail_act::act(services, t, Change::MarkSpam).await,
+        MailAction::Unspam(t) => mail_act::act(services, t, Change::NotSpam).await,
+        MailAction::Label(a) => mail_act::label(services, a).await,
         MailAction::Sync { account, page_size } => {
             let targets = match account {
                 Some(a) => vec![services.auth.resolve(&a).await?.id],

@@ -11,6 +11,7 @@ pub mod app;
 mod calendar;
 mod compose;
 mod mail;
+mod mail_act;
 mod tasks;
 
 use crate::config::AppConfig;

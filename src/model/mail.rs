@@ -10,6 +10,9 @@ pub struct MailLabel {
     pub system: bool,
     pub unread: i64,
     pub total: i64,
+    /// The background colour Gmail gives the label (`#rrggbb`), if any.
+    #[serde(default)]
+    pub color: Option<String>,
 }
 
 /// An account as the mail sidebar shows it.
@@ -111,6 +114,63 @@ pub enum MailAction {
     Untrash,
     AddLabel(String),
     RemoveLabel(String),
+    /// Report as spam: out of the inbox, into Spam.
+    MarkSpam,
+    NotSpam,
+    /// Several labels at once, as one change per message (`mail label --add --remove`).
+    Relabel {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+}
+
+impl MailAction {
+    /// What the action did, as the undo toast and the command line say it ("Archived · Undo").
+    pub fn done_text(&self) -> &'static str {
+        match self {
+            MailAction::Archive => "Archived",
+            MailAction::MoveToInbox => "Moved to the inbox",
+            MailAction::MarkRead => "Marked read",
+            MailAction::MarkUnread => "Marked unread",
+            MailAction::Star => "Starred",
+            MailAction::Unstar => "Star removed",
+            MailAction::Trash => "Moved to trash",
+            MailAction::Untrash => "Restored from trash",
+            MailAction::AddLabel(_) => "Label added",
+            MailAction::RemoveLabel(_) => "Label removed",
+            MailAction::MarkSpam => "Reported as spam",
+            MailAction::NotSpam => "Moved out of spam",
+            MailAction::Relabel { .. } => "Labels changed",
+        }
+    }
+}
+
+/// One message's labels as an action really changed them (a label it already had is not
+/// listed as added), so taking the action back is exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageChange {
+    pub id: String,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// The queued change, while it may still be withdrawn (None for an imported archive, whose
+    /// changes are never queued).
+    pub seq: Option<i64>,
+}
+
+/// What Undo needs to take one action back: the toast and `z` hand it to `mail_undo`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailUndo {
+    pub account_id: String,
+    pub changes: Vec<MessageChange>,
+}
+
+impl MailUndo {
+    /// True when the action changed nothing (every message already looked that way).
+    pub fn is_noop(&self) -> bool {
+        self.changes
+            .iter()
+            .all(|c| c.added.is_empty() && c.removed.is_empty())
+    }
 }
 
 /// The account id of mail imported from archives (no server: nothing is sent from it).

@@ -81,6 +81,56 @@ pub fn names(c: &Connection, account: &str) -> Result<HashMap<String, (String, b
     Ok(names)
 }
 
+/// The id of the account's label named `name` as a person types it: its id, or its name in any
+/// of Gmail's forms (`travel-2026`, `"travel 2026"` and `Travel/2026` all name "Travel/2026").
+pub fn find(c: &Connection, account: &str, name: &str) -> Result<Option<String>> {
+    let all = names(c, account)?;
+    if all.contains_key(name) {
+        return Ok(Some(name.to_string()));
+    }
+    let wanted = super::mail_search::gmail_label_form(name);
+    let mut hits: Vec<&String> = all
+        .iter()
+        .filter(|(_, (n, _))| super::mail_search::gmail_label_form(n) == wanted)
+        .map(|(id, _)| id)
+        .collect();
+    // Two labels of one form ("A-B" and "A/B"): the exact name decides, else the first id.
+    hits.sort();
+    Ok(all
+        .iter()
+        .find(|(_, (n, _))| n == name)
+        .map(|(id, _)| id)
+        .or(hits.first().copied())
+        .cloned())
+}
+
+/// The background colour Gmail gives each of the account's labels that has one. Only `#` and
+/// 3 to 8 hex digits pass: the page puts it in a style attribute.
+pub fn colors(c: &Connection, account: &str) -> Result<HashMap<String, String>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id, color_background FROM mail_labels WHERE account_id = ?1 AND color_background IS NOT NULL",
+        )
+        .map_err(db("reading label colours"))?;
+    let rows = st
+        .query_map([account], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(db("reading label colours"))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, color) = row.map_err(db("reading label colours"))?;
+        if is_hex_color(&color) {
+            out.insert(id, color);
+        }
+    }
+    Ok(out)
+}
+
+/// `#` followed by 3 to 8 hex digits.
+pub fn is_hex_color(s: &str) -> bool {
+    s.strip_prefix('#')
+        .is_some_and(|h| (3..=8).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Messages per label id of `account` in the cache: (total, unread).
 pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, (i64, i64)>> {
     let mut counts: HashMap<String, (i64, i64)> = HashMap::new();

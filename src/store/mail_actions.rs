@@ -62,6 +62,19 @@ pub fn enqueue(
     Ok(c.last_insert_rowid())
 }
 
+/// Withdraws the queued change `seq` of this message if no process has tried to send it yet
+/// (a change tried once may have reached Gmail even if the answer was lost). True if withdrawn.
+pub fn withdraw_untried(c: &Connection, seq: i64, account: &str, message_id: &str) -> Result<bool> {
+    let n = c
+        .execute(
+            "DELETE FROM mail_actions WHERE seq = ?1 AND account_id = ?2 AND message_id = ?3 \
+             AND state = 'pending' AND attempts = 0 AND lease_owner IS NULL",
+            params![seq, account, message_id],
+        )
+        .map_err(db("withdrawing a queued change"))?;
+    Ok(n == 1)
+}
+
 /// The change queued as `seq`, if it is still queued.
 pub fn get(c: &Connection, seq: i64) -> Result<Option<LabelChange>> {
     c.query_row(
@@ -159,6 +172,26 @@ mod tests {
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn only_a_change_no_process_has_tried_is_withdrawn() {
+        let (_dir, a, b) = two_connections();
+        let tried = enqueue(&a, ACC, "m1", &[], &v(&["INBOX"]), &v(&["INBOX"]), 1).unwrap();
+        let fresh = enqueue(&a, ACC, "m1", &v(&["STARRED"]), &[], &[], 2).unwrap();
+        // The other process claims the first and backs off: it may have reached Gmail.
+        queue::claim_first(&b, Queue::MailActions, Some(ACC), "y", 1_000)
+            .unwrap()
+            .unwrap();
+        assert!(!withdraw_untried(&a, tried, ACC, "m1").unwrap());
+        assert!(queue::retry_later(&b, Queue::MailActions, tried, "y", "timeout", 2_000).unwrap());
+        assert!(!withdraw_untried(&a, tried, ACC, "m1").unwrap());
+        // The right row is named by account and message too.
+        assert!(!withdraw_untried(&a, fresh, ACC, "m2").unwrap());
+        assert!(!withdraw_untried(&a, fresh, "other", "m1").unwrap());
+        assert!(withdraw_untried(&a, fresh, ACC, "m1").unwrap());
+        assert!(get(&b, fresh).unwrap().is_none());
+        assert!(get(&b, tried).unwrap().is_some());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::store::queue::{self, Queue};
 use crate::store::{labels, mail_actions, Store};
 
 pub use crate::model::MailAction as Action;
+use crate::model::{MailUndo, MessageChange};
 
 /// Back-off after a temporary failure: doubling from this, up to [`MAX_BACKOFF_MS`].
 const FIRST_BACKOFF_MS: i64 = 5_000;
@@ -37,6 +38,9 @@ pub fn label_changes(action: &Action) -> (Vec<String>, Vec<String>) {
         Action::Untrash => (v(&["INBOX"]), v(&["TRASH"])),
         Action::AddLabel(l) => (vec![l.clone()], vec![]),
         Action::RemoveLabel(l) => (vec![], vec![l.clone()]),
+        Action::MarkSpam => (v(&["SPAM"]), v(&["INBOX"])),
+        Action::NotSpam => (v(&["INBOX"]), v(&["SPAM"])),
+        Action::Relabel { add, remove } => (add.clone(), remove.clone()),
     }
 }
 
@@ -57,13 +61,14 @@ pub struct PushReport {
     pub pending: usize,
 }
 
-/// Applies `action` to the cached messages and queues it, all in one transaction.
+/// Applies `action` to the cached messages and queues it, all in one transaction; the answer
+/// is what Undo needs.
 pub async fn apply(
     store: &Store,
     account: &str,
     message_ids: &[String],
     action: Action,
-) -> Result<()> {
+) -> Result<MailUndo> {
     apply_inner(store, account, message_ids, action, true).await
 }
 
@@ -73,8 +78,56 @@ pub async fn apply_local(
     account: &str,
     message_ids: &[String],
     action: Action,
-) -> Result<()> {
+) -> Result<MailUndo> {
     apply_inner(store, account, message_ids, action, false).await
+}
+
+/// The labels `now` becomes with `add` and `remove` applied (order kept, no duplicates).
+fn with_changes(now: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut next: Vec<String> = now.iter().filter(|l| !remove.contains(l)).cloned().collect();
+    for a in add {
+        if !next.contains(a) {
+            next.push(a.clone());
+        }
+    }
+    next
+}
+
+/// What `action` would change on each message, changing nothing (`--dry-run`). A message the
+/// cache does not hold is an error, as it is for the action itself.
+pub async fn preview(
+    store: &Store,
+    account: &str,
+    message_ids: &[String],
+    action: &Action,
+) -> Result<Vec<MessageChange>> {
+    let (add, remove) = label_changes(action);
+    let (account, ids) = (account.to_string(), message_ids.to_vec());
+    store
+        .read(move |c| {
+            ids.iter()
+                .map(|id| {
+                    let (_, prev) = cached_labels(c, &account, id)?;
+                    Ok(diff(id, &prev, &with_changes(&prev, &add, &remove), None))
+                })
+                .collect()
+        })
+        .await
+}
+
+fn cached_labels(c: &rusqlite::Connection, account: &str, id: &str) -> Result<(i64, Vec<String>)> {
+    labels::of_message(c, account, id)?.ok_or_else(|| LibreOllamaError::NotFound {
+        what: format!("Message {id} in the local cache"),
+    })
+}
+
+fn diff(id: &str, prev: &[String], next: &[String], seq: Option<i64>) -> MessageChange {
+    MessageChange {
+        id: id.to_string(),
+        added: next.iter().filter(|l| !prev.contains(l)).cloned().collect(),
+        removed: prev.iter().filter(|l| !next.contains(l)).cloned().collect(),
+        seq,
+    }
 }
 
 async fn apply_inner(
@@ -83,30 +136,72 @@ async fn apply_inner(
     message_ids: &[String],
     action: Action,
     queue: bool,
-) -> Result<()> {
+) -> Result<MailUndo> {
     let (add, remove) = label_changes(&action);
     let (account, ids) = (account.to_string(), message_ids.to_vec());
     store
         .transaction(move |tx| {
+            let mut changes = Vec::with_capacity(ids.len());
             for id in &ids {
-                let (rowid, prev) = labels::of_message(tx, &account, id)?.ok_or_else(|| {
-                    LibreOllamaError::NotFound {
-                        what: format!("Message {id} in the local cache"),
-                    }
-                })?;
-                let mut next: Vec<String> = prev
-                    .iter()
-                    .filter(|l| !remove.contains(l))
-                    .cloned()
-                    .collect();
-                for a in &add {
-                    if !next.contains(a) {
-                        next.push(a.clone());
-                    }
-                }
+                let (rowid, prev) = cached_labels(tx, &account, id)?;
+                let next = with_changes(&prev, &add, &remove);
                 labels::set_on_message(tx, rowid, &next)?;
-                if queue {
-                    mail_actions::enqueue(tx, &account, id, &add, &remove, &prev, now_unix())?;
+                // Queued even when the cache saw no change: the cache may be behind Gmail, and
+                // a label change is idempotent there.
+                let seq = if queue {
+                    Some(mail_actions::enqueue(
+                        tx,
+                        &account,
+                        id,
+                        &add,
+                        &remove,
+                        &prev,
+                        now_unix(),
+                    )?)
+                } else {
+                    None
+                };
+                changes.push(diff(id, &prev, &next, seq));
+            }
+            Ok(MailUndo {
+                account_id: account,
+                changes,
+            })
+        })
+        .await
+}
+
+/// Takes an action back. A queued change no process has tried yet is withdrawn (Gmail never saw
+/// it); one that may have reached Gmail is followed by its inverse through the same queue. The
+/// cache gets back exactly what the action changed, keeping changes made since to other labels.
+/// A message gone from the cache meanwhile (deleted at Gmail) is skipped. `queue` is false for
+/// the imported archive.
+pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<()> {
+    let u = undo.clone();
+    store
+        .transaction(move |tx| {
+            for ch in &u.changes {
+                let Some((rowid, now)) = labels::of_message(tx, &u.account_id, &ch.id)? else {
+                    continue;
+                };
+                labels::set_on_message(tx, rowid, &with_changes(&now, &ch.removed, &ch.added))?;
+                if !queue {
+                    continue;
+                }
+                let withdrawn = match ch.seq {
+                    Some(seq) => mail_actions::withdraw_untried(tx, seq, &u.account_id, &ch.id)?,
+                    None => false,
+                };
+                if !withdrawn && !(ch.added.is_empty() && ch.removed.is_empty()) {
+                    mail_actions::enqueue(
+                        tx,
+                        &u.account_id,
+                        &ch.id,
+                        &ch.removed,
+                        &ch.added,
+                        &now,
+                        now_unix(),
+                    )?;
                 }
             }
             Ok(())

@@ -11,6 +11,7 @@ mod diagnostics;
 mod hooks;
 mod mail;
 mod markdown;
+mod palette;
 mod settings;
 mod shell;
 mod tasks;

@@ -15,6 +15,7 @@ enum Icon {
     Pulse,
     Sliders,
     Info,
+    Command,
 }
 
 #[derive(Clone, PartialEq)]
@@ -68,6 +69,9 @@ fn NavIcon(icon: Icon) -> Element {
                     circle { cx: "15", cy: "7", r: "2" }
                     circle { cx: "9", cy: "17", r: "2" }
                 },
+                Icon::Command => rsx! {
+                    path { d: "M9 9V6.5A2.5 2.5 0 1 0 6.5 9H17.5A2.5 2.5 0 1 0 15 6.5V17.5A2.5 2.5 0 1 0 17.5 15H6.5A2.5 2.5 0 1 0 9 17.5Z" }
+                },
                 Icon::Info => rsx! {
                     circle { cx: "12", cy: "12", r: "9" }
                     path { d: "M12 11v6M12 7.5v.01" }
@@ -82,6 +86,7 @@ fn NavIcon(icon: Icon) -> Element {
 pub fn Shell() -> Element {
     let theme = use_theme();
     let current = use_route::<Route>();
+    super::palette::use_open_shortcut();
     let sections: [(&str, Vec<NavItem>); 3] = [
         (
             "Workspace",
@@ -126,6 +131,15 @@ pub fn Shell() -> Element {
                     span { class: "brand-mark", aria_hidden: "true", "◆" }
                     span { class: "brand-name", "LibreOllama" }
                 }
+                button {
+                    class: "nav-link palette-button",
+                    title: "Find and run anything ({super::palette::OPEN_KEYS})",
+                    aria_keyshortcuts: if cfg!(any(target_os = "macos", target_os = "ios")) { "Meta+K" } else { "Control+K" },
+                    onclick: move |_| *super::palette::PALETTE_OPEN.write() = true,
+                    NavIcon { icon: Icon::Command }
+                    span { class: "nav-label", "Commands" }
+                    kbd { class: "nav-label palette-kbd", "{super::palette::OPEN_KEYS}" }
+                }
                 for (title, items) in sections {
                     div { class: "nav-section",
                         h2 { class: "nav-title", "{title}" }
@@ -161,6 +175,7 @@ pub fn Shell() -> Element {
                     }
                     Outlet::<Route> {}
                     crate::ui::mail::send_toast::SendToast {}
+                    super::palette::Palette {}
                 }
             }
             // Phones: the sidebar gives way to this bar (assets/main.css shows one or the other).

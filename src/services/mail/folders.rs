@@ -32,11 +32,12 @@ fn natural_key(name: &str) -> Vec<(String, u64)> {
 }
 
 /// The account's folders and labels in display order, from the cache's label names (id →
-/// name, is a system label) and counts (id → total, unread).
+/// name, is a system label), counts (id → total, unread) and colours (id → background).
 pub(super) fn folder_list(
     account: &str,
     counts: HashMap<String, (i64, i64)>,
     mut names: HashMap<String, (String, bool)>,
+    colors: &HashMap<String, String>,
 ) -> Vec<MailLabel> {
     for id in counts.keys() {
         names.entry(id.clone()).or_insert_with(|| {
@@ -54,6 +55,7 @@ pub(super) fn folder_list(
             system,
             unread,
             total,
+            color: colors.get(id).cloned(),
         }
     };
     let mut out = Vec::new();

@@ -20,7 +20,7 @@ use crate::error::{LibreOllamaError, Result};
 use crate::google::client::GoogleClient;
 use crate::google::gmail::Gmail;
 use crate::mail::import::ARCHIVE_ACCOUNT;
-use crate::model::{FailedChange, MailAccount, MailAction, SyncStatus};
+use crate::model::{FailedChange, MailAccount, MailAction, MailUndo, MessageChange, SyncStatus};
 use crate::store::{labels, mail as cache, mail_actions, mail_sync, queue, settings, Store};
 use crate::sync::gmail::GmailSync;
 use crate::sync::mail_actions as action_push;
@@ -30,6 +30,8 @@ pub use sync::{AccountSync, SyncOptions};
 
 pub const POLL_MINUTES: &str = "mail.poll_minutes";
 pub const DEFAULT_POLL_MINUTES: u32 = 5;
+/// The most messages one undo takes back (a select-all of a long list).
+pub const MAX_UNDO_MESSAGES: usize = 10_000;
 
 pub struct MailService {
     store: Store,
@@ -127,11 +129,17 @@ impl MailService {
         let mut out = Vec::new();
         for (id, email, is_archive) in accounts {
             let acc = id.clone();
-            let (counts, names) = self
+            let (counts, names, colors) = self
                 .store
-                .read(move |c| Ok((labels::counts(c, &acc)?, labels::names(c, &acc)?)))
+                .read(move |c| {
+                    Ok((
+                        labels::counts(c, &acc)?,
+                        labels::names(c, &acc)?,
+                        labels::colors(c, &acc)?,
+                    ))
+                })
                 .await?;
-            let labels = folders::folder_list(&id, counts, names);
+            let labels = folders::folder_list(&id, counts, names, &colors);
             out.push(MailAccount {
                 id,
                 email,
@@ -142,21 +150,78 @@ impl MailService {
         Ok(out)
     }
 
-    /// Applies an action to the cache at once and sends it to Gmail in the background.
+    /// Applies an action to the cache at once and sends it to Gmail in the background; the
+    /// answer takes it back (`undo`).
     pub async fn act(
         self: &Arc<Self>,
         account: &str,
         ids: Vec<String>,
         action: MailAction,
-    ) -> Result<()> {
+    ) -> Result<MailUndo> {
+        let undo = self.act_queued(account, ids, action).await?;
+        if account != ARCHIVE_ACCOUNT && !undo.changes.is_empty() {
+            self.spawn_push(account);
+        }
+        Ok(undo)
+    }
+
+    /// Applies an action to the cache and queues it, without starting a push: the terminal
+    /// pushes with [`MailService::push_now`] and waits.
+    pub async fn act_queued(
+        &self,
+        account: &str,
+        ids: Vec<String>,
+        action: MailAction,
+    ) -> Result<MailUndo> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(MailUndo {
+                account_id: account.to_string(),
+                changes: vec![],
+            });
         }
         if account == ARCHIVE_ACCOUNT {
             return action_push::apply_local(&self.store, account, &ids, action).await;
         }
-        action_push::apply(&self.store, account, &ids, action).await?;
-        self.spawn_push(account);
+        action_push::apply(&self.store, account, &ids, action).await
+    }
+
+    /// The id of `account`'s label that `name` names (its id, or its name in any of Gmail's
+    /// forms).
+    pub async fn label_id(&self, account: &str, name: &str) -> Result<String> {
+        let (acc, n) = (account.to_string(), name.to_string());
+        self.store
+            .read(move |c| labels::find(c, &acc, &n))
+            .await?
+            .ok_or_else(|| LibreOllamaError::NotFound {
+                what: format!(
+                    "A label \"{name}\" in {account} (`libreollama mail labels` lists them; sync first if it is new)"
+                ),
+            })
+    }
+
+    /// What an action would change, changing nothing (`--dry-run`).
+    pub async fn preview_action(
+        &self,
+        account: &str,
+        ids: Vec<String>,
+        action: &MailAction,
+    ) -> Result<Vec<MessageChange>> {
+        action_push::preview(&self.store, account, &ids, action).await
+    }
+
+    /// Takes an action back (the toast's Undo, `z`): see [`action_push::undo`].
+    pub async fn undo(self: &Arc<Self>, undo: MailUndo) -> Result<()> {
+        // It comes from the page (over HTTP in the web preview): bound what one call may do.
+        if undo.changes.len() > MAX_UNDO_MESSAGES {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "one undo takes back at most {MAX_UNDO_MESSAGES} messages"
+            )));
+        }
+        let queued = undo.account_id != ARCHIVE_ACCOUNT;
+        action_push::undo(&self.store, &undo, queued).await?;
+        if queued && !undo.changes.is_empty() {
+            self.spawn_push(&undo.account_id);
+        }
         Ok(())
     }
 

@@ -110,6 +110,9 @@ fn AccountFolders(st: MailState) -> Element {
                                     let (a, f) = (acc.id.clone(), l.id.clone());
                                     move |_| st.go_folder(Some(a.clone()), &f)
                                 },
+                                if let Some(c) = &l.color {
+                                    span { class: "label-dot", aria_hidden: "true", style: "background: {c}" }
+                                }
                                 span { class: "folder-name", "{l.name}" }
                                 if l.unread > 0 && l.id != "SENT" && l.id != "DRAFT" {
                                     span { class: "count", "{l.unread}" }

@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use super::MailState;
 use crate::model::{ComposeKind, MailAction};
 
-const SHORTCUTS: [(&str, &str); 16] = [
+const SHORTCUTS: [(&str, &str); 23] = [
     ("c", "Write a new mail"),
     ("r", "Reply"),
     ("a", "Reply all"),
@@ -15,10 +15,17 @@ const SHORTCUTS: [(&str, &str); 16] = [
     ("o / Enter", "Open the conversation"),
     ("e", "Archive"),
     ("#", "Move to trash"),
+    ("!", "Report spam"),
     ("s", "Star or unstar"),
     ("u", "Mark read or unread"),
+    ("Shift+i", "Mark read"),
+    ("Shift+u", "Mark unread"),
+    ("z", "Undo the last action"),
     ("/", "Search"),
     ("g then i", "Go to the inbox"),
+    ("g then s", "Go to starred"),
+    ("g then t", "Go to sent"),
+    ("g then d", "Go to drafts"),
     ("Esc", "Close the conversation or this list"),
     ("?", "Show this list"),
     ("Tab", "Move between panes and buttons"),
@@ -68,12 +75,26 @@ pub(super) fn on_key(
             e.prevent_default();
             st.select(sel.saturating_sub(1));
         }
+        // "g" then a folder's key: before the single keys, which "s" is one of.
+        Key::Character(c) if g && matches!(c.as_str(), "i" | "s" | "t" | "d") => {
+            let folder = match c.as_str() {
+                "i" => "INBOX",
+                "s" => "STARRED",
+                "t" => "SENT",
+                _ => "DRAFT",
+            };
+            st.go_folder(None, folder);
+        }
         Key::Character(c) => match c.as_str() {
             "j" => st.select(sel + 1),
             "k" => st.select(sel.saturating_sub(1)),
             "o" => st.open_selected(),
             "e" => st.act(MailAction::Archive),
             "#" => st.act(MailAction::Trash),
+            "!" => st.act(MailAction::MarkSpam),
+            "I" => st.act(MailAction::MarkRead),
+            "U" => st.act(MailAction::MarkUnread),
+            "z" => st.undo_last(),
             "s" => {
                 if let Some(r) = st.selected_row() {
                     st.act(if r.starred {
@@ -110,7 +131,6 @@ pub(super) fn on_key(
             }
             "?" => st.show_help.set(true),
             "g" => pending_g.set(true),
-            "i" if g => st.go_folder(None, "INBOX"),
             _ => {}
         },
         _ => {}

@@ -54,6 +54,14 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let mut st = use_context::<MailState>();
     let mut draft = use_signal(|| st.search.peek().clone());
     let mut box_gen = use_signal(|| 0u32);
+    // A search started elsewhere (the command palette) shows in the box: remounted with it.
+    use_effect(move || {
+        let s = st.search.read().clone();
+        if draft.peek().trim() != s {
+            draft.set(s);
+            box_gen += 1;
+        }
+    });
     let mut viewport = use_signal(|| DEFAULT_VIEWPORT);
 
     let rows = st.rows.read();

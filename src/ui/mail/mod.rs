@@ -4,6 +4,7 @@
 
 mod activity;
 mod ai;
+pub(crate) mod commands;
 pub(crate) mod compose;
 mod drafts;
 mod folders;
@@ -15,6 +16,7 @@ mod reader;
 pub mod send_toast;
 mod snoozed;
 mod state;
+mod undo;
 
 use dioxus::prelude::*;
 
@@ -44,6 +46,7 @@ pub fn MailThread(account: String, thread: String) -> Element {
 #[component]
 fn MailPage(open: Option<(String, String)>) -> Element {
     let st = use_mail_state(open);
+    commands::use_mail_commands(st);
     // The search box has the focus: keys are text, not shortcuts.
     let typing = use_signal(|| false);
     let pending_g = use_signal(|| false);
@@ -79,6 +82,7 @@ fn MailPage(open: Option<(String, String)>) -> Element {
             if *st.show_help.read() {
                 ShortcutsDialog { st }
             }
+            undo::UndoToast { st }
         }
     }
 }

@@ -56,6 +56,10 @@ fn Conversation(t: ThreadView) -> Element {
         .messages
         .iter()
         .any(|m| m.labels.iter().any(|l| l == "INBOX"));
+    let in_spam = t
+        .messages
+        .iter()
+        .all(|m| m.labels.iter().any(|l| l == "SPAM"));
     let user_labels: Vec<(String, String)> = st
         .accounts
         .read()
@@ -87,61 +91,52 @@ fn Conversation(t: ThreadView) -> Element {
         .any(|a| a.id == t.account_id && a.is_archive);
     rsx! {
         header { class: "reader-head",
+            // One row of icon buttons; each names its action and shortcut in a tooltip (and to
+            // screen readers), as Gmail's and Thunderbird's do.
             div { class: "reader-tools", role: "toolbar", aria_label: "Conversation actions",
                 if in_inbox {
-                    button { class: "button", title: "Archive (e)", onclick: move |_| st.act(MailAction::Archive), "Archive" }
+                    ToolButton { icon: Tool::Archive, label: "Archive (e)", onclick: move |_| st.act(MailAction::Archive) }
                 } else if !in_trash && !is_archive {
-                    button { class: "button", title: "Move to inbox", onclick: move |_| st.act(MailAction::MoveToInbox), "Move to inbox" }
+                    ToolButton { icon: Tool::Inbox, label: "Move to inbox", onclick: move |_| st.act(MailAction::MoveToInbox) }
                 }
                 if in_trash {
-                    button { class: "button", onclick: move |_| st.act(MailAction::Untrash), "Restore" }
+                    ToolButton { icon: Tool::Restore, label: "Restore from trash", onclick: move |_| st.act(MailAction::Untrash) }
                 } else {
-                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Trash" }
+                    ToolButton { icon: Tool::Trash, label: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash) }
                 }
-                button { class: "button", title: "Mark unread (u)", onclick: move |_| st.act(MailAction::MarkUnread), "Mark unread" }
+                if in_spam {
+                    ToolButton { icon: Tool::Inbox, label: "Not spam", onclick: move |_| st.act(MailAction::NotSpam) }
+                } else if !is_archive {
+                    ToolButton { icon: Tool::Spam, label: "Report spam (!)", onclick: move |_| st.act(MailAction::MarkSpam) }
+                }
+                ToolButton { icon: Tool::Unread, label: "Mark unread (Shift+U)", onclick: move |_| st.act(MailAction::MarkUnread) }
+                ToolButton {
+                    icon: if starred { Tool::Starred } else { Tool::Star },
+                    label: if starred { "Remove star (s)" } else { "Star (s)" },
+                    pressed: Some(starred),
+                    onclick: move |_| st.act(if starred { MailAction::Unstar } else { MailAction::Star }),
+                }
                 if let Some(last) = t.messages.last() {
-                    button {
-                        class: "button",
-                        title: "Create a task from this message (it links back here)",
+                    ToolButton {
+                        icon: Tool::Task,
+                        label: "Add to tasks (links back here)",
                         onclick: {
                             let (account, id) = (t.account_id.clone(), last.id.clone());
-                            move |_| {
-                                let (account, id) = (account.clone(), id.clone());
-                                let mut banner = st.banner;
-                                async move {
-                                    match api::tasks_from_message(account, id).await {
-                                        Ok(task) => banner.set(Some((true, format!("Added “{}” to your tasks.", task.title)))),
-                                        Err(e) => banner.set(Some((false, e.to_string()))),
-                                    }
-                                }
-                            }
+                            move |_| st.add_to_tasks(account.clone(), id.clone())
                         },
-                        "Add to tasks"
                     }
                 }
                 if in_inbox && !is_archive {
                     select {
-                        class: "button",
+                        class: "button tool-select",
                         aria_label: "Snooze",
-                        title: "Hide from the inbox until…",
+                        title: "Snooze: hide from the inbox until…",
                         value: "",
                         onchange: {
                             let (account, thread) = (t.account_id.clone(), t.thread_id.clone());
                             move |e: FormEvent| {
-                                let at = e.value().parse::<i64>().ok();
-                                let (account, thread) = (account.clone(), thread.clone());
-                                let mut banner = st.banner;
-                                async move {
-                                    let Some(at) = at else { return };
-                                    match api::mail_snooze(account, thread, at).await {
-                                        Ok(()) => {
-                                            banner.set(Some((true, "Snoozed: it comes back to the inbox at its time (see Snoozed).".into())));
-                                            st.thread.set(None);
-                                            st.open.set(None);
-                                            st.load(true);
-                                        }
-                                        Err(e) => banner.set(Some((false, e.to_string()))),
-                                    }
+                                if let Ok(at) = e.value().parse::<i64>() {
+                                    st.snooze(account.clone(), thread.clone(), at);
                                 }
                             }
                         },
@@ -151,17 +146,11 @@ fn Conversation(t: ThreadView) -> Element {
                         }
                     }
                 }
-                button {
-                    class: "button",
-                    title: "Star (s)",
-                    aria_pressed: if starred { "true" } else { "false" },
-                    onclick: move |_| st.act(if starred { MailAction::Unstar } else { MailAction::Star }),
-                    if starred { "★ Starred" } else { "☆ Star" }
-                }
                 if !addable.is_empty() {
                     select {
-                        class: "button",
+                        class: "button tool-select",
                         aria_label: "Add a label",
+                        title: "Add a label (or Ctrl+K, then its name)",
                         value: "",
                         onchange: move |e| {
                             let v = e.value();
@@ -169,14 +158,14 @@ fn Conversation(t: ThreadView) -> Element {
                                 st.act(MailAction::AddLabel(v));
                             }
                         },
-                        option { value: "", "Add label…" }
+                        option { value: "", "Label…" }
                         for (id, name) in addable {
                             option { key: "{id}", value: "{id}", "{name}" }
                         }
                     }
                 }
                 button {
-                    class: "button close",
+                    class: "button close tool",
                     title: "Close (Esc)",
                     aria_label: "Close the conversation",
                     onclick: move |_| { st.thread.set(None); st.open.set(None); },
@@ -344,6 +333,72 @@ fn MessageCard(account: String, thread_id: String, m: MessageView) -> Element {
             }
             if let Some((ok, text)) = note.read().clone() {
                 div { class: if ok { "banner ok" } else { "banner error" }, role: if ok { "status" } else { "alert" }, "{text}" }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tool {
+    Archive,
+    Inbox,
+    Trash,
+    Restore,
+    Spam,
+    Unread,
+    Star,
+    Starred,
+    Task,
+}
+
+/// A toolbar button drawn as an icon; `label` is its tooltip and its accessible name.
+#[component]
+fn ToolButton(
+    icon: Tool,
+    label: &'static str,
+    #[props(default)] pressed: Option<bool>,
+    onclick: EventHandler<MouseEvent>,
+) -> Element {
+    rsx! {
+        button {
+            class: "button tool",
+            title: label,
+            aria_label: label,
+            aria_pressed: pressed.map(|p| if p { "true" } else { "false" }),
+            onclick: move |e| onclick.call(e),
+            svg {
+                view_box: "0 0 24 24",
+                width: "18",
+                height: "18",
+                fill: if icon == Tool::Starred { "currentColor" } else { "none" },
+                stroke: "currentColor",
+                stroke_width: "2",
+                stroke_linecap: "round",
+                stroke_linejoin: "round",
+                "aria-hidden": "true",
+                match icon {
+                    Tool::Archive => rsx! {
+                        rect { x: "3", y: "4", width: "18", height: "5", rx: "1" }
+                        path { d: "M5 9v10h14V9M10 13h4" }
+                    },
+                    Tool::Inbox => rsx! { path { d: "M3 13h5l1.5 3h5L16 13h5M5 5h14l2 8v6H3v-6z" } },
+                    Tool::Trash => rsx! { path { d: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13M10 11v6M14 11v6" } },
+                    Tool::Restore => rsx! { path { d: "M4 12a8 8 0 1 0 2.5-5.8M4 4v4h4" } },
+                    Tool::Spam => rsx! {
+                        path { d: "M8 3h8l5 5v8l-5 5H8l-5-5V8z" }
+                        path { d: "M12 8v5M12 16v.01" }
+                    },
+                    Tool::Unread => rsx! {
+                        rect { x: "3", y: "5", width: "18", height: "14", rx: "2" }
+                        path { d: "M3.5 6.5 12 13l8.5-6.5" }
+                        circle { cx: "19", cy: "5", r: "3", fill: "currentColor" }
+                    },
+                    Tool::Star | Tool::Starred => rsx! { path { d: "M12 3.5l2.6 5.3 5.9.9-4.3 4.1 1 5.8L12 16.9l-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z" } },
+                    Tool::Task => rsx! {
+                        rect { x: "3.5", y: "3.5", width: "17", height: "17", rx: "3" }
+                        path { d: "M8 12.5l2.8 2.8L16.5 9" }
+                    },
+                }
             }
         }
     }

@@ -232,6 +232,9 @@ impl MailState {
             MailAction::Trash => self.folder.peek().as_str() != "TRASH",
             MailAction::Untrash => self.folder.peek().as_str() == "TRASH",
             MailAction::RemoveLabel(l) => self.folder.peek().as_str() == l.as_str(),
+            MailAction::Relabel { remove, .. } => remove.contains(&*self.folder.peek()),
+            MailAction::MarkSpam => self.folder.peek().as_str() != "SPAM",
+            MailAction::NotSpam => self.folder.peek().as_str() == "SPAM",
             _ => false,
         } && self.search.peek().is_empty();
         {
@@ -285,9 +288,13 @@ impl MailState {
                 }
             }
         }
+        let done = action.done_text();
         spawn(async move {
             match api::mail_act(account, ids, action).await {
-                Ok(()) => self.refresh_accounts(),
+                Ok(undo) => {
+                    super::undo::offer(done, undo);
+                    self.refresh_accounts();
+                }
                 Err(e) => {
                     self.banner
                         .set(Some((false, format!("That change was not made: {e}"))));

@@ -1,0 +1,101 @@
+//! "Archived · Undo": the toast that follows every mail action for a few seconds, and `z`, which
+//! takes back the last action while its toast is up or after.
+
+use dioxus::prelude::*;
+
+use super::MailState;
+use crate::api;
+use crate::model::MailUndo;
+use crate::ui::timer::sleep_ms;
+
+/// How long the toast stays up.
+const SHOWN_MS: u64 = 8_000;
+
+/// The last action that can be taken back: what it did ("Archived"), what Undo needs, and a
+/// number that tells one action's toast from the next one's.
+#[derive(Clone, PartialEq)]
+struct LastAction {
+    text: &'static str,
+    undo: MailUndo,
+    serial: u64,
+}
+
+static LAST: GlobalSignal<Option<LastAction>> = Signal::global(|| None);
+/// The serial of the action whose toast is up (None: no toast).
+static SHOWING: GlobalSignal<Option<u64>> = Signal::global(|| None);
+static SERIAL: GlobalSignal<u64> = Signal::global(|| 0);
+
+/// Offers Undo for an action just applied (nothing to offer if it changed nothing).
+pub(super) fn offer(text: &'static str, undo: MailUndo) {
+    if undo.is_noop() {
+        return;
+    }
+    let serial = *SERIAL.peek() + 1;
+    *SERIAL.write() = serial;
+    *LAST.write() = Some(LastAction { text, undo, serial });
+    *SHOWING.write() = Some(serial);
+    spawn(async move {
+        sleep_ms(SHOWN_MS).await;
+        if *SHOWING.peek() == Some(serial) {
+            *SHOWING.write() = None;
+        }
+    });
+}
+
+impl MailState {
+    /// Takes back the last action (`z`, or the toast's Undo); the list, the counts and an open
+    /// conversation are read again from the cache afterwards.
+    pub(super) fn undo_last(mut self) {
+        let Some(last) = LAST.write().take() else {
+            self.banner
+                .set(Some((true, "Nothing to undo.".to_string())));
+            return;
+        };
+        *SHOWING.write() = None;
+        spawn(async move {
+            match api::mail_undo(last.undo).await {
+                Ok(()) => {
+                    self.banner
+                        .set(Some((true, format!("{}: undone.", last.text))));
+                    self.load(true);
+                    self.refresh_accounts();
+                    let open = self.open.peek().clone();
+                    if let Some((account, thread)) = open {
+                        self.open_thread(account, thread, false);
+                    }
+                }
+                Err(e) => self
+                    .banner
+                    .set(Some((false, format!("That could not be undone: {e}")))),
+            }
+        });
+    }
+}
+
+/// The toast itself, on the mail page.
+#[component]
+pub(super) fn UndoToast(st: MailState) -> Element {
+    let Some(serial) = *SHOWING.read() else {
+        return rsx! {};
+    };
+    let Some(last) = LAST.read().clone().filter(|l| l.serial == serial) else {
+        return rsx! {};
+    };
+    let n = last.undo.changes.len();
+    let what = if n == 1 {
+        String::new()
+    } else {
+        format!(" ({n} messages)")
+    };
+    rsx! {
+        div { class: "toast", role: "status",
+            span { "{last.text}{what}" }
+            button {
+                class: "link-button",
+                title: "Undo (z)",
+                onclick: move |_| st.undo_last(),
+                "Undo"
+            }
+        }
+    }
+}
