@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use super::MailState;
 use crate::model::{ComposeKind, MailAction};
 
-const SHORTCUTS: [(&str, &str); 23] = [
+const SHORTCUTS: [(&str, &str); 28] = [
     ("c", "Write a new mail"),
     ("r", "Reply"),
     ("a", "Reply all"),
@@ -13,6 +13,9 @@ const SHORTCUTS: [(&str, &str); 23] = [
     ("j / ↓", "Next message"),
     ("k / ↑", "Previous message"),
     ("o / Enter", "Open the conversation"),
+    ("x", "Tick or untick the message (for several at once)"),
+    ("Shift+j / Shift+k", "Tick and move down or up"),
+    ("* then a / * then n", "Tick every message shown / none"),
     ("e", "Archive"),
     ("#", "Move to trash"),
     ("!", "Report spam"),
@@ -26,17 +29,19 @@ const SHORTCUTS: [(&str, &str); 23] = [
     ("g then s", "Go to starred"),
     ("g then t", "Go to sent"),
     ("g then d", "Go to drafts"),
-    ("Esc", "Close the conversation or this list"),
+    (crate::ui::palette::OPEN_KEYS, "Find and run anything (the command palette)"),
+    ("Esc", "Untick all, close the conversation or this list"),
     ("?", "Show this list"),
     ("Tab", "Move between panes and buttons"),
+    ("Shift+click", "Tick every message up to this one"),
 ];
 
 /// One key press on the page. While the search box has the focus (`typing`) only Esc counts
-/// (it leaves the box); `pending_g` holds a "g" waiting for its second key.
+/// (it leaves the box); `pending` holds a "g" or "*" waiting for its second key.
 pub(super) fn on_key(
     mut st: MailState,
     typing: Signal<bool>,
-    mut pending_g: Signal<bool>,
+    mut pending: Signal<Option<char>>,
     e: KeyboardEvent,
 ) {
     if *typing.read() {
@@ -52,14 +57,17 @@ pub(super) fn on_key(
     if e.modifiers().ctrl() || e.modifiers().alt() || e.modifiers().meta() {
         return;
     }
-    let g = *pending_g.read();
-    pending_g.set(false);
+    let prefix = *pending.read();
+    pending.set(None);
+    let g = prefix == Some('g');
     let sel = *st.selected.read();
     match e.key() {
         Key::Enter => st.open_selected(),
         Key::Escape => {
             if *st.show_help.read() {
                 st.show_help.set(false);
+            } else if !st.checked.read().is_empty() {
+                st.check_all(false);
             } else if *st.show_activity.read() {
                 st.show_activity.set(false);
             } else {
@@ -85,6 +93,12 @@ pub(super) fn on_key(
             };
             st.go_folder(None, folder);
         }
+        // "*" then "a" ticks every row, then "n" none (Gmail's keys).
+        Key::Character(c) if prefix == Some('*') => match c.as_str() {
+            "a" => st.check_all(true),
+            "n" => st.check_all(false),
+            _ => {}
+        },
         Key::Character(c) => match c.as_str() {
             "j" => st.select(sel + 1),
             "k" => st.select(sel.saturating_sub(1)),
@@ -130,7 +144,11 @@ pub(super) fn on_key(
                 }
             }
             "?" => st.show_help.set(true),
-            "g" => pending_g.set(true),
+            "g" => pending.set(Some('g')),
+            "*" => pending.set(Some('*')),
+            "x" => st.toggle_checked(sel),
+            "J" => st.extend(true),
+            "K" => st.extend(false),
             _ => {}
         },
         _ => {}

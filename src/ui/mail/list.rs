@@ -7,6 +7,7 @@ use dioxus::prelude::*;
 
 use super::format::{person, short_date};
 use super::MailState;
+use crate::model::MailAction;
 
 /// Every row has this height (px), which is what lets the list place rows without measuring.
 pub(super) const ROW_H: f64 = 68.0;
@@ -70,6 +71,8 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let selected = *st.selected.read();
     let open_thread = st.open.read().as_ref().map(|(_, t)| t.clone());
     let searching = !st.search.read().is_empty();
+    let ticked = st.checked.read().len();
+    let bulk = ticked > 0;
     let title = if searching && *st.online.read() {
         format!("Gmail search: {}", st.search.read())
     } else if searching {
@@ -165,10 +168,22 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
             if let Some(err) = st.list_error.read().clone() {
                 div { class: "banner error", role: "alert", "{err}" }
             }
+            if bulk {
+                div { class: "mail-bulk", role: "toolbar", aria_label: "Ticked messages",
+                    span { class: "mail-bulk-count", "{ticked} ticked" }
+                    button { class: "button", title: "Archive (e)", onclick: move |_| st.act(MailAction::Archive), "Archive" }
+                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Trash" }
+                    button { class: "button", title: "Mark read (Shift+i)", onclick: move |_| st.act(MailAction::MarkRead), "Read" }
+                    button { class: "button", title: "Mark unread (Shift+u)", onclick: move |_| st.act(MailAction::MarkUnread), "Unread" }
+                    button { class: "button", title: "Star", onclick: move |_| st.act(MailAction::Star), "Star" }
+                    button { class: "link-button", title: "Untick all (Esc, or * then n)", onclick: move |_| st.check_all(false), "Untick all" }
+                }
+            }
             div {
                 class: "mail-rows",
                 role: "listbox",
                 aria_label: "{title}",
+                aria_multiselectable: if bulk { "true" } else { "false" },
                 // Scrolls: reachable from the keyboard (j/k then move the selection).
                 tabindex: "0",
                 onmounted: move |e| st.list_el.set(Some(e.data())),
@@ -195,21 +210,37 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                         div {
                             key: "{row.account_id}/{row.id}",
                             class: format!(
-                                "mail-row{}{}{}",
+                                "mail-row{}{}{}{}",
                                 if row.unread { " unread" } else { "" },
                                 if i == selected { " selected" } else { "" },
                                 if open_thread.as_deref() == Some(row.thread_id.as_str()) { " open" } else { "" },
+                                if st.is_checked(&row.account_id, &row.id) { " checked" } else { "" },
                             ),
                             style: "top: {i as f64 * ROW_H}px",
                             role: "option",
-                            aria_selected: if i == selected { "true" } else { "false" },
+                            // Ticked rows are the selection while there are any; else the cursor.
+                            aria_selected: if bulk { st.is_checked(&row.account_id, &row.id) } else { i == selected },
                             onclick: {
                                 let (a, t) = (row.account_id.clone(), row.thread_id.clone());
-                                move |_| {
+                                move |e: MouseEvent| {
+                                    if e.modifiers().shift() {
+                                        st.check_range(i);
+                                        st.selected.set(i);
+                                        return;
+                                    }
                                     st.selected.set(i);
                                     st.open_thread(a.clone(), t.clone(), false);
                                 }
                             },
+                            span {
+                                class: "tick",
+                                aria_hidden: "true",
+                                title: "Tick (x)",
+                                onclick: move |e| {
+                                    e.stop_propagation();
+                                    st.toggle_checked(i);
+                                },
+                            }
                             div { class: "mail-row-top",
                                 span { class: "mail-from", {person(&row.from)} }
                                 if row.has_attachment {

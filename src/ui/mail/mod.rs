@@ -2,6 +2,7 @@
 //! reader, the activity panel, and keyboard shortcuts. Everything reads the local cache through
 //! `api::mail_*`; nothing here waits for Google.
 
+mod acting;
 mod activity;
 mod ai;
 pub(crate) mod commands;
@@ -49,7 +50,7 @@ fn MailPage(open: Option<(String, String)>) -> Element {
     commands::use_mail_commands(st);
     // The search box has the focus: keys are text, not shortcuts.
     let typing = use_signal(|| false);
-    let pending_g = use_signal(|| false);
+    let pending = use_signal(|| None::<char>);
     let mut banner = st.banner;
     let offline = st.status.read().as_ref().and_then(|s| s.offline.clone());
     rsx! {
@@ -58,7 +59,7 @@ fn MailPage(open: Option<(String, String)>) -> Element {
             tabindex: "0",
             role: "region",
             aria_label: "Mail. Press question mark for keyboard shortcuts.",
-            onkeydown: move |e| keys::on_key(st, typing, pending_g, e),
+            onkeydown: move |e| keys::on_key(st, typing, pending, e),
             if let Some(reason) = offline {
                 div { class: "mail-offline", role: "status",
                     strong { "Offline. " }

@@ -45,6 +45,8 @@ pub(crate) struct MailState {
     pub(super) scroll_top: Signal<f64>,
     pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
+    /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, message).
+    pub(super) checked: Signal<Vec<(String, String)>>,
 }
 
 fn query_for(folder: &str, search: &str) -> String {
@@ -206,104 +208,6 @@ impl MailState {
         }
     }
 
-    /// The messages an action applies to: the open conversation if the selected row belongs to
-    /// it, else the selected row.
-    pub(super) fn targets(&self) -> Option<(String, String, Vec<String>)> {
-        let row = self.rows.read().get(*self.selected.read()).cloned()?;
-        if let Some(Ok(t)) = self.thread.read().as_ref() {
-            if t.thread_id == row.thread_id && t.account_id == row.account_id {
-                return Some((
-                    row.account_id,
-                    row.thread_id,
-                    t.messages.iter().map(|m| m.id.clone()).collect(),
-                ));
-            }
-        }
-        Some((row.account_id, row.thread_id, vec![row.id]))
-    }
-
-    /// Applies an action at once in the view and in the cache; Gmail follows in the background.
-    pub(crate) fn act(mut self, action: MailAction) {
-        let Some((account, thread_id, ids)) = self.targets() else {
-            return;
-        };
-        let leaves_view = match &action {
-            MailAction::Archive => self.folder.peek().as_str() == "INBOX",
-            MailAction::Trash => self.folder.peek().as_str() != "TRASH",
-            MailAction::Untrash => self.folder.peek().as_str() == "TRASH",
-            MailAction::RemoveLabel(l) => self.folder.peek().as_str() == l.as_str(),
-            MailAction::Relabel { remove, .. } => remove.contains(&*self.folder.peek()),
-            MailAction::MarkSpam => self.folder.peek().as_str() != "SPAM",
-            MailAction::NotSpam => self.folder.peek().as_str() == "SPAM",
-            _ => false,
-        } && self.search.peek().is_empty();
-        {
-            let mut rows = self.rows.write();
-            if leaves_view {
-                rows.retain(|r| !(r.account_id == account && ids.contains(&r.id)));
-            } else {
-                for r in rows.iter_mut().filter(|r| ids.contains(&r.id)) {
-                    match &action {
-                        MailAction::MarkRead => r.unread = false,
-                        MailAction::MarkUnread => r.unread = true,
-                        MailAction::Star => r.starred = true,
-                        MailAction::Unstar => r.starred = false,
-                        _ => {}
-                    }
-                }
-            }
-            let len = rows.len();
-            if *self.selected.peek() >= len && len > 0 {
-                self.selected.set(len - 1);
-            }
-        }
-        if leaves_view {
-            let showing =
-                matches!(self.thread.peek().as_ref(), Some(Ok(t)) if t.thread_id == thread_id);
-            if showing {
-                self.thread.set(None);
-                self.open.set(None);
-            }
-        } else if let Some(Ok(t)) = self.thread.write().as_mut() {
-            if t.thread_id == thread_id {
-                for m in t.messages.iter_mut() {
-                    let (add, remove): (&[&str], &[&str]) = match &action {
-                        MailAction::Star => (&["STARRED"], &[]),
-                        MailAction::Unstar => (&[], &["STARRED"]),
-                        _ => (&[], &[]),
-                    };
-                    m.labels.retain(|l| !remove.contains(&l.as_str()));
-                    for a in add {
-                        if !m.labels.iter().any(|l| l == a) {
-                            m.labels.push(a.to_string());
-                        }
-                    }
-                    match &action {
-                        MailAction::AddLabel(l) if !m.labels.contains(l) => {
-                            m.labels.push(l.clone())
-                        }
-                        MailAction::RemoveLabel(l) => m.labels.retain(|x| x != l),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        let done = action.done_text();
-        spawn(async move {
-            match api::mail_act(account, ids, action).await {
-                Ok(undo) => {
-                    super::undo::offer(done, undo);
-                    self.refresh_accounts();
-                }
-                Err(e) => {
-                    self.banner
-                        .set(Some((false, format!("That change was not made: {e}"))));
-                    self.load(true);
-                }
-            }
-        });
-    }
-
     pub(super) fn selected_row(&self) -> Option<MailRow> {
         self.rows.read().get(*self.selected.read()).cloned()
     }
@@ -442,6 +346,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         scroll_top: use_signal(|| 0.0),
         search_el: use_signal(|| None),
         list_el: use_signal(|| None),
+        checked: use_signal(Vec::new),
     };
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
@@ -458,6 +363,11 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
             st.search.read(),
             st.online.read(),
         );
+        // Another folder or search: ticks on the old list do not carry over.
+        let mut checked = st.checked;
+        if !checked.peek().is_empty() {
+            checked.write().clear();
+        }
         st.load(true);
     });
     use_future(move || poll_status(st));

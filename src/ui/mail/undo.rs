@@ -16,7 +16,8 @@ const SHOWN_MS: u64 = 8_000;
 #[derive(Clone, PartialEq)]
 struct LastAction {
     text: &'static str,
-    undo: MailUndo,
+    /// One per account the action touched.
+    undo: Vec<MailUndo>,
     serial: u64,
 }
 
@@ -26,8 +27,8 @@ static SHOWING: GlobalSignal<Option<u64>> = Signal::global(|| None);
 static SERIAL: GlobalSignal<u64> = Signal::global(|| 0);
 
 /// Offers Undo for an action just applied (nothing to offer if it changed nothing).
-pub(super) fn offer(text: &'static str, undo: MailUndo) {
-    if undo.is_noop() {
+pub(super) fn offer(text: &'static str, undo: Vec<MailUndo>) {
+    if undo.iter().all(MailUndo::is_noop) {
         return;
     }
     let serial = *SERIAL.peek() + 1;
@@ -53,7 +54,14 @@ impl MailState {
         };
         *SHOWING.write() = None;
         spawn(async move {
-            match api::mail_undo(last.undo).await {
+            let mut outcome = Ok(());
+            for u in last.undo {
+                outcome = api::mail_undo(u).await;
+                if outcome.is_err() {
+                    break;
+                }
+            }
+            match outcome {
                 Ok(()) => {
                     self.banner
                         .set(Some((true, format!("{}: undone.", last.text))));
@@ -81,7 +89,7 @@ pub(super) fn UndoToast(st: MailState) -> Element {
     let Some(last) = LAST.read().clone().filter(|l| l.serial == serial) else {
         return rsx! {};
     };
-    let n = last.undo.changes.len();
+    let n: usize = last.undo.iter().map(|u| u.changes.len()).sum();
     let what = if n == 1 {
         String::new()
     } else {
