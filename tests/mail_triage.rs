@@ -51,7 +51,13 @@ fn seed(port: u16) -> String {
       subject: Lunch?
       body_text: Pizza on Friday.
       label_ids: [INBOX]
-"#
+{more}"#,
+        more = (3..=12)
+            .map(|i| format!(
+                "    - id: msg_{i}\n      user_email: ada@example.com\n      from: news{i}@example.com\n      \
+                 to: ada@example.com\n      subject: Newsletter {i}\n      body_text: Issue {i}.\n      label_ids: [INBOX]\n"
+            ))
+            .collect::<String>()
     )
 }
 
@@ -61,7 +67,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 }
 
 struct World {
-    _peer: support::peers::Peer,
+    peer: support::peers::Peer,
     s: std::sync::Arc<AppServices>,
     account: String,
     gmail: Gmail,
@@ -86,7 +92,7 @@ impl World {
             .unwrap();
         let gmail = Gmail::new(s.google.clone(), base, account.clone());
         World {
-            _peer: si.peer,
+            peer: si.peer,
             s,
             account,
             gmail,
@@ -236,6 +242,60 @@ async fn the_service_pushes_spam_and_its_undo() {
     huge.changes = vec![huge.changes[0].clone(); 10_001];
     let e = w.s.mail.undo(huge).await.unwrap_err().to_string();
     assert!(e.contains("at most 10000"), "{e}");
+}
+
+/// Label changes Gmail is asked to make, counted at the wire: (modify, batchModify).
+static MODIFY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static BATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count(_n: u64, request: &str) -> support::faults::Fault {
+    use std::sync::atomic::Ordering::SeqCst;
+    if request.starts_with("POST") && request.contains("/batchModify") {
+        BATCH.fetch_add(1, SeqCst);
+    } else if request.starts_with("POST") && request.contains("/modify") {
+        MODIFY.fetch_add(1, SeqCst);
+    }
+    support::faults::Fault::Pass
+}
+
+/// Ten or more of the same change in a row go as one batchModify (cheaper in Gmail's quota);
+/// fewer go one by one; undo of the lot is one run again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_of_the_same_change_goes_as_one_batch() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let w = World::new().await;
+    let proxy = support::faults::start(w.peer.base.clone(), count).await;
+    let base = libreollama::google::GoogleEndpoints::single_host(&proxy.base).gmail_base;
+    let gmail = Gmail::new(w.s.google.clone(), base, w.account.clone());
+    let ids: Vec<String> = (1..=12).map(|i| format!("msg_{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let undo = w.act(&refs, MailAction::Archive).await;
+    w.act(&["msg_1", "msg_2"], MailAction::Star).await;
+    let r = actions::push(&w.s.store, &gmail, &w.account).await.unwrap();
+    assert_eq!((r.pushed, r.pending, r.refused.len()), (14, 0, 0), "{r:?}");
+    assert_eq!((BATCH.load(SeqCst), MODIFY.load(SeqCst)), (1, 2), "12 as one, 2 singly");
+    for id in ["msg_1", "msg_7", "msg_12"] {
+        assert!(!w.at_gmail(id).await.contains(&"INBOX".to_string()), "{id}");
+    }
+    actions::undo(&w.s.store, &undo, true).await.unwrap();
+    let r = actions::push(&w.s.store, &gmail, &w.account).await.unwrap();
+    assert_eq!(r.pushed, 12, "{r:?}");
+    assert_eq!(BATCH.load(SeqCst), 2);
+    w.agree("msg_1").await;
+    w.agree("msg_12").await;
+    assert_eq!(w.at_gmail("msg_12").await, ["INBOX"]);
+    assert_eq!(w.queued().await, 0);
+
+    // Gmail refuses the run (a label it does not have): the changes go one by one, each is
+    // refused and rolled back alone, and the run is not tried again as one.
+    let ten: Vec<&str> = refs[2..].to_vec();
+    w.act(&ten, MailAction::AddLabel("Label_gone".into())).await;
+    assert!(w.cached("msg_3").await.contains(&"Label_gone".to_string()));
+    let r = actions::push(&w.s.store, &gmail, &w.account).await.unwrap();
+    assert_eq!((r.pushed, r.refused.len()), (0, 10), "{r:?}");
+    assert_eq!((BATCH.load(SeqCst), MODIFY.load(SeqCst)), (3, 12));
+    w.agree("msg_3").await;
+    w.agree("msg_12").await;
 }
 
 /// Gmail's label colours reach the folder list (only real colours: the page puts them in a

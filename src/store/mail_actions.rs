@@ -95,6 +95,49 @@ pub fn get(c: &Connection, seq: i64) -> Result<Option<LabelChange>> {
     .map_err(db("reading the change queue"))
 }
 
+/// The changes queued right after `seq` for this account that make the same label change (on
+/// other messages), in order, up to `limit`: the run stops at the first different change, so
+/// sending the run together never reorders anything.
+pub fn same_change_after(
+    c: &Connection,
+    account: &str,
+    seq: i64,
+    add: &[String],
+    remove: &[String],
+    limit: usize,
+) -> Result<Vec<LabelChange>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT seq, account_id, message_id, add_labels, remove_labels, prev_labels FROM mail_actions \
+             WHERE account_id = ?1 AND seq > ?2 AND state = 'pending' ORDER BY seq LIMIT ?3",
+        )
+        .map_err(db("reading the change queue"))?;
+    let rows = st
+        .query_map(
+            params![account, seq, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                Ok(LabelChange {
+                    seq: r.get(0)?,
+                    account_id: r.get(1)?,
+                    message_id: r.get(2)?,
+                    add: list(r.get(3)?),
+                    remove: list(r.get(4)?),
+                    prev: list(r.get(5)?),
+                })
+            },
+        )
+        .map_err(db("reading the change queue"))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row.map_err(db("reading the change queue"))?;
+        if row.add != add || row.remove != remove {
+            break;
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// The newest `limit` changes Gmail refused, newest first.
 pub fn refused(c: &Connection, limit: usize) -> Result<Vec<RefusedChange>> {
     let mut st = c

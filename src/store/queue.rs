@@ -192,7 +192,9 @@ pub fn claim_first(
     }
 }
 
-fn claim_row(
+/// Claims one named row of `queue` if it is ready and free (a run of changes sent together:
+/// the rows after the first that `claim_first` took).
+pub fn claim_row(
     conn: &Connection,
     queue: Queue,
     rowid: i64,
