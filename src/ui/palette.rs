@@ -336,7 +336,8 @@ fn PaletteDialog() -> Element {
                     placeholder: "Type a page, folder, label or action…",
                     autocomplete: "off",
                     spellcheck: "false",
-                    value: "{query}",
+                    // Not a controlled input: writing `value` back on every key raced fast
+                    // typing (see the mail search box); the box is new each time it opens.
                     onmounted: move |e| async move {
                         let _ = e.set_focus(true).await;
                     },
