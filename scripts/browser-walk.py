@@ -5,7 +5,8 @@ Started by scripts/web-preview.sh with the link the server printed and a folder 
 screenshots. Goes in through the link (and checks that the API refuses a request without it),
 signs in to the `emulate` Google emulator through its account chooser, then: mail list, search,
 a message (the sandboxed frame shows the body), archive with `e` (its Undo toast; `z` takes it
-back, at the emulator too), a reply sent (the undo toast,
+back, at the emulator too), the command palette (Ctrl+K runs "star"), two ticked rows
+archived together and brought back with z, a reply sent (the undo toast,
 then the reply in Sent after a sync with the emulator), Tasks keyboard-only (add, complete),
 Calendar (month view: the seeded event at the viewer's local time), Chat (a streamed reply from
 llama.cpp), Settings → Accounts and Diagnostics; then phone (390×844) and tablet (768×1024)
@@ -196,6 +197,45 @@ def mail(page):
     expect(row).to_have_count(0, timeout=WAIT)
     until("the second archive reaches the emulator", lambda: not in_inbox())
     # Its toast goes by itself (the reply's toast has an Undo button of its own).
+    expect(toast).to_have_count(0, timeout=20_000)
+
+
+def palette_and_ticks(page):
+    """Ctrl+K finds an action and runs it on the selected conversation; ticked rows (x, Shift+j)
+    take one action together, and one z takes it back."""
+    nav(page, "Mail")
+    row = page.get_by_role("option", name=re.compile("Nightly build passed"))
+    row.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+k")
+    dialog = page.get_by_role("dialog", name="Commands")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.keyboard.type("star")
+    expect(dialog.get_by_role("option").first).to_contain_text("Star")
+    visit(page, "palette")
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0, timeout=WAIT)
+    starred = lambda: "STARRED" in emulator("/messages/msg_3?format=minimal").get("labelIds", [])
+    until("the palette's star reaches the emulator", starred)
+    log("Ctrl+K, 'star', Enter: starred at the emulator ✓")
+
+    # The focus came back to the list: x ticks this row, Shift+j the next one too.
+    page.keyboard.press("x")
+    page.keyboard.press("Shift+J")
+    bar = page.get_by_role("toolbar", name="Ticked messages")
+    expect(bar).to_contain_text("2 ticked", timeout=WAIT)
+    visit(page, "mail-ticked")
+    page.keyboard.press("e")
+    expect(row).to_have_count(0, timeout=WAIT)
+    toast = page.get_by_role("status").filter(has_text="Archived (2 messages)")
+    expect(toast).to_be_visible(timeout=WAIT)
+    in_inbox = lambda: "INBOX" in emulator("/messages/msg_3?format=minimal").get("labelIds", [])
+    until("the ticked archive reaches the emulator", lambda: not in_inbox())
+    page.keyboard.press("z")
+    expect(row).to_have_count(1, timeout=WAIT)
+    until("the undo of both reaches the emulator", in_inbox)
+    expect(bar).to_have_count(0)
+    log("two ticked rows archived as one, z brought both back, at the emulator too ✓")
     expect(toast).to_have_count(0, timeout=20_000)
 
 
@@ -398,6 +438,7 @@ def main():
             failures.append(f"the key stayed in the address bar: {page.url}")
         visit(page, "first-start")
         steps = [("sign in", lambda: sign_in(page, context)), ("mail", lambda: mail(page)),
+                 ("palette and ticks", lambda: palette_and_ticks(page)),
                  ("reply", lambda: reply(page)), ("tasks", lambda: tasks_keyboard_only(page)),
                  ("calendar", lambda: calendar(page)), ("chat", lambda: chat(page)),
                  ("settings", lambda: settings(page)),

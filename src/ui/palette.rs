@@ -252,8 +252,12 @@ pub fn Palette() -> Element {
     rsx! { PaletteDialog {} }
 }
 
+/// Closes the palette; the focus goes back where it was (the mail list, so its keys work on).
 fn close() {
     *PALETTE_OPEN.write() = false;
+    document::eval(
+        "const e = window.__loPaletteReturn; if (e && e.isConnected) e.focus(); window.__loPaletteReturn = null;",
+    );
 }
 
 /// Runs an entry; `on_mail` says whether the mail page is open now.
@@ -339,6 +343,7 @@ fn PaletteDialog() -> Element {
                     // Not a controlled input: writing `value` back on every key raced fast
                     // typing (see the mail search box); the box is new each time it opens.
                     onmounted: move |e| async move {
+                        document::eval("window.__loPaletteReturn = document.activeElement;");
                         let _ = e.set_focus(true).await;
                     },
                     oninput: move |e| {
