@@ -765,3 +765,20 @@ async fn syncs_running_together_send_each_change_once() {
     assert!(here.iter().all(|t| !t.pending), "{here:?}");
     no_violations(&fake);
 }
+
+/// A sync that fails is remembered (for every process and the page: "why is Tasks empty?")
+/// until one succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_sync_is_remembered_until_one_succeeds() {
+    let (si, fake, _inbox, _errands) = setup().await;
+    let (s, account) = (&si.services, si.account.id.clone());
+    assert!(s.tasks.sync_problems().await.unwrap().is_empty());
+    fake.state.lock().unwrap().offline = true;
+    let err = s.tasks.sync(&account).await.unwrap_err().to_string();
+    let problems = s.tasks.sync_problems().await.unwrap();
+    assert_eq!(problems, vec![(account.clone(), err)]);
+    fake.state.lock().unwrap().offline = false;
+    s.tasks.sync(&account).await.unwrap();
+    assert!(s.tasks.sync_problems().await.unwrap().is_empty());
+    no_violations(&fake);
+}

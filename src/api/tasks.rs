@@ -12,6 +12,28 @@ pub async fn tasks_lists(account: Option<String>) -> ApiResult<Vec<TaskListView>
     host::guarded(async move { Ok(host::services()?.tasks.lists(account).await?) }).await
 }
 
+/// Why the last tasks sync failed, per account whose last sync failed ("ada@example.com: …").
+#[post("/api/tasks/sync_problems")]
+pub async fn tasks_sync_problems() -> ApiResult<Vec<String>> {
+    host::guarded(async move {
+        let s = host::services()?;
+        let emails: std::collections::HashMap<String, String> = s
+            .auth
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.email))
+            .collect();
+        Ok(s.tasks
+            .sync_problems()
+            .await?
+            .into_iter()
+            .map(|(id, why)| format!("{}: {why}", emails.get(&id).unwrap_or(&id)))
+            .collect())
+    })
+    .await
+}
+
 #[post("/api/tasks/of")]
 pub async fn tasks_of(list: String) -> ApiResult<Vec<TaskView>> {
     host::guarded(async move { Ok(host::services()?.tasks.tasks(&list).await?) }).await

@@ -13,7 +13,10 @@ use crate::store::locks::PusherLock;
 use crate::store::queue::Queue;
 use crate::store::task_ops::{self, OpKind};
 use crate::store::tasks::{self as store_tasks, FieldChange, NewTask};
-use crate::store::{new_id, task_lists, Store};
+use crate::store::{new_id, settings, task_lists, Store};
+
+/// Settings key prefix (then the account id) of why the account's last tasks sync failed.
+const SYNC_PROBLEM: &str = "tasks.sync_problem.";
 use crate::sync::tasks as sync;
 
 /// A due date as the user typed it, checked: YYYY-MM-DD and a real day.
@@ -457,8 +460,45 @@ impl TasksService {
         self.sync_holding_lock(account).await.map(Some)
     }
 
-    /// One pass; the pull settles queued ops too, so both run under the account's lock.
+    /// One pass; the pull settles queued ops too, so both run under the account's lock. How it
+    /// went is kept (in the database, so every process and the page see it): an empty Tasks
+    /// page can then say why it is empty.
     async fn sync_holding_lock(&self, account: &str) -> Result<TasksSyncReport> {
+        let r = self.sync_pass(account).await;
+        let (key, problem) = (
+            format!("{SYNC_PROBLEM}{account}"),
+            r.as_ref().err().map(|e| e.to_string()),
+        );
+        let saved = self
+            .store
+            .write(move |c| match problem {
+                Some(p) => settings::set(c, &key, &p),
+                None => settings::remove(c, &key),
+            })
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "could not keep how the tasks sync went");
+        }
+        r
+    }
+
+    /// Why the last sync of each account failed, for the accounts whose last sync failed:
+    /// (account id, reason).
+    pub async fn sync_problems(&self) -> Result<Vec<(String, String)>> {
+        self.store
+            .read(|c| {
+                let mut out = Vec::new();
+                for account in crate::store::accounts::signed_in(c)? {
+                    if let Some(p) = settings::get::<String>(c, &format!("{SYNC_PROBLEM}{account}"))? {
+                        out.push((account, p));
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn sync_pass(&self, account: &str) -> Result<TasksSyncReport> {
         let api = TasksApi::new(self.google.clone(), self.base.clone(), account);
         let pull = sync::pull(&self.store, &api, account).await?;
         let push = sync::push(&self.store, &api, account).await?;

@@ -28,3 +28,9 @@ pub fn set<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Result<()> 
     .map_err(|e| LibreOllamaError::db("saving a setting", e))?;
     Ok(())
 }
+
+pub fn remove(conn: &Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM settings WHERE key = ?1", [key])
+        .map_err(|e| LibreOllamaError::db("saving a setting", e))?;
+    Ok(())
+}

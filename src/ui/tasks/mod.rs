@@ -39,6 +39,8 @@ struct TasksState {
     syncing: Signal<bool>,
     /// A new "New list…" field after each list made.
     new_list: Signal<u32>,
+    /// Why the last sync failed, per account (read again with the lists).
+    problems: Resource<Vec<String>>,
 }
 
 fn use_tasks_state() -> TasksState {
@@ -58,6 +60,10 @@ fn use_tasks_state() -> TasksState {
         sync_note: use_signal(|| None),
         syncing: use_signal(|| false),
         new_list: use_signal(|| 0),
+        problems: use_resource(move || async move {
+            let _ = version();
+            api::tasks_sync_problems().await.unwrap_or_default()
+        }),
     };
     use_context_provider(|| st);
     st
@@ -185,6 +191,7 @@ fn priority_label(p: u8) -> &'static str {
 pub fn Tasks() -> Element {
     let st = use_tasks_state();
     let all = st.all_lists();
+    let problems = st.problems.read().clone().unwrap_or_default();
     let mut current = st.current;
     if current.peek().is_none() {
         if let Some(l) = all.iter().find(|l| l.is_default).or(all.first()) {
@@ -269,7 +276,17 @@ fn ListsSidebar(st: TasksState, all: Vec<TaskListView>, cur_list: Option<TaskLis
                     }
                 }
                 if st.lists.read().is_some() && all.is_empty() {
-                    li { class: "muted small chat-none", "No task lists yet. Sign in to a Google account (Settings → Accounts), then Sync now." }
+                    if problems.is_empty() {
+                        li { class: "muted small chat-none", "No task lists yet. Sign in to a Google account (Settings → Accounts), then Sync now." }
+                    } else {
+                        li { class: "small chat-none", role: "alert",
+                            "No task lists yet: Google Tasks could not be read. "
+                            for p in problems.iter() {
+                                span { class: "sync-problem", "{p} " }
+                            }
+                            "Fix that (Settings → Accounts signs in again, granting Tasks), then Sync now."
+                        }
+                    }
                 }
             }
             if let Some(l) = &cur_list {
