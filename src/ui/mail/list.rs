@@ -7,7 +7,7 @@ use dioxus::prelude::*;
 
 use super::format::{person, short_date};
 use super::MailState;
-use crate::model::MailAction;
+use crate::model::{JobKind, JobState, MailAction};
 
 /// Every row has this height (px), which is what lets the list place rows without measuring.
 pub(super) const ROW_H: f64 = 68.0;
@@ -72,6 +72,19 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let open_thread = st.open.read().as_ref().map(|(_, t)| t.clone());
     let searching = !st.search.read().is_empty();
     let ticked = st.checked.read().len();
+    // An empty folder after a failed sync says why, not "No messages here".
+    let failed_sync: Option<String> = {
+        let account = st.account.read().clone();
+        st.status.read().as_ref().and_then(|s| {
+            s.jobs
+                .iter()
+                .filter(|j| j.kind == JobKind::MailSync)
+                .filter(|j| account.is_none() || j.account == account)
+                .max_by_key(|j| j.id)
+                .filter(|j| j.state == JobState::Failed)
+                .map(|j| j.message.clone().unwrap_or_default())
+        })
+    };
     let bulk = ticked > 0;
     let title = if searching && *st.online.read() {
         format!("Gmail search: {}", st.search.read())
@@ -202,7 +215,9 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                 },
                 if len == 0 && !*st.loading.read() && st.list_error.read().is_none() {
                     p { class: "mail-empty",
-                        if searching && *st.online.read() { "Gmail found no messages for this search." } else if searching { "No messages match this search on this device. Tick Gmail to ask Gmail itself." } else { "No messages here." }
+                        if let Some(why) = failed_sync.filter(|_| !searching) {
+                            span { role: "alert", "Nothing here yet: the last sync failed. {why}" }
+                        } else if searching && *st.online.read() { "Gmail found no messages for this search." } else if searching { "No messages match this search on this device. Tick Gmail to ask Gmail itself." } else { "No messages here." }
                     }
                 }
                 div { class: "mail-rows-inner", style: "height: {len as f64 * ROW_H}px",
