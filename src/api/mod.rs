@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     AccountSummary, AppInfo, AuthCheck, DiagnosticsReport, ErrorClass, MailAccount, MailAction,
-    MailCursor, MailPage, MailUndo, OAuthClientStatus, RemovalReport, SignInStarted, SyncStatus, Theme,
-    ThreadView, UiSettings,
+    MailCursor, MailPage, MailUndo, OAuthClientStatus, RemovalReport, SignInStarted, SyncStatus,
+    Theme, ThreadView, UiSettings,
 };
 
 mod ai;

@@ -25,7 +25,9 @@ pub enum MailAction {
         page_size: u32,
     },
     /// Import an mbox (e.g. Google Takeout), a maildir, or a folder of .eml files into the local archive
-    Import { path: PathBuf },
+    Import {
+        path: PathBuf,
+    },
     /// Search the local cache with Gmail's operators (from:, subject:, is:unread, …)
     Search {
         query: String,

@@ -150,7 +150,11 @@ async fn apply(
         let changes = if t.dry_run {
             services.mail.preview_action(&account, ids, &action).await?
         } else {
-            services.mail.act_queued(&account, ids, action).await?.changes
+            services
+                .mail
+                .act_queued(&account, ids, action)
+                .await?
+                .changes
         };
         for c in changes
             .iter()
@@ -180,7 +184,9 @@ async fn apply(
     if !t.json {
         let unchanged = total - changed;
         if t.dry_run {
-            eprintln!("Dry run: {changed} of {total} message(s) would change; nothing was changed.");
+            eprintln!(
+                "Dry run: {changed} of {total} message(s) would change; nothing was changed."
+            );
         } else {
             eprintln!(
                 "{done_text}: {changed} message(s) changed, {unchanged} already so{}{}.",

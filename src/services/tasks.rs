@@ -489,7 +489,9 @@ impl TasksService {
             .read(|c| {
                 let mut out = Vec::new();
                 for account in crate::store::accounts::signed_in(c)? {
-                    if let Some(p) = settings::get::<String>(c, &format!("{SYNC_PROBLEM}{account}"))? {
+                    if let Some(p) =
+                        settings::get::<String>(c, &format!("{SYNC_PROBLEM}{account}"))?
+                    {
                         out.push((account, p));
                     }
                 }

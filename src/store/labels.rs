@@ -113,7 +113,9 @@ pub fn colors(c: &Connection, account: &str) -> Result<HashMap<String, String>> 
         )
         .map_err(db("reading label colours"))?;
     let rows = st
-        .query_map([account], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_map([account], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
         .map_err(db("reading label colours"))?;
     let mut out = HashMap::new();
     for row in rows {

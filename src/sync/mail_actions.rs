@@ -89,7 +89,11 @@ pub async fn apply_local(
 
 /// The labels `now` becomes with `add` and `remove` applied (order kept, no duplicates).
 fn with_changes(now: &[String], add: &[String], remove: &[String]) -> Vec<String> {
-    let mut next: Vec<String> = now.iter().filter(|l| !remove.contains(l)).cloned().collect();
+    let mut next: Vec<String> = now
+        .iter()
+        .filter(|l| !remove.contains(l))
+        .cloned()
+        .collect();
     for a in add {
         if !next.contains(a) {
             next.push(a.clone());

@@ -95,7 +95,12 @@ pub(crate) fn entries(
             v.push(entry(g, "Report spam", "!", act(MailAction::MarkSpam)));
         }
         if !s.is_archive {
-            v.push(entry(g, "Reply", "r", mail(MailRequest::Reply(ComposeKind::Reply))));
+            v.push(entry(
+                g,
+                "Reply",
+                "r",
+                mail(MailRequest::Reply(ComposeKind::Reply)),
+            ));
             v.push(entry(
                 g,
                 "Reply all",
@@ -112,7 +117,12 @@ pub(crate) fn entries(
         v.push(entry(g, "Add to tasks", "", mail(MailRequest::AddToTasks)));
         if has("INBOX") && !s.is_archive {
             for (when, at) in snooze_choices {
-                v.push(entry(g, format!("Snooze until {when}"), "", mail(MailRequest::Snooze(*at))));
+                v.push(entry(
+                    g,
+                    format!("Snooze until {when}"),
+                    "",
+                    mail(MailRequest::Snooze(*at)),
+                ));
             }
         }
         let user_labels = accounts
@@ -121,9 +131,19 @@ pub(crate) fn entries(
             .flat_map(|a| a.labels.iter().filter(|l| !l.system));
         for l in user_labels {
             if has(&l.id) {
-                v.push(entry(g, format!("Remove label {}", l.name), "", act(MailAction::RemoveLabel(l.id.clone()))));
+                v.push(entry(
+                    g,
+                    format!("Remove label {}", l.name),
+                    "",
+                    act(MailAction::RemoveLabel(l.id.clone())),
+                ));
             } else {
-                v.push(entry(g, format!("Add label {}", l.name), "", act(MailAction::AddLabel(l.id.clone()))));
+                v.push(entry(
+                    g,
+                    format!("Add label {}", l.name),
+                    "",
+                    act(MailAction::AddLabel(l.id.clone())),
+                ));
                 // Gmail's "Move to": the label on, out of the inbox.
                 if has("INBOX") {
                     v.push(entry(
@@ -138,7 +158,12 @@ pub(crate) fn entries(
                 }
             }
         }
-        v.push(entry(g, "Undo the last action", "z", mail(MailRequest::Undo)));
+        v.push(entry(
+            g,
+            "Undo the last action",
+            "z",
+            mail(MailRequest::Undo),
+        ));
     }
     let g = "New";
     v.push(entry(g, "New mail", "c", mail(MailRequest::Compose)));
@@ -191,7 +216,12 @@ pub(crate) fn entries(
         }
     }
     if several {
-        v.push(entry("Account", "Every account", "", mail(MailRequest::OnlyAccount(None))));
+        v.push(entry(
+            "Account",
+            "Every account",
+            "",
+            mail(MailRequest::OnlyAccount(None)),
+        ));
         for a in accounts {
             v.push(entry(
                 "Account",
@@ -202,7 +232,12 @@ pub(crate) fn entries(
         }
     }
     for q in recent {
-        v.push(entry("Recent search", q.clone(), "", mail(MailRequest::Search(q.clone()))));
+        v.push(entry(
+            "Recent search",
+            q.clone(),
+            "",
+            mail(MailRequest::Search(q.clone())),
+        ));
     }
     v
 }
@@ -447,7 +482,12 @@ mod tests {
             unread: true,
             labels: vec!["INBOX".into(), "UNREAD".into()],
         };
-        let v = entries(&accounts, Some(&sel), &["from:ada".into()], &[("Tomorrow, 08:00", 1)]);
+        let v = entries(
+            &accounts,
+            Some(&sel),
+            &["from:ada".into()],
+            &[("Tomorrow, 08:00", 1)],
+        );
         assert_eq!(labels_of(&v, "arch")[0], "Archive");
         assert_eq!(labels_of(&v, "diag")[0], "Diagnostics");
         assert_eq!(labels_of(&v, "mv trav")[0], "Move to Travel/2026");
@@ -462,6 +502,10 @@ mod tests {
         // Nothing selected: no conversation actions at all.
         let none = entries(&accounts, None, &[], &[]);
         assert!(!none.iter().any(|e| e.group == "Conversation"));
-        assert_eq!(rank(&none, "").len(), none.len(), "an empty box lists everything");
+        assert_eq!(
+            rank(&none, "").len(),
+            none.len(),
+            "an empty box lists everything"
+        );
     }
 }

@@ -169,11 +169,7 @@ impl MailState {
     /// Shift+j / Shift+k: ticks the selected row and the next (or previous) one, and moves.
     pub(super) fn extend(self, down: bool) {
         let sel = *self.selected.peek();
-        let to = if down {
-            sel + 1
-        } else {
-            sel.saturating_sub(1)
-        };
+        let to = if down { sel + 1 } else { sel.saturating_sub(1) };
         let to = to.min(self.rows.peek().len().saturating_sub(1));
         self.check_range(to);
         self.select(to);

@@ -29,7 +29,10 @@ const SHORTCUTS: [(&str, &str); 28] = [
     ("g then s", "Go to starred"),
     ("g then t", "Go to sent"),
     ("g then d", "Go to drafts"),
-    (crate::ui::palette::OPEN_KEYS, "Find and run anything (the command palette)"),
+    (
+        crate::ui::palette::OPEN_KEYS,
+        "Find and run anything (the command palette)",
+    ),
     ("Esc", "Untick all, close the conversation or this list"),
     ("?", "Show this list"),
     ("Tab", "Move between panes and buttons"),
