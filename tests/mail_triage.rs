@@ -17,7 +17,7 @@ use support::cli::text;
 
 fn seed(port: u16) -> String {
     format!(
-        r#"google:
+        r##"google:
   users:
     - email: ada@example.com
       name: Ada Lovelace
@@ -51,7 +51,7 @@ fn seed(port: u16) -> String {
       subject: Lunch?
       body_text: Pizza on Friday.
       label_ids: [INBOX]
-{more}"#,
+{more}"##,
         more = (3..=12)
             .map(|i| format!(
                 "    - id: msg_{i}\n      user_email: ada@example.com\n      from: news{i}@example.com\n      \
@@ -219,21 +219,26 @@ async fn undo_after_sending_queues_the_inverse_and_keeps_later_changes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_pushes_spam_and_its_undo() {
     let w = World::new().await;
-    let undo = w
-        .s
-        .mail
-        .act(&w.account, vec!["msg_1".into()], MailAction::MarkSpam)
-        .await
-        .unwrap();
+    let undo =
+        w.s.mail
+            .act(&w.account, vec!["msg_1".into()], MailAction::MarkSpam)
+            .await
+            .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while w.at_gmail("msg_1").await.contains(&"INBOX".to_string()) {
-        assert!(std::time::Instant::now() < deadline, "spam never reached Gmail");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "spam never reached Gmail"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(w.at_gmail("msg_1").await.contains(&"SPAM".to_string()));
     w.s.mail.undo(undo.clone()).await.unwrap();
     while w.at_gmail("msg_1").await != ["INBOX", "UNREAD"] {
-        assert!(std::time::Instant::now() < deadline, "undo never reached Gmail");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "undo never reached Gmail"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     w.agree("msg_1").await;
@@ -273,7 +278,11 @@ async fn a_run_of_the_same_change_goes_as_one_batch() {
     w.act(&["msg_1", "msg_2"], MailAction::Star).await;
     let r = actions::push(&w.s.store, &gmail, &w.account).await.unwrap();
     assert_eq!((r.pushed, r.pending, r.refused.len()), (14, 0, 0), "{r:?}");
-    assert_eq!((BATCH.load(SeqCst), MODIFY.load(SeqCst)), (1, 2), "12 as one, 2 singly");
+    assert_eq!(
+        (BATCH.load(SeqCst), MODIFY.load(SeqCst)),
+        (1, 2),
+        "12 as one, 2 singly"
+    );
     for id in ["msg_1", "msg_7", "msg_12"] {
         assert!(!w.at_gmail(id).await.contains(&"INBOX".to_string()), "{id}");
     }
@@ -309,10 +318,25 @@ async fn label_colours_show_and_labels_are_found_by_any_form_of_their_name() {
     assert_eq!(color("Label_trips").as_deref(), Some("#16a766"));
     assert_eq!(color("Label_odd"), None, "not a colour: not shown");
     assert_eq!(color("INBOX"), None);
-    for form in ["Travel/2026", "travel-2026", "travel 2026", "TRAVEL/2026", "Label_trips"] {
-        assert_eq!(w.s.mail.label_id(&w.account, form).await.unwrap(), "Label_trips", "{form}");
+    for form in [
+        "Travel/2026",
+        "travel-2026",
+        "travel 2026",
+        "TRAVEL/2026",
+        "Label_trips",
+    ] {
+        assert_eq!(
+            w.s.mail.label_id(&w.account, form).await.unwrap(),
+            "Label_trips",
+            "{form}"
+        );
     }
-    let e = w.s.mail.label_id(&w.account, "Travel").await.unwrap_err().to_string();
+    let e =
+        w.s.mail
+            .label_id(&w.account, "Travel")
+            .await
+            .unwrap_err()
+            .to_string();
     assert!(e.contains("mail labels"), "{e}");
 }
 
@@ -351,7 +375,10 @@ fn search_ids(data: &std::path::Path, q: &str) -> Vec<String> {
 fn the_terminal_stars_labels_and_dry_runs_by_query_or_id() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    support::cli::ok(&data, &["mail", "import", mbox(dir.path()).to_str().unwrap()]);
+    support::cli::ok(
+        &data,
+        &["mail", "import", mbox(dir.path()).to_str().unwrap()],
+    );
     assert!(search_ids(&data, "is:starred").is_empty());
 
     // A dry run prints what would change and changes nothing.
@@ -384,7 +411,11 @@ fn the_terminal_stars_labels_and_dry_runs_by_query_or_id() {
     let o = support::cli::command(&data, &["mail", "unstar", &lunch[0]])
         .output()
         .unwrap();
-    assert!(text(&o).contains("0 message(s) changed, 1 already so"), "{}", text(&o));
+    assert!(
+        text(&o).contains("0 message(s) changed, 1 already so"),
+        "{}",
+        text(&o)
+    );
 
     // Unknown labels and ids, and no change asked for: clear errors, nothing changed.
     let o = support::cli::command(&data, &["mail", "label", &lunch[0], "--add", "Nope"])
@@ -402,7 +433,9 @@ fn the_terminal_stars_labels_and_dry_runs_by_query_or_id() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("mail search"), "{}", text(&o));
-    let o = support::cli::command(&data, &["mail", "archive"]).output().unwrap();
+    let o = support::cli::command(&data, &["mail", "archive"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "ids or --query are required");
     assert!(search_ids(&data, "from:bob").len() == 1);
 }
