@@ -247,6 +247,28 @@ async fn the_service_pushes_spam_and_its_undo() {
     huge.changes = vec![huge.changes[0].clone(); 10_001];
     let e = w.s.mail.undo(huge).await.unwrap_err().to_string();
     assert!(e.contains("at most 10000"), "{e}");
+    // A forged undo: a label the account does not have, an account that is not signed in.
+    let mut forged = undo_of_msg1(&w);
+    forged.changes[0].added = vec!["Label_made_up".into()];
+    let e = w.s.mail.undo(forged).await.unwrap_err().to_string();
+    assert!(e.contains("does not have"), "{e}");
+    let mut forged = undo_of_msg1(&w);
+    forged.account_id = "someone-else".into();
+    assert!(w.s.mail.undo(forged).await.is_err());
+    let e =
+        w.s.mail
+            .act(
+                &w.account,
+                vec!["msg_1".into()],
+                MailAction::Relabel {
+                    add: vec!["STARRED".into()],
+                    remove: vec!["STARRED".into()],
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("both added and removed"), "{e}");
 }
 
 /// Label changes Gmail is asked to make, counted at the wire: (modify, batchModify).
@@ -338,6 +360,18 @@ async fn label_colours_show_and_labels_are_found_by_any_form_of_their_name() {
             .unwrap_err()
             .to_string();
     assert!(e.contains("mail labels"), "{e}");
+}
+
+fn undo_of_msg1(w: &World) -> MailUndo {
+    MailUndo {
+        account_id: w.account.clone(),
+        changes: vec![libreollama::model::MessageChange {
+            id: "msg_1".into(),
+            added: vec![],
+            removed: vec!["INBOX".into()],
+            seq: None,
+        }],
+    }
 }
 
 fn mbox(dir: &std::path::Path) -> std::path::PathBuf {

@@ -63,12 +63,16 @@ pub fn enqueue(
 }
 
 /// Withdraws the queued change `seq` of this message if no process has tried to send it yet
-/// (a change tried once may have reached Gmail even if the answer was lost). True if withdrawn.
+/// (a change tried once may have reached Gmail even if the answer was lost) and nothing was
+/// queued for the message after it (a later change carries the whole action again: with the
+/// first gone it would still reach Gmail). True if withdrawn.
 pub fn withdraw_untried(c: &Connection, seq: i64, account: &str, message_id: &str) -> Result<bool> {
     let n = c
         .execute(
             "DELETE FROM mail_actions WHERE seq = ?1 AND account_id = ?2 AND message_id = ?3 \
-             AND state = 'pending' AND attempts = 0 AND lease_owner IS NULL",
+             AND state = 'pending' AND attempts = 0 AND lease_owner IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM mail_actions l WHERE l.account_id = ?2 \
+                             AND l.message_id = ?3 AND l.seq > ?1 AND l.state = 'pending')",
             params![seq, account, message_id],
         )
         .map_err(db("withdrawing a queued change"))?;
@@ -96,8 +100,8 @@ pub fn get(c: &Connection, seq: i64) -> Result<Option<LabelChange>> {
 }
 
 /// The changes queued right after `seq` for this account that make the same label change (on
-/// other messages), in order, up to `limit`: the run stops at the first different change, so
-/// sending the run together never reorders anything.
+/// other messages) and were never tried, in order, up to `limit`: the run stops at the first
+/// other change, so sending the run together never reorders anything.
 pub fn same_change_after(
     c: &Connection,
     account: &str,
@@ -108,7 +112,7 @@ pub fn same_change_after(
 ) -> Result<Vec<LabelChange>> {
     let mut st = c
         .prepare_cached(
-            "SELECT seq, account_id, message_id, add_labels, remove_labels, prev_labels FROM mail_actions \
+            "SELECT seq, account_id, message_id, add_labels, remove_labels, prev_labels, attempts FROM mail_actions \
              WHERE account_id = ?1 AND seq > ?2 AND state = 'pending' ORDER BY seq LIMIT ?3",
         )
         .map_err(db("reading the change queue"))?;
@@ -116,21 +120,25 @@ pub fn same_change_after(
         .query_map(
             params![account, seq, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| {
-                Ok(LabelChange {
-                    seq: r.get(0)?,
-                    account_id: r.get(1)?,
-                    message_id: r.get(2)?,
-                    add: list(r.get(3)?),
-                    remove: list(r.get(4)?),
-                    prev: list(r.get(5)?),
-                })
+                Ok((
+                    LabelChange {
+                        seq: r.get(0)?,
+                        account_id: r.get(1)?,
+                        message_id: r.get(2)?,
+                        add: list(r.get(3)?),
+                        remove: list(r.get(4)?),
+                        prev: list(r.get(5)?),
+                    },
+                    r.get::<_, i64>(6)?,
+                ))
             },
         )
         .map_err(db("reading the change queue"))?;
     let mut out = Vec::new();
     for row in rows {
-        let row = row.map_err(db("reading the change queue"))?;
-        if row.add != add || row.remove != remove {
+        let (row, attempts) = row.map_err(db("reading the change queue"))?;
+        // A change tried before goes on its own (it may be the one Gmail refuses).
+        if row.add != add || row.remove != remove || attempts != 0 {
             break;
         }
         out.push(row);
@@ -232,6 +240,10 @@ mod tests {
         // The right row is named by account and message too.
         assert!(!withdraw_untried(&a, fresh, ACC, "m2").unwrap());
         assert!(!withdraw_untried(&a, fresh, "other", "m1").unwrap());
+        // A change queued after it for the message: withdrawing would let that one go alone.
+        let later = enqueue(&a, ACC, "m1", &v(&["STARRED"]), &[], &[], 3).unwrap();
+        assert!(!withdraw_untried(&a, fresh, ACC, "m1").unwrap());
+        assert!(withdraw_untried(&a, later, ACC, "m1").unwrap());
         assert!(withdraw_untried(&a, fresh, ACC, "m1").unwrap());
         assert!(get(&b, fresh).unwrap().is_none());
         assert!(get(&b, tried).unwrap().is_some());

@@ -87,6 +87,15 @@ pub async fn apply_local(
     apply_inner(store, account, message_ids, action, false).await
 }
 
+/// Gmail's system label ids (INBOX, UNREAD, CATEGORY_SOCIAL…) and the archive's (ARCHIVE):
+/// capitals, digits and underscores.
+pub fn is_system_label_id(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 64
+        && l.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// The labels `now` becomes with `add` and `remove` applied (order kept, no duplicates).
 fn with_changes(now: &[String], add: &[String], remove: &[String]) -> Vec<String> {
     let mut next: Vec<String> = now
@@ -185,10 +194,25 @@ async fn apply_inner(
 /// cache gets back exactly what the action changed, keeping changes made since to other labels.
 /// A message gone from the cache meanwhile (deleted at Gmail) is skipped. `queue` is false for
 /// the imported archive.
-pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<()> {
+/// Answers whether anything was queued. Every label named must be one the account has (or a
+/// system label): the token comes back from the page, over HTTP in the web preview.
+pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<bool> {
     let u = undo.clone();
     store
         .transaction(move |tx| {
+            let known = labels::names(tx, &u.account_id)?;
+            let valid = |l: &String| known.contains_key(l) || is_system_label_id(l);
+            if let Some(bad) = u
+                .changes
+                .iter()
+                .flat_map(|c| c.added.iter().chain(&c.removed))
+                .find(|l| !valid(l))
+            {
+                return Err(LibreOllamaError::InvalidInput(format!(
+                    "that undo names a label this account does not have ({bad}); nothing was changed"
+                )));
+            }
+            let mut queued = false;
             for ch in &u.changes {
                 let Some((rowid, now)) = labels::of_message(tx, &u.account_id, &ch.id)? else {
                     continue;
@@ -202,6 +226,7 @@ pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<()> {
                     None => false,
                 };
                 if !withdrawn && !(ch.added.is_empty() && ch.removed.is_empty()) {
+                    queued = true;
                     mail_actions::enqueue(
                         tx,
                         &u.account_id,
@@ -213,7 +238,7 @@ pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<()> {
                     )?;
                 }
             }
-            Ok(())
+            Ok(queued)
         })
         .await
 }
@@ -246,7 +271,9 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                     return Ok(None);
                 };
                 let mut run = Vec::new();
-                if first.seq > singly_through {
+                // Only changes never tried go together: one refused before (or cut off by a
+                // back-off after a refused run) goes alone, so a bad id cannot refuse a run twice.
+                if first.seq > singly_through && claim.attempts == 1 {
                     let next = mail_actions::same_change_after(
                         c,
                         &acc,
@@ -258,7 +285,18 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                     if next.len() + 1 >= BATCH_FROM {
                         for n in next {
                             match queue::claim_row(c, Queue::MailActions, n.seq, &who, now_ms())? {
-                                Some(cl) => run.push((cl, n)),
+                                Some(cl) if cl.attempts == 1 => run.push((cl, n)),
+                                Some(cl) => {
+                                    queue::retry_later(
+                                        c,
+                                        Queue::MailActions,
+                                        cl.rowid,
+                                        &who,
+                                        "tried before: sent on its own",
+                                        0,
+                                    )?;
+                                    break;
+                                }
                                 None => break,
                             }
                         }
@@ -285,9 +323,12 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
             let seqs: Vec<i64> = std::iter::once(seq)
                 .chain(run.iter().map(|(c, _)| c.rowid))
                 .collect();
-            let ids: Vec<String> = std::iter::once(change.message_id.clone())
+            // The same message twice in a run (archived twice) is named once.
+            let mut ids: Vec<String> = std::iter::once(change.message_id.clone())
                 .chain(run.iter().map(|(_, ch)| ch.message_id.clone()))
                 .collect();
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(id.clone()));
             match gmail.messages_batch_modify(&ids, &request).await {
                 Ok(()) => {
                     let (who, n) = (owner.clone(), seqs.len());

@@ -460,6 +460,7 @@ mod tests {
                     system: *system,
                     unread: 0,
                     total: 1,
+                    color: None,
                 })
                 .collect(),
         }

@@ -30,8 +30,10 @@ pub use sync::{AccountSync, SyncOptions};
 
 pub const POLL_MINUTES: &str = "mail.poll_minutes";
 pub const DEFAULT_POLL_MINUTES: u32 = 5;
-/// The most messages one undo takes back (a select-all of a long list).
-pub const MAX_UNDO_MESSAGES: usize = 10_000;
+/// The most messages one action or undo applies to (the CLI sends a long `--query` in pieces).
+pub const MAX_MESSAGES: usize = 10_000;
+/// The most labels one change adds and removes.
+pub const MAX_LABELS: usize = 100;
 
 pub struct MailService {
     store: Store,
@@ -173,6 +175,7 @@ impl MailService {
         ids: Vec<String>,
         action: MailAction,
     ) -> Result<MailUndo> {
+        check_action(account, ids.len(), &action)?;
         if ids.is_empty() {
             return Ok(MailUndo {
                 account_id: account.to_string(),
@@ -212,14 +215,35 @@ impl MailService {
     /// Takes an action back (the toast's Undo, `z`): see [`action_push::undo`].
     pub async fn undo(self: &Arc<Self>, undo: MailUndo) -> Result<()> {
         // It comes from the page (over HTTP in the web preview): bound what one call may do.
-        if undo.changes.len() > MAX_UNDO_MESSAGES {
+        if undo.changes.len() > MAX_MESSAGES {
             return Err(LibreOllamaError::InvalidInput(format!(
-                "one undo takes back at most {MAX_UNDO_MESSAGES} messages"
+                "one undo takes back at most {MAX_MESSAGES} messages"
             )));
         }
-        let queued = undo.account_id != ARCHIVE_ACCOUNT;
-        action_push::undo(&self.store, &undo, queued).await?;
-        if queued && !undo.changes.is_empty() {
+        if undo
+            .changes
+            .iter()
+            .any(|c| c.added.len() + c.removed.len() > MAX_LABELS)
+        {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "one undo changes at most {MAX_LABELS} labels of a message"
+            )));
+        }
+        let archive = undo.account_id == ARCHIVE_ACCOUNT;
+        if !archive {
+            let acc = undo.account_id.clone();
+            let known = self
+                .store
+                .read(move |c| Ok(crate::store::accounts::signed_in(c)?.contains(&acc)))
+                .await?;
+            if !known {
+                return Err(LibreOllamaError::NotFound {
+                    what: format!("A signed-in account {}", undo.account_id),
+                });
+            }
+        }
+        let queued = action_push::undo(&self.store, &undo, !archive).await?;
+        if queued {
             self.spawn_push(&undo.account_id);
         }
         Ok(())
@@ -290,6 +314,32 @@ impl MailService {
             .write(move |c| mail_actions::dismiss_refused(c, seq))
             .await
     }
+}
+
+/// What no action may be: too large, a label both added and removed, spam in the archive.
+fn check_action(account: &str, messages: usize, action: &MailAction) -> Result<()> {
+    let bad = |why: String| Err(LibreOllamaError::InvalidInput(why));
+    if messages > MAX_MESSAGES {
+        return bad(format!(
+            "one action applies to at most {MAX_MESSAGES} messages"
+        ));
+    }
+    if let MailAction::Relabel { add, remove } = action {
+        if add.len() + remove.len() > MAX_LABELS {
+            return bad(format!(
+                "one change adds and removes at most {MAX_LABELS} labels"
+            ));
+        }
+        if let Some(both) = add.iter().find(|l| remove.contains(l)) {
+            return bad(format!(
+                "the label {both} is both added and removed: say one"
+            ));
+        }
+    }
+    if account == ARCHIVE_ACCOUNT && matches!(action, MailAction::MarkSpam | MailAction::NotSpam) {
+        return bad("an imported archive has no spam folder (nothing is sent from it)".into());
+    }
+    Ok(())
 }
 
 fn describe_change(add: &[String], remove: &[String]) -> String {

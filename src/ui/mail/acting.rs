@@ -123,6 +123,7 @@ impl MailState {
             }
         }
         let done = action.done_text();
+        super::undo::begin();
         spawn(async move {
             let mut undos = Vec::new();
             for (account, ids) in groups {

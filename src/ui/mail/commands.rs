@@ -50,10 +50,12 @@ const RECENT_KEPT: usize = 8;
 /// Runs requests and publishes the selection while the mail page is open.
 pub(super) fn use_mail_commands(st: MailState) {
     use_effect(move || {
-        let request = MAIL_REQUEST.read().clone();
-        if let Some(r) = request {
-            *MAIL_REQUEST.write() = None;
-            st.run(r);
+        if MAIL_REQUEST.read().is_none() {
+            return;
+        }
+        // Run outside the effect, so what the request reads does not become its dependency.
+        if let Some(r) = MAIL_REQUEST.write().take() {
+            spawn(async move { st.run(r) });
         }
     });
     use_effect(move || {
@@ -82,7 +84,10 @@ pub(super) fn use_mail_commands(st: MailState) {
         recent.insert(0, q);
         recent.truncate(RECENT_KEPT);
     });
-    use_drop(|| *MAIL_SELECTION.write() = None);
+    use_drop(|| {
+        *MAIL_SELECTION.write() = None;
+        super::undo::hide();
+    });
 }
 
 impl MailState {

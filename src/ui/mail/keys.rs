@@ -63,6 +63,8 @@ pub(super) fn on_key(
     let prefix = *pending.read();
     pending.set(None);
     let g = prefix == Some('g');
+    // Capitals count only with Shift (not with Caps Lock on).
+    let shift = e.modifiers().shift();
     let sel = *st.selected.read();
     match e.key() {
         Key::Enter => st.open_selected(),
@@ -109,8 +111,8 @@ pub(super) fn on_key(
             "e" => st.act(MailAction::Archive),
             "#" => st.act(MailAction::Trash),
             "!" => st.act(MailAction::MarkSpam),
-            "I" => st.act(MailAction::MarkRead),
-            "U" => st.act(MailAction::MarkUnread),
+            "I" if shift => st.act(MailAction::MarkRead),
+            "U" if shift => st.act(MailAction::MarkUnread),
             "z" => st.undo_last(),
             "s" => {
                 if let Some(r) = st.selected_row() {
@@ -150,8 +152,8 @@ pub(super) fn on_key(
             "g" => pending.set(Some('g')),
             "*" => pending.set(Some('*')),
             "x" => st.toggle_checked(sel),
-            "J" => st.extend(true),
-            "K" => st.extend(false),
+            "J" if shift => st.extend(true),
+            "K" if shift => st.extend(false),
             _ => {}
         },
         _ => {}

@@ -25,9 +25,13 @@ static LAST: GlobalSignal<Option<LastAction>> = Signal::global(|| None);
 /// The serial of the action whose toast is up (None: no toast).
 static SHOWING: GlobalSignal<Option<u64>> = Signal::global(|| None);
 static SERIAL: GlobalSignal<u64> = Signal::global(|| 0);
+/// Actions sent whose answers have not come back.
+static PENDING: GlobalSignal<u32> = Signal::global(|| 0);
 
 /// Offers Undo for an action just applied (nothing to offer if it changed nothing).
 pub(super) fn offer(text: &'static str, undo: Vec<MailUndo>) {
+    let pending = PENDING.peek().saturating_sub(1);
+    *PENDING.write() = pending;
     if undo.iter().all(MailUndo::is_noop) {
         return;
     }
@@ -43,38 +47,54 @@ pub(super) fn offer(text: &'static str, undo: Vec<MailUndo>) {
     });
 }
 
+/// An action was sent and its answer (with what Undo needs) has not come back yet.
+pub(super) fn begin() {
+    *PENDING.write() += 1;
+}
+
+/// The toast goes (the mail page closes: its timer goes with it).
+pub(super) fn hide() {
+    if SHOWING.peek().is_some() {
+        *SHOWING.write() = None;
+    }
+}
+
 impl MailState {
     /// Takes back the last action (`z`, or the toast's Undo); the list, the counts and an open
-    /// conversation are read again from the cache afterwards.
+    /// conversation are read again from the cache afterwards. An action whose answer has not
+    /// come back yet is the last one: Undo waits for it (a few seconds at most).
     pub(super) fn undo_last(mut self) {
-        let Some(last) = LAST.write().take() else {
-            self.banner
-                .set(Some((true, "Nothing to undo.".to_string())));
-            return;
-        };
-        *SHOWING.write() = None;
         spawn(async move {
-            let mut outcome = Ok(());
-            for u in last.undo {
-                outcome = api::mail_undo(u).await;
-                if outcome.is_err() {
+            for _ in 0..100 {
+                if *PENDING.peek() == 0 {
                     break;
                 }
+                sleep_ms(50).await;
             }
-            match outcome {
-                Ok(()) => {
+            let Some(last) = LAST.write().take() else {
+                self.banner
+                    .set(Some((true, "Nothing to undo.".to_string())));
+                return;
+            };
+            hide();
+            let mut left = last.undo.clone();
+            while let Some(u) = left.first().cloned() {
+                if let Err(e) = api::mail_undo(u).await {
+                    // What was not taken back can still be: it stays the last action.
+                    *LAST.write() = Some(LastAction { undo: left, ..last });
                     self.banner
-                        .set(Some((true, format!("{}: undone.", last.text))));
-                    self.load(true);
-                    self.refresh_accounts();
-                    let open = self.open.peek().clone();
-                    if let Some((account, thread)) = open {
-                        self.open_thread(account, thread, false);
-                    }
+                        .set(Some((false, format!("That could not be undone: {e}"))));
+                    return;
                 }
-                Err(e) => self
-                    .banner
-                    .set(Some((false, format!("That could not be undone: {e}")))),
+                left.remove(0);
+            }
+            self.banner
+                .set(Some((true, format!("{}: undone.", last.text))));
+            self.load(true);
+            self.refresh_accounts();
+            let open = self.open.peek().clone();
+            if let Some((account, thread)) = open {
+                self.open_thread(account, thread, false);
             }
         });
     }
