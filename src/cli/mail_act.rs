@@ -15,6 +15,8 @@ use crate::services::AppServices;
 
 /// The most messages one `--query` acts on.
 const QUERY_LIMIT: usize = 100_000;
+/// Messages changed per transaction.
+const CHUNK: usize = 1_000;
 
 #[derive(Debug, Args)]
 pub struct Targets {
@@ -125,13 +127,23 @@ async fn targets(
             pairs.push((acc, id.clone()));
         }
     }
+    if pairs.len() >= QUERY_LIMIT {
+        eprintln!(
+            "warning: the search found {QUERY_LIMIT} messages or more; only the newest {QUERY_LIMIT} are changed (run it again for the rest)"
+        );
+    }
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
     for (acc, id) in pairs {
-        match groups.iter_mut().find(|(a, _)| *a == acc) {
-            Some((_, ids)) if !ids.contains(&id) => ids.push(id),
-            Some(_) => {}
-            None => groups.push((acc, vec![id])),
+        if !seen.insert((acc.clone(), id.clone())) {
+            continue;
         }
+        let i = *slot.entry(acc.clone()).or_insert_with(|| {
+            groups.push((acc, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(id);
     }
     Ok(groups)
 }
@@ -147,15 +159,23 @@ async fn apply(
     for (account, ids, action) in per_account {
         total += ids.len();
         done_text = action.done_text();
-        let changes = if t.dry_run {
-            services.mail.preview_action(&account, ids, &action).await?
-        } else {
-            services
-                .mail
-                .act_queued(&account, ids, action)
-                .await?
-                .changes
-        };
+        // In pieces, so the app (which shares the database) never waits long for a write.
+        let mut changes = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let chunk = chunk.to_vec();
+            changes.extend(if t.dry_run {
+                services
+                    .mail
+                    .preview_action(&account, chunk, &action)
+                    .await?
+            } else {
+                services
+                    .mail
+                    .act_queued(&account, chunk, action.clone())
+                    .await?
+                    .changes
+            });
+        }
         for c in changes
             .iter()
             .filter(|c| !c.added.is_empty() || !c.removed.is_empty())
