@@ -446,7 +446,7 @@ fn the_terminal_stars_labels_and_dry_runs_by_query_or_id() {
         .output()
         .unwrap();
     assert!(
-        text(&o).contains("0 message(s) changed, 1 already so"),
+        text(&o).contains("0 message(s) changed, 1 unchanged"),
         "{}",
         text(&o)
     );

@@ -15,7 +15,7 @@ use crate::services::mail::CacheSearch;
 use crate::services::AppServices;
 
 #[derive(Debug, Subcommand)]
-pub enum MailAction {
+pub enum MailCommand {
     /// Bring the local cache up to date with Gmail (all active accounts, or one)
     Sync {
         /// Account id or email address
@@ -25,9 +25,7 @@ pub enum MailAction {
         page_size: u32,
     },
     /// Import an mbox (e.g. Google Takeout), a maildir, or a folder of .eml files into the local archive
-    Import {
-        path: PathBuf,
-    },
+    Import { path: PathBuf },
     /// Search the local cache with Gmail's operators (from:, subject:, is:unread, …)
     Search {
         query: String,
@@ -82,15 +80,17 @@ pub enum MailAction {
     Snoozed,
     /// Archive messages (out of the inbox): ids, or every match of --query
     Archive(mail_act::Targets),
-    /// Move messages back to the inbox
+    /// Move messages back into the inbox (the opposite of archive)
     Inbox(mail_act::Targets),
     /// Move messages to the trash
     Trash(mail_act::Targets),
     /// Take messages out of the trash, back to the inbox
     Untrash(mail_act::Targets),
+    /// Star messages
     Star(mail_act::Targets),
+    /// Remove the star from messages
     Unstar(mail_act::Targets),
-    /// Mark messages read
+    /// Mark messages read (changes them; `mail show` reads one)
     Read(mail_act::Targets),
     /// Mark messages unread
     Unread(mail_act::Targets),
@@ -104,30 +104,30 @@ pub enum MailAction {
 
 pub async fn run(
     services: Arc<AppServices>,
-    action: MailAction,
+    action: MailCommand,
 ) -> Result<ExitCode, LibreOllamaError> {
     match action {
-        MailAction::Send(args) => compose::send(services, args).await,
-        MailAction::Outbox { run, json } => compose::outbox(services, run, json).await,
-        MailAction::Drafts => compose::drafts(services).await,
-        MailAction::Snooze {
+        MailCommand::Send(args) => compose::send(services, args).await,
+        MailCommand::Outbox { run, json } => compose::outbox(services, run, json).await,
+        MailCommand::Drafts => compose::drafts(services).await,
+        MailCommand::Snooze {
             thread,
             until,
             account,
         } => compose::snooze(services, thread, until, account).await,
-        MailAction::Snoozed => compose::snoozed(services).await,
-        MailAction::Archive(t) => mail_act::act(services, t, Change::Archive).await,
-        MailAction::Inbox(t) => mail_act::act(services, t, Change::MoveToInbox).await,
-        MailAction::Trash(t) => mail_act::act(services, t, Change::Trash).await,
-        MailAction::Untrash(t) => mail_act::act(services, t, Change::Untrash).await,
-        MailAction::Star(t) => mail_act::act(services, t, Change::Star).await,
-        MailAction::Unstar(t) => mail_act::act(services, t, Change::Unstar).await,
-        MailAction::Read(t) => mail_act::act(services, t, Change::MarkRead).await,
-        MailAction::Unread(t) => mail_act::act(services, t, Change::MarkUnread).await,
-        MailAction::Spam(t) => mail_act::act(services, t, Change::MarkSpam).await,
-        MailAction::Unspam(t) => mail_act::act(services, t, Change::NotSpam).await,
-        MailAction::Label(a) => mail_act::label(services, a).await,
-        MailAction::Sync { account, page_size } => {
+        MailCommand::Snoozed => compose::snoozed(services).await,
+        MailCommand::Archive(t) => mail_act::act(services, t, Change::Archive).await,
+        MailCommand::Inbox(t) => mail_act::act(services, t, Change::MoveToInbox).await,
+        MailCommand::Trash(t) => mail_act::act(services, t, Change::Trash).await,
+        MailCommand::Untrash(t) => mail_act::act(services, t, Change::Untrash).await,
+        MailCommand::Star(t) => mail_act::act(services, t, Change::Star).await,
+        MailCommand::Unstar(t) => mail_act::act(services, t, Change::Unstar).await,
+        MailCommand::Read(t) => mail_act::act(services, t, Change::MarkRead).await,
+        MailCommand::Unread(t) => mail_act::act(services, t, Change::MarkUnread).await,
+        MailCommand::Spam(t) => mail_act::act(services, t, Change::MarkSpam).await,
+        MailCommand::Unspam(t) => mail_act::act(services, t, Change::NotSpam).await,
+        MailCommand::Label(a) => mail_act::label(services, a).await,
+        MailCommand::Sync { account, page_size } => {
             let targets = match account {
                 Some(a) => vec![services.auth.resolve(&a).await?.id],
                 None => services.mail.active_accounts().await?,
@@ -189,7 +189,7 @@ pub async fn run(
                 ExitCode::SUCCESS
             })
         }
-        MailAction::Import { path } => {
+        MailCommand::Import { path } => {
             let started = std::time::Instant::now();
             let report = services
                 .mail
@@ -214,7 +214,7 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         // `super::run` answers searches from the cache alone (see `search`); this is the same.
-        MailAction::Search {
+        MailCommand::Search {
             query,
             account,
             limit,
@@ -227,7 +227,7 @@ pub async fn run(
             let rows = services.mail.search(account, query, limit).await?;
             print_rows(&rows, json)
         }
-        MailAction::Show { id, account, json } => {
+        MailCommand::Show { id, account, json } => {
             let account = match account {
                 Some(a) => Some(services.auth.resolve(&a).await?.id),
                 None => None,
@@ -267,7 +267,7 @@ pub async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
-        MailAction::Labels { account, json } => {
+        MailCommand::Labels { account, json } => {
             let only = match account {
                 Some(a) => Some(services.auth.resolve(&a).await?.id),
                 None => None,

@@ -171,7 +171,7 @@ async fn apply(
             } else {
                 services
                     .mail
-                    .act_queued(&account, chunk, action.clone())
+                    .act_without_push(&account, chunk, action.clone())
                     .await?
                     .changes
             });
@@ -209,7 +209,7 @@ async fn apply(
             );
         } else {
             eprintln!(
-                "{done_text}: {changed} message(s) changed, {unchanged} already so{}{}.",
+                "{done_text}: {changed} message(s) changed, {unchanged} unchanged{}{}.",
                 if waiting > 0 {
                     format!("; {waiting} change(s) wait to be sent to Gmail")
                 } else {

@@ -55,7 +55,7 @@ pub enum Command {
     /// Mail: sync the local cache with Gmail and search it offline
     Mail {
         #[command(subcommand)]
-        action: mail::MailAction,
+        action: mail::MailCommand,
     },
     /// Google Calendar: sync and the agenda
     Calendar {
@@ -179,7 +179,7 @@ pub fn run() -> Outcome {
             // A search needs the database only: no vault (keyring, D-Bus), log file or services.
             Command::Mail {
                 action:
-                    mail::MailAction::Search {
+                    mail::MailCommand::Search {
                         query,
                         account,
                         limit,

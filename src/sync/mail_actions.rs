@@ -257,7 +257,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
     let owner = queue::new_owner();
     let mut report = PushReport::default();
     // After Gmail refused a run sent together, its changes go one by one up to this one.
-    let mut singly_through = 0i64;
+    let mut one_by_one_until = 0i64;
     loop {
         let (acc, who) = (account.to_string(), owner.clone());
         let claimed = store
@@ -273,7 +273,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                 let mut run = Vec::new();
                 // Only changes never tried go together: one refused before (or cut off by a
                 // back-off after a refused run) goes alone, so a bad id cannot refuse a run twice.
-                if first.seq > singly_through && claim.attempts == 1 {
+                if first.seq > one_by_one_until && claim.attempts == 1 {
                     let next = mail_actions::same_change_after(
                         c,
                         &acc,
@@ -351,7 +351,7 @@ pub async fn push(store: &Store, gmail: &Gmail, account: &str) -> Result<PushRep
                     let at = if retry {
                         now_ms().saturating_add(backoff_ms(claim.attempts))
                     } else {
-                        singly_through = *seqs.last().unwrap_or(&seq);
+                        one_by_one_until = *seqs.last().unwrap_or(&seq);
                         now_ms()
                     };
                     let (msg, who, acc) = (e.to_string(), owner.clone(), account.to_string());

@@ -33,6 +33,8 @@ pub use shell::Shell;
 pub use tasks::Tasks;
 
 pub const CSS: &str = include_str!("../../assets/main.css");
+/// The palette, ticked rows, the reader's toolbar (after `CSS`, whose rules it refines).
+pub const CSS_ACTIONS: &str = include_str!("../../assets/actions.css");
 
 #[derive(Debug, Clone, PartialEq, Routable)]
 #[rustfmt::skip]
@@ -93,6 +95,7 @@ pub fn App() -> Element {
         }
         document::Meta { name: "color-scheme", content: "light dark" }
         document::Style { {CSS} }
+        document::Style { {CSS_ACTIONS} }
         Router::<Route> {}
     }
 }
@@ -181,6 +184,10 @@ mod tests {
         // SSR escapes these inside <style>, which would break the rules that contain them.
         for c in ['"', '\'', '<', '>', '&'] {
             assert!(!super::CSS.contains(c), "assets/main.css contains {c:?}");
+            assert!(
+                !super::CSS_ACTIONS.contains(c),
+                "assets/actions.css contains {c:?}"
+            );
         }
     }
 }

@@ -8,8 +8,8 @@ use dioxus::prelude::*;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::mail::commands::{
-    MailRequest, Selection, MAIL_REQUEST, MAIL_SELECTION, RECENT_SEARCHES,
+use super::mail::requests::{
+    CursorRow, MailRequest, MAIL_REQUEST, MAIL_SELECTION, RECENT_SEARCHES,
 };
 use super::Route;
 use crate::api;
@@ -60,7 +60,7 @@ fn mail(r: MailRequest) -> Run {
 /// new things, pages, folders and labels, accounts and recent searches.
 pub(crate) fn entries(
     accounts: &[MailAccount],
-    selection: Option<&Selection>,
+    selection: Option<&CursorRow>,
     recent: &[String],
     snooze_choices: &[(&'static str, i64)],
 ) -> Vec<Entry> {
@@ -71,7 +71,7 @@ pub(crate) fn entries(
         let g = "Conversation";
         if has("INBOX") {
             v.push(entry(g, "Archive", "e", act(MailAction::Archive)));
-        } else if !has("TRASH") && !s.is_archive {
+        } else if !has("TRASH") && !has("SPAM") && !s.is_archive {
             v.push(entry(g, "Move to inbox", "", act(MailAction::MoveToInbox)));
         }
         if has("TRASH") {
@@ -476,7 +476,7 @@ mod tests {
             "a",
             &[("INBOX", "Inbox", true), ("Label_1", "Travel/2026", false)],
         )];
-        let sel = Selection {
+        let sel = CursorRow {
             account_id: "a".into(),
             is_archive: false,
             starred: false,

@@ -160,7 +160,7 @@ impl MailService {
         ids: Vec<String>,
         action: MailAction,
     ) -> Result<MailUndo> {
-        let undo = self.act_queued(account, ids, action).await?;
+        let undo = self.act_without_push(account, ids, action).await?;
         if account != ARCHIVE_ACCOUNT && !undo.changes.is_empty() {
             self.spawn_push(account);
         }
@@ -169,7 +169,7 @@ impl MailService {
 
     /// Applies an action to the cache and queues it, without starting a push: the terminal
     /// pushes with [`MailService::push_now`] and waits.
-    pub async fn act_queued(
+    pub async fn act_without_push(
         &self,
         account: &str,
         ids: Vec<String>,

@@ -14,15 +14,18 @@ const SHORTCUTS: [(&str, &str); 28] = [
     ("k / ↑", "Previous message"),
     ("o / Enter", "Open the conversation"),
     ("x", "Tick or untick the message (for several at once)"),
-    ("Shift+j / Shift+k", "Tick and move down or up"),
-    ("* then a / * then n", "Tick every message shown / none"),
+    ("Shift+J / Shift+K", "Tick and move down or up"),
+    (
+        "* then a / * then n",
+        "Tick every message loaded in the list / none",
+    ),
     ("e", "Archive"),
     ("#", "Move to trash"),
     ("!", "Report spam"),
     ("s", "Star or unstar"),
     ("u", "Mark read or unread"),
-    ("Shift+i", "Mark read"),
-    ("Shift+u", "Mark unread"),
+    ("Shift+I", "Mark read"),
+    ("Shift+U", "Mark unread"),
     ("z", "Undo the last action"),
     ("/", "Search"),
     ("g then i", "Go to the inbox"),
@@ -71,8 +74,8 @@ pub(super) fn on_key(
         Key::Escape => {
             if *st.show_help.read() {
                 st.show_help.set(false);
-            } else if !st.checked.read().is_empty() {
-                st.check_all(false);
+            } else if !st.ticked.read().is_empty() {
+                st.tick_all(false);
             } else if *st.show_activity.read() {
                 st.show_activity.set(false);
             } else {
@@ -100,8 +103,8 @@ pub(super) fn on_key(
         }
         // "*" then "a" ticks every row, then "n" none (Gmail's keys).
         Key::Character(c) if prefix == Some('*') => match c.as_str() {
-            "a" => st.check_all(true),
-            "n" => st.check_all(false),
+            "a" => st.tick_all(true),
+            "n" => st.tick_all(false),
             _ => {}
         },
         Key::Character(c) => match c.as_str() {
@@ -151,7 +154,7 @@ pub(super) fn on_key(
             "?" => st.show_help.set(true),
             "g" => pending.set(Some('g')),
             "*" => pending.set(Some('*')),
-            "x" => st.toggle_checked(sel),
+            "x" => st.toggle_tick(sel),
             "J" if shift => st.extend(true),
             "K" if shift => st.extend(false),
             _ => {}

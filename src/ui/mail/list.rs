@@ -71,7 +71,7 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let selected = *st.selected.read();
     let open_thread = st.open.read().as_ref().map(|(_, t)| t.clone());
     let searching = !st.search.read().is_empty();
-    let ticked = st.checked.read().len();
+    let ticked = st.ticked.read().len();
     // An empty folder after a failed sync says why, not "No messages here".
     let failed_sync: Option<String> = {
         let account = st.account.read().clone();
@@ -185,11 +185,12 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                 div { class: "mail-bulk", role: "toolbar", aria_label: "Ticked messages",
                     span { class: "mail-bulk-count", "{ticked} ticked" }
                     button { class: "button", title: "Archive (e)", onclick: move |_| st.act(MailAction::Archive), "Archive" }
-                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Trash" }
-                    button { class: "button", title: "Mark read (Shift+i)", onclick: move |_| st.act(MailAction::MarkRead), "Read" }
-                    button { class: "button", title: "Mark unread (Shift+u)", onclick: move |_| st.act(MailAction::MarkUnread), "Unread" }
-                    button { class: "button", title: "Star", onclick: move |_| st.act(MailAction::Star), "Star" }
-                    button { class: "link-button", title: "Untick all (Esc, or * then n)", onclick: move |_| st.check_all(false), "Untick all" }
+                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Move to trash" }
+                    button { class: "button", title: "Mark read (Shift+I)", onclick: move |_| st.act(MailAction::MarkRead), "Mark read" }
+                    button { class: "button", title: "Mark unread (Shift+U)", onclick: move |_| st.act(MailAction::MarkUnread), "Mark unread" }
+                    button { class: "button", title: "Star (s)", onclick: move |_| st.act(MailAction::Star), "Star" }
+                    button { class: "button", title: "Report spam (!)", onclick: move |_| st.act(MailAction::MarkSpam), "Spam" }
+                    button { class: "link-button", title: "Untick all (Esc, or * then n)", onclick: move |_| st.tick_all(false), "Untick all" }
                 }
             }
             div {
@@ -229,17 +230,17 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                                 if row.unread { " unread" } else { "" },
                                 if i == selected { " selected" } else { "" },
                                 if open_thread.as_deref() == Some(row.thread_id.as_str()) { " open" } else { "" },
-                                if st.is_checked(&row.account_id, &row.id) { " checked" } else { "" },
+                                if st.is_ticked(&row.account_id, &row.id) { " ticked" } else { "" },
                             ),
                             style: "top: {i as f64 * ROW_H}px",
                             role: "option",
                             // Ticked rows are the selection while there are any; else the cursor.
-                            aria_selected: if bulk { st.is_checked(&row.account_id, &row.id) } else { i == selected },
+                            aria_selected: if bulk { st.is_ticked(&row.account_id, &row.id) } else { i == selected },
                             onclick: {
                                 let (a, t) = (row.account_id.clone(), row.thread_id.clone());
                                 move |e: MouseEvent| {
                                     if e.modifiers().shift() {
-                                        st.check_range(i);
+                                        st.tick_range(i);
                                         st.selected.set(i);
                                         return;
                                     }
@@ -253,7 +254,7 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                                 title: "Tick (x)",
                                 onclick: move |e| {
                                     e.stop_propagation();
-                                    st.toggle_checked(i);
+                                    st.toggle_tick(i);
                                 },
                             }
                             div { class: "mail-row-top",

@@ -2,10 +2,9 @@
 //! reader, the activity panel, and keyboard shortcuts. Everything reads the local cache through
 //! `api::mail_*`; nothing here waits for Google.
 
-mod acting;
+mod act;
 mod activity;
 mod ai;
-pub(crate) mod commands;
 pub(crate) mod compose;
 mod drafts;
 mod folders;
@@ -14,6 +13,7 @@ mod keys;
 mod list;
 mod outbox;
 mod reader;
+pub(crate) mod requests;
 pub mod send_toast;
 mod snoozed;
 mod state;
@@ -47,7 +47,7 @@ pub fn MailThread(account: String, thread: String) -> Element {
 #[component]
 fn MailPage(open: Option<(String, String)>) -> Element {
     let st = use_mail_state(open);
-    commands::use_mail_commands(st);
+    requests::use_mail_requests(st);
     // The search box has the focus: keys are text, not shortcuts.
     let typing = use_signal(|| false);
     let pending = use_signal(|| None::<char>);

@@ -95,26 +95,26 @@ fn Conversation(t: ThreadView) -> Element {
             // screen readers), as Gmail's and Thunderbird's do.
             div { class: "reader-tools", role: "toolbar", aria_label: "Conversation actions",
                 if in_inbox {
-                    ToolButton { icon: Tool::Archive, label: "Archive (e)", onclick: move |_| st.act(MailAction::Archive) }
-                } else if !in_trash && !is_archive {
-                    ToolButton { icon: Tool::Inbox, label: "Move to inbox", onclick: move |_| st.act(MailAction::MoveToInbox) }
+                    ToolButton { icon: Tool::Archive, label: "Archive (e)", onclick: move |_| st.act_here(MailAction::Archive) }
+                } else if !in_trash && !in_spam && !is_archive {
+                    ToolButton { icon: Tool::Inbox, label: "Move to inbox", onclick: move |_| st.act_here(MailAction::MoveToInbox) }
                 }
                 if in_trash {
-                    ToolButton { icon: Tool::Restore, label: "Restore from trash", onclick: move |_| st.act(MailAction::Untrash) }
+                    ToolButton { icon: Tool::Restore, label: "Restore from trash", onclick: move |_| st.act_here(MailAction::Untrash) }
                 } else {
-                    ToolButton { icon: Tool::Trash, label: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash) }
+                    ToolButton { icon: Tool::Trash, label: "Move to trash (#)", onclick: move |_| st.act_here(MailAction::Trash) }
                 }
                 if in_spam {
-                    ToolButton { icon: Tool::Inbox, label: "Not spam", onclick: move |_| st.act(MailAction::NotSpam) }
+                    ToolButton { icon: Tool::Inbox, label: "Not spam", onclick: move |_| st.act_here(MailAction::NotSpam) }
                 } else if !is_archive {
-                    ToolButton { icon: Tool::Spam, label: "Report spam (!)", onclick: move |_| st.act(MailAction::MarkSpam) }
+                    ToolButton { icon: Tool::Spam, label: "Report spam (!)", onclick: move |_| st.act_here(MailAction::MarkSpam) }
                 }
-                ToolButton { icon: Tool::Unread, label: "Mark unread (Shift+U)", onclick: move |_| st.act(MailAction::MarkUnread) }
+                ToolButton { icon: Tool::Unread, label: "Mark unread (Shift+U)", onclick: move |_| st.act_here(MailAction::MarkUnread) }
                 ToolButton {
                     icon: if starred { Tool::Starred } else { Tool::Star },
                     label: if starred { "Remove star (s)" } else { "Star (s)" },
                     pressed: Some(starred),
-                    onclick: move |_| st.act(if starred { MailAction::Unstar } else { MailAction::Star }),
+                    onclick: move |_| st.act_here(if starred { MailAction::Unstar } else { MailAction::Star }),
                 }
                 if let Some(last) = t.messages.last() {
                     ToolButton {
@@ -155,7 +155,7 @@ fn Conversation(t: ThreadView) -> Element {
                         onchange: move |e| {
                             let v = e.value();
                             if !v.is_empty() {
-                                st.act(MailAction::AddLabel(v));
+                                st.act_here(MailAction::AddLabel(v));
                             }
                         },
                         option { value: "", "Label…" }
@@ -183,7 +183,7 @@ fn Conversation(t: ThreadView) -> Element {
                             aria_label: "Remove label {name}",
                             onclick: {
                                 let id = id.clone();
-                                move |_| st.act(MailAction::RemoveLabel(id.clone()))
+                                move |_| st.act_here(MailAction::RemoveLabel(id.clone()))
                             },
                             "✕"
                         }

@@ -46,7 +46,7 @@ pub(crate) struct MailState {
     pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
     /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, message).
-    pub(super) checked: Signal<Vec<(String, String)>>,
+    pub(super) ticked: Signal<Vec<(String, String)>>,
 }
 
 fn query_for(folder: &str, search: &str) -> String {
@@ -346,7 +346,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         scroll_top: use_signal(|| 0.0),
         search_el: use_signal(|| None),
         list_el: use_signal(|| None),
-        checked: use_signal(Vec::new),
+        ticked: use_signal(Vec::new),
     };
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
@@ -364,9 +364,9 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
             st.online.read(),
         );
         // Another folder or search: ticks on the old list do not carry over.
-        let mut checked = st.checked;
-        if !checked.peek().is_empty() {
-            checked.write().clear();
+        let mut ticked = st.ticked;
+        if !ticked.peek().is_empty() {
+            ticked.write().clear();
         }
         st.load(true);
     });

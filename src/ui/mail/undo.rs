@@ -16,6 +16,8 @@ const SHOWN_MS: u64 = 8_000;
 #[derive(Clone, PartialEq)]
 struct LastAction {
     text: &'static str,
+    /// Ticked messages it applied to (1: the conversation or row at the cursor).
+    count: usize,
     /// One per account the action touched.
     undo: Vec<MailUndo>,
     serial: u64,
@@ -29,7 +31,7 @@ static SERIAL: GlobalSignal<u64> = Signal::global(|| 0);
 static PENDING: GlobalSignal<u32> = Signal::global(|| 0);
 
 /// Offers Undo for an action just applied (nothing to offer if it changed nothing).
-pub(super) fn offer(text: &'static str, undo: Vec<MailUndo>) {
+pub(super) fn offer(text: &'static str, count: usize, undo: Vec<MailUndo>) {
     let pending = PENDING.peek().saturating_sub(1);
     *PENDING.write() = pending;
     if undo.iter().all(MailUndo::is_noop) {
@@ -37,7 +39,12 @@ pub(super) fn offer(text: &'static str, undo: Vec<MailUndo>) {
     }
     let serial = *SERIAL.peek() + 1;
     *SERIAL.write() = serial;
-    *LAST.write() = Some(LastAction { text, undo, serial });
+    *LAST.write() = Some(LastAction {
+        text,
+        count,
+        undo,
+        serial,
+    });
     *SHOWING.write() = Some(serial);
     spawn(async move {
         sleep_ms(SHOWN_MS).await;
@@ -88,8 +95,10 @@ impl MailState {
                 }
                 left.remove(0);
             }
-            self.banner
-                .set(Some((true, format!("{}: undone.", last.text))));
+            self.banner.set(Some((
+                true,
+                format!("Undone: {}.", last.text.to_lowercase()),
+            )));
             self.load(true);
             self.refresh_accounts();
             let open = self.open.peek().clone();
@@ -109,11 +118,10 @@ pub(super) fn UndoToast(st: MailState) -> Element {
     let Some(last) = LAST.read().clone().filter(|l| l.serial == serial) else {
         return rsx! {};
     };
-    let n: usize = last.undo.iter().map(|u| u.changes.len()).sum();
-    let what = if n == 1 {
+    let what = if last.count == 1 {
         String::new()
     } else {
-        format!(" ({n} messages)")
+        format!(" ({} messages)", last.count)
     };
     rsx! {
         div { class: "toast", role: "status",

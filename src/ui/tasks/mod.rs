@@ -191,7 +191,6 @@ fn priority_label(p: u8) -> &'static str {
 pub fn Tasks() -> Element {
     let st = use_tasks_state();
     let all = st.all_lists();
-    let problems = st.problems.read().clone().unwrap_or_default();
     let mut current = st.current;
     if current.peek().is_none() {
         if let Some(l) = all.iter().find(|l| l.is_default).or(all.first()) {
@@ -234,6 +233,7 @@ pub fn Tasks() -> Element {
 /// The lists with their open counts (drop a task on one to move it there), Sync now, New list.
 #[component]
 fn ListsSidebar(st: TasksState, all: Vec<TaskListView>, cur_list: Option<TaskListView>) -> Element {
+    let problems = st.problems.read().clone().unwrap_or_default();
     let (mut current, syncing, mut new_list) = (st.current, st.syncing, st.new_list);
     let cur = current.read().clone();
     rsx! {
@@ -284,7 +284,7 @@ fn ListsSidebar(st: TasksState, all: Vec<TaskListView>, cur_list: Option<TaskLis
                             for p in problems.iter() {
                                 span { class: "sync-problem", "{p} " }
                             }
-                            "Fix that (Settings → Accounts signs in again, granting Tasks), then Sync now."
+                            "Check the connection, or sign in again in Settings → Accounts to grant access to Tasks; then Sync now."
                         }
                     }
                 }

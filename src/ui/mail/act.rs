@@ -31,9 +31,9 @@ impl MailState {
         Some((row.account_id, row.thread_id, vec![row.id]))
     }
 
-    fn all_targets(&self) -> Option<Targets> {
-        let checked = self.checked.peek().clone();
-        if checked.is_empty() {
+    fn all_targets(&self, use_ticks: bool) -> Option<Targets> {
+        let ticked = self.ticked.peek().clone();
+        if ticked.is_empty() || !use_ticks {
             let (account, thread, ids) = self.targets()?;
             return Some(Targets {
                 groups: vec![(account, ids)],
@@ -45,7 +45,7 @@ impl MailState {
             groups: Vec::new(),
             threads: Vec::new(),
         };
-        for (account, id) in checked {
+        for (account, id) in ticked {
             if let Some(r) = rows.iter().find(|r| r.account_id == account && r.id == id) {
                 t.threads.push(r.thread_id.clone());
             }
@@ -59,13 +59,26 @@ impl MailState {
 
     /// Applies an action at once in the view and in the cache; Gmail follows in the background.
     /// Ticked rows go as one change per account, and one Undo takes them all back.
-    pub(crate) fn act(mut self, action: MailAction) {
-        let Some(Targets { groups, threads }) = self.all_targets() else {
+    pub(crate) fn act(self, action: MailAction) {
+        self.act_on(action, true);
+    }
+
+    /// The reader's own buttons: its conversation, whatever is ticked in the list.
+    pub(super) fn act_here(self, action: MailAction) {
+        self.act_on(action, false);
+    }
+
+    fn act_on(mut self, action: MailAction, use_ticks: bool) {
+        let Some(Targets { groups, threads }) = self.all_targets(use_ticks) else {
             return;
         };
-        if !self.checked.peek().is_empty() {
-            self.checked.write().clear();
-        }
+        let count = if use_ticks && !self.ticked.peek().is_empty() {
+            let n = self.ticked.peek().len();
+            self.ticked.write().clear();
+            n
+        } else {
+            1
+        };
         let folder = self.folder.peek().clone();
         let leaves_view = match &action {
             MailAction::Archive => folder == "INBOX",
@@ -137,32 +150,32 @@ impl MailState {
                     }
                 }
             }
-            super::undo::offer(done, undos);
+            super::undo::offer(done, count, undos);
             self.refresh_accounts();
         });
     }
 
     /// Ticks or unticks one row.
-    pub(super) fn toggle_checked(mut self, i: usize) {
+    pub(super) fn toggle_tick(mut self, i: usize) {
         let Some(key) = self.row_key(i) else { return };
-        let mut checked = self.checked.write();
-        match checked.iter().position(|k| *k == key) {
+        let mut ticked = self.ticked.write();
+        match ticked.iter().position(|k| *k == key) {
             Some(p) => {
-                checked.remove(p);
+                ticked.remove(p);
             }
-            None => checked.push(key),
+            None => ticked.push(key),
         }
     }
 
     /// Ticks every row from the selected one to `i` (Shift+click).
-    pub(super) fn check_range(mut self, i: usize) {
+    pub(super) fn tick_range(mut self, i: usize) {
         let from = *self.selected.peek();
         let (a, b) = (from.min(i), from.max(i));
         let keys: Vec<(String, String)> = (a..=b).filter_map(|k| self.row_key(k)).collect();
-        let mut checked = self.checked.write();
+        let mut ticked = self.ticked.write();
         for k in keys {
-            if !checked.contains(&k) {
-                checked.push(k);
+            if !ticked.contains(&k) {
+                ticked.push(k);
             }
         }
     }
@@ -172,12 +185,12 @@ impl MailState {
         let sel = *self.selected.peek();
         let to = if down { sel + 1 } else { sel.saturating_sub(1) };
         let to = to.min(self.rows.peek().len().saturating_sub(1));
-        self.check_range(to);
+        self.tick_range(to);
         self.select(to);
     }
 
     /// `*` then `a`: every row loaded; `*` then `n`: none.
-    pub(super) fn check_all(mut self, all: bool) {
+    pub(super) fn tick_all(mut self, all: bool) {
         let keys: Vec<(String, String)> = if all {
             self.rows
                 .peek()
@@ -187,11 +200,11 @@ impl MailState {
         } else {
             Vec::new()
         };
-        self.checked.set(keys);
+        self.ticked.set(keys);
     }
 
-    pub(super) fn is_checked(&self, account: &str, id: &str) -> bool {
-        self.checked
+    pub(super) fn is_ticked(&self, account: &str, id: &str) -> bool {
+        self.ticked
             .read()
             .iter()
             .any(|(a, m)| a == account && m == id)

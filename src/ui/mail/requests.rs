@@ -31,7 +31,7 @@ pub(crate) enum MailRequest {
 
 /// The selected conversation, as the palette needs it to offer what applies.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Selection {
+pub(crate) struct CursorRow {
     pub account_id: String,
     pub is_archive: bool,
     pub starred: bool,
@@ -41,14 +41,14 @@ pub(crate) struct Selection {
 
 pub(crate) static MAIL_REQUEST: GlobalSignal<Option<MailRequest>> = Signal::global(|| None);
 /// Set while the mail page is open and a conversation is selected.
-pub(crate) static MAIL_SELECTION: GlobalSignal<Option<Selection>> = Signal::global(|| None);
+pub(crate) static MAIL_SELECTION: GlobalSignal<Option<CursorRow>> = Signal::global(|| None);
 /// This session's searches, newest first.
 pub(crate) static RECENT_SEARCHES: GlobalSignal<Vec<String>> = Signal::global(Vec::new);
 
 const RECENT_KEPT: usize = 8;
 
 /// Runs requests and publishes the selection while the mail page is open.
-pub(super) fn use_mail_commands(st: MailState) {
+pub(super) fn use_mail_requests(st: MailState) {
     use_effect(move || {
         if MAIL_REQUEST.read().is_none() {
             return;
@@ -59,7 +59,7 @@ pub(super) fn use_mail_commands(st: MailState) {
         }
     });
     use_effect(move || {
-        let selection = st.selected_row().map(|r| Selection {
+        let selection = st.selected_row().map(|r| CursorRow {
             is_archive: st
                 .accounts
                 .read()
