@@ -225,7 +225,8 @@ pub async fn undo(store: &Store, undo: &MailUndo, queue: bool) -> Result<bool> {
                     Some(seq) => mail_actions::withdraw_untried(tx, seq, &u.account_id, &ch.id)?,
                     None => false,
                 };
-                if !withdrawn && !(ch.added.is_empty() && ch.removed.is_empty()) {
+                let changed = !(ch.added.is_empty() && ch.removed.is_empty());
+                if changed && !withdrawn {
                     queued = true;
                     mail_actions::enqueue(
                         tx,

@@ -355,15 +355,15 @@ enum Tool {
 #[component]
 fn ToolButton(
     icon: Tool,
-    label: &'static str,
+    label: String,
     #[props(default)] pressed: Option<bool>,
     onclick: EventHandler<MouseEvent>,
 ) -> Element {
     rsx! {
         button {
             class: "button tool",
-            title: label,
-            aria_label: label,
+            title: "{label}",
+            aria_label: "{label}",
             aria_pressed: pressed.map(|p| if p { "true" } else { "false" }),
             onclick: move |e| onclick.call(e),
             svg {

@@ -7,7 +7,7 @@ use dioxus::prelude::*;
 use super::compose;
 use crate::api;
 use crate::model::{
-    ComposeKind, MailAccount, MailAction, MailCursor, MailRow, SyncStatus, ThreadView,
+    ComposeKind, MailAccount, MailCursor, MailRow, SyncStatus, ThreadView,
 };
 
 /// Rows fetched per page of the list.
