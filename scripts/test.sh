@@ -22,7 +22,9 @@ if cargo tree --no-default-features --features backend -e normal,build --prefix 
 fi
 
 step "clippy (backend, then desktop)"
-cargo clippy --all-targets --no-default-features --features backend -- -D warnings
+# The backend-only build's library and the terminal command; its tests are the same files as
+# the desktop build's, linted there.
+cargo clippy --lib --bins --no-default-features --features backend -- -D warnings
 cargo clippy --all-targets -- -D warnings
 
 # The backend's tests run once, in the full build below (they are the same tests): the
@@ -49,7 +51,8 @@ PATH="$tools/bin:$tools/node_modules/.bin:$PATH" NO_DOWNLOADS=1 DX_TELEMETRY_ENA
   scripts/web-preview.sh target/screenshots/walk
 
 step "Linux package: build the .deb, install it, run the installed doctor, check the desktop entry, remove it"
-scripts/check-deb.sh
+# From the debug build the tests made (scripts/package-deb.sh alone builds the shipping release).
+PACKAGE_PROFILE=dev scripts/check-deb.sh
 
 echo
 echo "all checks passed"

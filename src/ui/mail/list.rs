@@ -184,12 +184,16 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
             if bulk {
                 div { class: "mail-bulk", role: "toolbar", aria_label: "Ticked messages",
                     span { class: "mail-bulk-count", "{ticked} ticked" }
-                    button { class: "button", title: "Archive (e)", onclick: move |_| st.act(MailAction::Archive), "Archive" }
-                    button { class: "button", title: "Move to trash (#)", onclick: move |_| st.act(MailAction::Trash), "Move to trash" }
-                    button { class: "button", title: "Mark read (Shift+I)", onclick: move |_| st.act(MailAction::MarkRead), "Mark read" }
-                    button { class: "button", title: "Mark unread (Shift+U)", onclick: move |_| st.act(MailAction::MarkUnread), "Mark unread" }
-                    button { class: "button", title: "Star (s)", onclick: move |_| st.act(MailAction::Star), "Star" }
-                    button { class: "button", title: "Report spam (!)", onclick: move |_| st.act(MailAction::MarkSpam), "Spam" }
+                    for (label, name, action) in [
+                        ("Archive", "Archive (e)", MailAction::Archive),
+                        ("Trash", "Move to trash (#)", MailAction::Trash),
+                        ("Read", "Mark read (Shift+I)", MailAction::MarkRead),
+                        ("Unread", "Mark unread (Shift+U)", MailAction::MarkUnread),
+                        ("Star", "Star", MailAction::Star),
+                        ("Spam", "Report spam (!)", MailAction::MarkSpam),
+                    ] {
+                        button { class: "button", title: name, onclick: move |_| st.act(action.clone()), "{label}" }
+                    }
                     button { class: "link-button", title: "Untick all (Esc, or * then n)", onclick: move |_| st.tick_all(false), "Untick all" }
                 }
             }

@@ -6,9 +6,7 @@ use dioxus::prelude::*;
 
 use super::compose;
 use crate::api;
-use crate::model::{
-    ComposeKind, MailAccount, MailCursor, MailRow, SyncStatus, ThreadView,
-};
+use crate::model::{ComposeKind, MailAccount, MailCursor, MailRow, SyncStatus, ThreadView};
 
 /// Rows fetched per page of the list.
 pub(super) const PAGE: u32 = 100;
