@@ -76,6 +76,15 @@ impl MailState {
     /// calling this depends only on what it reads itself.
     pub(crate) fn load(mut self, reset: bool) {
         let online = *self.online.peek() && !self.search.peek().is_empty();
+        // A reload (a sync finished, an undo) keeps the cursor on the row it was on.
+        let keep = if reset {
+            self.rows
+                .peek()
+                .get(*self.selected.peek())
+                .map(|r| (r.account_id.clone(), r.id.clone()))
+        } else {
+            None
+        };
         if reset {
             *self.generation.write() += 1;
             self.rows.write().clear();
@@ -126,6 +135,16 @@ impl MailState {
             match r {
                 Ok(p) => {
                     self.rows.write().extend(p.rows);
+                    if let Some((account, id)) = &keep {
+                        let at = self
+                            .rows
+                            .peek()
+                            .iter()
+                            .position(|r| r.account_id == *account && r.id == *id);
+                        if let Some(i) = at {
+                            self.selected.set(i);
+                        }
+                    }
                     self.next.set(p.next);
                     self.next_token.set(p.next_token);
                     self.took_ms.set(Some(p.took_ms));
