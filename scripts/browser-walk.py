@@ -423,6 +423,10 @@ def small_screens(browser, state):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    # Only this run's screenshots (an earlier run's "failed-…" shots would mislead).
+    for old in os.listdir(OUT):
+        if old.endswith(".png"):
+            os.remove(os.path.join(OUT, old))
     refused_without_link()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
