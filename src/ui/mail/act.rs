@@ -145,7 +145,7 @@ impl MailState {
                     Err(e) => {
                         self.banner
                             .set(Some((false, format!("That change was not made: {e}"))));
-                        self.load(true);
+                        self.reload();
                         break;
                     }
                 }

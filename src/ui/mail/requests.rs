@@ -149,7 +149,7 @@ impl MailState {
                     )));
                     self.thread.set(None);
                     self.open.set(None);
-                    self.load(true);
+                    self.reload();
                 }
                 Err(e) => self.banner.set(Some((false, e.to_string()))),
             }

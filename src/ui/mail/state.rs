@@ -74,9 +74,19 @@ impl MailState {
 
     /// Loads the first page again (`reset`) or the next one. Reads with `peek` so an effect
     /// calling this depends only on what it reads itself.
-    pub(crate) fn load(mut self, reset: bool) {
+    pub(crate) fn load(self, reset: bool) {
+        self.load_page(reset, false);
+    }
+
+    /// The same list read again (a sync finished, an undo): what is shown stays until the new
+    /// first page replaces it, and the cursor stays on its row. (Emptying it in between made the
+    /// selection vanish for a moment: a command palette open then lost its conversation actions.)
+    pub(crate) fn reload(self) {
+        self.load_page(true, true);
+    }
+
+    fn load_page(mut self, reset: bool, keep_rows: bool) {
         let online = *self.online.peek() && !self.search.peek().is_empty();
-        // A reload (a sync finished, an undo) keeps the cursor on the row it was on.
         let keep = if reset {
             self.rows
                 .peek()
@@ -87,10 +97,12 @@ impl MailState {
         };
         if reset {
             *self.generation.write() += 1;
-            self.rows.write().clear();
+            if !keep_rows {
+                self.rows.write().clear();
+                self.selected.set(0);
+            }
             self.next.set(None);
             self.next_token.set(None);
-            self.selected.set(0);
         } else if *self.loading.peek()
             || (online && self.next_token.peek().is_none())
             || (!online && self.next.peek().is_none())
@@ -134,7 +146,15 @@ impl MailState {
             self.loading.set(false);
             match r {
                 Ok(p) => {
-                    self.rows.write().extend(p.rows);
+                    if reset && keep_rows {
+                        *self.rows.write() = p.rows;
+                        let len = self.rows.peek().len();
+                        if *self.selected.peek() >= len {
+                            self.selected.set(len.saturating_sub(1));
+                        }
+                    } else {
+                        self.rows.write().extend(p.rows);
+                    }
                     if let Some((account, id)) = &keep {
                         let at = self
                             .rows
@@ -425,7 +445,7 @@ async fn poll_status(mut st: MailState) {
                 }
                 let at_top = *st.scroll_top.peek() < 200.0 && st.open.peek().is_none();
                 if at_top && (job_ended || st.rows.peek().len() < PAGE as usize) {
-                    st.load(true);
+                    st.reload();
                 }
             }
             rounds += 1;

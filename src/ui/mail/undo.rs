@@ -99,7 +99,7 @@ impl MailState {
                 true,
                 format!("Undone: {}.", last.text.to_lowercase()),
             )));
-            self.load(true);
+            self.reload();
             self.refresh_accounts();
             let open = self.open.peek().clone();
             if let Some((account, thread)) = open {
