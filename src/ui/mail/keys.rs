@@ -42,12 +42,17 @@ const SHORTCUTS: [(&str, &str); 28] = [
     ("Shift+click", "Tick every message up to this one"),
 ];
 
+/// How long "g" or "*" waits for its second key.
+const PREFIX_MS: i64 = 1_500;
+
 /// One key press on the page. While the search box has the focus (`typing`) only Esc counts
-/// (it leaves the box); `pending` holds a "g" or "*" waiting for its second key.
+/// (it leaves the box); `pending` holds a "g" or "*" waiting for its second key, and when it
+/// was pressed: a second key more than 1.5 s later is a key of its own (as in Gmail), so "g",
+/// a pause, then "s" stars instead of going to Starred.
 pub(super) fn on_key(
     mut st: MailState,
     typing: Signal<bool>,
-    mut pending: Signal<Option<char>>,
+    mut pending: Signal<Option<(char, i64)>>,
     e: KeyboardEvent,
 ) {
     if *typing.read() {
@@ -63,7 +68,11 @@ pub(super) fn on_key(
     if e.modifiers().ctrl() || e.modifiers().alt() || e.modifiers().meta() {
         return;
     }
-    let prefix = *pending.read();
+    let now = chrono::Utc::now().timestamp_millis();
+    let prefix = pending
+        .read()
+        .filter(|(_, at)| now - at <= PREFIX_MS)
+        .map(|(c, _)| c);
     pending.set(None);
     let g = prefix == Some('g');
     // Capitals count only with Shift (not with Caps Lock on).
@@ -152,8 +161,8 @@ pub(super) fn on_key(
                 }
             }
             "?" => st.show_help.set(true),
-            "g" => pending.set(Some('g')),
-            "*" => pending.set(Some('*')),
+            "g" => pending.set(Some(('g', now))),
+            "*" => pending.set(Some(('*', now))),
             "x" => st.toggle_tick(sel),
             "J" if shift => st.extend(true),
             "K" if shift => st.extend(false),

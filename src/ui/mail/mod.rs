@@ -50,7 +50,7 @@ fn MailPage(open: Option<(String, String)>) -> Element {
     requests::use_mail_requests(st);
     // The search box has the focus: keys are text, not shortcuts.
     let typing = use_signal(|| false);
-    let pending = use_signal(|| None::<char>);
+    let pending = use_signal(|| None::<(char, i64)>);
     let mut banner = st.banner;
     let offline = st.status.read().as_ref().and_then(|s| s.offline.clone());
     rsx! {
