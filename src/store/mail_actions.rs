@@ -79,21 +79,24 @@ pub fn withdraw_untried(c: &Connection, seq: i64, account: &str, message_id: &st
     Ok(n == 1)
 }
 
+/// A row whose first six columns are seq, account_id, message_id, add, remove and prev labels.
+fn label_change(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabelChange> {
+    Ok(LabelChange {
+        seq: r.get(0)?,
+        account_id: r.get(1)?,
+        message_id: r.get(2)?,
+        add: list(r.get(3)?),
+        remove: list(r.get(4)?),
+        prev: list(r.get(5)?),
+    })
+}
+
 /// The change queued as `seq`, if it is still queued.
 pub fn get(c: &Connection, seq: i64) -> Result<Option<LabelChange>> {
     c.query_row(
         "SELECT seq, account_id, message_id, add_labels, remove_labels, prev_labels FROM mail_actions WHERE seq = ?1",
         [seq],
-        |r| {
-            Ok(LabelChange {
-                seq: r.get(0)?,
-                account_id: r.get(1)?,
-                message_id: r.get(2)?,
-                add: list(r.get(3)?),
-                remove: list(r.get(4)?),
-                prev: list(r.get(5)?),
-            })
-        },
+        label_change,
     )
     .optional()
     .map_err(db("reading the change queue"))
@@ -119,19 +122,7 @@ pub fn same_change_after(
     let rows = st
         .query_map(
             params![account, seq, i64::try_from(limit).unwrap_or(i64::MAX)],
-            |r| {
-                Ok((
-                    LabelChange {
-                        seq: r.get(0)?,
-                        account_id: r.get(1)?,
-                        message_id: r.get(2)?,
-                        add: list(r.get(3)?),
-                        remove: list(r.get(4)?),
-                        prev: list(r.get(5)?),
-                    },
-                    r.get::<_, i64>(6)?,
-                ))
-            },
+            |r| Ok((label_change(r)?, r.get::<_, i64>(6)?)),
         )
         .map_err(db("reading the change queue"))?;
     let mut out = Vec::new();
