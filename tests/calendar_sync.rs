@@ -13,8 +13,7 @@ use std::time::Duration;
 use libreollama::google::calendar::CalendarApi;
 use libreollama::model::{EventEdit, EventScope, EventTiming, EventView};
 use libreollama::services::AppServices;
-use libreollama::store::{accounts, calendar, queue};
-use libreollama::vault::SecretString;
+use libreollama::store::{calendar, queue};
 use serde_json::json;
 use support::peers;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -160,27 +159,7 @@ async fn emulate_events_are_one_instant_everywhere() {
 }
 
 async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::config(dir.path());
-    cfg.google.endpoints.calendar_base = format!("{}/calendar/v3/", server.uri());
-    cfg.google.retry.base = Duration::from_millis(2);
-    let s = AppServices::start(cfg).await.unwrap();
-    let vault = s.vault.clone();
-    s.store
-        .write(move |c| {
-            accounts::upsert(c, &support::account("acc", "ada@example.com"))?;
-            accounts::store_tokens(
-                c,
-                &vault,
-                "acc",
-                &SecretString::new("access"),
-                Some(&SecretString::new("refresh")),
-                Some(libreollama::clock::now_unix() + 3600),
-            )
-        })
-        .await
-        .unwrap();
-    (s, dir)
+    support::calendar_account_at(&server.uri()).await
 }
 
 fn timed(summary: &str, start_ms: i64, end_ms: i64) -> EventEdit {

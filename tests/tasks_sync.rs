@@ -17,12 +17,6 @@ use libreollama::sync::tasks::{MoveTo, TaskEdit};
 use support::peers;
 use support::tasks_fake::{self, TasksFake};
 
-fn seed(port: u16) -> String {
-    format!(
-        "google:\n  users:\n    - email: ada@example.com\n      name: Ada\n  oauth_clients:\n    - client_id: tasks.apps.googleusercontent.com\n      client_secret: GOCSPX-tasks\n      redirect_uris:\n        - http://127.0.0.1:{port}/\n"
-    )
-}
-
 async fn setup() -> (peers::SignedIn, TasksFake, String, String) {
     let fake = tasks_fake::start().await;
     let (inbox, errands) = {
@@ -32,19 +26,7 @@ async fn setup() -> (peers::SignedIn, TasksFake, String, String) {
         s.add_task(&inbox, "Water the plants", None);
         (inbox, errands)
     };
-    let base = fake.base.clone();
-    let si = peers::signed_in_ada(
-        seed,
-        "tasks.apps.googleusercontent.com",
-        "GOCSPX-tasks",
-        move |c| {
-            c.google.endpoints.tasks_base = base;
-            c.google.retry.base = Duration::from_millis(2);
-            c.google.retry.cap = Duration::from_millis(10);
-            c.google.retry.max_attempts = 2;
-        },
-    )
-    .await;
+    let si = peers::signed_in_with_tasks(fake.base.clone()).await;
     (si, fake, inbox, errands)
 }
 

@@ -91,6 +91,21 @@ async fn tasks_page_shows_lists_subtasks_and_extras() {
     assert!(parent < child);
     assert!(html.contains("task-row2 sub"), "a subtask row");
     assert!(html.contains("↑"), "changes not sent yet are marked");
+    // The list's own actions: the default list can be renamed and cleared, not deleted.
+    assert!(text.contains("Clear completed (1)"), "{text}");
+    assert!(text.contains("Rename"), "{text}");
+    assert!(
+        !text.contains("Delete list"),
+        "Google keeps the default list: {text}"
+    );
+
+    // Cleared: the completed task is no longer shown, the open ones are.
+    let (_, n) = s.tasks.clear_completed("l-1").await.unwrap();
+    assert_eq!(n, 1);
+    let html = render_all("/tasks", &["Plan the trip", "Book trains"]).await;
+    let text = text_of(&html);
+    assert!(!text.contains("Water the plants"), "{text}");
+    assert!(!text.contains("Clear completed (1)"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

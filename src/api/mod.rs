@@ -285,6 +285,26 @@ pub async fn mail_cancel_job(id: u64) -> ApiResult<bool> {
     host::guarded(async move { Ok(host::services()?.mail.cancel_job(id)) }).await
 }
 
+/// Imports an archive (an mbox file, a maildir folder or a folder of .eml files, at a path on
+/// the computer the app's data lives on) as a job shown in Activity; its id.
+#[post("/api/mail/import")]
+pub async fn mail_import_start(path: String) -> ApiResult<u64> {
+    host::guarded(async move {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(crate::error::LibreOllamaError::InvalidInput(
+                "pick an archive to import: an mbox file, a maildir folder or a folder of .eml files"
+                    .into(),
+            )
+            .into());
+        }
+        Ok(host::services()?
+            .mail
+            .start_import(std::path::PathBuf::from(path))?)
+    })
+    .await
+}
+
 #[post("/api/mail/poll")]
 pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
     host::guarded(async move {

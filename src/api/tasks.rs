@@ -193,3 +193,45 @@ pub async fn tasks_from_message(account: String, message_id: String) -> ApiResul
 pub async fn mail_locate(message_id: String) -> ApiResult<(String, String)> {
     host::guarded(async move { Ok(host::services()?.mail.locate(&message_id, None).await?) }).await
 }
+
+#[post("/api/tasks/lists/rename")]
+pub async fn tasks_rename_list(list: String, title: String) -> ApiResult<()> {
+    host::guarded(async move {
+        let s = host::services()?;
+        let account = s.tasks.rename_list(&list, &title).await?;
+        s.tasks.touched_account(&account);
+        Ok(())
+    })
+    .await
+}
+
+/// How many tasks deleting the list takes with it (asked before deleting).
+#[post("/api/tasks/lists/count")]
+pub async fn tasks_list_task_count(list: String) -> ApiResult<u64> {
+    host::guarded(async move { Ok(host::services()?.tasks.list_task_count(&list).await?) }).await
+}
+
+#[post("/api/tasks/lists/delete")]
+pub async fn tasks_delete_list(list: String) -> ApiResult<()> {
+    host::guarded(async move {
+        let s = host::services()?;
+        let account = s.tasks.delete_list(&list).await?;
+        s.tasks.touched_account(&account);
+        Ok(())
+    })
+    .await
+}
+
+/// Hides the list's completed tasks; how many.
+#[post("/api/tasks/lists/clear")]
+pub async fn tasks_clear_completed(list: String) -> ApiResult<usize> {
+    host::guarded(async move {
+        let s = host::services()?;
+        let (account, n) = s.tasks.clear_completed(&list).await?;
+        if n > 0 {
+            s.tasks.touched_account(&account);
+        }
+        Ok(n)
+    })
+    .await
+}

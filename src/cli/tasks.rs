@@ -61,6 +61,32 @@ pub enum TasksAction {
         #[arg(long)]
         after: Option<String>,
     },
+    /// Make a new task list
+    NewList {
+        title: String,
+        /// Account id or address [default: the first signed-in account]
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Rename a task list
+    RenameList {
+        /// List id or title
+        list: String,
+        title: String,
+    },
+    /// Delete a task list and every task in it (the default list cannot be deleted)
+    DeleteList {
+        /// List id or title
+        list: String,
+        /// Delete it even though it still holds tasks
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Clear completed tasks from a list (hidden, as Google Tasks' "Clear completed" does)
+    Clear {
+        /// List id or title
+        list: String,
+    },
     /// Send changes made here and bring Google's (every signed-in account, or one)
     Sync { account: Option<String> },
 }
@@ -236,6 +262,61 @@ pub async fn run(s: Arc<AppServices>, action: TasksAction) -> Result<ExitCode, L
                 )
                 .await?;
             println!("Moved {}.", t.title);
+        }
+        TasksAction::NewList { title, account } => {
+            let account = match account {
+                Some(a) => s.auth.resolve(&a).await?.id,
+                None => {
+                    s.auth
+                        .list_accounts()
+                        .await?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            LibreOllamaError::InvalidInput(
+                                "no account yet; sign in with `libreollama accounts add` first"
+                                    .into(),
+                            )
+                        })?
+                        .id
+                }
+            };
+            let id = s.tasks.create_list(&account, &title).await?;
+            println!(
+                "Made list {} ({id}); `libreollama tasks sync` sends it.",
+                title.trim()
+            );
+        }
+        TasksAction::RenameList { list, title } => {
+            let l = find_list(&s, &list).await?;
+            s.tasks.rename_list(&l.local_id, &title).await?;
+            println!("Renamed {} to {}.", l.title, title.trim());
+        }
+        TasksAction::DeleteList { list, yes } => {
+            let l = find_list(&s, &list).await?;
+            let n = s.tasks.list_task_count(&l.local_id).await?;
+            if n > 0 && !yes {
+                return Err(LibreOllamaError::InvalidInput(format!(
+                    "{} holds {n} task{}; they would be deleted with it. Add --yes to delete it anyway",
+                    l.title,
+                    if n == 1 { "" } else { "s" }
+                )));
+            }
+            s.tasks.delete_list(&l.local_id).await?;
+            println!(
+                "Deleted {} and its {n} task{}.",
+                l.title,
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        TasksAction::Clear { list } => {
+            let l = find_list(&s, &list).await?;
+            let (_, n) = s.tasks.clear_completed(&l.local_id).await?;
+            println!(
+                "Cleared {n} completed task{} from {}.",
+                if n == 1 { "" } else { "s" },
+                l.title
+            );
         }
         TasksAction::Sync { account } => {
             let accounts = match account {

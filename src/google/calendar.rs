@@ -80,11 +80,26 @@ pub const EVENTS_DELETE: Endpoint = ep(
     &["calendarId", "eventId", "sendUpdates"],
     true,
 );
+pub const EVENTS_INSTANCES: Endpoint = ep(
+    "calendar.events.instances",
+    "GET",
+    "calendar/v3/calendars/{calendarId}/events/{eventId}/instances",
+    &[
+        "calendarId",
+        "eventId",
+        "showDeleted",
+        "timeMax",
+        "maxResults",
+        "pageToken",
+    ],
+    true,
+);
 
 pub const ALL: &[Endpoint] = &[
     CALENDAR_LIST,
     EVENTS_LIST,
     EVENTS_GET,
+    EVENTS_INSTANCES,
     EVENTS_INSERT,
     EVENTS_PATCH,
     EVENTS_DELETE,
@@ -251,6 +266,36 @@ impl CalendarApi {
     /// The event as Google sends it (every field kept, for changes that send parts back).
     pub async fn get_raw(&self, calendar: &str, event: &str) -> Result<serde_json::Value> {
         self.call(&EVENTS_GET, &[calendar, event], &[], None).await
+    }
+
+    /// The instances of a series starting before `time_max` (RFC 3339), cancelled ones too,
+    /// as Google sends them, every page.
+    pub async fn instances(
+        &self,
+        calendar: &str,
+        series: &str,
+        time_max: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = vec![
+                ("showDeleted", "true".to_string()),
+                ("timeMax", time_max.to_string()),
+                ("maxResults", "2500".to_string()),
+            ];
+            if let Some(t) = &token {
+                q.push(("pageToken", t.clone()));
+            }
+            let page: Page<serde_json::Value> = self
+                .call(&EVENTS_INSTANCES, &[calendar, series], &q, None)
+                .await?;
+            out.extend(page.items);
+            match page.next_page_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
     }
 
     pub async fn insert(&self, calendar: &str, body: &serde_json::Value) -> Result<GEvent> {

@@ -39,6 +39,9 @@ pub struct ImportReport {
     /// stored (its name and size are); empty unless a part exceeds what one stored value holds.
     #[serde(default)]
     pub skipped_parts: Vec<String>,
+    /// Stopped on request before the end: the messages stored so far stay.
+    #[serde(default)]
+    pub stopped: bool,
 }
 
 /// Bytes counted for a message besides its raw size (ids, labels, attachment rows).
@@ -317,6 +320,20 @@ pub async fn import_path(
     path: &Path,
     progress: impl Fn(usize),
 ) -> Result<ImportReport> {
+    import_path_until(store, path, |n| {
+        progress(n);
+        true
+    })
+    .await
+}
+
+/// [`import_path`], stopping after the batch for which `progress` answers false (the batches
+/// stored stay; the report says it stopped).
+pub async fn import_path_until(
+    store: &Store,
+    path: &Path,
+    progress: impl Fn(usize) -> bool,
+) -> Result<ImportReport> {
     if !path.exists() {
         return Err(LibreOllamaError::InvalidInput(format!(
             "{} does not exist",
@@ -336,6 +353,7 @@ pub async fn import_path(
         read_source(&p, budget, rt, |batch| tx.blocking_send(batch).is_ok())
     });
     let mut stored = 0usize;
+    let mut stopped = false;
     while let Some(batch) = rx.recv().await {
         let n = batch.messages.len();
         store
@@ -347,12 +365,18 @@ pub async fn import_path(
             })
             .await?;
         stored += n;
-        progress(stored);
+        if !progress(stored) {
+            // Closing the channel stops the reader at its next batch.
+            stopped = true;
+            drop(rx);
+            break;
+        }
     }
     let mut report = reader
         .await
         .map_err(|e| LibreOllamaError::Internal(format!("import task failed: {e}")))??;
     report.imported = stored;
+    report.stopped = stopped;
     // The import wrote its whole size through the log: fold it into the file now, so that the
     // next process to open the database does not re-read it all.
     if let Err(e) = store.write(|c| crate::store::health::checkpoint(c)).await {

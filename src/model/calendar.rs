@@ -48,11 +48,13 @@ pub struct EventEdit {
     pub timing: EventTiming,
 }
 
-/// For an instance of a repeating event: change this one, or the whole series.
+/// For an instance of a repeating event: change this one, this one and the ones after it (the
+/// series is split in two, as Google Calendar does), or the whole series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum EventScope {
     #[default]
     This,
+    Following,
     All,
 }

@@ -24,6 +24,8 @@ pub enum JobKind {
     MailIndex,
     /// Downloading a model to a model server.
     ModelPull,
+    /// Importing an archive (mbox, maildir, .eml files) into the local archive.
+    MailImport,
     /// Anything else.
     Other,
 }

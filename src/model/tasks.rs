@@ -25,6 +25,9 @@ pub struct TaskListView {
     /// False while the list exists only here.
     pub on_google: bool,
     pub open_tasks: u64,
+    /// Completed tasks still shown (not cleared).
+    #[serde(default)]
+    pub completed_tasks: u64,
 }
 
 /// A task with what Google has no field for (priority, labels) and its sync state.

@@ -71,6 +71,11 @@ impl JobHandle {
         };
         self.jobs.finish(self.id, state, message);
     }
+
+    /// Stopped on request, with what it had done by then.
+    pub fn stopped(self, message: String) {
+        self.jobs.finish(self.id, JobState::Cancelled, message);
+    }
 }
 
 #[derive(Clone, Default)]

@@ -397,6 +397,74 @@ pub fn remove_event_or_series(
     Ok(())
 }
 
+/// Where "this and following" cuts a series: instances starting at or after this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SplitAt {
+    /// Timed series: Unix ms.
+    Ms(i64),
+    /// All-day series: YYYY-MM-DD.
+    Date(String),
+}
+
+/// The instances of `series` from `at` on, as SQL (params 1–3: account, calendar, series; 4: at).
+const FROM_AT: &str = "account_id = ?1 AND calendar_id = ?2 AND recurring_event_id = ?3 \
+     AND ((typeof(?4) = 'integer' AND start_ms >= ?4) OR (typeof(?4) = 'text' AND start_date >= ?4))";
+
+fn at_value(at: &SplitAt) -> rusqlite::types::Value {
+    match at {
+        SplitAt::Ms(ms) => rusqlite::types::Value::Integer(*ms),
+        SplitAt::Date(d) => rusqlite::types::Value::Text(d.clone()),
+    }
+}
+
+/// "This and following": the instances of `series` from `at` on become instances of
+/// `new_series` (until Google's own instances of the new series replace them). How many.
+pub fn split_series(
+    c: &Connection,
+    account: &str,
+    calendar: &str,
+    series: &str,
+    new_series: &str,
+    at: &SplitAt,
+) -> Result<usize> {
+    c.execute(
+        &format!("UPDATE calendar_events SET recurring_event_id = ?5 WHERE {FROM_AT}"),
+        params![account, calendar, series, at_value(at), new_series],
+    )
+    .map_err(db("saving an event"))
+}
+
+/// Removes the instances of `series` from `at` on. How many.
+pub fn remove_series_from(
+    c: &Connection,
+    account: &str,
+    calendar: &str,
+    series: &str,
+    at: &SplitAt,
+) -> Result<usize> {
+    c.execute(
+        &format!("DELETE FROM calendar_events WHERE {FROM_AT}"),
+        params![account, calendar, series, at_value(at)],
+    )
+    .map_err(db("deleting events"))
+}
+
+/// Once Google has the new series of a split: the stand-ins made here (the old series'
+/// instances moved to it) go; the pull that follows brings Google's own instances.
+pub fn remove_split_stand_ins(
+    c: &Connection,
+    account: &str,
+    calendar: &str,
+    new_series: &str,
+) -> Result<usize> {
+    c.execute(
+        "DELETE FROM calendar_events WHERE account_id = ?1 AND calendar_id = ?2 AND recurring_event_id = ?3 \
+           AND google_id <> ?3 AND substr(google_id, 1, length(?3) + 1) <> ?3 || '_'",
+        params![account, calendar, new_series],
+    )
+    .map_err(db("recording a calendar change"))
+}
+
 /// Records the user's answer to an invitation; false if there is no such event.
 pub fn set_self_response(
     c: &Connection,

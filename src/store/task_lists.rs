@@ -61,17 +61,20 @@ pub fn account_of(c: &Connection, list: &str) -> Result<Option<String>> {
     .map_err(db("reading task lists"))
 }
 
+/// A task `t` is in list `l`: its own, or (no list) the default list of its account.
+const IN_LIST: &str = "(t.list_local_id = l.local_id OR (t.list_local_id IS NULL AND l.is_default = 1 AND \
+     EXISTS (SELECT 1 FROM task_id_map m WHERE m.local_id = t.local_id AND m.account_id = l.account_id)))";
+
 /// The lists (of one account, or all) with their open tasks, default first, then by title.
 pub fn views(c: &Connection, account: Option<&str>) -> Result<Vec<TaskListView>> {
     let mut st = c
-        .prepare(
+        .prepare(&format!(
             "SELECT l.local_id, l.account_id, l.title, l.is_default, l.google_id IS NOT NULL, \
-               (SELECT count(*) FROM tasks t WHERE t.deleted = 0 AND t.status <> 'completed' AND \
-                  (t.list_local_id = l.local_id OR (t.list_local_id IS NULL AND l.is_default = 1 AND \
-                     EXISTS (SELECT 1 FROM task_id_map m WHERE m.local_id = t.local_id AND m.account_id = l.account_id)))) \
+               (SELECT count(*) FROM tasks t WHERE t.deleted = 0 AND t.status <> 'completed' AND {IN_LIST}), \
+               (SELECT count(*) FROM tasks t WHERE t.deleted = 0 AND t.hidden = 0 AND t.status = 'completed' AND {IN_LIST}) \
              FROM task_lists l WHERE ?1 IS NULL OR l.account_id = ?1 \
-             ORDER BY l.account_id, l.is_default DESC, l.title COLLATE NOCASE, l.local_id",
-        )
+             ORDER BY l.account_id, l.is_default DESC, l.title COLLATE NOCASE, l.local_id"
+        ))
         .map_err(db("reading task lists"))?;
     let rows = st
         .query_map([account], |r| {
@@ -82,6 +85,7 @@ pub fn views(c: &Connection, account: Option<&str>) -> Result<Vec<TaskListView>>
                 is_default: r.get(3)?,
                 on_google: r.get(4)?,
                 open_tasks: r.get::<_, i64>(5)? as u64,
+                completed_tasks: r.get::<_, i64>(6)? as u64,
             })
         })
         .map_err(db("reading task lists"))?;
@@ -154,7 +158,11 @@ pub fn save_pulled(
 ) -> Result<()> {
     let n = c
         .execute(
-            "UPDATE task_lists SET title = ?1, etag = ?2, updated = ?3, is_default = ?4, updated_at = ?5 \
+            // A rename made here and not sent yet keeps its title (the op sends it).
+            "UPDATE task_lists SET \
+               title = CASE WHEN EXISTS (SELECT 1 FROM task_ops o WHERE o.local_id = task_lists.local_id \
+                 AND o.kind = 'rename_list' AND o.state <> 'failed') THEN title ELSE ?1 END, \
+               etag = ?2, updated = ?3, is_default = ?4, updated_at = ?5 \
              WHERE account_id = ?6 AND google_id = ?7",
             params![g.title, g.etag, g.updated, is_default, now, account, g.id],
         )
@@ -272,4 +280,145 @@ pub fn list_gone(tx: &Transaction<'_>, account: &str, list: &str) -> Result<usiz
         task_ops::enqueue(tx, account, OpKind::Insert, t, &serde_json::json!({}))?;
     }
     Ok(unsent.len())
+}
+
+/// A list as the list changes need it.
+struct ListRow {
+    account: String,
+    google_id: Option<String>,
+    is_default: bool,
+}
+
+fn list_row(c: &Connection, list: &str) -> Result<ListRow> {
+    c.query_row(
+        "SELECT account_id, google_id, is_default FROM task_lists WHERE local_id = ?1",
+        [list],
+        |r| {
+            Ok(ListRow {
+                account: r.get(0)?,
+                google_id: r.get(1)?,
+                is_default: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(db("reading task lists"))?
+    .ok_or_else(|| LibreOllamaError::NotFound {
+        what: format!("Task list {list}"),
+    })
+}
+
+/// Renames a list here and queues the new title for Google. Returns the account.
+pub fn rename(tx: &Transaction<'_>, list: &str, title: &str, now: i64) -> Result<String> {
+    let row = list_row(tx, list)?;
+    tx.execute(
+        "UPDATE task_lists SET title = ?1, updated_at = ?2 WHERE local_id = ?3",
+        params![title, now, list],
+    )
+    .map_err(db("renaming a task list"))?;
+    // One rename waiting is enough: it sends the title the list has when it goes.
+    tx.execute(
+        "DELETE FROM task_ops WHERE local_id = ?1 AND kind = 'rename_list' AND attempts = 0 \
+           AND lease_owner IS NULL AND state = 'pending'",
+        [list],
+    )
+    .map_err(db("renaming a task list"))?;
+    task_ops::enqueue(
+        tx,
+        &row.account,
+        OpKind::RenameList,
+        list,
+        &serde_json::json!({}),
+    )?;
+    Ok(row.account)
+}
+
+/// The tasks a list holds here (its own, with their subtasks): how many, for the question
+/// asked before deleting it.
+pub fn task_count(c: &Connection, list: &str) -> Result<u64> {
+    c.query_row(
+        "SELECT count(*) FROM tasks WHERE list_local_id = ?1 AND deleted = 0",
+        [list],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
+    .map_err(db("reading task lists"))
+}
+
+/// Deletes a list and its tasks here and, if Google has it, queues its deletion there (the
+/// list's Google id goes in the op: the row is gone). Google keeps the default list: refused.
+/// Returns the account.
+pub fn delete(tx: &Transaction<'_>, list: &str) -> Result<String> {
+    let row = list_row(tx, list)?;
+    if row.is_default {
+        return Err(LibreOllamaError::InvalidInput(
+            "this is the account's default list, which Google Tasks keeps; rename it or clear \
+             its completed tasks instead"
+                .into(),
+        ));
+    }
+    // The list's and its tasks' waiting changes go with them: nothing left to send.
+    tx.execute(
+        "DELETE FROM task_ops WHERE local_id = ?1 OR local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)",
+        [list],
+    )
+    .map_err(db("deleting a task list"))?;
+    tx.execute(
+        "DELETE FROM task_id_map WHERE local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)",
+        [list],
+    )
+    .map_err(db("deleting a task list"))?;
+    tx.execute("DELETE FROM task_lists WHERE local_id = ?1", [list])
+        .map_err(db("deleting a task list"))?;
+    if let Some(g) = &row.google_id {
+        task_ops::enqueue(
+            tx,
+            &row.account,
+            OpKind::DeleteList,
+            list,
+            &serde_json::json!({ "google_id": g }),
+        )?;
+    }
+    Ok(row.account)
+}
+
+/// Hides the list's completed tasks here (as Google's "clear completed" does) and queues the
+/// clear for Google. Each hidden task is marked as edited here, so a pull before the clear
+/// reaches Google does not show them again. Returns the account and how many were hidden.
+pub fn clear_completed(tx: &Transaction<'_>, list: &str, now_ms: i64) -> Result<(String, usize)> {
+    let row = list_row(tx, list)?;
+    let ids: Vec<String> = {
+        let mut st = tx
+            .prepare(
+                "SELECT t.local_id FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id \
+                 WHERE t.deleted = 0 AND t.hidden = 0 AND t.status = 'completed' AND \
+                   (t.list_local_id = ?1 OR (?2 AND t.list_local_id IS NULL AND m.account_id = ?3))",
+            )
+            .map_err(db("clearing completed tasks"))?;
+        let rows = st
+            .query_map(params![list, row.is_default, row.account], |r| r.get(0))
+            .map_err(db("clearing completed tasks"))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(db("clearing completed tasks"))?;
+        rows
+    };
+    if ids.is_empty() {
+        return Ok((row.account, 0));
+    }
+    for id in &ids {
+        tx.execute(
+            "UPDATE tasks SET hidden = 1, updated_at = ?1 WHERE local_id = ?2",
+            params![now_ms / 1000, id],
+        )
+        .map_err(db("clearing completed tasks"))?;
+        task_ops::mark_dirty(tx, id, &["hidden"], now_ms)?;
+    }
+    task_ops::enqueue(
+        tx,
+        &row.account,
+        OpKind::ClearList,
+        list,
+        &serde_json::json!({}),
+    )?;
+    Ok((row.account, ids.len()))
 }

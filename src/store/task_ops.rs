@@ -5,7 +5,7 @@
 //! holds what only task ops have: their kinds and payloads, and the time a request went out
 //! (where an exactly-once look-up starts).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -26,16 +26,33 @@ pub enum OpKind {
     /// Moves the task (payload: [`crate::model::MoveTo`]).
     Move,
     Delete,
+    /// Sends the list's current title (`local_id` is the list's).
+    RenameList,
+    /// Deletes the list at Google (payload: its Google id; the list is gone here already).
+    DeleteList,
+    /// Hides the list's completed tasks at Google (`tasks.clear`).
+    ClearList,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 5] = [
+    pub const ALL: [OpKind; 8] = [
         OpKind::InsertList,
         OpKind::Insert,
         OpKind::Patch,
         OpKind::Move,
         OpKind::Delete,
+        OpKind::RenameList,
+        OpKind::DeleteList,
+        OpKind::ClearList,
     ];
+
+    /// Kinds whose `local_id` names a list, not a task.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            OpKind::InsertList | OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +61,9 @@ impl OpKind {
             OpKind::Patch => "patch",
             OpKind::Move => "move",
             OpKind::Delete => "delete",
+            OpKind::RenameList => "rename_list",
+            OpKind::DeleteList => "delete_list",
+            OpKind::ClearList => "clear_list",
         }
     }
 
@@ -139,7 +159,7 @@ pub fn get(c: &Connection, seq: i64) -> Result<Option<TaskOp>> {
     let Some((seq, kind, local_id, payload, sent_at)) = row else {
         return Ok(None);
     };
-    // The table's CHECK allows only the five kinds.
+    // The table's CHECK allows only these kinds.
     let kind = OpKind::parse(&kind).ok_or_else(|| {
         LibreOllamaError::Internal(format!("unknown queued task change '{kind}'"))
     })?;
@@ -243,6 +263,39 @@ pub fn sent_insert_like(
     )
     .optional()
     .map_err(db("saving tasks"))
+}
+
+/// Google ids of the account's lists deleted here whose deletion has not reached Google yet:
+/// a pull in between must not bring them back.
+pub fn lists_being_deleted(c: &Connection, account: &str) -> Result<HashSet<String>> {
+    let mut st = c
+        .prepare(
+            "SELECT json_extract(payload, '$.google_id') FROM task_ops \
+             WHERE account_id = ?1 AND kind = 'delete_list' AND state <> 'failed'",
+        )
+        .map_err(db("reading the task queue"))?;
+    let rows = st
+        .query_map([account], |r| r.get::<_, Option<String>>(0))
+        .map_err(db("reading the task queue"))?;
+    let mut out = HashSet::new();
+    for r in rows {
+        if let Some(id) = r.map_err(db("reading the task queue"))? {
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Local edits of `field` up to `up_to_ms` of the list's tasks are settled (a list-wide change
+/// such as a clear reached Google).
+pub fn settle_field_in_list(c: &Connection, list: &str, field: &str, up_to_ms: i64) -> Result<()> {
+    c.execute(
+        "DELETE FROM task_dirty_fields WHERE field = ?2 AND edited_ms <= ?3 \
+           AND local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)",
+        params![list, field, up_to_ms],
+    )
+    .map_err(db("saving tasks"))?;
+    Ok(())
 }
 
 /// Queued changes Google refused, with why: (seq, kind, error).

@@ -170,7 +170,8 @@ pub fn record(
     )
     .map_err(db("recording a sent task"))?;
     tx.execute(
-        "DELETE FROM task_dirty_fields WHERE local_id = ?1 AND edited_ms <= ?2",
+        // A clear made here is settled by the list's clear op alone, which may still wait.
+        "DELETE FROM task_dirty_fields WHERE local_id = ?1 AND edited_ms <= ?2 AND field <> 'hidden'",
         params![local_id, sent_ms],
     )
     .map_err(db("recording a sent task"))?;
@@ -270,6 +271,8 @@ pub struct KeepLocal {
     pub status: bool,
     /// List, parent and position.
     pub place: bool,
+    /// Cleared here (hidden) and the clear not sent yet.
+    pub hidden: bool,
 }
 
 /// Applies Google's changed task to its local copy, field by field (`keep` names the fields
@@ -297,7 +300,7 @@ pub fn apply_pulled(
            list_local_id = CASE WHEN ?10 THEN list_local_id ELSE ?11 END, \
            parent_local_id = CASE WHEN ?10 THEN parent_local_id ELSE ?12 END, \
            position = CASE WHEN ?10 THEN position ELSE ?13 END, \
-           hidden = ?14, server_updated = ?15, etag = ?16, updated_at = ?17 \
+           hidden = CASE WHEN ?19 THEN hidden ELSE ?14 END, server_updated = ?15, etag = ?16, updated_at = ?17 \
          WHERE local_id = ?18",
         params![
             keep.title,
@@ -317,7 +320,8 @@ pub fn apply_pulled(
             g.updated,
             g.etag,
             now,
-            local_id
+            local_id,
+            keep.hidden
         ],
     )
     .map_err(db("saving tasks"))?;

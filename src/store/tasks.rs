@@ -84,7 +84,7 @@ pub fn list(c: &Connection, account: Option<&str>) -> Result<Vec<LocalTask>> {
         .prepare(
             "SELECT t.local_id, m.account_id, t.title, t.notes, t.due_date, t.status, t.source_message_id, t.created_at \
              FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id \
-             WHERE (?1 IS NULL OR m.account_id = ?1) AND t.deleted = 0 \
+             WHERE (?1 IS NULL OR m.account_id = ?1) AND t.deleted = 0 AND t.hidden = 0 \
              ORDER BY t.status = 'completed', t.due_date IS NULL, t.due_date, t.created_at DESC, t.local_id",
         )
         .map_err(db)?;
@@ -177,7 +177,7 @@ pub fn in_list(c: &Connection, list: &str) -> Result<Vec<TaskView>> {
         })?;
     views(
         c,
-        "t.deleted = 0 AND (t.list_local_id = ?1 OR (?2 AND t.list_local_id IS NULL AND m.account_id = ?3)) \
+        "t.deleted = 0 AND t.hidden = 0 AND (t.list_local_id = ?1 OR (?2 AND t.list_local_id IS NULL AND m.account_id = ?3)) \
          ORDER BY t.position <> '', t.position, t.created_at DESC, t.local_id",
         params![list, is_default, account],
     )
@@ -187,7 +187,7 @@ pub fn in_list(c: &Connection, list: &str) -> Result<Vec<TaskView>> {
 pub fn blocked_between(c: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<TaskView>> {
     views(
         c,
-        "t.deleted = 0 AND md.time_block_start < ?2 AND md.time_block_end > ?1 ORDER BY md.time_block_start",
+        "t.deleted = 0 AND t.hidden = 0 AND md.time_block_start < ?2 AND md.time_block_end > ?1 ORDER BY md.time_block_start",
         params![from_ms, to_ms],
     )
 }
@@ -196,7 +196,7 @@ pub fn blocked_between(c: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<T
 pub fn due_between(c: &Connection, from: &str, to: &str) -> Result<Vec<TaskView>> {
     views(
         c,
-        "t.deleted = 0 AND t.due_date BETWEEN ?1 AND ?2 ORDER BY t.due_date, t.position, t.local_id",
+        "t.deleted = 0 AND t.hidden = 0 AND t.due_date BETWEEN ?1 AND ?2 ORDER BY t.due_date, t.position, t.local_id",
         params![from, to],
     )
 }

@@ -324,3 +324,25 @@ pub async fn signed_in_ada(
         dir,
     }
 }
+
+/// Ada signed in through `emulate`, her Tasks served by the fake at `tasks_base`, with quick
+/// retries (the tests of Tasks).
+pub async fn signed_in_with_tasks(tasks_base: String) -> SignedIn {
+    fn seed(port: u16) -> String {
+        format!(
+            "google:\n  users:\n    - email: ada@example.com\n      name: Ada\n  oauth_clients:\n    - client_id: tasks.apps.googleusercontent.com\n      client_secret: GOCSPX-tasks\n      redirect_uris:\n        - http://127.0.0.1:{port}/\n"
+        )
+    }
+    signed_in_ada(
+        seed,
+        "tasks.apps.googleusercontent.com",
+        "GOCSPX-tasks",
+        move |c| {
+            c.google.endpoints.tasks_base = tasks_base;
+            c.google.retry.base = std::time::Duration::from_millis(2);
+            c.google.retry.cap = std::time::Duration::from_millis(10);
+            c.google.retry.max_attempts = 2;
+        },
+    )
+    .await
+}

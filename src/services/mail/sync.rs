@@ -2,14 +2,14 @@
 //! offline reading, sending label changes, the scheduled sync, and importing an archive. The
 //! app runs them as named jobs; the terminal awaits the same functions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::MailService;
-use crate::error::Result;
+use crate::error::{LibreOllamaError, Result};
 use crate::mail::import::ImportReport;
 use crate::model::{AccountStatus, JobKind};
 use crate::sync::gmail::SyncReport;
@@ -256,4 +256,74 @@ impl MailService {
     ) -> Result<ImportReport> {
         crate::mail::import::import_path(&self.store, path, progress).await
     }
+
+    /// Imports an archive as a job (progress and Cancel in the activity panel); its id. The
+    /// job's outcome names the messages that could not be read, as the CLI lists them.
+    pub fn start_import(self: &Arc<Self>, path: PathBuf) -> Result<u64> {
+        if !path.exists() {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "{} does not exist; pick an mbox file, a maildir folder or a folder of .eml files",
+                path.display()
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| path.display().to_string());
+        let Some(job) = self.jobs.start_kind(
+            JobKind::MailImport,
+            &path.to_string_lossy(),
+            None,
+            format!("Importing {name}"),
+        ) else {
+            return Err(LibreOllamaError::InvalidInput(format!(
+                "{name} is being imported already (see Activity)"
+            )));
+        };
+        let id = job.id;
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let (progress, cancel) = (job.progress.clone(), job.cancel.clone());
+            let r = crate::mail::import::import_path_until(&store, &path, |n| {
+                progress.set_done(n as u64);
+                !cancel.is_cancelled()
+            })
+            .await;
+            match r {
+                Ok(r) if r.stopped => job.stopped(import_outcome(&name, &r)),
+                Ok(r) => job.finish(Ok(import_outcome(&name, &r))),
+                Err(e) => job.finish(Err(e)),
+            }
+        });
+        Ok(id)
+    }
+}
+
+/// The import job's outcome in a sentence or two: how many, and the first messages that could
+/// not be read (kept as raw text) or attachments not kept.
+fn import_outcome(name: &str, r: &ImportReport) -> String {
+    let count = |n: usize| if n == 1 { "1 message".to_string() } else { format!("{n} messages") };
+    let mut out = if r.stopped {
+        format!(
+            "Stopped after {} from {name}; those stay in the archive.",
+            count(r.imported)
+        )
+    } else {
+        format!("Imported {} from {name}.", count(r.imported))
+    };
+    let mut notes = |what: &str, items: &[String]| {
+        if items.is_empty() {
+            return;
+        }
+        let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+        out.push_str(&format!(" {what} ({}): {}", items.len(), shown.join("; ")));
+        if items.len() > 5 {
+            out.push_str(&format!("; and {} more", items.len() - 5));
+        }
+        out.push('.');
+    };
+    notes("Kept as raw text, could not be read", &r.malformed);
+    notes("Attachments not kept", &r.skipped_parts);
+    out
+}
 }

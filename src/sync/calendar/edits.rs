@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::utc;
 use crate::error::{LibreOllamaError, Result};
 use crate::model::{EventEdit, EventScope, EventTiming};
-use crate::store::calendar::{self as cache, EventText, StoredEvent};
+use crate::store::calendar::{self as cache, EventText, SplitAt, StoredEvent};
 use crate::store::calendar_ops::{self as ops, OpKind};
 
 /// A new event id in Google's allowed alphabet (base32hex: 0-9, a-v), made here so that a
@@ -159,7 +159,7 @@ pub fn edit_local(
         return Ok(());
     }
     let series = match (scope, &cur.series) {
-        (EventScope::All, Some(s)) => Some(s.clone()),
+        (EventScope::All | EventScope::Following, Some(s)) => Some(s.clone()),
         _ => None,
     };
     let Some(series) = series else {
@@ -196,6 +196,19 @@ pub fn edit_local(
                 .into(),
         )),
     };
+    if scope == EventScope::Following {
+        return split_local(
+            c,
+            account,
+            calendar,
+            event,
+            &series,
+            &cur,
+            edit,
+            (shift, len, days),
+            now,
+        );
+    }
     if timing_changed {
         payload[if days { "shift_days" } else { "shift_ms" }] = shift.into();
         payload[if days { "len_days" } else { "len_ms" }] = len.into();
@@ -210,8 +223,75 @@ pub fn edit_local(
     Ok(())
 }
 
-/// Removes an event here at once (for [`EventScope::All`], every instance of its series) and
-/// queues the deletion.
+/// Where "this and following" cuts the series: the instance's original start, which Google
+/// writes at the end of an instance's id (`series_20261204T090000Z`, `series_20261204`); the
+/// cached start when the id does not say (an id made elsewhere).
+pub fn split_point(event: &str, series: &str, timing: &EventTiming) -> SplitAt {
+    let suffix = event
+        .strip_prefix(series)
+        .and_then(|s| s.strip_prefix('_'))
+        .unwrap_or("");
+    match timing {
+        EventTiming::Timed { start_ms, .. } => {
+            chrono::NaiveDateTime::parse_from_str(suffix, "%Y%m%dT%H%M%SZ")
+                .map(|d| SplitAt::Ms(d.and_utc().timestamp_millis()))
+                .unwrap_or(SplitAt::Ms(*start_ms))
+        }
+        EventTiming::AllDay { start_date, .. } => {
+            chrono::NaiveDate::parse_from_str(suffix, "%Y%m%d")
+                .map(|d| SplitAt::Date(d.to_string()))
+                .unwrap_or_else(|_| SplitAt::Date(start_date.clone()))
+        }
+    }
+}
+
+fn split_json(at: &SplitAt) -> serde_json::Value {
+    match at {
+        SplitAt::Ms(ms) => serde_json::json!({ "from_ms": ms }),
+        SplitAt::Date(d) => serde_json::json!({ "from_date": d }),
+    }
+}
+
+/// "This and following" for an edit: the instances from this one on move to a new series
+/// (its id made here) with the new text and times; the old series will end just before. The
+/// queued change names the old series and carries what the push needs to cut it and create
+/// the new one.
+#[allow(clippy::too_many_arguments)]
+fn split_local(
+    c: &Connection,
+    account: &str,
+    calendar: &str,
+    event: &str,
+    series: &str,
+    cur: &StoredEvent,
+    edit: &EventEdit,
+    (shift, len, days): (i64, i64, bool),
+    now: i64,
+) -> Result<()> {
+    let at = split_point(event, series, &cur.timing);
+    let new_id = new_event_id();
+    cache::split_series(c, account, calendar, series, &new_id, &at)?;
+    if days {
+        cache::shift_series_days(c, account, calendar, &new_id, shift, len)?;
+    } else {
+        cache::shift_series_ms(c, account, calendar, &new_id, shift, len)?;
+    }
+    cache::update_series_text(c, account, calendar, &new_id, text(edit))?;
+    let mut following = split_json(&at);
+    following["new_id"] = new_id.into();
+    following["text"] = serde_json::json!({
+        "summary": edit.summary,
+        "location": edit.location,
+        "description": edit.description,
+    });
+    following["timing"] = serde_json::to_value(&edit.timing).map_err(LibreOllamaError::json)?;
+    let payload = serde_json::json!({ "following": following });
+    ops::enqueue(c, account, calendar, series, OpKind::Patch, &payload, now)?;
+    Ok(())
+}
+
+/// Removes an event here at once (for [`EventScope::All`], every instance of its series; for
+/// [`EventScope::Following`], this one and the ones after it) and queues the deletion.
 pub fn delete_local(
     c: &Connection,
     account: &str,
@@ -221,6 +301,14 @@ pub fn delete_local(
     now: i64,
 ) -> Result<()> {
     let cur = current(c, account, calendar, event)?;
+    if let (EventScope::Following, Some(series)) = (scope, &cur.series) {
+        // The series ends just before this instance: an edit of its repeat rule.
+        let at = split_point(event, series, &cur.timing);
+        cache::remove_series_from(c, account, calendar, series, &at)?;
+        let payload = serde_json::json!({ "following": split_json(&at) });
+        ops::enqueue(c, account, calendar, series, OpKind::Patch, &payload, now)?;
+        return Ok(());
+    }
     let target = match (scope, cur.series) {
         (EventScope::All, Some(s)) => s,
         _ => event.to_string(),

@@ -8,6 +8,7 @@
 
 mod edits;
 mod push;
+mod split;
 
 use std::collections::HashSet;
 
@@ -18,8 +19,11 @@ use crate::google::calendar::{CalendarApi, GCalendar, GEvent};
 use crate::store::calendar::{self as cache, CalendarRow, EventRow};
 use crate::store::{calendar_ops, Store};
 
-pub use edits::{checked, create_local, delete_local, edit_local, new_event_id, rsvp_local};
+pub use edits::{
+    checked, create_local, delete_local, edit_local, new_event_id, rsvp_local, split_point,
+};
 pub use push::push;
+pub use split::split_rule;
 
 /// How far back a first fetch goes.
 const HISTORY_DAYS: i64 = 365;

@@ -63,7 +63,18 @@ pub async fn push(store: &Store, api: &CalendarApi, account: &str, clock: &Clock
         match send(store, api, &op, &owner).await {
             Ok(renamed) => {
                 let done = store
-                    .transaction(move |tx| ops::done(tx, &acc, &op, &own, renamed.as_deref()))
+                    .transaction(move |tx| {
+                        let done = ops::done(tx, &acc, &op, &own, renamed.as_deref())?;
+                        if let Some(new) = op.payload["following"]["new_id"].as_str() {
+                            crate::store::calendar::remove_split_stand_ins(
+                                tx,
+                                &acc,
+                                &op.calendar_id,
+                                new,
+                            )?;
+                        }
+                        Ok(done)
+                    })
                     .await?;
                 if done {
                     sent += 1;
@@ -103,6 +114,11 @@ async fn send(
             Err(LibreOllamaError::GoogleApi { status: 409, .. }) => Ok(None),
             Err(e) => Err(e),
         },
+        OpKind::Patch if op.payload.get("following").is_some() => {
+            super::split::send(store, api, op, owner)
+                .await
+                .map(|_| None)
+        }
         OpKind::Patch => {
             let body = match series_move(api, cal, event, &op.payload).await? {
                 Some(body) => {

@@ -45,8 +45,12 @@ pub async fn pull(store: &Store, api: &TasksApi, account: &str) -> Result<PullRe
                     }
                 }
             }
+            // Deleted here, the deletion still on its way: not brought back.
+            let deleting = task_ops::lists_being_deleted(tx, &acc)?;
             for (i, l) in glists.iter().enumerate() {
-                task_lists::save_pulled(tx, &acc, l, i == 0, now)?;
+                if !deleting.contains(&l.id) {
+                    task_lists::save_pulled(tx, &acc, l, i == 0, now)?;
+                }
             }
             if glists.is_empty() {
                 task_lists::clear_default(tx, &acc)?;
@@ -137,7 +141,11 @@ fn apply_changes(
         let edits = task_ops::dirty(tx, &lid)?;
         let newer_here = |field: &str| edits.get(field).is_some_and(|&ms| ms > server_ms);
         if g.deleted {
-            if edits.values().any(|&ms| ms > server_ms) {
+            // A clear (hiding it) is no reason to bring back a task deleted on Google.
+            if edits
+                .iter()
+                .any(|(field, &ms)| field != "hidden" && ms > server_ms)
+            {
                 // Edited here after Google deleted it: keep it and send it again.
                 task_sync::unlink(tx, &lid)?;
                 task_ops::remove_for(tx, &lid, &[OpKind::Patch, OpKind::Move])?;
@@ -156,6 +164,7 @@ fn apply_changes(
             due: newer_here("due"),
             status: newer_here("status"),
             place: newer_here("place"),
+            hidden: newer_here("hidden"),
         };
         task_sync::apply_pulled(
             tx,

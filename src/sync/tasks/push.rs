@@ -164,8 +164,12 @@ pub async fn push(store: &Store, api: &TasksApi, account: &str) -> Result<PushRe
 
 async fn push_one(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) -> Result<()> {
     let (store, api, account) = (pass.store, pass.api, pass.account);
-    if op.kind == OpKind::InsertList {
-        return push_list(pass, op, report).await;
+    match op.kind {
+        OpKind::InsertList => return push_list(pass, op, report).await,
+        OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList => {
+            return push_list_change(pass, op, report).await
+        }
+        _ => {}
     }
     let lid = op.local_id.clone();
     let acc = account.to_string();
@@ -206,6 +210,9 @@ async fn push_one(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) -> 
     })?;
     match op.kind {
         OpKind::InsertList => return push_list(pass, op, report).await,
+        OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList => {
+            return push_list_change(pass, op, report).await
+        }
         OpKind::Insert => {
             if google.is_some() {
                 return pass.finish(|_| Ok(())).await;
@@ -447,4 +454,70 @@ async fn push_list(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) ->
     let g = remote_list(&g);
     pass.finish(move |tx| task_lists::record_sent(tx, &lid, &g, now_unix()))
         .await
+}
+
+/// A rename, deletion or clear of a list. The list's current title goes (a later rename
+/// replaced the earlier op); a list Google no longer has needs nothing (the pull removes it).
+async fn push_list_change(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) -> Result<()> {
+    let (store, api) = (pass.store, pass.api);
+    let lid = op.local_id.clone();
+    let (list, waits) = store
+        .read(move |c| {
+            Ok((
+                task_lists::title_and_google_id(c, &lid)?,
+                task_ops::awaits_insert(c, &lid)?,
+            ))
+        })
+        .await?;
+    let gone_ok = |r: Result<()>| match r {
+        Err(e) if is_gone(&e) => Ok(()),
+        r => r,
+    };
+    match op.kind {
+        OpKind::DeleteList => {
+            let Some(gid) = op.payload["google_id"].as_str() else {
+                return pass.finish(|_| Ok(())).await;
+            };
+            pass.mark_sent().await?;
+            gone_ok(api.delete_list(gid).await)?;
+            pass.finish(|_| Ok(())).await?;
+        }
+        OpKind::RenameList => {
+            // Not on Google yet: its insert sends the title it has then.
+            let Some((title, Some(gid))) = list else {
+                return pass.finish(|_| Ok(())).await;
+            };
+            pass.mark_sent().await?;
+            match api.patch_list(&gid, &title).await {
+                Ok(g) => {
+                    let (lid, g) = (op.local_id.clone(), remote_list(&g));
+                    pass.finish(move |tx| task_lists::record_sent(tx, &lid, &g, now_unix()))
+                        .await?;
+                }
+                Err(e) if is_gone(&e) => pass.finish(|_| Ok(())).await?,
+                Err(e) => return Err(e),
+            }
+        }
+        OpKind::ClearList => {
+            let gid = match list {
+                Some((_, Some(gid))) => gid,
+                Some((_, None)) if waits => {
+                    return Err(LibreOllamaError::Network {
+                        service: "Google Tasks".into(),
+                        reason: "the list waits to be created in Google Tasks".into(),
+                    })
+                }
+                _ => return pass.finish(|_| Ok(())).await,
+            };
+            let sent = pass.mark_sent().await?;
+            gone_ok(api.clear(&gid).await)?;
+            let lid = op.local_id.clone();
+            pass.finish(move |tx| task_ops::settle_field_in_list(tx, &lid, "hidden", sent))
+                .await?;
+        }
+        // Task changes are sent by push_one.
+        _ => return pass.finish(|_| Ok(())).await,
+    }
+    report.sent += 1;
+    Ok(())
 }

@@ -175,10 +175,10 @@ impl PanelState {
             description: get("description"),
             timing,
         };
-        let scope = if get("scope") == "all" {
-            EventScope::All
-        } else {
-            EventScope::This
+        let scope = match get("scope").as_str() {
+            "all" => EventScope::All,
+            "following" => EventScope::Following,
+            _ => EventScope::This,
         };
         let cal = get("calendar")
             .split_once('|')
@@ -396,6 +396,7 @@ fn EventForm(
                 fieldset { class: "scope small",
                     legend { "Repeating event: change" }
                     label { input { r#type: "radio", name: "scope", value: "this", checked: true } " this event" }
+                    label { input { r#type: "radio", name: "scope", value: "following" } " this and following events" }
                     label { input { r#type: "radio", name: "scope", value: "all" } " all events" }
                 }
             }
@@ -416,6 +417,7 @@ fn DeleteConfirm(ps: PanelState, event: EventView, recurring: bool) -> Element {
     let scopes = if recurring {
         vec![
             (EventScope::This, "Delete this one"),
+            (EventScope::Following, "This and following"),
             (EventScope::All, "Delete all"),
         ]
     } else {
@@ -423,7 +425,7 @@ fn DeleteConfirm(ps: PanelState, event: EventView, recurring: bool) -> Element {
     };
     rsx! {
         div { class: "confirm small", role: "alertdialog", aria_label: "Delete event",
-            p { if recurring { "Delete this event, or every event of the series?" } else { "Delete this event?" } }
+            p { if recurring { "Delete this event, this and the following ones, or every event of the series?" } else { "Delete this event?" } }
             div { class: "form-actions",
                 button { class: "button small", onclick: move |_| confirm_delete.set(false), "Keep" }
                 for (scope, label) in scopes {

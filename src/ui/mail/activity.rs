@@ -36,6 +36,7 @@ pub(super) fn ActivityPanel() -> Element {
             if let Some(reason) = s.offline.clone() {
                 div { class: "banner warn", "Offline: {reason}" }
             }
+            super::import::ImportArchive {}
             if let Some(e) = error.read().clone() {
                 div { class: "banner error", role: "alert", "{e}" }
             }

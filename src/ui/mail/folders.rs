@@ -70,13 +70,19 @@ pub(super) fn FolderNav(st: MailState) -> Element {
                     p { "No mail on this device yet." }
                     p {
                         Link { to: Route::Accounts {}, class: "link", "Add a Google account" }
-                        " or import an archive with "
-                        code { "libreollama mail import PATH" }
+                        " or "
+                        button { class: "link-button", onclick: move |_| show_activity.set(true), "import an archive" }
                         "."
                     }
                 }
             }
             AccountFolders { st }
+            button {
+                class: "link-button small import-link",
+                title: "Import an mbox file, a maildir folder or .eml files",
+                onclick: move |_| show_activity.set(true),
+                "Import archive…"
+            }
             p { class: "muted small mail-hint", "Press ? for keyboard shortcuts" }
         }
     }

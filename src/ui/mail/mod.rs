@@ -9,6 +9,7 @@ pub(crate) mod compose;
 mod drafts;
 mod folders;
 mod format;
+mod import;
 mod keys;
 mod list;
 mod outbox;

@@ -5,6 +5,7 @@
 
 mod board;
 mod detail;
+mod list_head;
 mod list_view;
 
 use dioxus::prelude::*;
@@ -13,6 +14,7 @@ use crate::api::{self, ApiResult};
 use crate::model::{MoveTo, TaskEdit, TaskListView, TaskView};
 use board::BoardColumn;
 use detail::TaskDetail;
+use list_head::ListHead;
 use list_view::ListView;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -312,19 +314,13 @@ fn ListsSidebar(st: TasksState, all: Vec<TaskListView>, cur_list: Option<TaskLis
     }
 }
 
-/// The list shown: its name, List or Board, quick add, and the tasks.
+/// The list shown: its heading, quick add, and the tasks.
 #[component]
 fn ListPane(st: TasksState, list: TaskListView, all: Vec<TaskListView>) -> Element {
     let l = list;
-    let mut view = st.view;
+    let view = st.view;
     rsx! {
-        header { class: "tasks-head",
-            h2 { "{l.title}" }
-            div { class: "segmented", role: "group", aria_label: "View",
-                button { class: if view() == View::List { "button small active" } else { "button small" }, aria_pressed: if view() == View::List { "true" } else { "false" }, onclick: move |_| view.set(View::List), "List" }
-                button { class: if view() == View::Board { "button small active" } else { "button small" }, aria_pressed: if view() == View::Board { "true" } else { "false" }, onclick: move |_| view.set(View::Board), "Board" }
-            }
-        }
+        ListHead { key: "{l.local_id}", st, list: l.clone() }
         for k in [l.local_id.clone()] {
             QuickAdd { key: "{k}", list: k.clone() }
         }

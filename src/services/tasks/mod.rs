@@ -2,6 +2,8 @@
 //! same transaction; `sync` pushes the queue and pulls Google's changes (src/sync/tasks has
 //! the rules). Priority and labels live in `task_metadata` and no sync touches them.
 
+mod lists;
+
 use std::sync::Arc;
 
 use crate::clock::{now_ms, now_unix};
@@ -34,11 +36,21 @@ fn check_due(due: &Option<String>) -> Result<Option<String>> {
 }
 
 fn check_title(title: &str) -> Result<String> {
+    check_named(title, "a task")
+}
+
+/// A task's or list's title: trimmed, not empty, at most Google's 1,024 characters.
+fn check_named(title: &str, what: &str) -> Result<String> {
     let t = title.trim();
     if t.is_empty() {
-        return Err(LibreOllamaError::InvalidInput(
-            "a task needs a title".into(),
-        ));
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "{what} needs a title"
+        )));
+    }
+    if t.chars().count() > 1024 {
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "{what}'s title is too long: Google Tasks keeps at most 1,024 characters"
+        )));
     }
     Ok(t.to_string())
 }
@@ -209,7 +221,7 @@ impl TasksService {
     }
 
     pub async fn create_list(&self, account: &str, title: &str) -> Result<String> {
-        let title = check_title(title)?;
+        let title = check_named(title, "a list")?;
         let acc = account.to_string();
         self.store
             .transaction(move |tx| {
