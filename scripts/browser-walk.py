@@ -200,6 +200,33 @@ def mail(page):
     expect(toast).to_have_count(0, timeout=20_000)
 
 
+def import_archive(page):
+    """Mail → Import archive…: a path (the preview's server is this computer), the job in
+    Activity with its outcome (one message without headers listed), then the mail is found."""
+    mbox = os.path.join(OUT, "walk-import.mbox")
+    with open(mbox, "w") as f:
+        f.write("From ada@example.com Tue Jan 30 10:00:00 2024\nFrom: Ada <ada@example.com>\n"
+                "Subject: Letters from the attic\nDate: Tue, 30 Jan 2024 10:00:00 +0000\n"
+                "Message-ID: <attic-1@example.com>\n\nOld letters, found again.\n\n"
+                "From nobody Tue Jan 30 10:00:00 2024\n\u0001 junk without headers\n\n")
+    page.get_by_role("button", name="Import archive…").click()
+    panel = page.get_by_role("complementary", name="Activity")
+    path = panel.get_by_role("textbox", name="Path of the archive")
+    path.fill(mbox)
+    path.press("Enter")
+    expect(panel.get_by_text("Imported 2 messages from walk-import.mbox.")).to_be_visible(timeout=WAIT)
+    expect(panel.get_by_text("walk-import.mbox #2")).to_be_visible()
+    visit(page, "mail-import-done")
+    panel.get_by_role("button", name="Close activity").click()
+    search = page.get_by_role("searchbox", name="Search mail")
+    search.fill("subject:attic")
+    search.press("Enter")
+    expect(page.get_by_text("Letters from the attic").first).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Clear").click()
+    os.remove(mbox)
+    log("an archive imported from the app ✓")
+
+
 def palette_and_ticks(page):
     """Ctrl+K finds an action and runs it on the selected conversation; ticked rows (x, Shift+j)
     take one action together, and one z takes it back."""
@@ -475,6 +502,7 @@ def main():
             failures.append(f"the key stayed in the address bar: {page.url}")
         visit(page, "first-start")
         steps = [("sign in", lambda: sign_in(page, context)), ("mail", lambda: mail(page)),
+                 ("import", lambda: import_archive(page)),
                  ("palette and ticks", lambda: palette_and_ticks(page)),
                  ("reply", lambda: reply(page)), ("tasks", lambda: tasks_keyboard_only(page)),
                  ("task lists", lambda: task_lists(page)),

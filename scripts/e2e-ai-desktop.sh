@@ -71,12 +71,15 @@ shot() { import -window root "$out/ai-$1.png"; echo "saved $out/ai-$1.png"; }
 click 67 209 2
 click 441 31 2
 click 850 755 0.5
-xdotool type --delay 30 "Name three colours."
+xdotool type --delay 10 "Name three colours, then three fruits."
 xdotool key Return
 sleep 1.5
 shot chat-streaming
 sleep 15
 shot chat-done
+# Typed at 100 keys a second: the message stored is exactly what was typed.
+asked=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT content FROM chat_messages WHERE role = ? ORDER BY id LIMIT 1", ("user",)).fetchone()[0])' "$work/data/libreollama.db")
+[ "$asked" = "Name three colours, then three fruits." ] || { echo "FAIL: the chat sent '$asked'" >&2; exit 1; }
 # Mail: the contract, then a summary, a drafted reply, tasks.
 click 67 101 3
 click 640 400 3

@@ -73,15 +73,25 @@ xdotool mousemove 93 101 click 1; sleep 1
 xdotool mousemove 291 172 click 1; sleep 4
 # Find the message (both arrive at the same second, so their order in the list is not fixed),
 # open it, reply with r.
+# Typed at 100 keys a second (issue 16: a fast typist lost characters); the box's text is
+# copied out through the clipboard and compared.
 xdotool mousemove 610 27 click 1; sleep 0.5
-xdotool type --delay 30 "difference engine"; xdotool key Return; sleep 2
+xdotool type --delay 10 "difference engine"
+xdotool key ctrl+a ctrl+c; sleep 0.3
+[ "$(xclip -o -selection clipboard)" = "difference engine" ] || fail "the search box holds '$(xclip -o -selection clipboard)'"
+xdotool key End Return; sleep 2
 xdotool mousemove 640 120 click 1; sleep 3
 shot 1-open
 xdotool key r; sleep 3
 shot 2-reply
-xdotool type --delay 15 "Thursday at ten works. See you then!"
+xdotool type --delay 10 "Thursday at ten works. See you then! The gears, the cards and the coffee: all ready."
 sleep 2.5
 shot 3-typed
+body=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT body_text FROM mail_drafts WHERE subject LIKE ? ORDER BY updated_at DESC", ("Re: The difference engine%",)).fetchone()[0])' "$work/data/libreollama.db")
+case "$body" in
+  "Thursday at ten works. See you then! The gears, the cards and the coffee: all ready."*) ;;
+  *) fail "the editor saved '${body:0:100}'" ;;
+esac
 cli mail drafts | grep -q "Re: The difference engine" || fail "the reply was not saved as a draft"
 xdotool key ctrl+Return; sleep 1.5
 shot 4-toast

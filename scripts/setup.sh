@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 apt_pkgs=(pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev zenity)
 if [ "$mode" = test ]; then
   # Screenshots and browser checks.
-  apt_pkgs+=(xvfb xauth x11-utils xdotool imagemagick chromium curl)
+  apt_pkgs+=(xvfb xauth x11-utils xdotool xclip imagemagick chromium curl)
   # The Linux package: dpkg-shlibdeps finds its Depends, desktop-file-validate checks its entry.
   apt_pkgs+=(dpkg-dev desktop-file-utils)
   # Stand-in C cross compiler for `cargo check --target aarch64-linux-android` (see test.sh).

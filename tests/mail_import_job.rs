@@ -38,22 +38,34 @@ async fn an_import_runs_as_a_job_reports_what_it_could_not_read_and_can_be_cance
     // Three messages and one without headers.
     let small = dir.path().join("Takeout.mbox");
     let mut text: String = (0..3).map(message).collect();
-    text.push_str("From nobody Tue Jan 30 10:00:00 2024\n\u{1}\u{2} binary junk without headers\n\n");
+    text.push_str(
+        "From nobody Tue Jan 30 10:00:00 2024\n\u{1}\u{2} binary junk without headers\n\n",
+    );
     std::fs::write(&small, text).unwrap();
     let id = s.mail.start_import(small.clone()).unwrap();
     let job = import_job(&s, id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     assert_eq!(job.done, 4);
     let m = job.message.unwrap();
-    assert!(m.starts_with("Imported 4 messages from Takeout.mbox."), "{m}");
-    assert!(m.contains("Kept as raw text, could not be read (1): Takeout.mbox #4"), "{m}");
+    assert!(
+        m.starts_with("Imported 4 messages from Takeout.mbox."),
+        "{m}"
+    );
+    assert!(
+        m.contains("Kept as raw text, could not be read (1): Takeout.mbox #4"),
+        "{m}"
+    );
 
     // A missing path is refused at once, saying what to pick.
     let err = s
         .mail
         .start_import(dir.path().join("nowhere.mbox"))
         .unwrap_err();
-    assert!(err.to_string().contains("does not exist; pick an mbox file"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not exist; pick an mbox file"),
+        "{err}"
+    );
 
     // 25,000 messages are three batches; cancelled at once, it stops after the first.
     let big = dir.path().join("big.mbox");
@@ -61,14 +73,20 @@ async fn an_import_runs_as_a_job_reports_what_it_could_not_read_and_can_be_cance
     let id = s.mail.start_import(big.clone()).unwrap();
     // The same archive twice at once is refused while the first runs.
     let twice = s.mail.start_import(big.clone()).unwrap_err();
-    assert!(twice.to_string().contains("being imported already"), "{twice}");
+    assert!(
+        twice.to_string().contains("being imported already"),
+        "{twice}"
+    );
     assert!(s.mail.cancel_job(id));
     let job = import_job(&s, id).await;
     assert_eq!(job.state, JobState::Cancelled, "{job:?}");
     assert!(job.done > 0 && job.done < 25_000, "{job:?}");
     let m = job.message.unwrap();
     assert!(
-        m.starts_with(&format!("Stopped after {} messages from big.mbox; those stay", job.done)),
+        m.starts_with(&format!(
+            "Stopped after {} messages from big.mbox; those stay",
+            job.done
+        )),
         "{m}"
     );
     let stored = s

@@ -284,7 +284,9 @@ fn ClientCard(status: OAuthClientStatus, on_saved: EventHandler<()>) -> Element 
                         span { "Client id" }
                         input {
                             r#type: "text",
-                            value: "{client_id}",
+                            // Uncontrolled: a value written back on every keystroke can lose
+                            // characters typed fast (the field keeps its own text).
+                            initial_value: "{client_id}",
                             placeholder: "1234-abc.apps.googleusercontent.com",
                             oninput: move |e| client_id.set(e.value()),
                         }
@@ -293,7 +295,7 @@ fn ClientCard(status: OAuthClientStatus, on_saved: EventHandler<()>) -> Element 
                         span { "Client secret" }
                         input {
                             r#type: "password",
-                            value: "{secret}",
+                            initial_value: "{secret}",
                             placeholder: if status.has_secret { "(unchanged)" } else { "GOCSPX-…" },
                             autocomplete: "off",
                             oninput: move |e| secret.set(e.value()),

@@ -25,6 +25,9 @@ pub fn AiSettings() -> Element {
         use_signal(|| EndpointKind::Ollama.default_url().to_string()),
         use_signal(String::new),
     );
+    // The fields keep their own text (a value written back on every keystroke can lose
+    // characters typed fast); these counters make new, empty ones when the app resets them.
+    let (mut fresh_fields, mut fresh_url) = (use_signal(|| 0u32), use_signal(|| 0u32));
     let add = move |e: FormEvent| async move {
         e.prevent_default();
         let (n, kd, u, k) = (name(), kind(), url(), key());
@@ -33,6 +36,7 @@ pub fn AiSettings() -> Element {
                 message.set(Some((true, format!("Added {}.", ep.name))));
                 name.set(String::new());
                 key.set(String::new());
+                fresh_fields += 1;
                 endpoints.restart();
             }
             Err(e) => message.set(Some((false, e.to_string()))),
@@ -71,7 +75,9 @@ pub fn AiSettings() -> Element {
                 h3 { "Add a server" }
                 div { class: "field",
                     label { r#for: "ai-name", "Name" }
-                    input { id: "ai-name", value: "{name}", placeholder: "LM Studio", oninput: move |e| name.set(e.value()) }
+                    for k in [fresh_fields()] {
+                        input { key: "{k}", id: "ai-name", initial_value: "{name}", placeholder: "LM Studio", oninput: move |e| name.set(e.value()) }
+                    }
                 }
                 div { class: "field",
                     label { r#for: "ai-kind", "Kind" }
@@ -81,6 +87,7 @@ pub fn AiSettings() -> Element {
                         onchange: move |e| {
                             let v: EndpointKind = e.value().parse().unwrap_or_default();
                             url.set(v.default_url().into());
+                            fresh_url += 1;
                             kind.set(v);
                         },
                         for k in EndpointKind::ALL {
@@ -90,11 +97,15 @@ pub fn AiSettings() -> Element {
                 }
                 div { class: "field",
                     label { r#for: "ai-url", "Address" }
-                    input { id: "ai-url", value: "{url}", oninput: move |e| url.set(e.value()) }
+                    for k in [fresh_url()] {
+                        input { key: "{k}", id: "ai-url", initial_value: "{url}", oninput: move |e| url.set(e.value()) }
+                    }
                 }
                 div { class: "field",
                     label { r#for: "ai-key", "API key" }
-                    input { id: "ai-key", r#type: "password", autocomplete: "off", placeholder: "Only if the server needs one (stored encrypted)", value: "{key}", oninput: move |e| key.set(e.value()) }
+                    for k in [fresh_fields()] {
+                        input { key: "{k}", id: "ai-key", r#type: "password", autocomplete: "off", placeholder: "Only if the server needs one (stored encrypted)", initial_value: "{key}", oninput: move |e| key.set(e.value()) }
+                    }
                 }
                 div { class: "form-actions",
                     button { class: "button primary", r#type: "submit", "Add server" }
@@ -209,6 +220,7 @@ fn ModelManager(endpoint_id: String, can_manage: bool) -> Element {
     let ep = use_signal(|| endpoint_id.clone());
     let mut models = use_resource(move || async move { api::ai_models(ep()).await });
     let mut pull_name = use_signal(String::new);
+    let mut fresh_pull = use_signal(|| 0u32);
     let mut error = use_signal(|| None::<String>);
     let mut confirm = use_signal(|| None::<String>);
     let jobs = use_ai_jobs();
@@ -294,15 +306,20 @@ fn ModelManager(endpoint_id: String, can_manage: bool) -> Element {
                         error.set(None);
                         let model = pull_name();
                         match api::ai_pull_model(ep(), model).await {
-                            Ok(_) => pull_name.set(String::new()),
+                            Ok(_) => {
+                                pull_name.set(String::new());
+                                fresh_pull += 1;
+                            }
                             Err(e) => error.set(Some(e.to_string())),
                         }
                     },
-                    input {
-                        aria_label: "Model to download",
-                        placeholder: "Model to download, e.g. llama3.2 or nomic-embed-text",
-                        value: "{pull_name}",
-                        oninput: move |e| pull_name.set(e.value()),
+                    for k in [fresh_pull()] {
+                        input {
+                            key: "{k}",
+                            aria_label: "Model to download",
+                            placeholder: "Model to download, e.g. llama3.2 or nomic-embed-text",
+                            oninput: move |e| pull_name.set(e.value()),
+                        }
                     }
                     button { class: "button", r#type: "submit", disabled: pull_name.read().trim().is_empty(), "Download" }
                 }

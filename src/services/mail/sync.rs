@@ -302,7 +302,13 @@ impl MailService {
 /// The import job's outcome in a sentence or two: how many, and the first messages that could
 /// not be read (kept as raw text) or attachments not kept.
 fn import_outcome(name: &str, r: &ImportReport) -> String {
-    let count = |n: usize| if n == 1 { "1 message".to_string() } else { format!("{n} messages") };
+    let count = |n: usize| {
+        if n == 1 {
+            "1 message".to_string()
+        } else {
+            format!("{n} messages")
+        }
+    };
     let mut out = if r.stopped {
         format!(
             "Stopped after {} from {name}; those stay in the archive.",
@@ -325,5 +331,4 @@ fn import_outcome(name: &str, r: &ImportReport) -> String {
     notes("Kept as raw text, could not be read", &r.malformed);
     notes("Attachments not kept", &r.skipped_parts);
     out
-}
 }

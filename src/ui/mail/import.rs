@@ -24,7 +24,10 @@ pub(super) fn ImportArchive() -> Element {
                 }
             }
             if started > 0 {
-                note.set(Some((true, "Importing: follow it under Jobs below.".into())));
+                note.set(Some((
+                    true,
+                    "Importing: follow it under Jobs below.".into(),
+                )));
             }
         });
     };
