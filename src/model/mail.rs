@@ -188,7 +188,11 @@ pub const SYSTEM_FOLDERS: &[(&str, &str)] = &[
     ("IMPORT_ERROR", "Unreadable"),
     ("SPAM", "Spam"),
     ("TRASH", "Trash"),
+    (ALL_MAIL, "All mail"),
 ];
+
+/// The folder of every message but spam and trash (Gmail's "All Mail", which has no label).
+pub const ALL_MAIL: &str = "ALL";
 
 /// The name a person sees for a system folder's id, e.g. `INBOX` → "Inbox".
 pub fn system_folder_name(id: &str) -> Option<&'static str> {

@@ -16,6 +16,14 @@ use crate::api;
 use crate::model::{ComposeKind, MailAccount, MailAction};
 
 pub static PALETTE_OPEN: GlobalSignal<bool> = Signal::global(|| false);
+/// What the palette's box holds when it opens ("Add label " for `l`), then empty again.
+static PALETTE_PRESET: GlobalSignal<String> = Signal::global(String::new);
+
+/// Opens the palette with `text` in its box (the entries it matches shown).
+pub fn open_with(text: &str) {
+    *PALETTE_PRESET.write() = text.to_string();
+    *PALETTE_OPEN.write() = true;
+}
 
 /// The most entries listed at once (the box narrows them as one types).
 const SHOWN: usize = 60;
@@ -330,7 +338,7 @@ fn run(r: Run, on_mail: bool) {
 
 #[component]
 fn PaletteDialog() -> Element {
-    let mut query = use_signal(String::new);
+    let mut query = use_signal(|| std::mem::take(&mut *PALETTE_PRESET.write()));
     let mut active = use_signal(|| 0usize);
     let on_mail = matches!(
         use_route::<Route>(),
@@ -375,6 +383,7 @@ fn PaletteDialog() -> Element {
                     placeholder: "Type a page, folder, label or action…",
                     autocomplete: "off",
                     spellcheck: "false",
+                    initial_value: "{query.peek()}",
                     // Not a controlled input: writing `value` back on every key raced fast
                     // typing (see the mail search box); the box is new each time it opens.
                     onmounted: move |e| async move {

@@ -4,7 +4,7 @@
 use dioxus::prelude::*;
 
 use super::MailState;
-use crate::model::JobState;
+use crate::model::{JobState, ALL_MAIL};
 use crate::ui::Route;
 
 #[component]
@@ -124,6 +124,17 @@ fn AccountFolders(st: MailState) -> Element {
                                     span { class: "count", "{l.unread}" }
                                 }
                             }
+                        }
+                    }
+                    li { key: "ALL",
+                        button {
+                            class: if current_account.as_deref() == Some(acc.id.as_str()) && current_folder == ALL_MAIL && !searching { "folder active" } else { "folder" },
+                            title: "Every message but spam and trash (g then a)",
+                            onclick: {
+                                let a = acc.id.clone();
+                                move |_| st.go_folder(Some(a.clone()), ALL_MAIL)
+                            },
+                            span { class: "folder-name", "All mail" }
                         }
                     }
                 }

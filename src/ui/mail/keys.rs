@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use super::MailState;
 use crate::model::{ComposeKind, MailAction};
 
-const SHORTCUTS: [(&str, &str); 28] = [
+const SHORTCUTS: [(&str, &str); 31] = [
     ("c", "Write a new mail"),
     ("r", "Reply"),
     ("a", "Reply all"),
@@ -27,11 +27,14 @@ const SHORTCUTS: [(&str, &str); 28] = [
     ("Shift+I", "Mark read"),
     ("Shift+U", "Mark unread"),
     ("z", "Undo the last action"),
+    ("l", "Add a label (the palette, with the labels)"),
+    ("v", "Move to a label (the palette, with the labels)"),
     ("/", "Search"),
     ("g then i", "Go to the inbox"),
     ("g then s", "Go to starred"),
     ("g then t", "Go to sent"),
     ("g then d", "Go to drafts"),
+    ("g then a", "Go to all mail"),
     (
         crate::ui::palette::OPEN_KEYS,
         "Find and run anything (the command palette)",
@@ -101,11 +104,12 @@ pub(super) fn on_key(
             st.select(sel.saturating_sub(1));
         }
         // "g" then a folder's key: before the single keys, which "s" is one of.
-        Key::Character(c) if g && matches!(c.as_str(), "i" | "s" | "t" | "d") => {
+        Key::Character(c) if g && matches!(c.as_str(), "i" | "s" | "t" | "d" | "a") => {
             let folder = match c.as_str() {
                 "i" => "INBOX",
                 "s" => "STARRED",
                 "t" => "SENT",
+                "a" => crate::model::ALL_MAIL,
                 _ => "DRAFT",
             };
             st.go_folder(None, folder);
@@ -126,6 +130,9 @@ pub(super) fn on_key(
             "I" if shift => st.act(MailAction::MarkRead),
             "U" if shift => st.act(MailAction::MarkUnread),
             "z" => st.undo_last(),
+            // Gmail's "Label as" and "Move to": the palette, showing those entries.
+            "l" => crate::ui::palette::open_with("Add label "),
+            "v" => crate::ui::palette::open_with("Move to "),
             "s" => {
                 if let Some(r) = st.selected_row() {
                     st.act(if r.starred {

@@ -53,6 +53,7 @@ fn query_for(folder: &str, search: &str) -> String {
     }
     match folder {
         "INBOX" => "in:inbox".into(),
+        crate::model::ALL_MAIL => "-in:spam -in:trash".into(),
         id => format!("label:{id}"),
     }
 }
@@ -462,6 +463,7 @@ mod tests {
     fn folder_or_search_becomes_the_query() {
         assert_eq!(super::query_for("INBOX", ""), "in:inbox");
         assert_eq!(super::query_for("Label_7", "  "), "label:Label_7");
+        assert_eq!(super::query_for("ALL", ""), "-in:spam -in:trash");
         assert_eq!(super::query_for("INBOX", " from:ada "), "from:ada");
     }
 }
