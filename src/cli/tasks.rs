@@ -93,10 +93,26 @@ pub enum TasksAction {
 
 async fn find_list(s: &AppServices, name: &str) -> Result<TaskListView, LibreOllamaError> {
     let lists = s.tasks.lists(None).await?;
+    let named: Vec<&TaskListView> = lists
+        .iter()
+        .filter(|l| l.title.eq_ignore_ascii_case(name))
+        .collect();
+    if named.len() > 1 && !lists.iter().any(|l| l.local_id == name) {
+        // Lists of two accounts may share a name: a delete must not pick one at random.
+        return Err(LibreOllamaError::InvalidInput(format!(
+            "{} lists are called '{name}' ({}); name one by its id",
+            named.len(),
+            named
+                .iter()
+                .map(|l| format!("{} in {}", l.local_id, l.account_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     lists
         .iter()
         .find(|l| l.local_id == name)
-        .or_else(|| lists.iter().find(|l| l.title.eq_ignore_ascii_case(name)))
+        .or_else(|| named.first().copied())
         .cloned()
         .ok_or_else(|| LibreOllamaError::NotFound {
             what: format!("Task list '{name}' (see `libreollama tasks lists`)"),
@@ -294,6 +310,14 @@ pub async fn run(s: Arc<AppServices>, action: TasksAction) -> Result<ExitCode, L
         }
         TasksAction::DeleteList { list, yes } => {
             let l = find_list(&s, &list).await?;
+            if l.is_default {
+                // Said before asking for --yes (the store refuses it too).
+                return Err(LibreOllamaError::InvalidInput(format!(
+                    "{} is the account's default list, which Google Tasks keeps; rename it or \
+                     clear its completed tasks instead",
+                    l.title
+                )));
+            }
             let n = s.tasks.list_task_count(&l.local_id).await?;
             if n > 0 && !yes {
                 return Err(LibreOllamaError::InvalidInput(format!(

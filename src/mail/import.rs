@@ -327,12 +327,12 @@ pub async fn import_path(
     .await
 }
 
-/// [`import_path`], stopping after the batch for which `progress` answers false (the batches
-/// stored stay; the report says it stopped).
+/// [`import_path`], stopping after the batch for which `keep_going(messages so far)` answers
+/// false (the batches stored stay; the report says it stopped).
 pub async fn import_path_until(
     store: &Store,
     path: &Path,
-    progress: impl Fn(usize) -> bool,
+    keep_going: impl Fn(usize) -> bool,
 ) -> Result<ImportReport> {
     if !path.exists() {
         return Err(LibreOllamaError::InvalidInput(format!(
@@ -365,7 +365,7 @@ pub async fn import_path_until(
             })
             .await?;
         stored += n;
-        if !progress(stored) {
+        if !keep_going(stored) {
             // Closing the channel stops the reader at its next batch.
             stopped = true;
             drop(rx);

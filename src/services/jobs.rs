@@ -73,7 +73,7 @@ impl JobHandle {
     }
 
     /// Stopped on request, with what it had done by then.
-    pub fn stopped(self, message: String) {
+    pub fn finish_cancelled(self, message: String) {
         self.jobs.finish(self.id, JobState::Cancelled, message);
     }
 }

@@ -333,11 +333,12 @@ pub fn rename(tx: &Transaction<'_>, list: &str, title: &str, now: i64) -> Result
     Ok(row.account)
 }
 
-/// The tasks a list holds here (its own, with their subtasks): how many, for the question
+/// The tasks a list shows here (its own, with their subtasks): how many, for the question
 /// asked before deleting it.
 pub fn task_count(c: &Connection, list: &str) -> Result<u64> {
     c.query_row(
-        "SELECT count(*) FROM tasks WHERE list_local_id = ?1 AND deleted = 0",
+        // Cleared (hidden) tasks go with the list too, but nobody sees them any more.
+        "SELECT count(*) FROM tasks WHERE list_local_id = ?1 AND deleted = 0 AND hidden = 0",
         [list],
         |r| r.get::<_, i64>(0),
     )
@@ -363,6 +364,7 @@ pub fn delete(tx: &Transaction<'_>, list: &str) -> Result<String> {
         [list],
     )
     .map_err(db("deleting a task list"))?;
+    // The tasks, their extras and edit marks go with their id map rows (ON DELETE CASCADE).
     tx.execute(
         "DELETE FROM task_id_map WHERE local_id IN (SELECT local_id FROM tasks WHERE list_local_id = ?1)",
         [list],

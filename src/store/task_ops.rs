@@ -46,14 +46,6 @@ impl OpKind {
         OpKind::ClearList,
     ];
 
-    /// Kinds whose `local_id` names a list, not a task.
-    pub fn is_list(self) -> bool {
-        matches!(
-            self,
-            OpKind::InsertList | OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList
-        )
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             OpKind::InsertList => "insert_list",

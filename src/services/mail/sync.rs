@@ -290,7 +290,7 @@ impl MailService {
             })
             .await;
             match r {
-                Ok(r) if r.stopped => job.stopped(import_outcome(&name, &r)),
+                Ok(r) if r.stopped => job.finish_cancelled(import_outcome(&name, &r)),
                 Ok(r) => job.finish(Ok(import_outcome(&name, &r))),
                 Err(e) => job.finish(Err(e)),
             }

@@ -4,10 +4,11 @@
 use chrono::Datelike;
 use rusqlite::Connection;
 
+use super::split::{split_json, split_point};
 use super::utc;
 use crate::error::{LibreOllamaError, Result};
 use crate::model::{EventEdit, EventScope, EventTiming};
-use crate::store::calendar::{self as cache, EventText, SplitAt, StoredEvent};
+use crate::store::calendar::{self as cache, EventText, StoredEvent};
 use crate::store::calendar_ops::{self as ops, OpKind};
 
 /// A new event id in Google's allowed alphabet (base32hex: 0-9, a-v), made here so that a
@@ -221,35 +222,6 @@ pub fn edit_local(
     cache::update_series_text(c, account, calendar, &series, text(edit))?;
     ops::enqueue(c, account, calendar, &series, OpKind::Patch, &payload, now)?;
     Ok(())
-}
-
-/// Where "this and following" cuts the series: the instance's original start, which Google
-/// writes at the end of an instance's id (`series_20261204T090000Z`, `series_20261204`); the
-/// cached start when the id does not say (an id made elsewhere).
-pub fn split_point(event: &str, series: &str, timing: &EventTiming) -> SplitAt {
-    let suffix = event
-        .strip_prefix(series)
-        .and_then(|s| s.strip_prefix('_'))
-        .unwrap_or("");
-    match timing {
-        EventTiming::Timed { start_ms, .. } => {
-            chrono::NaiveDateTime::parse_from_str(suffix, "%Y%m%dT%H%M%SZ")
-                .map(|d| SplitAt::Ms(d.and_utc().timestamp_millis()))
-                .unwrap_or(SplitAt::Ms(*start_ms))
-        }
-        EventTiming::AllDay { start_date, .. } => {
-            chrono::NaiveDate::parse_from_str(suffix, "%Y%m%d")
-                .map(|d| SplitAt::Date(d.to_string()))
-                .unwrap_or_else(|_| SplitAt::Date(start_date.clone()))
-        }
-    }
-}
-
-fn split_json(at: &SplitAt) -> serde_json::Value {
-    match at {
-        SplitAt::Ms(ms) => serde_json::json!({ "from_ms": ms }),
-        SplitAt::Date(d) => serde_json::json!({ "from_date": d }),
-    }
 }
 
 /// "This and following" for an edit: the instances from this one on move to a new series

@@ -19,11 +19,8 @@ use crate::google::calendar::{CalendarApi, GCalendar, GEvent};
 use crate::store::calendar::{self as cache, CalendarRow, EventRow};
 use crate::store::{calendar_ops, Store};
 
-pub use edits::{
-    checked, create_local, delete_local, edit_local, new_event_id, rsvp_local, split_point,
-};
+pub use edits::{checked, create_local, delete_local, edit_local, new_event_id, rsvp_local};
 pub use push::push;
-pub use split::split_rule;
 
 /// How far back a first fetch goes.
 const HISTORY_DAYS: i64 = 365;

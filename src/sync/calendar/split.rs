@@ -17,6 +17,35 @@ use crate::store::Store;
 
 use super::{instant, utc};
 
+/// Where "this and following" cuts the series: the instance's original start, which Google
+/// writes at the end of an instance's id (`series_20261204T090000Z`, `series_20261204`); the
+/// cached start when the id does not say (an id made elsewhere).
+pub(super) fn split_point(event: &str, series: &str, timing: &EventTiming) -> SplitAt {
+    let suffix = event
+        .strip_prefix(series)
+        .and_then(|s| s.strip_prefix('_'))
+        .unwrap_or("");
+    match timing {
+        EventTiming::Timed { start_ms, .. } => {
+            chrono::NaiveDateTime::parse_from_str(suffix, "%Y%m%dT%H%M%SZ")
+                .map(|d| SplitAt::Ms(d.and_utc().timestamp_millis()))
+                .unwrap_or(SplitAt::Ms(*start_ms))
+        }
+        EventTiming::AllDay { start_date, .. } => {
+            chrono::NaiveDate::parse_from_str(suffix, "%Y%m%d")
+                .map(|d| SplitAt::Date(d.to_string()))
+                .unwrap_or_else(|_| SplitAt::Date(start_date.clone()))
+        }
+    }
+}
+
+pub(super) fn split_json(at: &SplitAt) -> serde_json::Value {
+    match at {
+        SplitAt::Ms(ms) => serde_json::json!({ "from_ms": ms }),
+        SplitAt::Date(d) => serde_json::json!({ "from_date": d }),
+    }
+}
+
 /// Fields of the old series the new one keeps (what the user set on the series, not Google's
 /// bookkeeping: ids, etags, times of creation, the organiser).
 const KEPT_FIELDS: &[&str] = &[
@@ -113,7 +142,10 @@ fn until_before(at: &SplitAt) -> Result<String> {
         SplitAt::Ms(ms) => chrono::DateTime::from_timestamp_millis(ms.saturating_sub(1000))
             .map(|d| d.format("%Y%m%dT%H%M%SZ").to_string())
             .ok_or_else(|| {
-                LibreOllamaError::InvalidInput("the event's time is out of range".into())
+                LibreOllamaError::InvalidInput(
+                    "the event's time is out of the range a calendar can hold; pick another time"
+                        .into(),
+                )
             }),
         SplitAt::Date(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .ok()
@@ -157,12 +189,15 @@ async fn plan(
         .position(|l| l.to_ascii_uppercase().starts_with("RRULE:"))
         .ok_or_else(|| {
             LibreOllamaError::InvalidInput(
-                "the series no longer repeats in Google Calendar; open it again".into(),
+                "the series no longer repeats in Google Calendar, so 'this and following' was \
+                 not sent; sync, then make the change again on the event as it is now"
+                    .into(),
             )
         })?;
     let rule = &recurrence[idx]["RRULE:".len()..];
+    // COUNT counts every instance the rule makes, cancelled ones too: those before the cut
+    // are the old series' share.
     let before = if rule.to_ascii_uppercase().contains("COUNT=") {
-        // COUNT counts every instance the rule makes, cancelled ones too.
         // A day past the cut, then filtered by original start: all-day instances start at
         // midnight in the calendar's zone, which timeMax (an instant) cannot name.
         let time_max = match &at {

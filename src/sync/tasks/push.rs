@@ -209,9 +209,9 @@ async fn push_one(pass: &mut Pass<'_>, op: &TaskOp, report: &mut PushReport) -> 
         reason: "the task lists have not been fetched yet".into(),
     })?;
     match op.kind {
-        OpKind::InsertList => return push_list(pass, op, report).await,
-        OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList => {
-            return push_list_change(pass, op, report).await
+        // Sent above, before the task is read.
+        OpKind::InsertList | OpKind::RenameList | OpKind::DeleteList | OpKind::ClearList => {
+            return Ok(())
         }
         OpKind::Insert => {
             if google.is_some() {

@@ -417,7 +417,7 @@ fn DeleteConfirm(ps: PanelState, event: EventView, recurring: bool) -> Element {
     let scopes = if recurring {
         vec![
             (EventScope::This, "Delete this one"),
-            (EventScope::Following, "This and following"),
+            (EventScope::Following, "Delete this and following"),
             (EventScope::All, "Delete all"),
         ]
     } else {

@@ -18,7 +18,11 @@ pub(super) fn ImportArchive() -> Element {
                 match api::mail_import_start(p).await {
                     Ok(_) => started += 1,
                     Err(e) => {
-                        note.set(Some((false, e.to_string())));
+                        let before = match started {
+                            0 => String::new(),
+                            n => format!("{n} started (see Jobs below); then: "),
+                        };
+                        note.set(Some((false, format!("{before}{e}"))));
                         return;
                     }
                 }

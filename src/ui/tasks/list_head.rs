@@ -57,7 +57,7 @@ pub(super) fn ListHead(st: TasksState, list: TaskListView) -> Element {
                     },
                     input {
                         name: "title",
-                        value: "{l.title}",
+                        initial_value: "{l.title}",
                         aria_label: "List name",
                         autocomplete: "off",
                         onmounted: move |e| async move { let _ = e.set_focus(true).await; },
