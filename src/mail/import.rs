@@ -142,8 +142,10 @@ fn to_message(
 
 fn eml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_dir() {
+        let e = e?;
+        let p = e.path();
+        // A link to a folder is not followed: a loop of links would never end.
+        if e.file_type()?.is_dir() {
             eml_files(&p, out)?;
         } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("eml")) {
             out.push(p);
@@ -313,6 +315,23 @@ fn read_source(
     Ok(b.report)
 }
 
+/// Only a regular file or a folder is read: a pipe would wait for ever and a device never
+/// end (a link to either is followed to what it names).
+pub fn check_source(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Err(_) => Err(LibreOllamaError::InvalidInput(format!(
+            "{} does not exist; pick an mbox file, a maildir folder or a folder of .eml files",
+            path.display()
+        ))),
+        Ok(m) if m.is_file() || m.is_dir() => Ok(()),
+        Ok(_) => Err(LibreOllamaError::InvalidInput(format!(
+            "{} is not a file or a folder; pick an mbox file, a maildir folder or a folder of \
+             .eml files",
+            path.display()
+        ))),
+    }
+}
+
 /// Imports `path`, calling `progress(messages so far)` after each stored batch (a batch is at
 /// most [`mail::INGEST_BATCH`] messages or about [`mail::INGEST_BATCH_BYTES`] bytes).
 pub async fn import_path(
@@ -334,12 +353,7 @@ pub async fn import_path_until(
     path: &Path,
     keep_going: impl Fn(usize) -> bool,
 ) -> Result<ImportReport> {
-    if !path.exists() {
-        return Err(LibreOllamaError::InvalidInput(format!(
-            "{} does not exist",
-            path.display()
-        )));
-    }
+    check_source(path)?;
     store
         .write(|c| mail::ensure_archive_account(c, now_unix()))
         .await?;

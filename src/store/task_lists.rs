@@ -126,6 +126,16 @@ pub fn known_google_ids(c: &Connection, account: &str) -> Result<HashSet<String>
         .map_err(db("reading task lists"))
 }
 
+/// Whether the list is still here, linked to that Google list.
+pub fn is_on_google(c: &Connection, list: &str, google_id: &str) -> Result<bool> {
+    c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM task_lists WHERE local_id = ?1 AND google_id = ?2)",
+        params![list, google_id],
+        |r| r.get(0),
+    )
+    .map_err(db("reading task lists"))
+}
+
 /// Links a list made here to Google's copy of it.
 pub fn record_sent(c: &Connection, list: &str, g: &RemoteList, now: i64) -> Result<()> {
     c.execute(
@@ -255,7 +265,12 @@ pub fn list_gone(tx: &Transaction<'_>, account: &str, list: &str) -> Result<usiz
         [list],
     )
     .map_err(db("saving task lists"))?;
-    task_ops::remove_for(tx, list, &[OpKind::InsertList])?;
+    // The list's own changes wait behind its new creation (its title goes with it).
+    task_ops::remove_for(
+        tx,
+        list,
+        &[OpKind::InsertList, OpKind::RenameList, OpKind::ClearList],
+    )?;
     task_ops::enqueue(
         tx,
         account,
@@ -278,6 +293,17 @@ pub fn list_gone(tx: &Transaction<'_>, account: &str, list: &str) -> Result<usiz
         .map_err(db("saving task lists"))?;
         task_ops::remove_for(tx, t, &OpKind::ALL)?;
         task_ops::enqueue(tx, account, OpKind::Insert, t, &serde_json::json!({}))?;
+    }
+    // Cleared here: cleared again once the tasks are there.
+    let cleared: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE list_local_id = ?1 AND hidden = 1 AND deleted = 0)",
+            [list],
+            |r| r.get(0),
+        )
+        .map_err(db("saving task lists"))?;
+    if cleared {
+        task_ops::enqueue(tx, account, OpKind::ClearList, list, &serde_json::json!({}))?;
     }
     Ok(unsent.len())
 }
@@ -356,6 +382,21 @@ pub fn delete(tx: &Transaction<'_>, list: &str) -> Result<String> {
             "this is the account's default list, which Google Tasks keeps; rename it or clear \
              its completed tasks instead"
                 .into(),
+        ));
+    }
+    // Its creation may be reaching Google right now (or did, its answer lost): the Google id
+    // to delete is not known yet.
+    let in_flight: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM task_ops WHERE local_id = ?1 AND kind = 'insert_list' \
+               AND state <> 'failed' AND (sent_at IS NOT NULL OR lease_owner IS NOT NULL))",
+            [list],
+            |r| r.get(0),
+        )
+        .map_err(db("deleting a task list"))?;
+    if in_flight {
+        return Err(LibreOllamaError::InvalidInput(
+            "this list is being created in Google Tasks right now; sync, then delete it".into(),
         ));
     }
     // The list's and its tasks' waiting changes go with them: nothing left to send.

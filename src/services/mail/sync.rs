@@ -260,12 +260,7 @@ impl MailService {
     /// Imports an archive as a job (progress and Cancel in the activity panel); its id. The
     /// job's outcome names the messages that could not be read, as the CLI lists them.
     pub fn start_import(self: &Arc<Self>, path: PathBuf) -> Result<u64> {
-        if !path.exists() {
-            return Err(LibreOllamaError::InvalidInput(format!(
-                "{} does not exist; pick an mbox file, a maildir folder or a folder of .eml files",
-                path.display()
-            )));
-        }
+        crate::mail::import::check_source(&path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())

@@ -126,6 +126,22 @@ fn current(c: &Connection, account: &str, calendar: &str, event: &str) -> Result
     })
 }
 
+/// An instance moved to a new series by "this and following" that Google has not made yet:
+/// it still has the old series' instance id, which the new series will not have, so a change
+/// of it alone would go to the wrong event. Changes of its whole (new) series are fine.
+fn refuse_stand_in(event: &str, cur: &StoredEvent) -> Result<()> {
+    match &cur.series {
+        Some(s) if event != s && !event.starts_with(&format!("{s}_")) => {
+            Err(LibreOllamaError::InvalidInput(
+                "this event's series is still being split in Google Calendar; sync, then change \
+                 this event (changing all events or this and following works now)"
+                    .into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn day_number(d: &str) -> i64 {
     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .map(|d| d.num_days_from_ce() as i64)
@@ -164,6 +180,7 @@ pub fn edit_local(
         _ => None,
     };
     let Some(series) = series else {
+        refuse_stand_in(event, &cur)?;
         if timing_changed {
             let (start, end) = times_json(&edit.timing);
             body.insert("start".into(), start);
@@ -281,6 +298,9 @@ pub fn delete_local(
         ops::enqueue(c, account, calendar, series, OpKind::Patch, &payload, now)?;
         return Ok(());
     }
+    if scope == EventScope::This {
+        refuse_stand_in(event, &cur)?;
+    }
     let target = match (scope, cur.series) {
         (EventScope::All, Some(s)) => s,
         _ => event.to_string(),
@@ -304,6 +324,9 @@ pub fn rsvp_local(
         return Err(LibreOllamaError::InvalidInput(format!(
             "'{answer}' is not an answer; use accepted, declined or tentative"
         )));
+    }
+    if let Some(cur) = cache::event(c, account, calendar, event)? {
+        refuse_stand_in(event, &cur)?;
     }
     if !cache::set_self_response(c, account, calendar, event, answer)? {
         return Err(LibreOllamaError::NotFound {

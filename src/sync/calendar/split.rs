@@ -5,8 +5,9 @@
 //! series, counted at Google; `UNTIL` kept).
 //!
 //! The plan is worked out once from Google's copy of the series and kept in the queued change
-//! before anything is sent, so a try cut off halfway sends the same again: the cut is an
-//! absolute value, and the new series carries the id made here (Google answers 409 if it has it).
+//! before anything is sent, so a try cut off halfway sends the same again: the new series goes
+//! first with the id made here (Google answers 409 if it has it), then the cut, an absolute
+//! value.
 
 use crate::error::{LibreOllamaError, Result};
 use crate::google::calendar::CalendarApi;
@@ -310,6 +311,15 @@ pub(super) async fn send(
             p
         }
     };
+    // The new series first: if Google refuses it, the old one is still whole (a failure
+    // leaves nothing missing, at worst both for a while).
+    if plan["new"].is_object() {
+        match api.insert(cal, &plan["new"]).await {
+            // Our id is already there: an earlier try reached Google.
+            Err(LibreOllamaError::GoogleApi { status: 409, .. }) | Ok(_) => {}
+            Err(e) => return Err(e),
+        }
+    }
     if plan["old"].is_array() {
         let body = serde_json::json!({ "recurrence": plan["old"] });
         api.patch(cal, series, &body).await?;
@@ -319,13 +329,6 @@ pub(super) async fn send(
                 status: 404 | 410, ..
             })
             | Ok(()) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    if plan["new"].is_object() {
-        match api.insert(cal, &plan["new"]).await {
-            // Our id is already there: an earlier try reached Google.
-            Err(LibreOllamaError::GoogleApi { status: 409, .. }) | Ok(_) => {}
             Err(e) => return Err(e),
         }
     }

@@ -84,6 +84,11 @@ fn apply_changes(
     changed: &[GTask],
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
+    // Deleted here (the app, the CLI, another window) while its changes were being fetched:
+    // its tasks must not come back without a list.
+    if !task_lists::is_on_google(tx, list_local, list_g)? {
+        return Ok(report);
+    }
     let now = now_unix();
     let mut newest = String::new();
     // Parents first, so a subtask finds its parent's local id.
