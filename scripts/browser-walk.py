@@ -399,9 +399,20 @@ def chat(page):
     # Only texts shown while Stop is up count (the stored reply replaces them at the end). The
     # tiny model sometimes answers in three words, which arrive in one step; a reply of a few
     # lines must be seen growing. Regenerate (also a step of the walk) until one is that long.
+    # The tiny model may also ramble on for minutes: once a long reply has been seen growing,
+    # Stop ends it (what arrived is kept, and Stop is a step worth walking too).
+    grown = """() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === 'Regenerate')
+        || (window.__lens.size >= 2 && Math.max(...window.__lens) >= 80)"""
     for attempt in range(4):
         page.wait_for_function("() => window.__started", timeout=WAIT)
-        expect(regenerate).to_be_visible(timeout=120_000)
+        page.wait_for_function(grown, timeout=120_000)
+        stop = page.get_by_role("button", name="Stop")
+        if stop.count():
+            try:
+                stop.click(timeout=3000)
+            except Exception:  # noqa: BLE001 — it finished on its own meanwhile
+                pass
+        expect(regenerate).to_be_visible(timeout=WAIT)
         expect(live).to_have_text(re.compile(r"\w{2,}"), timeout=WAIT)
         final = live.inner_text().strip()
         seen = page.evaluate("() => window.__lens.size")

@@ -52,9 +52,11 @@ async fn an_import_runs_as_a_job_reports_what_it_could_not_read_and_can_be_cance
         "{m}"
     );
     assert!(
-        m.contains("Kept as raw text, could not be read (1): Takeout.mbox #4"),
+        m.contains("Kept as raw text, could not be read (1): "),
         "{m}"
     );
+    assert!(m.contains("Takeout.mbox #4: no readable headers"), "{m}");
+    assert!(!m.contains(".."), "{m}");
 
     // A missing path is refused at once, saying what to pick.
     let err = s

@@ -316,7 +316,11 @@ fn import_outcome(name: &str, r: &ImportReport) -> String {
         if items.is_empty() {
             return;
         }
-        let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+        let shown: Vec<&str> = items
+            .iter()
+            .take(5)
+            .map(|i| i.trim_end_matches('.'))
+            .collect();
         out.push_str(&format!(" {what} ({}): {}", items.len(), shown.join("; ")));
         if items.len() > 5 {
             out.push_str(&format!("; and {} more", items.len() - 5));
