@@ -98,9 +98,19 @@ pub(super) fn ListHead(st: TasksState, list: TaskListView) -> Element {
                     onmounted: move |e| async move { let _ = e.set_focus(true).await; },
                     onclick: move |_| {
                         confirm.set(None);
-                        let mut current = st.current;
-                        current.set(None);
-                        st.run(async move { api::tasks_delete_list(list_id()).await });
+                        // The page shows another list only once this one is gone: this
+                        // component (and a task it spawned) goes with the list shown.
+                        spawn(async move {
+                            match api::tasks_delete_list(list_id()).await {
+                                Ok(()) => {
+                                    error.set(None);
+                                    let mut current = st.current;
+                                    current.set(None);
+                                }
+                                Err(e) => error.set(Some(e.to_string())),
+                            }
+                            st.changed();
+                        });
                     },
                     "Delete"
                 }

@@ -320,12 +320,18 @@ fn ListPane(st: TasksState, list: TaskListView, all: Vec<TaskListView>) -> Eleme
     let l = list;
     let view = st.view;
     rsx! {
-        ListHead { key: "{l.local_id}", st, list: l.clone() }
+        // Keyed in a list of one: a key outside a list does not make a new component, and
+        // these keep the list's id in their state (another list shown needs new ones).
+        for k in [l.local_id.clone()] {
+            ListHead { key: "{k}", st, list: l.clone() }
+        }
         for k in [l.local_id.clone()] {
             QuickAdd { key: "{k}", list: k.clone() }
         }
         if view() == View::List {
-            ListView { list: l.clone(), lists: all.clone() }
+            for k in [l.local_id.clone()] {
+                ListView { key: "{k}", list: l.clone(), lists: all.clone() }
+            }
         } else {
             div { class: "board",
                 for col in all.iter().filter(|c| c.account_id == l.account_id) {
