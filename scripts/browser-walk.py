@@ -237,6 +237,10 @@ def palette_and_ticks(page):
     page.keyboard.press("Control+k")
     dialog = page.get_by_role("dialog", name="Commands")
     expect(dialog).to_be_visible(timeout=WAIT)
+    # The searches made earlier are offered (kept in the store, not only in this page).
+    page.keyboard.type("charles")
+    expect(dialog.get_by_role("option", name=re.compile("from:charles"))).to_have_count(1, timeout=WAIT)
+    page.keyboard.press("Control+a")
     page.keyboard.type("star")
     expect(dialog.get_by_role("option").first).to_contain_text("Star")
     visit(page, "palette")

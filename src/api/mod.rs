@@ -305,6 +305,18 @@ pub async fn mail_import_start(path: String) -> ApiResult<u64> {
     .await
 }
 
+/// The mail searches made lately, newest first (for the palette).
+#[post("/api/mail/recent_searches")]
+pub async fn mail_recent_searches() -> ApiResult<Vec<String>> {
+    host::guarded(async move { Ok(host::services()?.settings.recent_searches().await?) }).await
+}
+
+/// Remembers a search; the recent ones after it.
+#[post("/api/mail/remember_search")]
+pub async fn mail_remember_search(query: String) -> ApiResult<Vec<String>> {
+    host::guarded(async move { Ok(host::services()?.settings.remember_search(query).await?) }).await
+}
+
 #[post("/api/mail/poll")]
 pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
     host::guarded(async move {

@@ -4,6 +4,11 @@ use crate::store::{settings, Store};
 
 const THEME: &str = "ui.theme";
 const LOG_LEVEL: &str = "log.level";
+const RECENT_SEARCHES: &str = "mail.recent_searches";
+/// Searches kept for the palette, newest first.
+const RECENT_KEPT: usize = 8;
+/// A longer query is kept cut to this many characters.
+const RECENT_CHARS: usize = 500;
 
 #[derive(Clone)]
 pub struct SettingsService {
@@ -49,5 +54,58 @@ impl SettingsService {
         crate::logging::apply_setting(&level);
         tracing::info!(%level, "log level changed");
         self.get().await
+    }
+
+    /// The mail searches made lately (in any window or process), newest first.
+    pub async fn recent_searches(&self) -> Result<Vec<String>> {
+        self.store
+            .read(|conn| Ok(settings::get(conn, RECENT_SEARCHES)?.unwrap_or_default()))
+            .await
+    }
+
+    /// Puts a search first in the recent ones (once), keeping the newest few; the list after.
+    pub async fn remember_search(&self, query: String) -> Result<Vec<String>> {
+        let q: String = query.trim().chars().take(RECENT_CHARS).collect();
+        self.store
+            .write(move |conn| {
+                // Read and written by one writer: another process's search is not lost.
+                let mut recent: Vec<String> =
+                    settings::get(conn, RECENT_SEARCHES)?.unwrap_or_default();
+                if !q.is_empty() {
+                    recent.retain(|x| *x != q);
+                    recent.insert(0, q);
+                    recent.truncate(RECENT_KEPT);
+                    settings::set(conn, RECENT_SEARCHES, &recent)?;
+                }
+                Ok(recent)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn recent_searches_are_kept_newest_first_once_each() {
+        let (_dir, store) = crate::store::testing::store_with_account();
+        let s = SettingsService::new(store.clone());
+        assert!(s.recent_searches().await.unwrap().is_empty());
+        for q in ["from:ada", " is:unread ", "from:ada", "   "] {
+            s.remember_search(q.into()).await.unwrap();
+        }
+        assert_eq!(
+            s.recent_searches().await.unwrap(),
+            ["from:ada", "is:unread"]
+        );
+        for i in 0..20 {
+            s.remember_search(format!("q{i}")).await.unwrap();
+        }
+        let r = SettingsService::new(store).recent_searches().await.unwrap();
+        assert_eq!(r.len(), RECENT_KEPT);
+        assert_eq!(r[0], "q19");
+        let long = s.remember_search("x".repeat(5_000)).await.unwrap();
+        assert_eq!(long[0].chars().count(), RECENT_CHARS);
     }
 }

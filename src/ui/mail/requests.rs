@@ -42,10 +42,9 @@ pub(crate) struct CursorRow {
 pub(crate) static MAIL_REQUEST: GlobalSignal<Option<MailRequest>> = Signal::global(|| None);
 /// Set while the mail page is open and a conversation is selected.
 pub(crate) static MAIL_SELECTION: GlobalSignal<Option<CursorRow>> = Signal::global(|| None);
-/// This session's searches, newest first.
+/// The searches made lately (kept in the store, so other windows and later runs see them),
+/// newest first.
 pub(crate) static RECENT_SEARCHES: GlobalSignal<Vec<String>> = Signal::global(Vec::new);
-
-const RECENT_KEPT: usize = 8;
 
 /// Runs requests and publishes the selection while the mail page is open.
 pub(super) fn use_mail_requests(st: MailState) {
@@ -74,15 +73,21 @@ pub(super) fn use_mail_requests(st: MailState) {
             *MAIL_SELECTION.write() = selection;
         }
     });
+    use_future(|| async {
+        if let Ok(r) = api::mail_recent_searches().await {
+            *RECENT_SEARCHES.write() = r;
+        }
+    });
     use_effect(move || {
         let q = st.search.read().trim().to_string();
         if q.is_empty() {
             return;
         }
-        let mut recent = RECENT_SEARCHES.write();
-        recent.retain(|x| *x != q);
-        recent.insert(0, q);
-        recent.truncate(RECENT_KEPT);
+        spawn(async move {
+            if let Ok(r) = api::mail_remember_search(q).await {
+                *RECENT_SEARCHES.write() = r;
+            }
+        });
     });
     use_drop(|| {
         *MAIL_SELECTION.write() = None;
