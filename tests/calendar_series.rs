@@ -12,26 +12,10 @@ mod support;
 
 use libreollama::google::calendar::CalendarApi;
 use libreollama::model::{EventEdit, EventScope, EventTiming, EventView};
-use libreollama::services::AppServices;
 use serde_json::json;
+use support::calendar::{bodies, ms, shown};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn ms(rfc3339: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .unwrap()
-        .timestamp_millis()
-}
-
-async fn shown(s: &AppServices) -> Vec<EventView> {
-    let mut v = s
-        .calendar
-        .between(0, i64::MAX, "0000-01-01".into(), "9999-12-31".into())
-        .await
-        .unwrap();
-    v.sort_by_key(|e| e.start_ms);
-    v
-}
 
 /// An instance of `series` on `day` at `hh:mm` UTC (15 minutes), in Room 1.
 fn instance(series: &str, day: u32, hh_mm: &str, summary: &str, status: &str) -> serde_json::Value {
@@ -67,22 +51,10 @@ async fn calendar_list(server: &MockServer) {
         .await;
 }
 
-fn bodies(reqs: &[wiremock::Request], verb: &str) -> Vec<(String, serde_json::Value)> {
-    reqs.iter()
-        .filter(|r| r.method.as_str() == verb)
-        .map(|r| {
-            (
-                r.url.path().to_string(),
-                serde_json::from_slice(&r.body).unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn this_and_following_splits_the_series_as_google_calendar_does() {
     let server = MockServer::start().await;
-    let (s, _dir) = support::calendar_account_at(&server.uri()).await;
+    let (s, _dir) = support::calendar::account_at(&server.uri()).await;
     calendar_list(&server).await;
     let first_five: Vec<_> = (1..=5)
         .map(|d| instance("standup", d, "08:00", "Standup", "confirmed"))

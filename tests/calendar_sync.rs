@@ -15,6 +15,7 @@ use libreollama::model::{EventEdit, EventScope, EventTiming, EventView};
 use libreollama::services::AppServices;
 use libreollama::store::{calendar, queue};
 use serde_json::json;
+use support::calendar::{bodies, ms, shown};
 use support::peers;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -159,7 +160,7 @@ async fn emulate_events_are_one_instant_everywhere() {
 }
 
 async fn scripted_account(server: &MockServer) -> (std::sync::Arc<AppServices>, tempfile::TempDir) {
-    support::calendar_account_at(&server.uri()).await
+    support::calendar::account_at(&server.uri()).await
 }
 
 fn timed(summary: &str, start_ms: i64, end_ms: i64) -> EventEdit {
@@ -376,31 +377,6 @@ async fn events_made_and_answered_here_reach_google_once_and_touch_only_our_answ
         0,
         "nothing left to send"
     );
-}
-
-fn ms(rfc3339: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .unwrap()
-        .timestamp_millis()
-}
-
-async fn shown(s: &AppServices) -> Vec<EventView> {
-    s.calendar
-        .between(0, i64::MAX, "0000-01-01".into(), "9999-12-31".into())
-        .await
-        .unwrap()
-}
-
-fn bodies(reqs: &[wiremock::Request], verb: &str) -> Vec<(String, serde_json::Value)> {
-    reqs.iter()
-        .filter(|r| r.method.as_str() == verb)
-        .map(|r| {
-            (
-                r.url.path().to_string(),
-                serde_json::from_slice(&r.body).unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 /// Edits and deletions, local-first: shown at once, kept through a pull that still has the old

@@ -62,7 +62,7 @@ pub fn account_of(c: &Connection, list: &str) -> Result<Option<String>> {
 }
 
 /// A task `t` is in list `l`: its own, or (no list) the default list of its account.
-const IN_LIST: &str = "(t.list_local_id = l.local_id OR (t.list_local_id IS NULL AND l.is_default = 1 AND \
+pub(super) const IN_LIST: &str = "(t.list_local_id = l.local_id OR (t.list_local_id IS NULL AND l.is_default = 1 AND \
      EXISTS (SELECT 1 FROM task_id_map m WHERE m.local_id = t.local_id AND m.account_id = l.account_id)))";
 
 /// The lists (of one account, or all) with their open tasks, default first, then by title.
@@ -432,14 +432,13 @@ pub fn clear_completed(tx: &Transaction<'_>, list: &str, now_ms: i64) -> Result<
     let row = list_row(tx, list)?;
     let ids: Vec<String> = {
         let mut st = tx
-            .prepare(
-                "SELECT t.local_id FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id \
-                 WHERE t.deleted = 0 AND t.hidden = 0 AND t.status = 'completed' AND \
-                   (t.list_local_id = ?1 OR (?2 AND t.list_local_id IS NULL AND m.account_id = ?3))",
-            )
+            .prepare(&format!(
+                "SELECT t.local_id FROM tasks t JOIN task_lists l ON l.local_id = ?1 \
+                 WHERE t.deleted = 0 AND t.hidden = 0 AND t.status = 'completed' AND {IN_LIST}"
+            ))
             .map_err(db("clearing completed tasks"))?;
         let rows = st
-            .query_map(params![list, row.is_default, row.account], |r| r.get(0))
+            .query_map([list], |r| r.get(0))
             .map_err(db("clearing completed tasks"))?
             .collect::<std::result::Result<_, _>>()
             .map_err(db("clearing completed tasks"))?;

@@ -281,12 +281,13 @@ pub fn lists_being_deleted(c: &Connection, account: &str) -> Result<HashSet<Stri
 /// Local edits of `field` up to `up_to_ms` of the list's tasks are settled (a list-wide change
 /// such as a clear reached Google).
 pub fn settle_field_in_list(c: &Connection, list: &str, field: &str, up_to_ms: i64) -> Result<()> {
-    // The default list also holds the account's tasks without a list.
     c.execute(
-        "DELETE FROM task_dirty_fields WHERE field = ?2 AND edited_ms <= ?3 \
-           AND local_id IN (SELECT t.local_id FROM tasks t JOIN task_id_map m ON m.local_id = t.local_id \
-             JOIN task_lists l ON l.local_id = ?1 \
-             WHERE t.list_local_id = ?1 OR (t.list_local_id IS NULL AND l.is_default = 1 AND m.account_id = l.account_id))",
+        &format!(
+            "DELETE FROM task_dirty_fields WHERE field = ?2 AND edited_ms <= ?3 \
+               AND local_id IN (SELECT t.local_id FROM tasks t JOIN task_lists l ON l.local_id = ?1 \
+                 WHERE {})",
+            super::task_lists::IN_LIST
+        ),
         params![list, field, up_to_ms],
     )
     .map_err(db("saving tasks"))?;

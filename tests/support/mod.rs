@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod calendar;
 pub mod cli;
 pub mod faults;
 pub mod http;
@@ -81,32 +82,4 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
         }
     }
     hits
-}
-
-/// Services on a fresh folder with account `acc` (ada@example.com, tokens that stay valid),
-/// its Calendar at the scripted server `uri` (wiremock), with quick retries.
-pub async fn calendar_account_at(uri: &str) -> (Arc<AppServices>, tempfile::TempDir) {
-    use libreollama::store::accounts;
-    use libreollama::vault::SecretString;
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.google.endpoints.calendar_base = format!("{uri}/calendar/v3/");
-    cfg.google.retry.base = std::time::Duration::from_millis(2);
-    let s = AppServices::start(cfg).await.unwrap();
-    let vault = s.vault.clone();
-    s.store
-        .write(move |c| {
-            accounts::upsert(c, &account("acc", "ada@example.com"))?;
-            accounts::store_tokens(
-                c,
-                &vault,
-                "acc",
-                &SecretString::new("access"),
-                Some(&SecretString::new("refresh")),
-                Some(libreollama::clock::now_unix() + 3600),
-            )
-        })
-        .await
-        .unwrap();
-    (s, dir)
 }

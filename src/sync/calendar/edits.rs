@@ -68,7 +68,7 @@ pub fn checked(edit: &EventEdit) -> Result<EventEdit> {
 }
 
 /// Google's `start` and `end` for a timing.
-fn times_json(t: &EventTiming) -> (serde_json::Value, serde_json::Value) {
+pub(super) fn times_json(t: &EventTiming) -> (serde_json::Value, serde_json::Value) {
     match t {
         EventTiming::Timed { start_ms, end_ms } => (
             serde_json::json!({ "dateTime": utc(*start_ms) }),

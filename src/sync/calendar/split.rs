@@ -255,21 +255,13 @@ fn new_series(
     b.insert("id".into(), id.into());
     let timing: EventTiming = serde_json::from_value(following["timing"].clone())
         .map_err(|_| LibreOllamaError::Internal("a queued series change lost its times".into()))?;
+    let (mut start, mut end) = super::edits::times_json(&timing);
     // A repeating event needs its time zone (the rule repeats in it); the old series' is kept.
-    let zone = master["start"]["timeZone"].clone();
-    let (start, end) = match timing {
-        EventTiming::Timed { start_ms, end_ms } => (
-            serde_json::json!({ "dateTime": utc(start_ms), "timeZone": zone }),
-            serde_json::json!({ "dateTime": utc(end_ms), "timeZone": zone }),
-        ),
-        EventTiming::AllDay {
-            start_date,
-            end_date,
-        } => (
-            serde_json::json!({ "date": start_date }),
-            serde_json::json!({ "date": end_date }),
-        ),
-    };
+    if let (Some(zone), EventTiming::Timed { .. }) = (master["start"]["timeZone"].as_str(), &timing)
+    {
+        start["timeZone"] = zone.into();
+        end["timeZone"] = zone.into();
+    }
     b.insert("start".into(), start);
     b.insert("end".into(), end);
     // Exceptions (EXDATE) carry over; extra dates (RDATE) stay with the old series.
