@@ -396,7 +396,8 @@ pub fn delete(tx: &Transaction<'_>, list: &str) -> Result<String> {
         .map_err(db("deleting a task list"))?;
     if in_flight {
         return Err(LibreOllamaError::InvalidInput(
-            "this list is being created in Google Tasks right now; sync, then delete it".into(),
+            "this list is being created in Google Tasks right now; delete it again in a moment"
+                .into(),
         ));
     }
     // The list's and its tasks' waiting changes go with them: nothing left to send.
