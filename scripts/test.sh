@@ -6,10 +6,11 @@
 # the Linux package built, installed, checked and removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh test
 
 # A persistent target dir makes repeat runs fast; nothing depends on it being there.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/libreollama/target}
+scripts/free-disk.sh "$CARGO_TARGET_DIR"
+scripts/setup.sh test
 export CARGO_TERM_COLOR=never
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -45,11 +45,20 @@ pub fn shared() -> Arc<AppServices> {
     static SHARED: OnceLock<(PathBuf, Arc<AppServices>)> = OnceLock::new();
     SHARED
         .get_or_init(|| {
+            remove_abandoned_shared_dirs();
             let dir = tempfile::Builder::new()
-                .prefix("libreollama-test-")
+                .prefix(SHARED_PREFIX)
                 .tempdir()
                 .expect("tempdir")
                 .keep();
+            // A static is never dropped, so the folder outlives the process: it holds a lock
+            // for as long as its process lives, and a later test process removes it.
+            // Locked before it takes its name, so no scan ever sees it free while we live.
+            let unnamed = dir.join("owner.lock.new");
+            let owner = std::fs::File::create(&unnamed).expect("owner lock");
+            owner.lock().expect("lock owner file");
+            std::fs::rename(&unnamed, dir.join(OWNER_LOCK)).expect("name owner lock");
+            std::mem::forget(owner);
             let d = dir.clone();
             let services = std::thread::spawn(move || {
                 tokio::runtime::Runtime::new()
@@ -63,6 +72,39 @@ pub fn shared() -> Arc<AppServices> {
         })
         .1
         .clone()
+}
+
+const SHARED_PREFIX: &str = "libreollama-test-";
+const OWNER_LOCK: &str = "owner.lock";
+
+/// Removes the shared folders of test processes that have ended (their lock is free). Folders
+/// from before the lock existed are removed once a day old.
+fn remove_abandoned_shared_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let named = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SHARED_PREFIX);
+        if !named || !path.is_dir() {
+            continue;
+        }
+        let abandoned = match std::fs::File::open(path.join(OWNER_LOCK)) {
+            Ok(f) => f.try_lock().is_ok(),
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 24 * 3600),
+        };
+        if abandoned {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 /// Every file below `dir` whose bytes contain `needle`.
