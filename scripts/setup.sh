@@ -16,6 +16,9 @@ if [ "$mode" = test ]; then
   apt_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
   # A corpus of real-world MIME messages (CPython's email test data) for the parser tests.
   apt_pkgs+=(libpython3.11-testsuite)
+  # Notifications are tested on a private session bus with python-dbusmock's notification
+  # daemon standing in for the desktop's.
+  apt_pkgs+=(dbus-daemon python3-dbusmock)
 fi
 
 missing=()

@@ -17,6 +17,7 @@ mod calendar;
 mod compose;
 #[cfg(feature = "server")]
 mod host;
+mod notify;
 mod tasks;
 #[cfg(feature = "server")]
 pub mod web_preview;
@@ -26,6 +27,7 @@ pub use calendar::*;
 pub use compose::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed};
+pub use notify::*;
 pub use tasks::*;
 
 /// An error as the UI receives it: what kind, how to react, and the sentence to show.

@@ -117,6 +117,40 @@ pub struct GCalendar {
     #[serde(default)]
     pub primary: bool,
     pub access_role: Option<String>,
+    #[serde(default)]
+    pub default_reminders: Vec<Reminder>,
+}
+
+/// One reminder: how (`popup` or `email`) and how many minutes before the event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reminder {
+    pub method: Option<String>,
+    pub minutes: Option<i64>,
+}
+
+/// An event's reminders: the calendar's defaults, or its own (none if `overrides` is empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reminders {
+    #[serde(default)]
+    pub use_default: bool,
+    #[serde(default)]
+    pub overrides: Vec<Reminder>,
+}
+
+/// The minutes of the popup reminders among `list` (email reminders come by mail), each once,
+/// within Google's bounds (0 to four weeks).
+pub fn popup_minutes(list: &[Reminder]) -> Vec<i64> {
+    let mut m: Vec<i64> = list
+        .iter()
+        .filter(|r| r.method.as_deref() == Some("popup"))
+        .filter_map(|r| r.minutes)
+        .filter(|m| (0..=40_320).contains(m))
+        .collect();
+    m.sort_unstable();
+    m.dedup();
+    m
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -157,6 +191,7 @@ pub struct GEvent {
     pub html_link: Option<String>,
     pub etag: Option<String>,
     pub updated: Option<String>,
+    pub reminders: Option<Reminders>,
 }
 
 #[derive(Debug, Deserialize)]

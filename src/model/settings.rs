@@ -37,3 +37,42 @@ pub struct UiSettings {
     pub theme: Theme,
     pub log_level: String,
 }
+
+/// Which desktop notifications one account gives (Preferences → Notifications).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifySwitches {
+    /// New mail in the Inbox: one notification per sync, never for older mail.
+    pub new_mail: bool,
+    /// An event's popup reminder (the event's own, or the calendar's default).
+    pub reminders: bool,
+    /// Once a day, the open tasks due that day.
+    pub tasks_due: bool,
+}
+
+impl Default for NotifySwitches {
+    fn default() -> Self {
+        NotifySwitches {
+            new_mail: true,
+            reminders: true,
+            tasks_due: true,
+        }
+    }
+}
+
+/// One account's switches, with the address they are shown under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountNotify {
+    pub account: String,
+    pub email: String,
+    pub switches: NotifySwitches,
+}
+
+/// What a clicked notification opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotifyTarget {
+    /// The conversation of the one message announced (several: the Inbox).
+    Thread { account: String, thread: String },
+    Inbox,
+    Tasks,
+    Calendar,
+}

@@ -4,10 +4,13 @@ pub mod ai;
 pub mod auth;
 pub mod calendar;
 pub mod compose;
+#[cfg(feature = "notifications")]
+pub mod desktop_notifier;
 pub mod diagnostics;
 pub mod drafts;
 pub mod jobs;
 pub mod mail;
+pub mod notify;
 pub mod outbox;
 pub mod settings;
 pub mod snooze;
@@ -29,6 +32,7 @@ pub use auth::AuthService;
 pub use calendar::CalendarService;
 pub use diagnostics::DiagnosticsService;
 pub use mail::MailService;
+pub use notify::NotifyService;
 pub use settings::SettingsService;
 pub use tasks::TasksService;
 
@@ -75,6 +79,8 @@ pub struct AppServices {
     pub ai: Arc<AiService>,
     pub tasks: Arc<TasksService>,
     pub calendar: Arc<CalendarService>,
+    /// New mail, reminders and tasks due, announced by the desktop app.
+    pub notify: Arc<NotifyService>,
     /// This process has the data folder open, for as long as the services live.
     _open_folder: OpenFolder,
 }
@@ -185,6 +191,12 @@ impl AppServices {
             )
             .with_clock(clock.clone()),
         );
+        let notify = Arc::new(NotifyService::new(
+            store.clone(),
+            clock.clone(),
+            auth.clone(),
+            mail.synced.clone(),
+        ));
         let ai = Arc::new(AiService::new(store.clone(), vault.clone()));
         ai.recover_interrupted().await?;
         Ok(Arc::new(AppServices {
@@ -201,6 +213,7 @@ impl AppServices {
             ai,
             tasks,
             calendar,
+            notify,
             _open_folder: open_folder,
         }))
     }

@@ -20,6 +20,8 @@ pub struct CalendarRow {
     pub color: Option<String>,
     pub primary: bool,
     pub access_role: Option<String>,
+    /// JSON array: the minutes before an event its popup reminders come, unless it has its own.
+    pub default_reminders: String,
 }
 
 /// An event as Google has it, ready for the cache.
@@ -43,6 +45,8 @@ pub struct EventRow {
     pub html_link: Option<String>,
     pub etag: Option<String>,
     pub updated: Option<String>,
+    /// JSON array of its own popup reminders (minutes before); None: the calendar's defaults.
+    pub reminder_minutes: Option<String>,
 }
 
 /// The fields of a cached event one can edit here, and the series it belongs to.
@@ -101,10 +105,12 @@ pub fn replace_calendars(
     }
     for cal in list {
         c.execute(
-            "INSERT INTO calendars (account_id, google_id, summary, time_zone, color, is_primary, access_role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+            "INSERT INTO calendars (account_id, google_id, summary, time_zone, color, is_primary, access_role, default_reminders) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
              ON CONFLICT(account_id, google_id) DO UPDATE SET summary = excluded.summary, time_zone = excluded.time_zone, \
-               color = excluded.color, is_primary = excluded.is_primary, access_role = excluded.access_role",
-            params![account, cal.google_id, cal.summary, cal.time_zone, cal.color, cal.primary, cal.access_role],
+               color = excluded.color, is_primary = excluded.is_primary, access_role = excluded.access_role, \
+               default_reminders = excluded.default_reminders",
+            params![account, cal.google_id, cal.summary, cal.time_zone, cal.color, cal.primary, cal.access_role, cal.default_reminders],
         )
         .map_err(db(ctx))?;
     }
@@ -119,7 +125,8 @@ pub fn set_sync_token(
     token: Option<&str>,
 ) -> Result<()> {
     c.execute(
-        "UPDATE calendars SET sync_token = ?1 WHERE account_id = ?2 AND google_id = ?3",
+        "UPDATE calendars SET sync_token = ?1, reminders_synced = (?1 IS NOT NULL OR reminders_synced) \
+         WHERE account_id = ?2 AND google_id = ?3",
         params![token, account, calendar],
     )
     .map_err(db("saving events"))?;
@@ -152,13 +159,14 @@ pub fn remove_event(c: &Connection, account: &str, calendar: &str, event: &str) 
 pub fn upsert_event(c: &Connection, account: &str, calendar: &str, e: &EventRow) -> Result<()> {
     c.execute(
         "INSERT INTO calendar_events (account_id, calendar_id, google_id, recurring_event_id, summary, description, location, \
-           start_ms, end_ms, start_date, end_date, time_zone, status, self_response, attendees, html_link, etag, updated) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+           start_ms, end_ms, start_date, end_date, time_zone, status, self_response, attendees, html_link, etag, updated, reminder_minutes) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
          ON CONFLICT(account_id, calendar_id, google_id) DO UPDATE SET \
            recurring_event_id = excluded.recurring_event_id, summary = excluded.summary, description = excluded.description, \
            location = excluded.location, start_ms = excluded.start_ms, end_ms = excluded.end_ms, start_date = excluded.start_date, \
            end_date = excluded.end_date, time_zone = excluded.time_zone, status = excluded.status, self_response = excluded.self_response, \
-           attendees = excluded.attendees, html_link = excluded.html_link, etag = excluded.etag, updated = excluded.updated",
+           attendees = excluded.attendees, html_link = excluded.html_link, etag = excluded.etag, updated = excluded.updated, \
+           reminder_minutes = excluded.reminder_minutes",
         params![
             account,
             calendar,
@@ -178,6 +186,7 @@ pub fn upsert_event(c: &Connection, account: &str, calendar: &str, e: &EventRow)
             e.html_link,
             e.etag,
             e.updated,
+            e.reminder_minutes,
         ],
     )
     .map_err(db("saving events"))?;
@@ -521,7 +530,11 @@ fn tokens(
     ctx: &'static str,
 ) -> Result<Vec<(String, Option<String>)>> {
     let mut st = c
-        .prepare("SELECT google_id, sync_token FROM calendars WHERE account_id = ?1 ORDER BY is_primary DESC, google_id")
+        // A calendar cached before reminders were kept is fetched in full once (see V19).
+        .prepare(
+            "SELECT google_id, CASE WHEN reminders_synced = 1 THEN sync_token END FROM calendars \
+             WHERE account_id = ?1 ORDER BY is_primary DESC, google_id",
+        )
         .map_err(db(ctx))?;
     let rows = st
         .query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -19,6 +19,7 @@ pub mod mail_search;
 pub mod mail_sync;
 pub mod mail_texts;
 pub mod migrations;
+pub mod notify;
 pub mod oauth_client;
 pub mod outbox;
 pub mod queue;

@@ -1,10 +1,10 @@
-//! Preferences: theme, the undo window for sent mail, and the log level.
+//! Preferences: theme, the undo window for sent mail, notifications, and the log level.
 
 use dioxus::prelude::*;
 
 use super::hooks::{use_settings, use_theme};
 use crate::api;
-use crate::model::{Theme, LOG_LEVELS};
+use crate::model::{NotifySwitches, Theme, LOG_LEVELS};
 
 #[component]
 pub fn SettingsPage() -> Element {
@@ -52,6 +52,7 @@ pub fn SettingsPage() -> Element {
             }
         }
         UndoSendSetting {}
+        NotificationSettings {}
         section { class: "card",
             h2 { "Logging" }
             p { class: "muted",
@@ -127,6 +128,73 @@ fn UndoSendSetting() -> Element {
             }
             if let Some(e) = error() {
                 div { class: "banner error", role: "alert", "The undo window was not changed: {e}" }
+            }
+        }
+    }
+}
+
+/// Which notifications each account gives. Shown only where the app shows notifications (the
+/// desktop app; the web preview has no notification service of its own).
+#[component]
+fn NotificationSettings() -> Element {
+    let available = use_resource(api::notify_available);
+    let mut accounts = use_resource(api::notify_switches);
+    let mut error = use_signal(|| None::<String>);
+    if !matches!(&*available.read(), Some(Ok(true))) {
+        return rsx! {};
+    }
+    type Pick = fn(&mut NotifySwitches) -> &mut bool;
+    let kinds: [(&str, Pick); 3] = [
+        ("New mail in the Inbox", |s| &mut s.new_mail),
+        ("Event reminders", |s| &mut s.reminders),
+        ("Tasks due today", |s| &mut s.tasks_due),
+    ];
+    rsx! {
+        section { class: "card",
+            h2 { "Notifications" }
+            p { class: "muted",
+                "Shown by your desktop. New mail is announced once per sync, never for older mail or imports; tasks due today once a day from 8:00."
+            }
+            match &*accounts.read() {
+                Some(Ok(list)) if list.is_empty() => rsx! {
+                    p { class: "muted", "Add an account to choose its notifications." }
+                },
+                Some(Ok(list)) => rsx! {
+                    for a in list.iter().cloned() {
+                        fieldset { class: "choices", key: "{a.account}",
+                            legend { "{a.email}" }
+                            for (label, pick) in kinds {
+                                label { class: "choice",
+                                    input {
+                                        r#type: "checkbox",
+                                        checked: *pick(&mut a.switches.clone()),
+                                        onchange: {
+                                            let a = a.clone();
+                                            move |ev: Event<FormData>| {
+                                                let mut s = a.switches;
+                                                *pick(&mut s) = ev.checked();
+                                                let account = a.account.clone();
+                                                spawn(async move {
+                                                    match api::notify_set_switches(account, s).await {
+                                                        Ok(()) => error.set(None),
+                                                        Err(e) => error.set(Some(e.to_string())),
+                                                    }
+                                                    accounts.restart();
+                                                });
+                                            }
+                                        },
+                                    }
+                                    "{label}"
+                                }
+                            }
+                        }
+                    }
+                },
+                Some(Err(e)) => rsx! { div { class: "banner error", role: "alert", "{e}" } },
+                None => rsx! {},
+            }
+            if let Some(e) = error() {
+                div { class: "banner error", role: "alert", "The notification setting was not changed: {e}" }
             }
         }
     }

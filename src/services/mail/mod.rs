@@ -49,6 +49,8 @@ pub struct MailService {
     /// across processes).
     push_requests: Mutex<std::collections::HashSet<String>>,
     clock: Clock,
+    /// Signalled when a sync job stores new mail (the notifications look at once).
+    pub synced: Arc<tokio::sync::Notify>,
 }
 
 /// The address inside "Name <addr>" (or the whole text), lower-cased.
@@ -78,6 +80,7 @@ impl MailService {
             download_dir,
             push_requests: Mutex::new(Default::default()),
             clock: Clock::system(),
+            synced: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

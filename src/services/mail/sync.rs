@@ -152,6 +152,7 @@ impl MailService {
                 )
             }));
             if ok {
+                this.synced.notify_one();
                 this.spawn_backfill(&account);
             }
         });

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LibreOllamaError, Result};
-use crate::google::calendar::{CalendarApi, GCalendar, GEvent};
+use crate::google::calendar::{popup_minutes, CalendarApi, GCalendar, GEvent};
 use crate::store::calendar::{self as cache, CalendarRow, EventRow};
 use crate::store::{calendar_ops, Store};
 
@@ -59,6 +59,10 @@ pub enum EventChange {
     Save(Box<EventRow>),
 }
 
+fn json_minutes(m: &[i64]) -> String {
+    serde_json::to_string(m).unwrap_or_else(|_| "[]".into())
+}
+
 fn calendar_row(c: &GCalendar) -> CalendarRow {
     CalendarRow {
         google_id: c.id.clone(),
@@ -67,6 +71,7 @@ fn calendar_row(c: &GCalendar) -> CalendarRow {
         color: c.background_color.clone(),
         primary: c.primary,
         access_role: c.access_role.clone(),
+        default_reminders: json_minutes(&popup_minutes(&c.default_reminders)),
     }
 }
 
@@ -108,6 +113,11 @@ pub fn plan_events(events: &[GEvent], waiting: &HashSet<String>) -> Result<Vec<E
             html_link: e.html_link.clone(),
             etag: e.etag.clone(),
             updated: e.updated.clone(),
+            reminder_minutes: e
+                .reminders
+                .as_ref()
+                .filter(|r| !r.use_default)
+                .map(|r| json_minutes(&popup_minutes(&r.overrides))),
         })));
     }
     Ok(plan)
@@ -189,6 +199,43 @@ mod tests {
             "attendees": [{"email": "a@example.com", "self": true, "responseStatus": "tentative"}],
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_event_keeps_its_own_popup_reminders_or_takes_the_calendars() {
+        let with = |reminders: serde_json::Value| {
+            let mut e = serde_json::to_value(ev("e", "confirmed", None)).unwrap();
+            e["reminders"] = reminders;
+            let e: GEvent = serde_json::from_value(e).unwrap();
+            match &plan_events(&[e], &HashSet::new()).unwrap()[0] {
+                EventChange::Save(row) => row.reminder_minutes.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(with(serde_json::json!({"useDefault": true})), None);
+        assert_eq!(with(serde_json::Value::Null), None);
+        assert_eq!(
+            with(serde_json::json!({"useDefault": false, "overrides": [
+                {"method": "email", "minutes": 1440},
+                {"method": "popup", "minutes": 30},
+                {"method": "popup", "minutes": 5},
+                {"method": "popup", "minutes": 5},
+                {"method": "popup", "minutes": -3},
+            ]}))
+            .as_deref(),
+            Some("[5,30]")
+        );
+        assert_eq!(
+            with(serde_json::json!({"useDefault": false})).as_deref(),
+            Some("[]"),
+            "no reminders at all"
+        );
+        let cal: GCalendar = serde_json::from_value(serde_json::json!({
+            "id": "primary",
+            "defaultReminders": [{"method": "popup", "minutes": 10}, {"method": "email", "minutes": 60}],
+        }))
+        .unwrap();
+        assert_eq!(calendar_row(&cal).default_reminders, "[10]");
     }
 
     #[test]

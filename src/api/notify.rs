@@ -1,0 +1,37 @@
+//! Server functions for desktop notifications.
+
+use dioxus::prelude::*;
+
+#[cfg(feature = "server")]
+use super::host;
+use super::ApiResult;
+use crate::model::{AccountNotify, NotifySwitches, NotifyTarget};
+
+/// Whether this app shows notifications (the desktop app does; the web preview does not).
+#[post("/api/notify/available")]
+pub async fn notify_available() -> ApiResult<bool> {
+    host::guarded(async move { Ok(host::services()?.notify.available()) }).await
+}
+
+/// Every account's notification switches.
+#[post("/api/notify/switches")]
+pub async fn notify_switches() -> ApiResult<Vec<AccountNotify>> {
+    host::guarded(async move { Ok(host::services()?.notify.switches().await?) }).await
+}
+
+#[post("/api/notify/set_switches")]
+pub async fn notify_set_switches(account: String, switches: NotifySwitches) -> ApiResult<()> {
+    host::guarded(async move {
+        Ok(host::services()?
+            .notify
+            .set_switches(account, switches)
+            .await?)
+    })
+    .await
+}
+
+/// Waits for the next notification the person clicks; what it opens (None: none will come).
+#[post("/api/notify/next_open")]
+pub async fn notify_next_open() -> ApiResult<Option<NotifyTarget>> {
+    host::guarded(async move { Ok(host::services()?.notify.next_open().await) }).await
+}

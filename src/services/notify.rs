@@ -1,0 +1,412 @@
+//! Desktop notifications: new Inbox mail (one per sync), events' popup reminders, and the tasks
+//! due today. What has been announced is claimed in the store (see `store::notify`), so the app,
+//! a second window and the CLI never announce the same thing twice. Only a process given a
+//! [`Notifier`] (the desktop app) claims anything.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use chrono::{Local, TimeZone};
+use tokio::sync::{broadcast, Notify};
+
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::model::{AccountNotify, NotifySwitches, NotifyTarget};
+use crate::services::auth::AuthService;
+use crate::store::notify::{self as marks, DueReminder, NewMail};
+use crate::store::{tasks, Store};
+
+/// How often reminders and due tasks are looked for (a finished mail sync also wakes it).
+const TICK: Duration = Duration::from_secs(20);
+/// Reminders that came while the app was closed are still shown if this recent.
+const MISSED_REMINDERS_MS: i64 = 15 * 60 * 1000;
+/// The tasks due today are announced from this hour (local time), once a day.
+const TASKS_DUE_FROM_HOUR: u32 = 8;
+
+/// One notification as the person sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub summary: String,
+    pub body: String,
+    pub target: NotifyTarget,
+}
+
+/// Shows notifications through the platform's service.
+pub trait Notifier: Send + Sync + 'static {
+    /// Shows `note`; `clicked` runs (on any thread) if the person clicks it.
+    fn show(&self, note: &Note, clicked: Box<dyn FnOnce() + Send>) -> Result<()>;
+}
+
+pub struct NotifyService {
+    store: Store,
+    clock: Clock,
+    auth: Arc<AuthService>,
+    /// Set once, by the desktop app; other processes never announce (nor claim) anything.
+    notifier: OnceLock<Arc<dyn Notifier>>,
+    opens: broadcast::Sender<NotifyTarget>,
+    wake: Arc<Notify>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The name part of a From header ("Ada <ada@example.com>" → "Ada").
+fn sender_name(from: &str) -> &str {
+    let name = from.split('<').next().unwrap_or("").trim().trim_matches('"');
+    if name.is_empty() {
+        from.trim().trim_matches(['<', '>'])
+    } else {
+        name
+    }
+}
+
+pub fn new_mail_note(account: &str, email: &str, m: &NewMail) -> Note {
+    let summary = format!("{} for {email}", plural(m.count, "new message", "new messages"));
+    let mut lines: Vec<String> = m
+        .newest
+        .iter()
+        .map(|(_, from, subject)| {
+            let subject = if subject.trim().is_empty() {
+                "(no subject)"
+            } else {
+                subject.trim()
+            };
+            format!("{}: {subject}", sender_name(from))
+        })
+        .collect();
+    if m.count > m.newest.len() {
+        lines.push(format!("and {} more", m.count - m.newest.len()));
+    }
+    let target = match m.newest.as_slice() {
+        [(thread, _, _)] if m.count == 1 => NotifyTarget::Thread {
+            account: account.to_string(),
+            thread: thread.clone(),
+        },
+        _ => NotifyTarget::Inbox,
+    };
+    Note {
+        summary,
+        body: lines.join("\n"),
+        target,
+    }
+}
+
+fn local_hm(ms: i64) -> String {
+    Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub fn reminder_note(r: &DueReminder) -> Note {
+    let when = match r.minutes {
+        0 => "now".to_string(),
+        m if m % 1440 == 0 => format!("in {}", plural((m / 1440) as usize, "day", "days")),
+        m if m % 60 == 0 => format!("in {}", plural((m / 60) as usize, "hour", "hours")),
+        m => format!("in {}", plural(m as usize, "minute", "minutes")),
+    };
+    let title = if r.summary.trim().is_empty() {
+        "(no title)"
+    } else {
+        r.summary.trim()
+    };
+    let mut body = local_hm(r.start_ms);
+    if let Some(end) = r.end_ms {
+        body.push_str(&format!("–{}", local_hm(end)));
+    }
+    if !r.location.trim().is_empty() {
+        body.push_str(&format!(" · {}", r.location.trim()));
+    }
+    Note {
+        summary: format!("{title} {when}"),
+        body,
+        target: NotifyTarget::Calendar,
+    }
+}
+
+pub fn tasks_due_note(email: &str, titles: &[String]) -> Note {
+    let mut body: Vec<String> = titles.iter().take(marks::NAMED).cloned().collect();
+    if titles.len() > body.len() {
+        body.push(format!("and {} more", titles.len() - body.len()));
+    }
+    Note {
+        summary: format!(
+            "{} due today for {email}",
+            plural(titles.len(), "task", "tasks")
+        ),
+        body: body.join("\n"),
+        target: NotifyTarget::Tasks,
+    }
+}
+
+impl NotifyService {
+    /// `wake`: signalled when there may be news (a mail sync finished).
+    pub fn new(store: Store, clock: Clock, auth: Arc<AuthService>, wake: Arc<Notify>) -> Self {
+        NotifyService {
+            store,
+            clock,
+            auth,
+            notifier: OnceLock::new(),
+            opens: broadcast::channel(16).0,
+            wake,
+        }
+    }
+
+    /// True when this process shows notifications (the desktop app).
+    pub fn available(&self) -> bool {
+        self.notifier.get().is_some()
+    }
+
+    /// Every account's switches.
+    pub async fn switches(&self) -> Result<Vec<AccountNotify>> {
+        let accounts = self.auth.list_accounts().await?;
+        self.store
+            .read(move |c| {
+                accounts
+                    .into_iter()
+                    .map(|a| {
+                        Ok(AccountNotify {
+                            switches: marks::switches(c, &a.id)?,
+                            account: a.id,
+                            email: a.email,
+                        })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    pub async fn set_switches(&self, account: String, s: NotifySwitches) -> Result<()> {
+        self.auth.account(&account).await?;
+        self.store
+            .write(move |c| marks::set_switches(c, &account, &s))
+            .await
+    }
+
+    /// The next notification clicked, to open.
+    pub async fn next_open(&self) -> Option<NotifyTarget> {
+        let mut clicks = self.opens();
+        loop {
+            match clicks.recv().await {
+                Ok(t) => return Some(t),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Every notification clicked from now on.
+    pub fn opens(&self) -> broadcast::Receiver<NotifyTarget> {
+        self.opens.subscribe()
+    }
+
+    fn show(&self, note: Note) {
+        let Some(n) = self.notifier.get() else { return };
+        let opens = self.opens.clone();
+        let target = note.target.clone();
+        if let Err(e) = n.show(
+            &note,
+            Box::new(move || {
+                let _ = opens.send(target);
+            }),
+        ) {
+            tracing::warn!(error = %e, "a notification could not be shown");
+        }
+    }
+
+    /// Announces the Inbox mail that came since the last look (once, in one process); what
+    /// was shown.
+    pub async fn check_mail(&self, account: &str, email: &str) -> Result<Option<Note>> {
+        if !self.available() {
+            return Ok(None);
+        }
+        let (acc, now) = (account.to_string(), self.clock.now_ms());
+        let (new, on) = self
+            .store
+            .transaction(move |tx| {
+                Ok((
+                    marks::claim_new_mail(tx, &acc, now)?,
+                    marks::switches(tx, &acc)?.new_mail,
+                ))
+            })
+            .await?;
+        let note = new.filter(|_| on).map(|m| new_mail_note(account, email, &m));
+        if let Some(n) = &note {
+            self.show(n.clone());
+        }
+        Ok(note)
+    }
+
+    /// Announces the popup reminders that came due since the last look; what was shown.
+    pub async fn check_reminders(&self, account: &str) -> Result<Vec<Note>> {
+        if !self.available() {
+            return Ok(Vec::new());
+        }
+        let (acc, now) = (account.to_string(), self.clock.now_ms());
+        let due = self
+            .store
+            .transaction(move |tx| {
+                let last = marks::claim_since(tx, &format!("reminders.{acc}"), now)?;
+                // The first look only sets the mark; a long gap (the app was closed) keeps
+                // only the recent reminders.
+                let Some(last) = last else { return Ok(Vec::new()) };
+                if !marks::switches(tx, &acc)?.reminders {
+                    return Ok(Vec::new());
+                }
+                marks::reminders_due(tx, &acc, last.max(now - MISSED_REMINDERS_MS), now)
+            })
+            .await?;
+        let notes: Vec<Note> = due.iter().map(reminder_note).collect();
+        for n in &notes {
+            self.show(n.clone());
+        }
+        Ok(notes)
+    }
+
+    /// Once a day from the morning: the open tasks due today; what was shown.
+    pub async fn check_tasks_due(&self, account: &str, email: &str) -> Result<Option<Note>> {
+        let now = Local.timestamp_millis_opt(self.clock.now_ms()).single();
+        let Some(now) = now.filter(|_| self.available()) else {
+            return Ok(None);
+        };
+        if now.format("%H").to_string().parse::<u32>().unwrap_or(0) < TASKS_DUE_FROM_HOUR {
+            return Ok(None);
+        }
+        let today = now.format("%Y-%m-%d").to_string();
+        let acc = account.to_string();
+        let titles = self
+            .store
+            .transaction(move |tx| {
+                if !marks::claim_day(tx, &format!("tasks_due.{acc}"), &today)?
+                    || !marks::switches(tx, &acc)?.tasks_due
+                {
+                    return Ok(Vec::new());
+                }
+                Ok(tasks::due_between(tx, &today, &today)?
+                    .into_iter()
+                    .filter(|t| t.account_id == acc && !t.completed)
+                    .map(|t| t.title)
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        if titles.is_empty() {
+            return Ok(None);
+        }
+        let note = tasks_due_note(email, &titles);
+        self.show(note.clone());
+        Ok(Some(note))
+    }
+
+    /// One look at every account (one failing does not keep the others from theirs).
+    pub async fn tick(&self) -> Result<()> {
+        for a in self.auth.list_accounts().await? {
+            let looks = [
+                self.check_mail(&a.id, &a.email).await.err(),
+                self.check_reminders(&a.id).await.err(),
+                self.check_tasks_due(&a.id, &a.email).await.err(),
+            ];
+            for e in looks.into_iter().flatten() {
+                tracing::warn!(account = %a.id, error = %e, "looking for things to announce failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows notifications through `notifier` from now on (once per process; a second call
+    /// changes nothing).
+    pub fn set_notifier(&self, notifier: Arc<dyn Notifier>) {
+        let _ = self.notifier.set(notifier);
+    }
+
+    /// Shows notifications through `notifier`, looking every few seconds and whenever woken,
+    /// for as long as the process runs.
+    pub fn start(self: &Arc<Self>, notifier: Arc<dyn Notifier>) {
+        if self.notifier.set(notifier).is_err() {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = this.tick().await {
+                    tracing::warn!(error = %e, "looking for things to announce failed");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(TICK) => {}
+                    _ = this.wake.notified() => {}
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_name_the_news_and_open_the_right_place() {
+        let one = NewMail {
+            count: 1,
+            newest: vec![(
+                "m1".into(),
+                "\"Ada L.\" <ada@example.com>".into(),
+                "Lunch?".into(),
+            )],
+        };
+        let n = new_mail_note("acc", "me@example.com", &one);
+        assert_eq!(n.summary, "1 new message for me@example.com");
+        assert_eq!(n.body, "Ada L.: Lunch?");
+        assert_eq!(
+            n.target,
+            NotifyTarget::Thread {
+                account: "acc".into(),
+                thread: "m1".into()
+            }
+        );
+        let many = NewMail {
+            count: 5,
+            newest: vec![
+                ("a".into(), "<bob@example.com>".into(), " ".into()),
+                ("b".into(), "Cy <cy@example.com>".into(), "Hi".into()),
+                ("c".into(), "Di <di@example.com>".into(), "Yo".into()),
+            ],
+        };
+        let n = new_mail_note("acc", "me@example.com", &many);
+        assert_eq!(n.summary, "5 new messages for me@example.com");
+        assert_eq!(
+            n.body,
+            "bob@example.com: (no subject)\nCy: Hi\nDi: Yo\nand 2 more"
+        );
+        assert_eq!(n.target, NotifyTarget::Inbox);
+
+        let r = DueReminder {
+            event: "e".into(),
+            summary: "Standup".into(),
+            location: "Room 4".into(),
+            start_ms: 0,
+            end_ms: None,
+            minutes: 120,
+        };
+        let n = reminder_note(&r);
+        assert_eq!(n.summary, "Standup in 2 hours");
+        assert!(n.body.ends_with(" · Room 4"), "{}", n.body);
+        assert_eq!(
+            reminder_note(&DueReminder { minutes: 1, ..r.clone() }).summary,
+            "Standup in 1 minute"
+        );
+        assert_eq!(
+            reminder_note(&DueReminder { minutes: 0, ..r }).summary,
+            "Standup now"
+        );
+        let titles: Vec<String> = (1..=4).map(|i| format!("t{i}")).collect();
+        let n = tasks_due_note("me@example.com", &titles);
+        assert_eq!(n.summary, "4 tasks due today for me@example.com");
+        assert_eq!(n.body, "t1\nt2\nt3\nand 1 more");
+    }
+}
