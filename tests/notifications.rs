@@ -35,7 +35,7 @@ struct Bus {
 }
 
 fn python(address: &str, code: &str) -> String {
-    let out = Command::new("python3")
+    let out = Command::new(DEBIAN_PYTHON)
         .args(["-c", code])
         .env("DBUS_SESSION_BUS_ADDRESS", address)
         .output()
@@ -47,6 +47,9 @@ fn python(address: &str, code: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Debian's Python, which has python3-dbusmock (a `python3` earlier on PATH may not).
+const DEBIAN_PYTHON: &str = "/usr/bin/python3";
 
 const MOCK: &str = "import dbus, json\n\
 bus = dbus.SessionBus()\n\
@@ -65,8 +68,14 @@ fn bus() -> Bus {
     let address = line.trim().to_string();
     let daemon = Killed(daemon);
     let service = Killed(
-        Command::new("python3")
-            .args(["-m", "dbusmock", "--session", "--template", "notification_daemon"])
+        Command::new(DEBIAN_PYTHON)
+            .args([
+                "-m",
+                "dbusmock",
+                "--session",
+                "--template",
+                "notification_daemon",
+            ])
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
             .stdout(Stdio::null())
             .spawn()
@@ -155,14 +164,26 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
     let now = s.clock.now_ms();
     add_mail(
         &s,
-        vec![msg("old", now - 86_400_000, "Old <o@example.com>", "Old news", &["INBOX", "UNREAD"])],
+        vec![msg(
+            "old",
+            now - 86_400_000,
+            "Old <o@example.com>",
+            "Old news",
+            &["INBOX", "UNREAD"],
+        )],
     )
     .await;
     // No notifier yet (the CLI, the web preview): nothing is claimed or shown.
-    assert_eq!(s.notify.check_mail("acc", "me@example.com").await.unwrap(), None);
+    assert_eq!(
+        s.notify.check_mail("acc", "me@example.com").await.unwrap(),
+        None
+    );
     s.notify.set_notifier(Arc::new(DesktopNotifier));
     // The first look sets the mark: the mailbox already here is not news.
-    assert_eq!(s.notify.check_mail("acc", "me@example.com").await.unwrap(), None);
+    assert_eq!(
+        s.notify.check_mail("acc", "me@example.com").await.unwrap(),
+        None
+    );
     assert!(bus.shown().is_empty());
 
     add_mail(
@@ -193,7 +214,10 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
             vec!["default".to_string(), "Open".to_string()],
         )]
     );
-    assert_eq!(s.notify.check_mail("acc", "me@example.com").await.unwrap(), None);
+    assert_eq!(
+        s.notify.check_mail("acc", "me@example.com").await.unwrap(),
+        None
+    );
     assert_eq!(bus.shown().len(), 1, "announced once");
 
     bus.click(1);
@@ -222,15 +246,27 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
         .unwrap();
     add_mail(
         &s,
-        vec![msg("quiet", now + 2_000, "Bo <bo@example.com>", "Shh", &["INBOX", "UNREAD"])],
+        vec![msg(
+            "quiet",
+            now + 2_000,
+            "Bo <bo@example.com>",
+            "Shh",
+            &["INBOX", "UNREAD"],
+        )],
     )
     .await;
-    assert_eq!(s.notify.check_mail("acc", "me@example.com").await.unwrap(), None);
+    assert_eq!(
+        s.notify.check_mail("acc", "me@example.com").await.unwrap(),
+        None
+    );
     s.notify
         .set_switches("acc".into(), NotifySwitches::default())
         .await
         .unwrap();
-    assert_eq!(s.notify.check_mail("acc", "me@example.com").await.unwrap(), None);
+    assert_eq!(
+        s.notify.check_mail("acc", "me@example.com").await.unwrap(),
+        None
+    );
     assert_eq!(bus.shown().len(), 1);
     let listed = s.notify.switches().await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -276,13 +312,19 @@ async fn a_reminder_and_the_tasks_due_today_are_announced_through_dbus() {
         })
         .await
         .unwrap();
-    assert!(s.notify.check_reminders("acc").await.unwrap().is_empty(), "first look: the mark");
+    assert!(
+        s.notify.check_reminders("acc").await.unwrap().is_empty(),
+        "first look: the mark"
+    );
     s.clock.advance(Duration::from_secs(30));
     let shown = s.notify.check_reminders("acc").await.unwrap();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].summary, "Standup in 10 minutes");
     s.clock.advance(Duration::from_secs(30));
-    assert!(s.notify.check_reminders("acc").await.unwrap().is_empty(), "once");
+    assert!(
+        s.notify.check_reminders("acc").await.unwrap().is_empty(),
+        "once"
+    );
     let on_bus = bus.shown();
     assert_eq!(on_bus.len(), 1);
     assert_eq!(on_bus[0].0, "Standup in 10 minutes");
@@ -295,8 +337,9 @@ async fn a_reminder_and_the_tasks_due_today_are_announced_through_dbus() {
         .with_hour(9)
         .and_then(|t| t.with_minute(0))
         .unwrap();
-    s.clock
-        .advance(Duration::from_millis((nine.timestamp_millis() - s.clock.now_ms()) as u64));
+    s.clock.advance(Duration::from_millis(
+        (nine.timestamp_millis() - s.clock.now_ms()) as u64,
+    ));
     let due = nine.format("%Y-%m-%d").to_string();
     s.store
         .transaction(move |tx| {
@@ -326,7 +369,10 @@ async fn a_reminder_and_the_tasks_due_today_are_announced_through_dbus() {
     assert_eq!(note.summary, "2 tasks due today for me@example.com");
     assert_eq!(note.target, NotifyTarget::Tasks);
     assert_eq!(
-        s.notify.check_tasks_due("acc", "me@example.com").await.unwrap(),
+        s.notify
+            .check_tasks_due("acc", "me@example.com")
+            .await
+            .unwrap(),
         None,
         "once a day"
     );
@@ -360,11 +406,17 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
     s.notify.set_notifier(Arc::new(Silent));
     let html = render("/settings", "Tasks due today").await;
     let text = text_of(&html);
-    for want in ["Notifications", "me@example.com", "New mail in the Inbox", "Event reminders"] {
+    for want in [
+        "Notifications",
+        "me@example.com",
+        "New mail in the Inbox",
+        "Event reminders",
+    ] {
         assert!(text.contains(want), "{want} in {text}");
     }
     assert_eq!(html.matches(r#"type="checkbox""#).count(), 3, "{html}");
-    assert_eq!(html.matches("checked").count(), 3, "on by default: {html}");
+    let on = r#"type="checkbox" checked=true"#;
+    assert_eq!(html.matches(on).count(), 3, "on by default: {html}");
 
     libreollama::api::notify_set_switches(
         "acc".into(),
@@ -376,9 +428,12 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
     .await
     .unwrap();
     let html = render("/settings", "Tasks due today").await;
-    assert_eq!(html.matches("checked").count(), 2, "{html}");
+    assert_eq!(html.matches(on).count(), 2, "{html}");
     let err = libreollama::api::notify_set_switches("nobody".into(), NotifySwitches::default())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("nobody") || err.to_string().contains("account"), "{err}");
+    assert!(
+        err.to_string().contains("nobody") || err.to_string().contains("account"),
+        "{err}"
+    );
 }

@@ -71,7 +71,10 @@ pub struct AccountNotify {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotifyTarget {
     /// The conversation of the one message announced (several: the Inbox).
-    Thread { account: String, thread: String },
+    Thread {
+        account: String,
+        thread: String,
+    },
     Inbox,
     Tasks,
     Calendar,

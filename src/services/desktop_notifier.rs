@@ -13,7 +13,17 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// How long the notification service may take to take a notification.
+const SHOW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn refused(e: impl std::fmt::Display) -> LibreOllamaError {
+    LibreOllamaError::Internal(format!(
+        "the desktop's notification service did not take the notification: {e}"
+    ))
+}
+
 impl Notifier for DesktopNotifier {
+    /// Blocks until the service has the notification (call it off the async threads).
     fn show(&self, note: &Note, clicked: Box<dyn FnOnce() + Send>) -> Result<()> {
         let mut n = notify_rust::Notification::new();
         n.appname("LibreOllama")
@@ -22,26 +32,31 @@ impl Notifier for DesktopNotifier {
             .icon("org.libreollama.app");
         #[cfg(all(unix, not(target_os = "macos")))]
         n.action("default", "Open")
-            .hint(notify_rust::Hint::DesktopEntry("org.libreollama.app".into()));
-        let shown = n.show().map_err(|e| {
-            LibreOllamaError::Internal(format!(
-                "the desktop's notification service did not take the notification: {e}"
-            ))
-        })?;
-        // The service tells which action was taken (or that it closed); its own thread waits.
-        #[cfg(all(unix, not(target_os = "macos")))]
+            .hint(notify_rust::Hint::DesktopEntry(
+                "org.libreollama.app".into(),
+            ));
+        // The D-Bus connection behind a shown notification stays on the thread that made it;
+        // that thread then waits for the action taken (or the close) and ends.
+        let (sent, taken) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("notification".into())
-            .spawn(move || {
-                shown.wait_for_action(|action| {
-                    if action == "default" {
-                        clicked();
-                    }
-                })
+            .spawn(move || match n.show() {
+                Ok(shown) => {
+                    let _ = sent.send(Ok(()));
+                    #[cfg(all(unix, not(target_os = "macos")))]
+                    shown.wait_for_action(|action| {
+                        if action == "default" {
+                            clicked();
+                        }
+                    });
+                    #[cfg(not(all(unix, not(target_os = "macos"))))]
+                    let _ = (shown, clicked);
+                }
+                Err(e) => {
+                    let _ = sent.send(Err(refused(e)));
+                }
             })
             .map_err(|e| LibreOllamaError::Internal(format!("notification thread: {e}")))?;
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let _ = (shown, clicked);
-        Ok(())
+        taken.recv_timeout(SHOW_TIMEOUT).map_err(refused)?
     }
 }

@@ -57,7 +57,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The name part of a From header ("Ada <ada@example.com>" → "Ada").
 fn sender_name(from: &str) -> &str {
-    let name = from.split('<').next().unwrap_or("").trim().trim_matches('"');
+    let name = from
+        .split('<')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"');
     if name.is_empty() {
         from.trim().trim_matches(['<', '>'])
     } else {
@@ -66,7 +71,10 @@ fn sender_name(from: &str) -> &str {
 }
 
 pub fn new_mail_note(account: &str, email: &str, m: &NewMail) -> Note {
-    let summary = format!("{} for {email}", plural(m.count, "new message", "new messages"));
+    let summary = format!(
+        "{} for {email}",
+        plural(m.count, "new message", "new messages")
+    );
     let mut lines: Vec<String> = m
         .newest
         .iter()
@@ -206,17 +214,25 @@ impl NotifyService {
         self.opens.subscribe()
     }
 
-    fn show(&self, note: Note) {
-        let Some(n) = self.notifier.get() else { return };
+    async fn show(&self, note: Note) {
+        let Some(n) = self.notifier.get().cloned() else {
+            return;
+        };
         let opens = self.opens.clone();
         let target = note.target.clone();
-        if let Err(e) = n.show(
-            &note,
-            Box::new(move || {
-                let _ = opens.send(target);
-            }),
-        ) {
-            tracing::warn!(error = %e, "a notification could not be shown");
+        let shown = tokio::task::spawn_blocking(move || {
+            n.show(
+                &note,
+                Box::new(move || {
+                    let _ = opens.send(target);
+                }),
+            )
+        })
+        .await;
+        match shown {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "a notification could not be shown"),
+            Err(e) => tracing::warn!(error = %e, "a notification could not be shown"),
         }
     }
 
@@ -236,9 +252,11 @@ impl NotifyService {
                 ))
             })
             .await?;
-        let note = new.filter(|_| on).map(|m| new_mail_note(account, email, &m));
+        let note = new
+            .filter(|_| on)
+            .map(|m| new_mail_note(account, email, &m));
         if let Some(n) = &note {
-            self.show(n.clone());
+            self.show(n.clone()).await;
         }
         Ok(note)
     }
@@ -255,7 +273,9 @@ impl NotifyService {
                 let last = marks::claim_since(tx, &format!("reminders.{acc}"), now)?;
                 // The first look only sets the mark; a long gap (the app was closed) keeps
                 // only the recent reminders.
-                let Some(last) = last else { return Ok(Vec::new()) };
+                let Some(last) = last else {
+                    return Ok(Vec::new());
+                };
                 if !marks::switches(tx, &acc)?.reminders {
                     return Ok(Vec::new());
                 }
@@ -264,7 +284,7 @@ impl NotifyService {
             .await?;
         let notes: Vec<Note> = due.iter().map(reminder_note).collect();
         for n in &notes {
-            self.show(n.clone());
+            self.show(n.clone()).await;
         }
         Ok(notes)
     }
@@ -299,7 +319,7 @@ impl NotifyService {
             return Ok(None);
         }
         let note = tasks_due_note(email, &titles);
-        self.show(note.clone());
+        self.show(note.clone()).await;
         Ok(Some(note))
     }
 
@@ -397,7 +417,11 @@ mod tests {
         assert_eq!(n.summary, "Standup in 2 hours");
         assert!(n.body.ends_with(" · Room 4"), "{}", n.body);
         assert_eq!(
-            reminder_note(&DueReminder { minutes: 1, ..r.clone() }).summary,
+            reminder_note(&DueReminder {
+                minutes: 1,
+                ..r.clone()
+            })
+            .summary,
             "Standup in 1 minute"
         );
         assert_eq!(

@@ -150,16 +150,19 @@ pub fn reminders_due(
         )
         .map_err(db)?;
     let rows = st
-        .query_map(params![account, from_ms, to_ms + LONGEST_REMINDER_MS], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })
+        .query_map(
+            params![account, from_ms, to_ms + LONGEST_REMINDER_MS],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            },
+        )
         .map_err(db)?;
     let mut due = Vec::new();
     for row in rows {
@@ -190,11 +193,7 @@ pub fn switches(c: &Connection, account: &str) -> Result<crate::model::NotifySwi
     Ok(settings::get(c, &switches_key(account))?.unwrap_or_default())
 }
 
-pub fn set_switches(
-    c: &Connection,
-    account: &str,
-    s: &crate::model::NotifySwitches,
-) -> Result<()> {
+pub fn set_switches(c: &Connection, account: &str, s: &crate::model::NotifySwitches) -> Result<()> {
     settings::set(c, &switches_key(account), s)
 }
 
@@ -258,7 +257,14 @@ mod tests {
             assert_eq!(got.newest[1].1, "new1@example.com");
             assert_eq!(claim(c, NOW + 120_000), None, "announced once");
             // An old message changed by a later sync (kept its row) is not news either.
-            store(c, &[msg("old", NOW - 86_400_000, &["INBOX", "UNREAD", "STARRED"])]);
+            store(
+                c,
+                &[msg(
+                    "old",
+                    NOW - 86_400_000,
+                    &["INBOX", "UNREAD", "STARRED"],
+                )],
+            );
             assert_eq!(claim(c, NOW + 180_000), None);
             Ok(())
         })
@@ -323,7 +329,9 @@ mod tests {
             let got: Vec<(&str, i64)> = due.iter().map(|d| (d.event.as_str(), d.minutes)).collect();
             assert_eq!(got, [("default", 10), ("own", 30)]);
             // The window after: nothing again; a minute on, the later event.
-            assert!(reminders_due(c, ACCOUNT, NOW, NOW + 30_000).unwrap().is_empty());
+            assert!(reminders_due(c, ACCOUNT, NOW, NOW + 30_000)
+                .unwrap()
+                .is_empty());
             let due = reminders_due(c, ACCOUNT, NOW + 30_000, NOW + 60_000).unwrap();
             assert_eq!(due.len(), 1);
             assert_eq!(due[0].event, "later");

@@ -122,9 +122,9 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
             services.calendar.start_background();
             services.compose.start_background();
             #[cfg(feature = "desktop")]
-            services
-                .notify
-                .start(std::sync::Arc::new(crate::services::desktop_notifier::DesktopNotifier));
+            services.notify.start(std::sync::Arc::new(
+                crate::services::desktop_notifier::DesktopNotifier,
+            ));
             crate::api::install(services);
         }
         Err(e) => {

@@ -261,6 +261,26 @@ fn page_title(route: &Route) -> &'static str {
     }
 }
 
+/// A clicked notification brings the window forward and opens what it announced.
+#[cfg(feature = "desktop")]
+fn use_notification_clicks() {
+    use crate::model::NotifyTarget;
+    let nav = navigator();
+    use_future(move || async move {
+        while let Ok(Some(target)) = crate::api::notify_next_open().await {
+            let window = dioxus::desktop::window();
+            window.set_minimized(false);
+            window.set_focus();
+            nav.push(match target {
+                NotifyTarget::Thread { account, thread } => Route::MailThread { account, thread },
+                NotifyTarget::Inbox => Route::Mail {},
+                NotifyTarget::Tasks => Route::Tasks {},
+                NotifyTarget::Calendar => Route::Calendar {},
+            });
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,24 +325,4 @@ mod tests {
         assert_eq!(tab_of(&Route::Diagnostics {}).label, "Settings");
         assert_eq!(tab_of(&Route::Tasks {}).label, "Tasks");
     }
-}
-
-/// A clicked notification brings the window forward and opens what it announced.
-#[cfg(feature = "desktop")]
-fn use_notification_clicks() {
-    use crate::model::NotifyTarget;
-    let nav = navigator();
-    use_future(move || async move {
-        while let Ok(Some(target)) = crate::api::notify_next_open().await {
-            let window = dioxus::desktop::window();
-            window.set_minimized(false);
-            window.set_focus();
-            nav.push(match target {
-                NotifyTarget::Thread { account, thread } => Route::MailThread { account, thread },
-                NotifyTarget::Inbox => Route::Mail {},
-                NotifyTarget::Tasks => Route::Tasks {},
-                NotifyTarget::Calendar => Route::Calendar {},
-            });
-        }
-    });
 }
