@@ -390,6 +390,16 @@ def calendar(page):
         failures.append(f"calendar: the event should read {EVENT_LOCAL} in {ZONE}, shows {text!r}")
     log(f"the event reads {EVENT_LOCAL}, New York time ✓")
     visit(page, "calendar-month")
+    # The palette's "New event" opens the editor for a new event on the calendar.
+    page.keyboard.press("Control+k")
+    dialog = page.get_by_role("dialog", name="Commands")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.keyboard.type("new event")
+    expect(dialog.get_by_role("option").first).to_contain_text("New event")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("complementary", name="New event")).to_be_visible(timeout=WAIT)
+    visit(page, "calendar-new-event")
+    log("Ctrl+K, 'new event', Enter: the new event's editor ✓")
 
 
 def chat(page):
@@ -506,7 +516,23 @@ def small_screens(browser, state):
             visit(page, f"{kind}-{name}")
         if kind == "phone":
             keyboard_up(page)
+            ticks_by_touch(page)
         ctx.close()
+
+
+def ticks_by_touch(page):
+    """A phone has no x key: tapping two rows' ticks selects both, and the bar acts on them."""
+    page.goto(BASE + "/")
+    rows = page.get_by_role("option")
+    expect(rows.first).to_be_visible(timeout=WAIT)
+    for i in (0, 1):
+        rows.nth(i).locator(".tick").tap()
+    bar = page.get_by_role("toolbar", name="Ticked messages")
+    expect(bar).to_contain_text("2 ticked", timeout=WAIT)
+    visit(page, "phone-ticked")
+    bar.get_by_role("button", name="Untick all").tap()
+    expect(bar).to_have_count(0, timeout=WAIT)
+    log("phone: two rows ticked by touch, the bar shown, untick all ✓")
 
 
 def main():

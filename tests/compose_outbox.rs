@@ -17,78 +17,8 @@ use libreollama::google::gmail::messages::ListParams;
 use libreollama::google::gmail::Gmail;
 use libreollama::model::{ComposeKind, DraftEdit};
 use libreollama::services::AppServices;
+use support::compose::{edit, gmail, setup, setup_via, Setup};
 use support::{faults, peers};
-
-fn seed(port: u16) -> String {
-    format!(
-        "google:\n  users:\n    - email: ada@example.com\n      name: Ada\n  oauth_clients:\n    - client_id: send.apps.googleusercontent.com\n      client_secret: GOCSPX-send\n      redirect_uris:\n        - http://127.0.0.1:{port}/\n  messages:\n    - id: msg_plans\n      thread_id: thr_plans\n      user_email: ada@example.com\n      from: Bob <bob@example.com>\n      to: ada@example.com, Dan <dan@example.com>\n      cc: carol@example.com\n      subject: Plans for Friday\n      body_text: \"Shall we meet at noon?\\n> an old quote\"\n      message_id: \"<plans-1@example.com>\"\n      label_ids: [INBOX]\n"
-    )
-}
-
-struct Setup {
-    peer: peers::Peer,
-    s: std::sync::Arc<AppServices>,
-    acc: String,
-    data: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup() -> Setup {
-    setup_via(None).await
-}
-
-/// With `gmail_plan`, Gmail calls go through a fault proxy following that plan.
-async fn setup_via(gmail_plan: Option<fn(u64, &str) -> faults::Fault>) -> Setup {
-    let port = peers::free_port();
-    let peer = peers::emulate(&seed(port));
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let mut cfg = support::config(&data);
-    cfg.google.endpoints = libreollama::google::GoogleEndpoints::single_host(&peer.base);
-    if let Some(plan) = gmail_plan {
-        let proxy = faults::start(peer.base.clone(), plan).await;
-        cfg.google.endpoints.gmail_base = format!("{}/", proxy.base);
-    }
-    cfg.google.redirect_port = port;
-    cfg.google.retry.base = Duration::from_millis(5);
-    // The emulator keeps no quota: sends need not be paced at Gmail's 2.5 a second.
-    cfg.google.rate_limits.gmail_units_per_sec = 100_000.0;
-    let s = AppServices::start(cfg).await.unwrap();
-    s.auth
-        .set_client(
-            "send.apps.googleusercontent.com".into(),
-            Some("GOCSPX-send".into()),
-        )
-        .await
-        .unwrap();
-    let acc = peers::emulate_sign_in(&s, &peer.base, "ada@example.com")
-        .await
-        .id;
-    let sync = libreollama::sync::gmail::for_account(
-        &s.store,
-        s.google.clone(),
-        &s.config.google.endpoints.gmail_base,
-        &acc,
-    );
-    sync.run(&tokio_util::sync::CancellationToken::new())
-        .await
-        .unwrap();
-    Setup {
-        peer,
-        s,
-        acc,
-        data,
-        _dir: dir,
-    }
-}
-
-fn gmail(t: &Setup) -> Gmail {
-    Gmail::new(
-        t.s.google.clone(),
-        t.s.config.google.endpoints.gmail_base.clone(),
-        t.acc.clone(),
-    )
-}
 
 /// Messages at the emulator matching a Gmail query; `subject:=X` is an exact subject (the
 /// emulator's query parser splits quoted phrases).
@@ -119,15 +49,6 @@ async fn at_gmail(g: &Gmail, q: &str) -> Vec<libreollama::google::gmail::types::
         out.retain(|m| m.header("Subject") == Some(subject));
     }
     out
-}
-
-fn edit(to: &str, subject: &str, body: &str) -> DraftEdit {
-    DraftEdit {
-        to: to.into(),
-        subject: subject.into(),
-        body: body.into(),
-        ..Default::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -342,3 +342,50 @@ fn mbox_tail() -> String {
      Date: Tue, 30 Jan 2024 11:00:00 +0000\n\nNothing attached.\n\n"
         .to_string()
 }
+
+/// A bounce carrying the original as `message/rfc822`: the reader opens it as a message.
+const BOUNCE: &str = "From: Mail Delivery <mailer-daemon@example.org>\r\nTo: ada@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: Thu, 1 Feb 2024 09:00:00 +0000\r\nMessage-ID: <bounce-1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"bb\"\r\n\r\n--bb\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n--bb\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"original.eml\"\r\n\r\nFrom: Ada <ada@example.com>\r\nTo: Bo <bo@example.net>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nDate: Thu, 1 Feb 2024 08:59:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the plan attached.\r\n--in\r\nContent-Type: application/pdf; name=\"plan.pdf\"\r\nContent-Disposition: attachment; filename=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--in--\r\n--bb--\r\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attached_message_opens_as_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = support::start(&dir.path().join("data")).await;
+    let src = dir.path().join("bounce.eml");
+    std::fs::write(&src, BOUNCE).unwrap();
+    assert_eq!(import::import_path(&s.store, &src, |_| {}).await.unwrap().imported, 1);
+    let parsed = q("subject:undelivered", Clock { now_ms: 1_800_000_000_000, utc_offset_secs: 0 }).unwrap();
+    let hits = s
+        .store
+        .read(move |c| mail::search(c, None, &parsed, 5, None))
+        .await
+        .unwrap();
+    let thread = s
+        .mail
+        .thread(import::ARCHIVE_ACCOUNT, &hits[0].thread_id, false)
+        .await
+        .unwrap();
+    let m = &thread.messages[0];
+    let att = m
+        .attachments
+        .iter()
+        .find(|a| a.mime_type == "message/rfc822")
+        .expect("the original is an attachment");
+    assert!(att.size > 200, "the whole message, not its first bytes: {att:?}");
+    let opened = s
+        .mail
+        .attached_message(import::ARCHIVE_ACCOUNT, &m.id, &att.part_id)
+        .await
+        .unwrap();
+    assert_eq!(opened.subject, "Grüße");
+    assert_eq!(opened.from, "Ada <ada@example.com>");
+    assert_eq!(opened.to, "Bo <bo@example.net>");
+    assert_eq!(opened.text.as_deref().map(str::trim), Some("See the plan attached."));
+    assert_eq!(opened.files, [("plan.pdf".to_string(), "application/pdf".to_string(), 9)]);
+    // A part that is not a message is refused with a way out.
+    let err = s
+        .mail
+        .attached_message(import::ARCHIVE_ACCOUNT, &m.id, "missing")
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().is_empty());
+}

@@ -147,3 +147,24 @@ pub async fn mail_unsnooze(account: String, thread_id: String) -> ApiResult<()> 
 pub async fn mail_snoozed() -> ApiResult<Vec<SnoozedThread>> {
     host::guarded(async move { Ok(host::services()?.compose.snoozed().await?) }).await
 }
+
+/// An account's signature (Gmail's until edited here).
+#[post("/api/mail/signature")]
+pub async fn mail_signature(account: String) -> ApiResult<crate::model::Signature> {
+    host::guarded(async move { Ok(host::services()?.mail.signature(&account).await?) }).await
+}
+
+/// Sets an account's signature as written here.
+#[post("/api/mail/signature/set")]
+pub async fn mail_signature_set(
+    account: String,
+    text: String,
+) -> ApiResult<crate::model::Signature> {
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .set_signature(&account, text)
+            .await?)
+    })
+    .await
+}

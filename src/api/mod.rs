@@ -307,6 +307,22 @@ pub async fn mail_import_start(path: String) -> ApiResult<u64> {
     .await
 }
 
+/// A message attached to a message (`message/rfc822`), read for the reader.
+#[post("/api/mail/attached_message")]
+pub async fn mail_attached_message(
+    account: String,
+    message_id: String,
+    part_id: String,
+) -> ApiResult<crate::model::AttachedMessage> {
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .attached_message(&account, &message_id, &part_id)
+            .await?)
+    })
+    .await
+}
+
 /// The mail searches made lately, newest first (for the palette).
 #[post("/api/mail/recent_searches")]
 pub async fn mail_recent_searches() -> ApiResult<Vec<String>> {

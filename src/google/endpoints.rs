@@ -33,7 +33,7 @@ pub use super::gmail::labels::LIST as GMAIL_LABELS_LIST;
 /// All endpoints in use, for the discovery test.
 pub fn all() -> Vec<Endpoint> {
     use super::gmail::{drafts, history, labels, messages, profile, threads};
-    let mut v = vec![USERINFO_GET, profile::GET_PROFILE];
+    let mut v = vec![USERINFO_GET, profile::GET_PROFILE, profile::SEND_AS_LIST];
     for group in [
         labels::ALL,
         drafts::ALL,

@@ -114,6 +114,13 @@ pub fn read_message(raw: &[u8]) -> Option<mail_parser::Message<'_>> {
         .flatten()
 }
 
+/// The Bcc line of a message (a draft keeps it), "" if none.
+pub fn bcc_of(raw: &[u8]) -> String {
+    read_message(raw)
+        .map(|m| addresses(m.bcc()))
+        .unwrap_or_default()
+}
+
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
     parse_with(raw, KeepParts::Inline)
 }

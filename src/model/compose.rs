@@ -167,3 +167,12 @@ mod tests {
         assert_eq!(ComposeKind::parse("Reply"), None);
     }
 }
+
+/// The signature added to an account's new mail and replies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Plain text; empty: none.
+    pub text: String,
+    /// True once edited here: Gmail's (read at each sync) no longer replaces it.
+    pub edited_here: bool,
+}

@@ -213,3 +213,18 @@ mod tests {
         assert_eq!(system_folder_name("Label_12"), None);
     }
 }
+
+/// A message attached to a message (`message/rfc822`), read for the reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedMessage {
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    /// Unix ms, from its Date header.
+    pub date_ms: Option<i64>,
+    /// Its text (an HTML-only message's text, as the search index reads it).
+    pub text: Option<String>,
+    /// Its own files: (name, MIME type, bytes).
+    pub files: Vec<(String, String, i64)>,
+}

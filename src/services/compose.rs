@@ -24,6 +24,8 @@ pub struct ComposeService {
     clock: Clock,
     /// Rung by a save, a queued mail, a snooze: the background loop looks again.
     wake: Arc<tokio::sync::Notify>,
+    /// Each finished mail sync's account.
+    synced: tokio::sync::broadcast::Sender<String>,
 }
 
 impl ComposeService {
@@ -31,6 +33,7 @@ impl ComposeService {
     /// windows, scheduled times and the pause before a draft goes to Gmail.
     pub fn new(store: Store, mail: Arc<MailService>, clock: Clock) -> Self {
         let wake = Arc::new(tokio::sync::Notify::new());
+        let synced = mail.synced.clone();
         let drafts = Arc::new(DraftsService::new(
             store.clone(),
             mail.clone(),
@@ -57,6 +60,7 @@ impl ComposeService {
             snooze,
             clock,
             wake,
+            synced,
         }
     }
 
@@ -117,6 +121,11 @@ impl ComposeService {
 
     pub async fn suggest(&self, account: &str, prefix: &str, limit: usize) -> Result<Vec<String>> {
         self.drafts.suggest(account, prefix, limit).await
+    }
+
+    /// Brings Gmail's Drafts here (made, changed or removed on another device).
+    pub async fn pull_drafts(&self, account: &str) -> Result<crate::services::drafts::DraftsPulled> {
+        self.drafts.pull_drafts(account).await
     }
 
     pub async fn push_drafts(&self, account: &str) -> Result<usize> {
@@ -205,6 +214,25 @@ impl ComposeService {
     /// that came due while the app was closed goes now), then when something is due or
     /// changes, and at least every 30 s.
     pub fn start_background(self: &Arc<Self>) {
+        // After each mail sync, Gmail's Drafts come here (drafts made or changed elsewhere).
+        let (drafts, mut synced) = (self.drafts.clone(), self.synced.subscribe());
+        tokio::spawn(async move {
+            loop {
+                let account = match synced.recv().await {
+                    Ok(a) => a,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                if let Err(e) = drafts.push_drafts(&account).await {
+                    tracing::info!(error = %e, "drafts wait for the next round");
+                }
+                match drafts.pull_drafts(&account).await {
+                    Ok(r) if r != Default::default() => tracing::info!(?r, "drafts from Gmail"),
+                    Ok(_) => {}
+                    Err(e) => tracing::info!(error = %e, "Gmail's drafts were not read"),
+                }
+            }
+        });
         let me = self.clone();
         tokio::spawn(async move {
             loop {

@@ -5,12 +5,16 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use super::mail::signature::with_signature;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::gmail::Gmail;
 use crate::mail::compose::{self, Attachment, Outgoing, Recipient};
 use crate::model::{ComposeKind, DraftEdit, DraftOrigin, DraftView};
 use crate::services::mail::MailService;
 use crate::store::{drafts, new_id, Store};
+
+mod pull;
+pub use pull::DraftsPulled;
 
 /// A draft is copied to Gmail once the user has stopped typing for this long (seconds).
 const DRAFT_QUIET: i64 = 3;
@@ -40,6 +44,14 @@ impl DraftsService {
         }
     }
 
+    /// Waits for any other pass over this account's drafts (here or in another process).
+    async fn drafts_lock(&self, account: &str) -> Result<crate::store::locks::DraftsLock> {
+        let (dir, acc) = (self.store.data_dir().to_path_buf(), account.to_string());
+        tokio::task::spawn_blocking(move || crate::store::locks::DraftsLock::acquire(&dir, &acc))
+            .await
+            .map_err(|e| LibreOllamaError::Internal(format!("waiting for the drafts: {e}")))?
+    }
+
     fn gmail(&self, account: &str) -> Gmail {
         self.mail.gmail(account)
     }
@@ -59,6 +71,7 @@ impl DraftsService {
             ));
         }
         let me = self.account_email(account).await?;
+        let signature = self.mail.signature(account).await?.text;
         let id = new_id("draft");
         let Some(mid) = message_id.filter(|_| kind != ComposeKind::New) else {
             let (id2, acc, now) = (id.clone(), account.to_string(), self.clock.now_unix());
@@ -75,7 +88,7 @@ impl DraftsService {
                             to: "",
                             cc: "",
                             subject: "",
-                            body: "",
+                            body: &with_signature("", &signature),
                             kind: ComposeKind::New,
                             origin: DraftOrigin::User,
                         },
@@ -174,6 +187,7 @@ impl DraftsService {
                 )
             }
         };
+        let body = with_signature(&body, &signature);
         let (id2, acc, now) = (id.clone(), account.to_string(), self.clock.now_unix());
         self.store
             .write(move |c| {
@@ -446,6 +460,7 @@ impl DraftsService {
     /// Copies drafts changed here to Gmail's Drafts (create or update), and deletes the Gmail
     /// copies of drafts deleted here. Returns how many went.
     pub async fn push_drafts(&self, account: &str) -> Result<usize> {
+        let _pass = self.drafts_lock(account).await?;
         let acc = account.to_string();
         let quiet = self.clock.now_unix() - DRAFT_QUIET;
         let (changed, removals): (Vec<String>, Vec<String>) = self
@@ -498,8 +513,9 @@ impl DraftsService {
                 None => gmail.drafts_create(&raw, d.thread_id.as_deref()).await?,
             };
             let id2 = id.clone();
+            let made_message = made.message.as_ref().map(|m| m.id.clone());
             self.store
-                .write(move |c| drafts::mark_pushed(c, &id2, &made.id, version))
+                .write(move |c| drafts::mark_pushed(c, &id2, &made.id, made_message.as_deref(), version))
                 .await?;
             n += 1;
         }

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{Local, TimeZone};
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::broadcast;
 
 use crate::clock::Clock;
 use crate::error::Result;
@@ -44,7 +44,8 @@ pub struct NotifyService {
     /// Set once, by the desktop app; other processes never announce (nor claim) anything.
     notifier: OnceLock<Arc<dyn Notifier>>,
     opens: broadcast::Sender<NotifyTarget>,
-    wake: Arc<Notify>,
+    /// The account of each finished mail sync.
+    synced: broadcast::Sender<String>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -154,15 +155,20 @@ pub fn tasks_due_note(email: &str, titles: &[String]) -> Note {
 }
 
 impl NotifyService {
-    /// `wake`: signalled when there may be news (a mail sync finished).
-    pub fn new(store: Store, clock: Clock, auth: Arc<AuthService>, wake: Arc<Notify>) -> Self {
+    /// `synced`: a finished mail sync's account (there may be news).
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        auth: Arc<AuthService>,
+        synced: broadcast::Sender<String>,
+    ) -> Self {
         NotifyService {
             store,
             clock,
             auth,
             notifier: OnceLock::new(),
             opens: broadcast::channel(16).0,
-            wake,
+            synced,
         }
     }
 
@@ -351,6 +357,7 @@ impl NotifyService {
             return;
         }
         let this = self.clone();
+        let mut synced = self.synced.subscribe();
         tokio::spawn(async move {
             loop {
                 if let Err(e) = this.tick().await {
@@ -358,7 +365,7 @@ impl NotifyService {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(TICK) => {}
-                    _ = this.wake.notified() => {}
+                    _ = synced.recv() => {}
                 }
             }
         });

@@ -273,7 +273,7 @@ pub fn back_from_outbox(c: &Connection, draft: &str) -> Result<()> {
 /// The Gmail copy went with the mail (sent through it): nothing to delete at Gmail.
 pub fn forget_gmail_copy(c: &Connection, draft: &str) -> Result<()> {
     c.execute(
-        "UPDATE mail_drafts SET gmail_draft_id = NULL WHERE id = ?1",
+        "UPDATE mail_drafts SET gmail_draft_id = NULL, gmail_message_id = NULL WHERE id = ?1",
         [draft],
     )
     .map_err(err("recording a sent mail"))?;
@@ -329,11 +329,17 @@ pub fn push_state(c: &Connection, draft: &str) -> Result<(Option<String>, i64)> 
     .map_err(err("reading drafts"))
 }
 
-/// Gmail holds `version` of the draft as `gmail_draft`.
-pub fn mark_pushed(c: &Connection, draft: &str, gmail_draft: &str, version: i64) -> Result<()> {
+/// Gmail holds `version` of the draft as `gmail_draft`, in message `gmail_message`.
+pub fn mark_pushed(
+    c: &Connection,
+    draft: &str,
+    gmail_draft: &str,
+    gmail_message: Option<&str>,
+    version: i64,
+) -> Result<()> {
     c.execute(
-        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2 WHERE id = ?3",
-        params![gmail_draft, version, draft],
+        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2, gmail_message_id = ?3 WHERE id = ?4",
+        params![gmail_draft, version, gmail_message, draft],
     )
     .map_err(err("recording a draft"))?;
     Ok(())

@@ -69,6 +69,20 @@ impl PusherLock {
     }
 }
 
+/// One pass over an account's drafts and Gmail's copies at a time, across processes: a copy
+/// being made (created at Gmail, not yet recorded here) is never taken for a draft made on
+/// another device.
+pub struct DraftsLock(#[allow(dead_code)] File);
+
+impl DraftsLock {
+    pub fn acquire(data_dir: &Path, account: &str) -> Result<DraftsLock> {
+        let path = lock_dir(data_dir)?.join(format!("drafts-{}.lock", file_key(account)));
+        let f = open(&path)?;
+        f.lock().map_err(|e| LibreOllamaError::io(&path, e))?;
+        Ok(DraftsLock(f))
+    }
+}
+
 /// Account ids are ours (`acct-…`) but go into a file name: keep only safe characters, and a
 /// hash of the whole so two ids never share a file.
 fn file_key(account: &str) -> String {

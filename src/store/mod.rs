@@ -8,6 +8,7 @@ pub mod calendar_ops;
 pub mod chats;
 pub mod drafts;
 pub mod embeddings;
+pub mod gmail_drafts;
 pub mod health;
 pub mod image_senders;
 pub mod labels;

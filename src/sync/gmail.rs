@@ -233,18 +233,11 @@ impl GmailSync {
     /// Fetches one message in raw form, parses it and stores its body (text and sanitized
     /// HTML) in the cache and the index. Used when a message is opened, and by the backfill.
     pub async fn fetch_body(&self, message_id: &str) -> Result<()> {
-        use base64::Engine;
         let m = self
             .gmail
             .messages_get(message_id, Format::Raw, &[])
             .await?;
-        let raw_b64 = m.raw.as_deref().unwrap_or_default().trim_end_matches('=');
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw_b64)
-            .map_err(|e| LibreOllamaError::Serialization {
-                format: "base64url".into(),
-                reason: e.to_string(),
-            })?;
+        let raw = crate::google::gmail::decode_raw(m.raw.as_deref().unwrap_or_default())?;
         let row = match crate::mail::parse::parse(&raw) {
             Some(p) => {
                 let mut row = p.into_new_message(

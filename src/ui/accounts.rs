@@ -180,6 +180,7 @@ fn AccountRow(
                 if let Some(n) = note.read().as_ref() {
                     div { class: "hint", "{n}" }
                 }
+                super::signature::SignatureEditor { account: a.id.clone(), email: a.email.clone() }
             }
             span { class: badge, "{label}" }
             div { class: "account-actions",

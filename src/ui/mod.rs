@@ -14,6 +14,7 @@ mod markdown;
 mod palette;
 mod settings;
 mod shell;
+mod signature;
 mod tasks;
 mod timer;
 

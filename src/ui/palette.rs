@@ -41,6 +41,7 @@ pub(crate) enum Run {
     Mail(MailRequest),
     NewChat,
     NewTask,
+    NewEvent,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +124,9 @@ pub(crate) fn entries(
             mail(MailRequest::Reply(ComposeKind::Forward)),
         ));
         v.push(entry(g, "Add to tasks", "", mail(MailRequest::AddToTasks)));
+        if !s.is_archive {
+            v.push(entry(g, "Summarise", "", mail(MailRequest::Summarise)));
+        }
         if has("INBOX") && !s.is_archive {
             for (when, at) in snooze_choices {
                 v.push(entry(
@@ -176,6 +180,7 @@ pub(crate) fn entries(
     let g = "New";
     v.push(entry(g, "New mail", "c", mail(MailRequest::Compose)));
     v.push(entry(g, "New task", "", Run::NewTask));
+    v.push(entry(g, "New event", "", Run::NewEvent));
     v.push(entry(g, "New chat", "", Run::NewChat));
     v.push(entry("Mail", "Sync now", "", mail(MailRequest::Sync)));
     let g = "Go to";
@@ -324,6 +329,10 @@ fn run(r: Run, on_mail: bool) {
                     nav.push(Route::ChatWith { id: c.id });
                 }
             });
+        }
+        Run::NewEvent => {
+            *crate::ui::calendar::NEW_EVENT_REQUEST.write() = true;
+            nav.push(Route::Calendar {});
         }
         Run::NewTask => {
             nav.push(Route::Tasks {});

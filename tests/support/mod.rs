@@ -3,6 +3,8 @@
 pub mod batch;
 pub mod calendar;
 pub mod cli;
+#[cfg(feature = "backend")]
+pub mod compose;
 pub mod faults;
 pub mod http;
 pub mod peers;

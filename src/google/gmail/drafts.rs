@@ -56,7 +56,27 @@ pub const MESSAGES_SEND: Endpoint = Endpoint {
     ..CREATE
 };
 
-pub const ALL: &[Endpoint] = &[CREATE, UPDATE, DELETE, GET, SEND, MESSAGES_SEND];
+pub const LIST: Endpoint = Endpoint {
+    id: "gmail.users.drafts.list",
+    http_method: "GET",
+    params: &["userId", "maxResults", "pageToken"],
+    quota_units: 5,
+    idempotent: true,
+    ..CREATE
+};
+
+pub const ALL: &[Endpoint] = &[CREATE, UPDATE, DELETE, GET, LIST, SEND, MESSAGES_SEND];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DraftPage {
+    #[serde(default)]
+    drafts: Vec<Draft>,
+    next_page_token: Option<String>,
+}
+
+/// More drafts than anyone keeps; the list stops there rather than paging on for ever.
+const MAX_DRAFTS: usize = 5_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +126,30 @@ impl Gmail {
     pub async fn drafts_get(&self, id: &str) -> Result<Draft> {
         self.call(&GET, &[id], &[("format", "minimal".into())], None)
             .await
+    }
+
+    /// Gmail's copy with its whole message (`message.raw`).
+    pub async fn drafts_get_raw(&self, id: &str) -> Result<Draft> {
+        self.call(&GET, &[id], &[("format", "raw".into())], None)
+            .await
+    }
+
+    /// Every draft in Gmail's Drafts: its id, and its message's id and conversation.
+    pub async fn drafts_list(&self) -> Result<Vec<Draft>> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = vec![("maxResults", "500".to_string())];
+            if let Some(t) = &token {
+                q.push(("pageToken", t.clone()));
+            }
+            let page: DraftPage = self.call(&LIST, &[], &q, None).await?;
+            all.extend(page.drafts);
+            match page.next_page_token {
+                Some(t) if !t.is_empty() && all.len() < MAX_DRAFTS => token = Some(t),
+                _ => return Ok(all),
+            }
+        }
     }
 
     pub async fn drafts_delete(&self, id: &str) -> Result<()> {

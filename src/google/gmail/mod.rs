@@ -75,3 +75,14 @@ impl Gmail {
         serde_json::from_value(v).map_err(LibreOllamaError::json)
     }
 }
+
+/// A message's `raw` (base64url, with or without padding) as bytes.
+pub fn decode_raw(b64: &str) -> crate::error::Result<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64.trim_end_matches('='))
+        .map_err(|e| crate::error::LibreOllamaError::Serialization {
+            format: "base64url".into(),
+            reason: e.to_string(),
+        })
+}

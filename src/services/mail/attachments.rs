@@ -103,23 +103,48 @@ impl MailService {
         Ok((filename, data))
     }
 
+    /// An attached message (`message/rfc822`), read: its headers, text and files.
+    pub async fn attached_message(
+        &self,
+        account: &str,
+        message_id: &str,
+        part_id: &str,
+    ) -> Result<crate::model::AttachedMessage> {
+        let (name, data) = self.attachment_data(account, message_id, part_id).await?;
+        let p = tokio::task::spawn_blocking(move || crate::mail::parse::parse(&data))
+            .await
+            .map_err(|e| LibreOllamaError::Internal(format!("reading task failed: {e}")))?
+            .ok_or_else(|| {
+                LibreOllamaError::InvalidInput(format!(
+                    "“{name}” is not a message this app can read; use Save to open it elsewhere"
+                ))
+            })?;
+        Ok(crate::model::AttachedMessage {
+            subject: p.subject,
+            from: p.from,
+            to: p.to,
+            cc: p.cc,
+            date_ms: p.date_ms,
+            text: p.text,
+            files: p
+                .attachments
+                .into_iter()
+                .map(|a| (a.filename, a.mime_type, a.size))
+                .collect(),
+        })
+    }
+
     async fn download_part(
         &self,
         account: &str,
         message_id: &str,
         part_id: &str,
     ) -> Result<Vec<u8>> {
-        use base64::Engine;
         let m = self
             .gmail(account)
             .messages_get(message_id, crate::google::gmail::messages::Format::Raw, &[])
             .await?;
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(m.raw.as_deref().unwrap_or_default().trim_end_matches('='))
-            .map_err(|e| LibreOllamaError::Serialization {
-                format: "base64url".into(),
-                reason: e.to_string(),
-            })?;
+        let raw = crate::google::gmail::decode_raw(m.raw.as_deref().unwrap_or_default())?;
         let parsed = crate::mail::parse::parse_with(&raw, crate::mail::parse::KeepParts::All)
             .ok_or_else(|| LibreOllamaError::Serialization {
                 format: "MIME".into(),

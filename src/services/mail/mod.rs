@@ -7,6 +7,7 @@ mod attachments;
 mod folders;
 mod images;
 mod list;
+pub mod signature;
 mod sync;
 mod thread;
 
@@ -49,8 +50,8 @@ pub struct MailService {
     /// across processes).
     push_requests: Mutex<std::collections::HashSet<String>>,
     clock: Clock,
-    /// Signalled when a sync job stores new mail (the notifications look at once).
-    pub synced: Arc<tokio::sync::Notify>,
+    /// The account of each sync job that finished (notifications and Gmail's drafts look then).
+    pub synced: tokio::sync::broadcast::Sender<String>,
 }
 
 /// The address inside "Name <addr>" (or the whole text), lower-cased.
@@ -80,7 +81,7 @@ impl MailService {
             download_dir,
             push_requests: Mutex::new(Default::default()),
             clock: Clock::system(),
-            synced: Arc::new(tokio::sync::Notify::new()),
+            synced: tokio::sync::broadcast::channel(16).0,
         }
     }
 

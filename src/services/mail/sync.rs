@@ -152,7 +152,10 @@ impl MailService {
                 )
             }));
             if ok {
-                this.synced.notify_one();
+                let _ = this.synced.send(account.clone());
+                if let Err(e) = this.refresh_signature(&account).await {
+                    tracing::info!(account = %account, error = %e, "the signature was not read from Gmail");
+                }
                 this.spawn_backfill(&account);
             }
         });

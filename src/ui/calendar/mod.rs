@@ -82,6 +82,9 @@ fn on_day(e: &EventView, day: NaiveDate) -> bool {
 }
 
 /// The page's state, shared by its parts (all handles, so the struct is Copy).
+/// Set by the palette's "New event": the calendar opens a new event when it shows.
+pub static NEW_EVENT_REQUEST: GlobalSignal<bool> = Signal::global(|| false);
+
 #[derive(Clone, Copy, PartialEq)]
 struct CalendarState {
     view: Signal<View>,
@@ -223,6 +226,20 @@ pub fn CalendarMonth() -> Element {
 #[component]
 fn CalendarPage(month: bool) -> Element {
     let st = use_calendar_state(month);
+    // The palette's "New event": the editor opens at the next full hour today.
+    use_effect(move || {
+        if NEW_EVENT_REQUEST() {
+            *NEW_EVENT_REQUEST.write() = false;
+            let (hour, now) = (3_600_000, Local::now());
+            // Whole local hours (some zones are half an hour off UTC's).
+            let off = i64::from(now.offset().local_minus_utc()) * 1000;
+            let next = ((now.timestamp_millis() + off) / hour + 1) * hour - off;
+            st.create(NewAt {
+                start_ms: next,
+                all_day: false,
+            });
+        }
+    });
     let today = Local::now().date_naive();
     let (a, b) = range((st.view)(), (st.anchor)());
     let (events, tasks): (Vec<EventView>, Vec<TaskView>) = match &*st.data.read() {

@@ -72,6 +72,28 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
         });
     };
 
+    let mut summarise = move || {
+        spawn(async move {
+            error.set(None);
+            match api::ai_summarize(acc(), tid()).await {
+                Ok(id) => stream("Summarising", id),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    // The palette's "Summarise" opened this conversation: run it once AI is known to be on
+    // (where it is off, the note below says so and the request is dropped).
+    use_effect(move || {
+        let ready = enabled.read().is_some();
+        let asked = super::requests::SUMMARISE_ON_OPEN.peek().as_deref() == Some(tid.peek().as_str());
+        if ready && asked {
+            super::requests::SUMMARISE_ON_OPEN.write().take();
+            if matches!(*enabled.peek(), Some(Ok(true))) {
+                summarise();
+            }
+        }
+    });
+
     match &*enabled.read() {
         Some(Ok(true)) => {}
         Some(Ok(false)) => {
@@ -93,13 +115,7 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
             button {
                 class: "button small",
                 disabled: busy,
-                onclick: move |_| async move {
-                    error.set(None);
-                    match api::ai_summarize(acc(), tid()).await {
-                        Ok(id) => stream("Summarising", id),
-                        Err(e) => error.set(Some(e.to_string())),
-                    }
-                },
+                onclick: move |_| summarise(),
                 "Summarise"
             }
             button {

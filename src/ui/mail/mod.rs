@@ -5,6 +5,7 @@
 mod act;
 mod activity;
 mod ai;
+mod attached;
 pub(crate) mod compose;
 mod drafts;
 mod folders;

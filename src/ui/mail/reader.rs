@@ -327,6 +327,13 @@ fn MessageCard(account: String, thread_id: String, m: MessageView) -> Element {
                                 },
                                 "Save"
                             }
+                            if a.mime_type.eq_ignore_ascii_case("message/rfc822") {
+                                super::attached::OpenAttached {
+                                    account: acc.clone(),
+                                    message_id: m.id.clone(),
+                                    part_id: a.part_id.clone(),
+                                }
+                            }
                         }
                     }
                 }

@@ -15,6 +15,8 @@ pub(crate) enum MailRequest {
     Act(MailAction),
     Reply(ComposeKind),
     AddToTasks,
+    /// Open the selected conversation and summarise it (where AI is on for its account).
+    Summarise,
     /// Hide the selected conversation until this time (Unix ms).
     Snooze(i64),
     Undo,
@@ -45,6 +47,9 @@ pub(crate) static MAIL_SELECTION: GlobalSignal<Option<CursorRow>> = Signal::glob
 /// The searches made lately (kept in the store, so other windows and later runs see them),
 /// newest first.
 pub(crate) static RECENT_SEARCHES: GlobalSignal<Vec<String>> = Signal::global(Vec::new);
+/// A conversation to summarise as soon as its reader's AI bar is ready (the palette's
+/// "Summarise"): its thread id.
+pub(crate) static SUMMARISE_ON_OPEN: GlobalSignal<Option<String>> = Signal::global(|| None);
 
 /// Runs requests and publishes the selection while the mail page is open.
 pub(super) fn use_mail_requests(st: MailState) {
@@ -105,6 +110,12 @@ impl MailState {
                     if let Some(id) = ids.last() {
                         self.add_to_tasks(account, id.clone());
                     }
+                }
+            }
+            MailRequest::Summarise => {
+                if let Some((_, thread, _)) = self.targets() {
+                    *SUMMARISE_ON_OPEN.write() = Some(thread);
+                    self.open_selected();
                 }
             }
             MailRequest::Snooze(at) => {
