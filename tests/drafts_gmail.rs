@@ -83,7 +83,19 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
     assert!(gmail_text(&g, &phone.id).await.contains("Make it 8."));
     assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default());
 
-    // Edited here and changed on the phone before the copy went: what is here wins.
+    // Open in an editor here: the phone's change waits until the editor closes.
+    c.draft_editing(&d.id, true).await.unwrap();
+    g.drafts_update(&phone.id, &phone_draft("Written on the phone", "Phone says 8:30."), None)
+        .await
+        .unwrap();
+    assert_eq!(c.pull_drafts(&t.acc).await.unwrap().changed, 0, "held by the editor");
+    assert_eq!(c.draft(&d.id).await.unwrap().body, "Make it 8.");
+    c.draft_editing(&d.id, false).await.unwrap();
+    assert_eq!(c.pull_drafts(&t.acc).await.unwrap().changed, 1);
+    assert_eq!(c.draft(&d.id).await.unwrap().body.trim(), "Phone says 8:30.");
+
+    // Edited here and changed on the phone before the copy went: what is here stays (and
+    // replaces Gmail's), and the phone's text becomes a draft of its own. Nothing is lost.
     c.save(&d.id, edit("Bo <bo@example.com>", "Written on the phone", "Make it 9."))
         .await
         .unwrap();
@@ -91,17 +103,24 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
         .await
         .unwrap();
     let r = c.pull_drafts(&t.acc).await.unwrap();
-    assert_eq!(r.changed, 0, "{r:?}");
+    assert_eq!((r.added, r.changed), (1, 0), "{r:?}");
     assert_eq!(c.draft(&d.id).await.unwrap().body, "Make it 9.");
+    let bodies: Vec<String> = drafts_here(&t).await.into_iter().map(|d| d.body.trim().to_string()).collect();
+    assert!(bodies.contains(&"Phone says 10.".to_string()), "{bodies:?}");
+    assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default(), "copied once");
     clock.advance(Duration::from_millis(3200));
-    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
+    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 2, "ours replaces Gmail's; the copy goes too");
     assert!(gmail_text(&g, &phone.id).await.contains("Make it 9."));
+    assert_eq!(g.drafts_list().await.unwrap().0.len(), 2);
+    assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default());
 
-    // Sent (or discarded) on the phone: gone here too.
+    // Sent (or discarded) on the phone: gone here too; the other draft stays.
     g.drafts_delete(&phone.id).await.unwrap();
     let r = c.pull_drafts(&t.acc).await.unwrap();
     assert_eq!(r.removed, 1, "{r:?}");
-    assert!(drafts_here(&t).await.is_empty());
+    let left = drafts_here(&t).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].body.trim(), "Phone says 10.");
 
     // Discarded on the phone while being edited here: kept, and copied to Gmail again.
     let other = g
@@ -109,7 +128,11 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
         .await
         .unwrap();
     assert_eq!(c.pull_drafts(&t.acc).await.unwrap().added, 1);
-    let d2 = drafts_here(&t).await.remove(0);
+    let d2 = drafts_here(&t)
+        .await
+        .into_iter()
+        .find(|d| d.subject == "Second thoughts")
+        .unwrap();
     c.save(&d2.id, edit("Bo <bo@example.com>", "Second thoughts", "Yes, definitely."))
         .await
         .unwrap();
@@ -119,6 +142,30 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
     clock.advance(Duration::from_millis(3200));
     assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
     assert!(c.draft(&d2.id).await.unwrap().on_gmail);
+
+    // Deleted here while its copy was being made: the copy is queued for deletion, and never
+    // comes back as a draft from another device.
+    let gone = c.compose(&t.acc, ComposeKind::New, None).await.unwrap();
+    t.s.store
+        .write({
+            let (id, acc) = (gone.id.clone(), t.acc.clone());
+            move |c| {
+                libreollama::store::drafts::delete(c, &id)?;
+                libreollama::store::drafts::mark_pushed(c, &acc, &id, "r-orphan", Some("m-orphan"), 1)
+            }
+        })
+        .await
+        .unwrap();
+    let removals = t
+        .s
+        .store
+        .read({
+            let acc = t.acc.clone();
+            move |c| libreollama::store::drafts::gmail_removals(c, &acc)
+        })
+        .await
+        .unwrap();
+    assert_eq!(removals, ["r-orphan"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,13 +188,18 @@ async fn a_signature_goes_into_new_mail_and_above_the_quote() {
         .compose(&t.acc, ComposeKind::Reply, Some("msg_plans"))
         .await
         .unwrap();
-    let sig_at = reply.body.find("-- \nAda Lovelace").expect("signed");
+    let sig_at = reply.body.find("\n\nAda Lovelace\nAnalytical Engines\n\n").expect("signed");
+    assert!(!reply.body.contains("-- \n"), "no cut line above a quote: {:?}", reply.body);
     let quote_at = reply.body.find("wrote:\n> Shall we meet").expect("quoted");
     assert!(sig_at < quote_at, "above the quote: {:?}", reply.body);
     // Gmail's (empty) signature no longer replaces the one written here.
     let kept = m.refresh_signature(&t.acc).await.unwrap();
     assert!(kept.edited_here);
     assert_eq!(kept.text, "Ada Lovelace\nAnalytical Engines");
+    // Back to Gmail's (none at the emulator).
+    let back = m.use_gmail_signature(&t.acc).await.unwrap();
+    assert!(!back.edited_here);
+    assert_eq!(back.text, "");
     let err = m
         .set_signature(&t.acc, "x".repeat(10_001))
         .await

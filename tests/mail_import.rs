@@ -381,11 +381,11 @@ async fn an_attached_message_opens_as_a_message() {
     assert_eq!(opened.to, "Bo <bo@example.net>");
     assert_eq!(opened.text.as_deref().map(str::trim), Some("See the plan attached."));
     assert_eq!(opened.files, [("plan.pdf".to_string(), "application/pdf".to_string(), 9)]);
-    // A part that is not a message is refused with a way out.
+    // A part that is not there is an error that says so, not a panic.
     let err = s
         .mail
         .attached_message(import::ARCHIVE_ACCOUNT, &m.id, "missing")
         .await
         .unwrap_err();
-    assert!(!err.to_string().is_empty());
+    assert_eq!(err.kind(), "NotFound", "{err}");
 }

@@ -55,12 +55,16 @@ const MOCK: &str = "import dbus, json\n\
 bus = dbus.SessionBus()\n\
 mock = dbus.Interface(bus.get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications'), 'org.freedesktop.DBus.Mock')\n";
 
+/// One private bus at a time in this process: its address is in the environment, which every
+/// D-Bus client here reads (under `cargo test` the tests share a process).
+static ONE_BUS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn bus() -> Bus {
     let mut daemon = Command::new("dbus-daemon")
         .args(["--session", "--nofork", "--print-address=1"])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("dbus-daemon runs (scripts/setup.sh installs dbus)");
+        .expect("dbus-daemon runs (scripts/setup.sh installs dbus-daemon)");
     let mut line = String::new();
     BufReader::new(daemon.stdout.take().unwrap())
         .read_line(&mut line)
@@ -158,6 +162,7 @@ async fn services(dir: &std::path::Path) -> Arc<AppServices> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
+    let _one = ONE_BUS.lock().await;
     let bus = bus();
     let dir = tempfile::tempdir().unwrap();
     let s = services(dir.path()).await;
@@ -276,6 +281,7 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reminder_and_the_tasks_due_today_are_announced_through_dbus() {
+    let _one = ONE_BUS.lock().await;
     let bus = bus();
     let dir = tempfile::tempdir().unwrap();
     let s = services(dir.path()).await;
@@ -418,15 +424,21 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
     let on = r#"type="checkbox" checked=true"#;
     assert_eq!(html.matches(on).count(), 3, "on by default: {html}");
 
-    libreollama::api::notify_set_switches(
+    // One switch at a time: the others stay as they are.
+    let after = libreollama::api::notify_set_switch(
         "acc".into(),
-        NotifySwitches {
-            reminders: false,
-            ..NotifySwitches::default()
-        },
+        libreollama::model::NotifyKind::Reminders,
+        false,
     )
     .await
     .unwrap();
+    assert_eq!(
+        after,
+        NotifySwitches {
+            reminders: false,
+            ..NotifySwitches::default()
+        }
+    );
     let html = render("/settings", "Tasks due today").await;
     assert_eq!(html.matches(on).count(), 2, "{html}");
     let err = libreollama::api::notify_set_switches("nobody".into(), NotifySwitches::default())

@@ -168,3 +168,23 @@ pub async fn mail_signature_set(
     })
     .await
 }
+
+/// Goes back to the account's signature as Gmail has it.
+#[post("/api/mail/signature/use_gmail")]
+pub async fn mail_signature_use_gmail(account: String) -> ApiResult<crate::model::Signature> {
+    host::guarded(async move {
+        Ok(host::services()?
+            .mail
+            .use_gmail_signature(&account)
+            .await?)
+    })
+    .await
+}
+
+/// The editor has the draft open (renewed every few minutes) or closed it: while open, Gmail's
+/// copy neither replaces nor removes it.
+#[post("/api/mail/draft/editing")]
+pub async fn mail_draft_editing(id: String, open: bool) -> ApiResult<()> {
+    host::guarded(async move { Ok(host::services()?.compose.draft_editing(&id, open).await?) })
+        .await
+}

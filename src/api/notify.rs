@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 #[cfg(feature = "server")]
 use super::host;
 use super::ApiResult;
-use crate::model::{AccountNotify, NotifySwitches, NotifyTarget};
+use crate::model::{AccountNotify, NotifyKind, NotifySwitches, NotifyTarget};
 
 /// Whether this app shows notifications (the desktop app does; the web preview does not).
 #[post("/api/notify/available")]
@@ -25,6 +25,22 @@ pub async fn notify_set_switches(account: String, switches: NotifySwitches) -> A
         Ok(host::services()?
             .notify
             .set_switches(account, switches)
+            .await?)
+    })
+    .await
+}
+
+/// Turns one of an account's switches on or off; its switches after.
+#[post("/api/notify/set_switch")]
+pub async fn notify_set_switch(
+    account: String,
+    kind: NotifyKind,
+    on: bool,
+) -> ApiResult<NotifySwitches> {
+    host::guarded(async move {
+        Ok(host::services()?
+            .notify
+            .set_switch(account, kind, on)
             .await?)
     })
     .await

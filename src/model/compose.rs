@@ -143,6 +143,15 @@ pub struct SnoozedThread {
     pub wake_at_ms: i64,
 }
 
+/// The signature added to an account's new mail and replies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Plain text; empty: none.
+    pub text: String,
+    /// True once edited here: Gmail's (read at each sync) no longer replaces it.
+    pub edited_here: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,13 +175,4 @@ mod tests {
         }
         assert_eq!(ComposeKind::parse("Reply"), None);
     }
-}
-
-/// The signature added to an account's new mail and replies.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signature {
-    /// Plain text; empty: none.
-    pub text: String,
-    /// True once edited here: Gmail's (read at each sync) no longer replaces it.
-    pub edited_here: bool,
 }

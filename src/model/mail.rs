@@ -202,18 +202,6 @@ pub fn system_folder_name(id: &str) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn system_folders_have_names_not_ids() {
-        assert_eq!(system_folder_name("INBOX"), Some("Inbox"));
-        assert_eq!(system_folder_name("DRAFT"), Some("Drafts"));
-        assert_eq!(system_folder_name("Label_12"), None);
-    }
-}
-
 /// A message attached to a message (`message/rfc822`), read for the reader.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachedMessage {
@@ -227,4 +215,16 @@ pub struct AttachedMessage {
     pub text: Option<String>,
     /// Its own files: (name, MIME type, bytes).
     pub files: Vec<(String, String, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_folders_have_names_not_ids() {
+        assert_eq!(system_folder_name("INBOX"), Some("Inbox"));
+        assert_eq!(system_folder_name("DRAFT"), Some("Drafts"));
+        assert_eq!(system_folder_name("Label_12"), None);
+    }
 }

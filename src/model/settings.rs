@@ -59,6 +59,32 @@ impl Default for NotifySwitches {
     }
 }
 
+/// One of the switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotifyKind {
+    NewMail,
+    Reminders,
+    TasksDue,
+}
+
+impl NotifySwitches {
+    pub fn get(&self, k: NotifyKind) -> bool {
+        match k {
+            NotifyKind::NewMail => self.new_mail,
+            NotifyKind::Reminders => self.reminders,
+            NotifyKind::TasksDue => self.tasks_due,
+        }
+    }
+
+    pub fn set(&mut self, k: NotifyKind, on: bool) {
+        match k {
+            NotifyKind::NewMail => self.new_mail = on,
+            NotifyKind::Reminders => self.reminders = on,
+            NotifyKind::TasksDue => self.tasks_due = on,
+        }
+    }
+}
+
 /// One account's switches, with the address they are shown under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountNotify {

@@ -123,6 +123,11 @@ impl ComposeService {
         self.drafts.suggest(account, prefix, limit).await
     }
 
+    /// An editor opened, still has, or closed the draft (see [`DraftsService::editing`]).
+    pub async fn draft_editing(&self, id: &str, open: bool) -> Result<()> {
+        self.drafts.editing(id, open).await
+    }
+
     /// Brings Gmail's Drafts here (made, changed or removed on another device).
     pub async fn pull_drafts(&self, account: &str) -> Result<crate::services::drafts::DraftsPulled> {
         self.drafts.pull_drafts(account).await

@@ -6,8 +6,12 @@ use crate::error::{LibreOllamaError, Result};
 
 pub struct DesktopNotifier;
 
-/// The body may be read as markup by the service; mail's senders and subjects are text.
+/// The freedesktop service may read the body as markup; mail's senders and subjects are text.
+/// (macOS and Windows show the body as it is.)
 fn escape(text: &str) -> String {
+    if !cfg!(all(unix, not(target_os = "macos"))) {
+        return text.to_string();
+    }
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -44,6 +44,31 @@ impl DraftsService {
         }
     }
 
+    /// How long an open editor holds its draft against changes from Gmail; the editor renews
+    /// it well before (see `ui::mail::compose`).
+    pub const EDITING_HOLD_MS: i64 = 10 * 60 * 1000;
+
+    /// An editor opened (or still has) the draft: Gmail's copy neither replaces nor removes it
+    /// until the editor closes or stops renewing.
+    pub async fn editing(&self, id: &str, open: bool) -> Result<()> {
+        let until = open.then(|| self.clock.now_ms() + Self::EDITING_HOLD_MS);
+        let id = id.to_string();
+        self.store
+            .write(move |c| drafts::hold_for_editing(c, &id, until))
+            .await
+    }
+
+    /// The drafts lock if no other pass holds it.
+    async fn try_drafts_lock(
+        &self,
+        account: &str,
+    ) -> Result<Option<crate::store::locks::DraftsLock>> {
+        let (dir, acc) = (self.store.data_dir().to_path_buf(), account.to_string());
+        tokio::task::spawn_blocking(move || crate::store::locks::DraftsLock::try_acquire(&dir, &acc))
+            .await
+            .map_err(|e| LibreOllamaError::Internal(format!("waiting for the drafts: {e}")))?
+    }
+
     /// Waits for any other pass over this account's drafts (here or in another process).
     async fn drafts_lock(&self, account: &str) -> Result<crate::store::locks::DraftsLock> {
         let (dir, acc) = (self.store.data_dir().to_path_buf(), account.to_string());
@@ -460,7 +485,11 @@ impl DraftsService {
     /// Copies drafts changed here to Gmail's Drafts (create or update), and deletes the Gmail
     /// copies of drafts deleted here. Returns how many went.
     pub async fn push_drafts(&self, account: &str) -> Result<usize> {
-        let _pass = self.drafts_lock(account).await?;
+        // Never waits behind another pass (a pull of many drafts can take a while, and the
+        // outbox's round calls this): what is not copied now goes in the next round.
+        let Some(_pass) = self.try_drafts_lock(account).await? else {
+            return Ok(0);
+        };
         let acc = account.to_string();
         let quiet = self.clock.now_unix() - DRAFT_QUIET;
         let (changed, removals): (Vec<String>, Vec<String>) = self
@@ -512,10 +541,10 @@ impl DraftsService {
                 },
                 None => gmail.drafts_create(&raw, d.thread_id.as_deref()).await?,
             };
-            let id2 = id.clone();
+            let (id2, acc2) = (id.clone(), account.to_string());
             let made_message = made.message.as_ref().map(|m| m.id.clone());
             self.store
-                .write(move |c| drafts::mark_pushed(c, &id2, &made.id, made_message.as_deref(), version))
+                .write(move |c| drafts::mark_pushed(c, &acc2, &id2, &made.id, made_message.as_deref(), version))
                 .await?;
             n += 1;
         }

@@ -11,12 +11,12 @@ use tokio::sync::broadcast;
 
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::model::{AccountNotify, NotifySwitches, NotifyTarget};
+use crate::model::{AccountNotify, NotifyKind, NotifySwitches, NotifyTarget};
 use crate::services::auth::AuthService;
 use crate::store::notify::{self as marks, DueReminder, NewMail};
 use crate::store::{tasks, Store};
 
-/// How often reminders and due tasks are looked for (a finished mail sync also wakes it).
+/// How often reminders and due tasks are looked for: a reminder comes at most this late.
 const TICK: Duration = Duration::from_secs(20);
 /// Reminders that came while the app was closed are still shown if this recent.
 const MISSED_REMINDERS_MS: i64 = 15 * 60 * 1000;
@@ -196,6 +196,19 @@ impl NotifyService {
             .await
     }
 
+    /// Turns one of an account's switches on or off; its switches after.
+    pub async fn set_switch(
+        &self,
+        account: String,
+        kind: NotifyKind,
+        on: bool,
+    ) -> Result<NotifySwitches> {
+        self.auth.account(&account).await?;
+        self.store
+            .write(move |c| marks::set_switch(c, &account, kind, on))
+            .await
+    }
+
     pub async fn set_switches(&self, account: String, s: NotifySwitches) -> Result<()> {
         self.auth.account(&account).await?;
         self.store
@@ -242,8 +255,8 @@ impl NotifyService {
         }
     }
 
-    /// Announces the Inbox mail that came since the last look (once, in one process); what
-    /// was shown.
+    /// Announces the Inbox mail stored since the last look, dated after it (once, in one
+    /// process); what was shown. The app looks when a sync of the account ends.
     pub async fn check_mail(&self, account: &str, email: &str) -> Result<Option<Note>> {
         if !self.available() {
             return Ok(None);
@@ -309,16 +322,20 @@ impl NotifyService {
         let titles = self
             .store
             .transaction(move |tx| {
-                if !marks::claim_day(tx, &format!("tasks_due.{acc}"), &today)?
-                    || !marks::switches(tx, &acc)?.tasks_due
-                {
+                if !marks::switches(tx, &acc)?.tasks_due {
                     return Ok(Vec::new());
                 }
-                Ok(tasks::due_between(tx, &today, &today)?
+                let titles: Vec<String> = tasks::due_between(tx, &today, &today)?
                     .into_iter()
                     .filter(|t| t.account_id == acc && !t.completed)
                     .map(|t| t.title)
-                    .collect::<Vec<_>>())
+                    .collect();
+                // The day is used up only by a notification: tasks that arrive later (a sync
+                // after start-up, one added for today) are announced then.
+                if titles.is_empty() || !marks::claim_day(tx, &format!("tasks_due.{acc}"), &today)? {
+                    return Ok(Vec::new());
+                }
+                Ok(titles)
             })
             .await?;
         if titles.is_empty() {
@@ -329,11 +346,11 @@ impl NotifyService {
         Ok(Some(note))
     }
 
-    /// One look at every account (one failing does not keep the others from theirs).
+    /// One look at every account's reminders and tasks due (one failing does not keep the
+    /// others from theirs). New mail is looked at when a sync ends ([`Self::start`]).
     pub async fn tick(&self) -> Result<()> {
         for a in self.auth.list_accounts().await? {
             let looks = [
-                self.check_mail(&a.id, &a.email).await.err(),
                 self.check_reminders(&a.id).await.err(),
                 self.check_tasks_due(&a.id, &a.email).await.err(),
             ];
@@ -344,14 +361,26 @@ impl NotifyService {
         Ok(())
     }
 
-    /// Shows notifications through `notifier` from now on (once per process; a second call
-    /// changes nothing).
+    /// Announces the mail an account's sync brought.
+    async fn after_sync(&self, account: &str) {
+        let email = match self.auth.account(account).await {
+            Ok(a) => a.email_address,
+            Err(_) => return,
+        };
+        if let Err(e) = self.check_mail(account, &email).await {
+            tracing::warn!(account, error = %e, "looking for new mail to announce failed");
+        }
+    }
+
+    /// Shows notifications through `notifier` from now on, without the loop that looks by
+    /// itself (tests call the looks directly). Once per process: a later `set_notifier` or
+    /// `start` changes nothing.
     pub fn set_notifier(&self, notifier: Arc<dyn Notifier>) {
         let _ = self.notifier.set(notifier);
     }
 
-    /// Shows notifications through `notifier`, looking every few seconds and whenever woken,
-    /// for as long as the process runs.
+    /// Shows notifications through `notifier` for as long as the process runs: new mail after
+    /// each mail sync, reminders and tasks due every 20 s.
     pub fn start(self: &Arc<Self>, notifier: Arc<dyn Notifier>) {
         if self.notifier.set(notifier).is_err() {
             return;
@@ -359,13 +388,26 @@ impl NotifyService {
         let this = self.clone();
         let mut synced = self.synced.subscribe();
         tokio::spawn(async move {
+            let mut next_tick = tokio::time::Instant::now();
             loop {
-                if let Err(e) = this.tick().await {
-                    tracing::warn!(error = %e, "looking for things to announce failed");
-                }
                 tokio::select! {
-                    _ = tokio::time::sleep(TICK) => {}
-                    _ = synced.recv() => {}
+                    _ = tokio::time::sleep_until(next_tick) => {
+                        if let Err(e) = this.tick().await {
+                            tracing::warn!(error = %e, "looking for things to announce failed");
+                        }
+                        next_tick = tokio::time::Instant::now() + TICK;
+                    }
+                    // New mail is news as a sync brings it: the mark moves once per sync, so
+                    // mail Gmail received since the previous sync counts however long apart.
+                    r = synced.recv() => match r {
+                        Ok(account) => this.after_sync(&account).await,
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            for a in this.auth.list_accounts().await.unwrap_or_default() {
+                                this.after_sync(&a.id).await;
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
                 }
             }
         });

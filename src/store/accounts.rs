@@ -216,6 +216,13 @@ pub fn get_tokens(conn: &Connection, vault: &Vault, id: &str) -> Result<AccountT
 }
 
 pub fn delete(conn: &Connection, id: &str) -> Result<bool> {
+    // Its settings (notification switches and marks, its signature) go with it.
+    for key in super::notify::keys_of(id)
+        .into_iter()
+        .chain([super::settings::signature_key(id)])
+    {
+        super::settings::remove(conn, &key)?;
+    }
     conn.execute(&format!("DELETE FROM {TABLE} WHERE id = ?1"), [id])
         .map(|n| n > 0)
         .map_err(db("removing an account"))

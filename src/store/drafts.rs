@@ -329,17 +329,38 @@ pub fn push_state(c: &Connection, draft: &str) -> Result<(Option<String>, i64)> 
     .map_err(err("reading drafts"))
 }
 
-/// Gmail holds `version` of the draft as `gmail_draft`, in message `gmail_message`.
+/// Gmail holds `version` of the draft as `gmail_draft`, in message `gmail_message`. A draft
+/// deleted here while its copy was being made: the copy is queued for deletion, so it never
+/// comes back as a draft from another device.
 pub fn mark_pushed(
     c: &Connection,
+    account: &str,
     draft: &str,
     gmail_draft: &str,
     gmail_message: Option<&str>,
     version: i64,
 ) -> Result<()> {
+    let n = c
+        .execute(
+            "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2, gmail_message_id = ?3 WHERE id = ?4",
+            params![gmail_draft, version, gmail_message, draft],
+        )
+        .map_err(err("recording a draft"))?;
+    if n == 0 {
+        c.execute(
+            "INSERT OR IGNORE INTO mail_draft_removals (account_id, gmail_draft_id) VALUES (?1, ?2)",
+            params![account, gmail_draft],
+        )
+        .map_err(err("recording a draft"))?;
+    }
+    Ok(())
+}
+
+/// An editor has the draft open until `until_ms` (renewed while it stays open); None: closed.
+pub fn hold_for_editing(c: &Connection, draft: &str, until_ms: Option<i64>) -> Result<()> {
     c.execute(
-        "UPDATE mail_drafts SET gmail_draft_id = ?1, pushed_version = ?2, gmail_message_id = ?3 WHERE id = ?4",
-        params![gmail_draft, version, gmail_message, draft],
+        "UPDATE mail_drafts SET editing_until = ?1 WHERE id = ?2",
+        params![until_ms, draft],
     )
     .map_err(err("recording a draft"))?;
     Ok(())

@@ -25,6 +25,26 @@ pub struct Copied {
     pub in_outbox: bool,
 }
 
+/// A draft made here from Gmail's copy of a draft that was also edited here (both changed since
+/// the last copy): neither text is lost. Not linked to Gmail's draft, so the next push copies it
+/// to Gmail as a draft of its own.
+pub fn add_conflict_copy(
+    tx: &Transaction<'_>,
+    id: &str,
+    d: &NewDraft<'_>,
+    bcc: &str,
+    files: &[File],
+    now: i64,
+) -> Result<()> {
+    super::drafts::create(tx, id, d, now)?;
+    for (name, mime, data) in files {
+        super::drafts::add_file(tx, id, name, mime, data, now)?;
+    }
+    tx.execute("UPDATE mail_drafts SET bcc_addrs = ?1 WHERE id = ?2", params![bcc, id])
+        .map_err(db)?;
+    Ok(())
+}
+
 pub fn copied(c: &Connection, account: &str) -> Result<Vec<Copied>> {
     let mut st = c
         .prepare(
@@ -97,21 +117,24 @@ pub struct FromGmail<'a> {
 }
 
 /// Takes Gmail's changed copy (its text and files), if the draft is still at `version`, not
-/// edited here since its last copy and not in the outbox. True if it was taken.
+/// edited here since its last copy, not in the outbox and not open in an editor (at `now_ms`).
+/// True if it was taken.
 pub fn take_change(
     tx: &Transaction<'_>,
     id: &str,
     version: i64,
     g: &FromGmail<'_>,
     files: &[File],
-    now: i64,
+    now_ms: i64,
 ) -> Result<bool> {
+    let now = now_ms.div_euclid(1000);
     let n = tx
         .execute(
             "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, bcc_addrs = ?3, subject = ?4, body_text = ?5, rich = 0, \
                gmail_message_id = ?6, updated_at = ?7 \
-             WHERE id = ?8 AND version = ?9 AND pushed_version = version AND in_outbox = 0",
-            params![g.to, g.cc, g.bcc, g.subject, g.body, g.gmail_message, now, id, version],
+             WHERE id = ?8 AND version = ?9 AND pushed_version = version AND in_outbox = 0 \
+               AND coalesce(editing_until, 0) < ?10",
+            params![g.to, g.cc, g.bcc, g.subject, g.body, g.gmail_message, now, id, version, now_ms],
         )
         .map_err(db)?;
     if n == 0 {
@@ -142,13 +165,20 @@ pub fn learn_message_id(c: &Connection, id: &str, gmail_draft: &str, gmail_messa
 }
 
 /// Removes a draft whose Gmail copy is gone, if it is still at `version` with that copy, not
-/// edited here since and not in the outbox. True if it went.
-pub fn remove_gone(c: &Connection, id: &str, gmail_draft: &str, version: i64) -> Result<bool> {
+/// edited here since, not in the outbox and not open in an editor (at `now_ms`). True if it
+/// went.
+pub fn remove_gone(
+    c: &Connection,
+    id: &str,
+    gmail_draft: &str,
+    version: i64,
+    now_ms: i64,
+) -> Result<bool> {
     let n = c
         .execute(
             "DELETE FROM mail_drafts WHERE id = ?1 AND gmail_draft_id = ?2 AND version = ?3 \
-             AND pushed_version = version AND in_outbox = 0",
-            params![id, gmail_draft, version],
+             AND pushed_version = version AND in_outbox = 0 AND coalesce(editing_until, 0) < ?4",
+            params![id, gmail_draft, version, now_ms],
         )
         .map_err(db)?;
     Ok(n == 1)

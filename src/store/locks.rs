@@ -75,11 +75,27 @@ impl PusherLock {
 pub struct DraftsLock(#[allow(dead_code)] File);
 
 impl DraftsLock {
+    fn path(data_dir: &Path, account: &str) -> Result<PathBuf> {
+        Ok(lock_dir(data_dir)?.join(format!("drafts-{}.lock", file_key(account))))
+    }
+
+    /// Waits for the lock.
     pub fn acquire(data_dir: &Path, account: &str) -> Result<DraftsLock> {
-        let path = lock_dir(data_dir)?.join(format!("drafts-{}.lock", file_key(account)));
+        let path = Self::path(data_dir, account)?;
         let f = open(&path)?;
         f.lock().map_err(|e| LibreOllamaError::io(&path, e))?;
         Ok(DraftsLock(f))
+    }
+
+    /// The lock if no other pass holds it.
+    pub fn try_acquire(data_dir: &Path, account: &str) -> Result<Option<DraftsLock>> {
+        let path = Self::path(data_dir, account)?;
+        let f = open(&path)?;
+        match f.try_lock() {
+            Ok(()) => Ok(Some(DraftsLock(f))),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => Err(LibreOllamaError::io(&path, e)),
+        }
     }
 }
 

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::settings;
 use crate::error::{LibreOllamaError, Result};
 
-/// Mail whose date is this much older than the last claim is old mail (moved back into the
-/// Inbox, or a clock out of step with Gmail's), not news.
-const OLD_MAIL_SLACK_MS: i64 = 5 * 60 * 1000;
+/// Mail Gmail received this much before the previous claim (the previous sync's end) is old
+/// mail stored late (a message restored, a first sync of a folder), not news. The slack covers
+/// mail that arrived while the previous sync ran, and clocks a little out of step with Gmail's.
+const OLD_MAIL_SLACK_MS: i64 = 10 * 60 * 1000;
 /// How many of the new messages a notification names.
 pub const NAMED: usize = 3;
 
@@ -94,7 +95,7 @@ pub fn claim_new_mail(tx: &Transaction<'_>, account: &str, now_ms: i64) -> Resul
 /// True once per `day` (YYYY-MM-DD) and `what` (e.g. "tasks_due.<account>"): the caller that
 /// gets true announces.
 pub fn claim_day(tx: &Transaction<'_>, what: &str, day: &str) -> Result<bool> {
-    let key = format!("notify.day.{what}");
+    let key = day_key(what);
     let last: Option<String> = settings::get(tx, &key)?;
     if last.as_deref() == Some(day) {
         return Ok(false);
@@ -103,10 +104,12 @@ pub fn claim_day(tx: &Transaction<'_>, what: &str, day: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// Moves a time mark (Unix ms) to `now_ms`; the previous mark, or None the first time. Events
-/// whose reminders fall in (previous, now] are announced by the caller that moved it.
+/// Moves a time mark (Unix ms) forward to `now_ms`. Returns where the window to announce starts:
+/// the previous mark, `now_ms` itself when the clock went back (an empty window: nothing is
+/// announced twice), or None the first time. Events whose reminders fall in (start, now] are
+/// announced by the caller that moved it.
 pub fn claim_since(tx: &Transaction<'_>, what: &str, now_ms: i64) -> Result<Option<i64>> {
-    let key = format!("notify.since.{what}");
+    let key = since_key(what);
     let last: Option<i64> = settings::get(tx, &key)?;
     if last.is_some_and(|l| l >= now_ms) {
         return Ok(Some(now_ms));
@@ -127,7 +130,8 @@ pub struct DueReminder {
     pub minutes: i64,
 }
 
-/// Google's longest reminder: four weeks.
+/// Google's longest reminder: four weeks. An event starting that far ahead can have a reminder
+/// due now, so the query looks that far.
 const LONGEST_REMINDER_MS: i64 = 40_320 * 60_000;
 
 /// The timed events of `account` (not cancelled, not declined) with a popup reminder in
@@ -183,6 +187,24 @@ pub fn reminders_due(
         }
     }
     Ok(due)
+}
+
+/// Every setting the notifications keep for an account (removed with it).
+pub fn keys_of(account: &str) -> Vec<String> {
+    vec![
+        mail_key(account),
+        day_key(&format!("tasks_due.{account}")),
+        since_key(&format!("reminders.{account}")),
+        switches_key(account),
+    ]
+}
+
+fn day_key(what: &str) -> String {
+    format!("notify.day.{what}")
+}
+
+fn since_key(what: &str) -> String {
+    format!("notify.since.{what}")
 }
 
 fn switches_key(account: &str) -> String {
@@ -335,6 +357,30 @@ mod tests {
             let due = reminders_due(c, ACCOUNT, NOW + 30_000, NOW + 60_000).unwrap();
             assert_eq!(due.len(), 1);
             assert_eq!(due[0].event, "later");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn an_accounts_notification_settings_go_with_it() {
+        let (_dir, s) = store_with_account();
+        s.with_writer_blocking(|c| {
+            set_switch(c, ACCOUNT, crate::model::NotifyKind::NewMail, false)?;
+            claim(c, NOW);
+            let tx = c.transaction().unwrap();
+            claim_day(&tx, &format!("tasks_due.{ACCOUNT}"), "2026-12-03")?;
+            claim_since(&tx, &format!("reminders.{ACCOUNT}"), NOW)?;
+            tx.commit().unwrap();
+            let present = |c: &Connection| -> usize {
+                keys_of(ACCOUNT)
+                    .iter()
+                    .filter(|k| settings::get::<serde_json::Value>(c, k).unwrap().is_some())
+                    .count()
+            };
+            assert_eq!(present(c), 4);
+            crate::store::accounts::delete(c, ACCOUNT)?;
+            assert_eq!(present(c), 0);
             Ok(())
         })
         .unwrap();

@@ -34,3 +34,8 @@ pub fn remove(conn: &Connection, key: &str) -> Result<()> {
         .map_err(|e| LibreOllamaError::db("saving a setting", e))?;
     Ok(())
 }
+
+/// Where an account's signature is kept.
+pub fn signature_key(account: &str) -> String {
+    format!("mail.signature.{account}")
+}

@@ -53,3 +53,11 @@ pub fn use_diagnostics() -> Resource<ApiResult<DiagnosticsReport>> {
 pub fn use_settings() -> Resource<ApiResult<UiSettings>> {
     use_resource(api::get_settings)
 }
+
+/// A named text field of a submitted form ("" when absent).
+pub(crate) fn form_text(e: &FormEvent, name: &str) -> String {
+    match e.get_first(name) {
+        Some(dioxus::html::FormValue::Text(t)) => t,
+        _ => String::new(),
+    }
+}

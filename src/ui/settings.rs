@@ -4,7 +4,7 @@ use dioxus::prelude::*;
 
 use super::hooks::{use_settings, use_theme};
 use crate::api;
-use crate::model::{NotifySwitches, Theme, LOG_LEVELS};
+use crate::model::{NotifyKind, Theme, LOG_LEVELS};
 
 #[component]
 pub fn SettingsPage() -> Element {
@@ -143,17 +143,16 @@ fn NotificationSettings() -> Element {
     if !matches!(&*available.read(), Some(Ok(true))) {
         return rsx! {};
     }
-    type Pick = fn(&mut NotifySwitches) -> &mut bool;
-    let kinds: [(&str, Pick); 3] = [
-        ("New mail in the Inbox", |s| &mut s.new_mail),
-        ("Event reminders", |s| &mut s.reminders),
-        ("Tasks due today", |s| &mut s.tasks_due),
+    let kinds = [
+        ("New mail in the Inbox", NotifyKind::NewMail),
+        ("Event reminders (pop-up)", NotifyKind::Reminders),
+        ("Tasks due today", NotifyKind::TasksDue),
     ];
     rsx! {
         section { class: "card",
             h2 { "Notifications" }
             p { class: "muted",
-                "Shown by your desktop. New mail is announced once per sync, never for older mail or imports; tasks due today once a day from 8:00."
+                "Shown by your desktop while the app runs. New mail: at most one notification each time mail arrives, never for mail you already had or imported. Tasks due today: once a day, from 8:00."
             }
             match &*accounts.read() {
                 Some(Ok(list)) if list.is_empty() => rsx! {
@@ -163,20 +162,18 @@ fn NotificationSettings() -> Element {
                     for a in list.iter().cloned() {
                         fieldset { class: "choices", key: "{a.account}",
                             legend { "{a.email}" }
-                            for (label, pick) in kinds {
+                            for (label, kind) in kinds {
                                 label { class: "choice",
                                     input {
                                         r#type: "checkbox",
-                                        checked: *pick(&mut a.switches.clone()),
+                                        checked: a.switches.get(kind),
                                         onchange: {
-                                            let a = a.clone();
+                                            let account = a.account.clone();
                                             move |ev: Event<FormData>| {
-                                                let mut s = a.switches;
-                                                *pick(&mut s) = ev.checked();
-                                                let account = a.account.clone();
+                                                let (account, on) = (account.clone(), ev.checked());
                                                 spawn(async move {
-                                                    match api::notify_set_switches(account, s).await {
-                                                        Ok(()) => error.set(None),
+                                                    match api::notify_set_switch(account, kind, on).await {
+                                                        Ok(_) => error.set(None),
                                                         Err(e) => error.set(Some(e.to_string())),
                                                     }
                                                     accounts.restart();

@@ -273,7 +273,15 @@ fn use_notification_clicks() {
             window.set_focus();
             nav.push(match target {
                 NotifyTarget::Thread { account, thread } => Route::MailThread { account, thread },
-                NotifyTarget::Inbox => Route::Mail {},
+                NotifyTarget::Inbox => {
+                    // Every account's Inbox, whatever folder the mail page showed last.
+                    *super::mail::requests::MAIL_REQUEST.write() =
+                        Some(super::mail::requests::MailRequest::Folder {
+                            account: None,
+                            folder: "INBOX".into(),
+                        });
+                    Route::Mail {}
+                }
                 NotifyTarget::Tasks => Route::Tasks {},
                 NotifyTarget::Calendar => Route::Calendar {},
             });

@@ -8,7 +8,6 @@ use crate::api;
 pub fn SignatureEditor(account: String, email: String) -> Element {
     let acc = account.clone();
     let mut current = use_resource(move || api::mail_signature(acc.clone()));
-    let mut text = use_signal(String::new);
     let mut saved = use_signal(|| None::<Result<(), String>>);
     let field = format!("signature-{account}");
     rsx! {
@@ -16,12 +15,13 @@ pub fn SignatureEditor(account: String, email: String) -> Element {
             summary { "Signature" }
             match &*current.read() {
                 Some(Ok(sig)) => {
-                    let from = if sig.edited_here {
-                        "Edited here: Gmail's signature no longer replaces it."
+                    let edited = sig.edited_here;
+                    let from = if edited {
+                        "Written here: Gmail's signature no longer replaces it."
                     } else if sig.text.is_empty() {
-                        "None at Gmail; write one here."
+                        "None yet: Gmail's is read at each sync (it may have none). Write one here to use it instead."
                     } else {
-                        "From Gmail's settings (read at each sync) until you edit it here."
+                        "Gmail's signature, read at each sync until you edit it here."
                     };
                     let initial = sig.text.clone();
                     rsx! {
@@ -32,15 +32,17 @@ pub fn SignatureEditor(account: String, email: String) -> Element {
                                 move |ev: Event<FormData>| {
                                     ev.prevent_default();
                                     let account = account.clone();
+                                    // What the field holds now (it keeps its own text).
+                                    let text = crate::ui::hooks::form_text(&ev, "signature");
                                     async move {
-                                        let r = api::mail_signature_set(account, text.read().clone()).await;
+                                        let r = api::mail_signature_set(account, text).await;
                                         saved.set(Some(r.map(|_| ()).map_err(|e| e.to_string())));
                                         current.restart();
                                     }
                                 }
                             },
                             label { class: "field", r#for: "{field}",
-                                span { "Added to new mail and replies from {email}, above the quoted text" }
+                                span { "Added to new mail, replies and forwards you start from {email}, above the quoted text" }
                             }
                             // Uncontrolled (fast typing keeps every character); keyed by the stored
                             // text so a save or Gmail's version shows.
@@ -48,13 +50,30 @@ pub fn SignatureEditor(account: String, email: String) -> Element {
                                 key: "{initial}",
                                 id: "{field}",
                                 rows: "4",
+                                name: "signature",
                                 initial_value: "{initial}",
-                                onmounted: move |_| text.set(initial.clone()),
-                                oninput: move |e| text.set(e.value()),
                             }
                             p { class: "muted", "{from}" }
                             div { class: "form-actions",
                                 button { class: "button primary", r#type: "submit", "Save signature" }
+                                if edited {
+                                    button {
+                                        class: "button",
+                                        r#type: "button",
+                                        onclick: {
+                                            let account = account.clone();
+                                            move |_| {
+                                                let account = account.clone();
+                                                async move {
+                                                    let r = api::mail_signature_use_gmail(account).await;
+                                                    saved.set(Some(r.map(|_| ()).map_err(|e| e.to_string())));
+                                                    current.restart();
+                                                }
+                                            }
+                                        },
+                                        "Use Gmail's signature"
+                                    }
+                                }
                             }
                             match saved() {
                                 Some(Ok(())) => rsx! { span { class: "hint", role: "status", "Saved." } },

@@ -75,7 +75,8 @@ struct DraftPage {
     next_page_token: Option<String>,
 }
 
-/// More drafts than anyone keeps; the list stops there rather than paging on for ever.
+/// More drafts than anyone keeps; the list stops there rather than paging on for ever (and
+/// then nothing is taken as deleted at Gmail).
 const MAX_DRAFTS: usize = 5_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -134,8 +135,9 @@ impl Gmail {
             .await
     }
 
-    /// Every draft in Gmail's Drafts: its id, and its message's id and conversation.
-    pub async fn drafts_list(&self) -> Result<Vec<Draft>> {
+    /// The drafts in Gmail's Drafts (id, and the message's id and conversation), and whether
+    /// that is all of them (false: more than [`MAX_DRAFTS`], the list was cut).
+    pub async fn drafts_list(&self) -> Result<(Vec<Draft>, bool)> {
         let mut all = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -147,7 +149,8 @@ impl Gmail {
             all.extend(page.drafts);
             match page.next_page_token {
                 Some(t) if !t.is_empty() && all.len() < MAX_DRAFTS => token = Some(t),
-                _ => return Ok(all),
+                Some(t) if !t.is_empty() => return Ok((all, false)),
+                _ => return Ok((all, true)),
             }
         }
     }

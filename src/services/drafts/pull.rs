@@ -16,6 +16,8 @@ pub struct DraftsPulled {
     pub added: usize,
     pub changed: usize,
     pub removed: usize,
+    /// Drafts Gmail could not give (left for the next look).
+    pub skipped: usize,
 }
 
 /// A Gmail draft's message, read.
@@ -31,9 +33,9 @@ struct Read {
 }
 
 fn read(raw: &[u8]) -> Result<Read> {
-    let p = parse::parse_with(raw, KeepParts::All).ok_or_else(|| LibreOllamaError::GoogleApi {
-        status: 200,
-        message: "Gmail sent a draft that is not a readable message".into(),
+    let p = parse::parse_with(raw, KeepParts::All).ok_or_else(|| LibreOllamaError::Serialization {
+        format: "MIME".into(),
+        reason: "a draft in Gmail's Drafts is not a readable message; open it in Gmail".into(),
     })?;
     let mut parts = p.parts;
     let files = p
@@ -57,7 +59,11 @@ fn read(raw: &[u8]) -> Result<Read> {
 }
 
 impl DraftsService {
-    async fn gmail_copy(&self, account: &str, gmail_draft: &str) -> Result<(String, Option<String>, Read)> {
+    async fn gmail_copy(
+        &self,
+        account: &str,
+        gmail_draft: &str,
+    ) -> Result<(String, Option<String>, Read)> {
         let d = self.gmail(account).drafts_get_raw(gmail_draft).await?;
         let m = d.message.unwrap_or_default();
         let raw = crate::google::gmail::decode_raw(m.raw.as_deref().unwrap_or_default())?;
@@ -65,8 +71,11 @@ impl DraftsService {
         Ok((m.id, thread, read(&raw)?))
     }
 
-    /// Brings Gmail's Drafts here: new ones added, changed ones taken (unless edited here since),
-    /// those gone from Gmail removed (unless edited here since, or on their way out).
+    /// Brings Gmail's Drafts here: new ones added, changed ones taken (unless edited here since
+    /// or open in an editor), those gone from Gmail removed (unless edited here since, open, or
+    /// on their way out). A draft changed both here and at Gmail keeps what is here and gains
+    /// Gmail's text as a draft of its own. One draft Gmail cannot give (unreadable, too large)
+    /// is skipped, not the rest.
     pub async fn pull_drafts(&self, account: &str) -> Result<DraftsPulled> {
         let _pass = self.drafts_lock(account).await?;
         let acc = account.to_string();
@@ -81,99 +90,150 @@ impl DraftsService {
                 ))
             })
             .await?;
-        let listed = self.gmail(account).drafts_list().await?;
+        let (listed, complete) = self.gmail(account).drafts_list().await?;
         let mut report = DraftsPulled::default();
         for g in &listed {
             if removing.contains(&g.id) {
                 continue;
             }
             let message = g.message.as_ref().map(|m| m.id.clone()).unwrap_or_default();
-            match known.iter().find(|k| k.gmail_draft_id == g.id) {
-                Some(k) if k.gmail_message_id.as_deref() == Some(message.as_str()) => {}
-                // Copied by a build before V20: Gmail's copy is the one made here.
-                Some(k) if k.gmail_message_id.is_none() => {
-                    let (id, gid) = (k.id.clone(), g.id.clone());
-                    self.store
-                        .write(move |c| gmail_drafts::learn_message_id(c, &id, &gid, &message))
-                        .await?;
-                }
-                Some(k) if k.edited_here || k.in_outbox => {}
-                Some(k) => {
-                    let (message, _, r) = self.gmail_copy(account, &g.id).await?;
-                    let (id, version, now) = (k.id.clone(), k.version, self.clock.now_unix());
-                    let taken = self
-                        .store
-                        .transaction(move |tx| {
-                            gmail_drafts::take_change(
-                                tx,
-                                &id,
-                                version,
-                                &FromGmail {
-                                    to: &r.to,
-                                    cc: &r.cc,
-                                    bcc: &r.bcc,
-                                    subject: &r.subject,
-                                    body: &r.body,
-                                    gmail_message: &message,
-                                },
-                                &r.files,
-                                now,
-                            )
-                        })
-                        .await?;
-                    report.changed += usize::from(taken);
-                }
-                None => {
-                    let (message, thread, r) = self.gmail_copy(account, &g.id).await?;
-                    let (acc, gid, id) = (account.to_string(), g.id.clone(), new_id("draft"));
-                    let now = self.clock.now_unix();
-                    let added = self
-                        .store
-                        .transaction(move |tx| {
-                            let reply = r.in_reply_to.is_some();
-                            gmail_drafts::add(
-                                tx,
-                                &id,
-                                &drafts::NewDraft {
-                                    account_id: &acc,
-                                    // Only an answer belongs to a conversation of its own.
-                                    thread_id: thread.as_deref().filter(|_| reply),
-                                    in_reply_to: r.in_reply_to.as_deref(),
-                                    references: r.references.as_deref(),
-                                    to: &r.to,
-                                    cc: &r.cc,
-                                    subject: &r.subject,
-                                    body: &r.body,
-                                    kind: if reply {
-                                        ComposeKind::Reply
-                                    } else {
-                                        ComposeKind::New
-                                    },
-                                    origin: DraftOrigin::User,
-                                },
-                                &r.bcc,
-                                &r.files,
-                                &gid,
-                                &message,
-                                now,
-                            )
-                        })
-                        .await?;
-                    report.added += usize::from(added);
-                }
+            let known = known.iter().find(|k| k.gmail_draft_id == g.id);
+            if let Err(e) = self.pull_one(account, &g.id, &message, known, &mut report).await {
+                tracing::warn!(account, error = %e, "a draft in Gmail's Drafts was skipped");
+                report.skipped += 1;
             }
+        }
+        if !complete {
+            // Gmail's list was cut: a draft missing from it may still be there.
+            return Ok(report);
         }
         let listed: HashSet<&str> = listed.iter().map(|d| d.id.as_str()).collect();
         for k in known {
             if listed.contains(k.gmail_draft_id.as_str()) || k.edited_here || k.in_outbox {
                 continue;
             }
+            let now_ms = self.clock.now_ms();
             let removed = self
                 .store
-                .write(move |c| gmail_drafts::remove_gone(c, &k.id, &k.gmail_draft_id, k.version))
+                .write(move |c| {
+                    gmail_drafts::remove_gone(c, &k.id, &k.gmail_draft_id, k.version, now_ms)
+                })
                 .await?;
             report.removed += usize::from(removed);
         }
         Ok(report)
+    }
+
+    async fn pull_one(
+        &self,
+        account: &str,
+        gmail_draft: &str,
+        message: &str,
+        known: Option<&gmail_drafts::Copied>,
+        report: &mut DraftsPulled,
+    ) -> Result<()> {
+        match known {
+            Some(k) if k.gmail_message_id.as_deref() == Some(message) => {}
+            // Copied by a build before V20: Gmail's copy is the one made here.
+            Some(k) if k.gmail_message_id.is_none() => {
+                let (id, gid, m) = (k.id.clone(), gmail_draft.to_string(), message.to_string());
+                self.store
+                    .write(move |c| gmail_drafts::learn_message_id(c, &id, &gid, &m))
+                    .await?;
+            }
+            // Going out now: the outbox sends what is here.
+            Some(k) if k.in_outbox => {}
+            // Changed both here and at Gmail: what is here stays (and replaces Gmail's copy
+            // at the next push); Gmail's becomes a draft of its own.
+            Some(k) if k.edited_here => {
+                let (message, thread, r) = self.gmail_copy(account, gmail_draft).await?;
+                let (acc, id, gid) = (account.to_string(), k.id.clone(), gmail_draft.to_string());
+                let (copy, now) = (new_id("draft"), self.clock.now_unix());
+                self.store
+                    .transaction(move |tx| {
+                        gmail_drafts::add_conflict_copy(
+                            tx,
+                            &copy,
+                            &new_draft(&acc, thread.as_deref(), &r),
+                            &r.bcc,
+                            &r.files,
+                            now,
+                        )?;
+                        gmail_drafts::learn_message_id(tx, &id, &gid, &message)
+                    })
+                    .await?;
+                report.added += 1;
+            }
+            Some(k) => {
+                let (message, _, r) = self.gmail_copy(account, gmail_draft).await?;
+                let (id, version, now_ms) = (k.id.clone(), k.version, self.clock.now_ms());
+                let taken = self
+                    .store
+                    .transaction(move |tx| {
+                        gmail_drafts::take_change(
+                            tx,
+                            &id,
+                            version,
+                            &FromGmail {
+                                to: &r.to,
+                                cc: &r.cc,
+                                bcc: &r.bcc,
+                                subject: &r.subject,
+                                body: &r.body,
+                                gmail_message: &message,
+                            },
+                            &r.files,
+                            now_ms,
+                        )
+                    })
+                    .await?;
+                report.changed += usize::from(taken);
+            }
+            None => {
+                let (message, thread, r) = self.gmail_copy(account, gmail_draft).await?;
+                let (acc, gid, id) = (account.to_string(), gmail_draft.to_string(), new_id("draft"));
+                let now = self.clock.now_unix();
+                let added = self
+                    .store
+                    .transaction(move |tx| {
+                        gmail_drafts::add(
+                            tx,
+                            &id,
+                            &new_draft(&acc, thread.as_deref(), &r),
+                            &r.bcc,
+                            &r.files,
+                            &gid,
+                            &message,
+                            now,
+                        )
+                    })
+                    .await?;
+                report.added += usize::from(added);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A draft here as Gmail's copy reads.
+fn new_draft<'a>(account: &'a str, thread: Option<&'a str>, r: &'a Read) -> drafts::NewDraft<'a> {
+    let reply = r.in_reply_to.is_some();
+    drafts::NewDraft {
+        account_id: account,
+        // A reply goes in the conversation it answers; a new mail's draft conversation at
+        // Gmail holds only the draft itself.
+        thread_id: thread.filter(|_| reply),
+        in_reply_to: r.in_reply_to.as_deref(),
+        references: r.references.as_deref(),
+        to: &r.to,
+        cc: &r.cc,
+        subject: &r.subject,
+        body: &r.body,
+        kind: if reply {
+            ComposeKind::Reply
+        } else {
+            ComposeKind::New
+        },
+        origin: DraftOrigin::User,
     }
 }

@@ -10,7 +10,7 @@ use crate::store::settings;
 pub const MAX_SIGNATURE_CHARS: usize = 10_000;
 
 fn key(account: &str) -> String {
-    format!("mail.signature.{account}")
+    settings::signature_key(account)
 }
 
 /// Gmail's HTML signature as text: line breaks kept, tags and entities gone.
@@ -36,16 +36,17 @@ pub fn signature_text(html: &str) -> String {
 }
 
 /// `body` with the signature added: after what is written and above a quote, as Gmail does.
+/// Above a quote it goes without the "-- " line: mail readers hide or cut everything after that
+/// line, which would take the quote with it.
 pub fn with_signature(body: &str, signature: &str) -> String {
     let sig = signature.trim();
     if sig.is_empty() {
         return body.to_string();
     }
-    let block = format!("\n\n-- \n{sig}");
     if body.is_empty() {
-        block
+        format!("\n\n-- \n{sig}")
     } else {
-        format!("{block}\n\n{body}")
+        format!("\n\n{sig}\n\n{}", body.trim_start_matches(['\r', '\n']))
     }
 }
 
@@ -73,6 +74,16 @@ impl MailService {
         let (k, s) = (key(account), sig.clone());
         self.store.write(move |c| settings::set(c, &k, &s)).await?;
         Ok(sig)
+    }
+
+    /// Goes back to Gmail's signature: read now (and at each sync from now on).
+    pub async fn use_gmail_signature(&self, account: &str) -> Result<Signature> {
+        self.auth.account(account).await?;
+        let k = key(account);
+        self.store
+            .write(move |c| settings::set(c, &k, &Signature::default()))
+            .await?;
+        self.refresh_signature(account).await
     }
 
     /// Reads the signature of the account's own address from Gmail, unless it was edited here.
@@ -131,8 +142,9 @@ mod tests {
         assert_eq!(with_signature("", "Ada"), "\n\n-- \nAda");
         assert_eq!(
             with_signature("On Mon, Bo wrote:\n> hi", "Ada\nEngines"),
-            "\n\n-- \nAda\nEngines\n\nOn Mon, Bo wrote:\n> hi"
+            "\n\nAda\nEngines\n\nOn Mon, Bo wrote:\n> hi"
         );
         assert_eq!(with_signature("> hi", "  "), "> hi");
+        assert_eq!(with_signature("\n\n> hi", "Ada"), "\n\nAda\n\n> hi");
     }
 }

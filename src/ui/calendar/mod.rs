@@ -81,10 +81,10 @@ fn on_day(e: &EventView, day: NaiveDate) -> bool {
     }
 }
 
-/// The page's state, shared by its parts (all handles, so the struct is Copy).
 /// Set by the palette's "New event": the calendar opens a new event when it shows.
 pub static NEW_EVENT_REQUEST: GlobalSignal<bool> = Signal::global(|| false);
 
+/// The page's state, shared by its parts (all handles, so the struct is Copy).
 #[derive(Clone, Copy, PartialEq)]
 struct CalendarState {
     view: Signal<View>,

@@ -27,7 +27,7 @@ pub(super) fn OpenAttached(account: String, message_id: String, part_id: String)
             class: "button small",
             aria_expanded: "{open}",
             onclick: read,
-            if open() { "Close" } else { "Open" }
+            if open() { "Hide message" } else { "Show message" }
         }
         if open() {
             match &*shown.read() {
@@ -51,7 +51,8 @@ pub(super) fn OpenAttached(account: String, message_id: String, part_id: String)
                             }
                         }
                         if !m.files.is_empty() {
-                            ul { class: "attached-files", aria_label: "Its attachments",
+                            p { class: "muted small", "Files in the attached message (save the message to get them):" }
+                            ul { class: "attached-files", aria_label: "Files in the attached message",
                                 for (name, mime, bytes) in m.files.clone() {
                                     li { "{name} " span { class: "muted small", {format!("{mime} · {}", size(bytes))} } }
                                 }

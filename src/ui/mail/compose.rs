@@ -146,14 +146,25 @@ fn use_editor_state(draft: &DraftView) -> EditorState {
         busy: use_signal(|| false),
         suggest: use_signal(|| None),
     };
-    // Leaving the editor (another page, closing the window) saves what was typed.
-    use_drop(move || {
-        if *st.edits.peek() != *st.saved.peek() {
-            let (i, e) = (st.id.peek().clone(), st.edit());
-            dioxus::core::spawn_forever(async move {
-                let _ = api::mail_save_draft(i, e).await;
-            });
+    // While open, the draft is held against changes from Gmail's copy (renewed well within
+    // the service's 10-minute hold, so an idle editor keeps it too).
+    use_future(move || async move {
+        loop {
+            let _ = api::mail_draft_editing(st.id.peek().clone(), true).await;
+            crate::ui::timer::sleep_ms(4 * 60 * 1000).await;
         }
+    });
+    // Leaving the editor (another page, closing the window) saves what was typed, then lets
+    // the draft go.
+    use_drop(move || {
+        let i = st.id.peek().clone();
+        let unsaved = (*st.edits.peek() != *st.saved.peek()).then(|| st.edit());
+        dioxus::core::spawn_forever(async move {
+            if let Some(e) = unsaved {
+                let _ = api::mail_save_draft(i.clone(), e).await;
+            }
+            let _ = api::mail_draft_editing(i, false).await;
+        });
     });
     st
 }

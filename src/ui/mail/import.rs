@@ -84,9 +84,8 @@ fn PathForm(on_path: EventHandler<String>) -> Element {
             class: "import-path",
             onsubmit: move |e: FormEvent| {
                 e.prevent_default();
-                if let Some(dioxus::html::FormValue::Text(p)) = e.get_first("path") {
-                    if !p.trim().is_empty() { on_path.call(p) }
-                }
+                let p = crate::ui::hooks::form_text(&e, "path");
+                if !p.trim().is_empty() { on_path.call(p) }
             },
             input {
                 name: "path",

@@ -172,13 +172,7 @@ impl TasksState {
     }
 }
 
-/// A named text field of a submitted form ("" when absent).
-fn form_text(e: &FormEvent, name: &str) -> String {
-    match e.get_first(name) {
-        Some(dioxus::html::FormValue::Text(t)) => t,
-        _ => String::new(),
-    }
-}
+pub(super) use crate::ui::hooks::form_text;
 
 fn priority_label(p: u8) -> &'static str {
     match p {
