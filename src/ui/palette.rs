@@ -518,9 +518,12 @@ mod tests {
         assert_eq!(read.keys, "Shift+I");
         assert!(!v.iter().any(|e| e.label == "Mark unread"));
         assert!(v.iter().any(|e| e.label == "Snooze until Tomorrow, 08:00"));
+        assert_eq!(labels_of(&v, "summ")[0], "Summarise");
+        assert_eq!(v[rank(&v, "new ev")[0]].run, Run::NewEvent);
         // Nothing selected: no conversation actions at all.
         let none = entries(&accounts, None, &[], &[]);
         assert!(!none.iter().any(|e| e.group == "Conversation"));
+        assert!(none.iter().any(|e| e.run == Run::NewEvent), "new things need no selection");
         assert_eq!(
             rank(&none, "").len(),
             none.len(),

@@ -21,7 +21,7 @@ pub struct DraftsPulled {
 }
 
 /// A Gmail draft's message, read.
-struct Read {
+struct GmailDraft {
     to: String,
     cc: String,
     bcc: String,
@@ -32,7 +32,7 @@ struct Read {
     files: Vec<File>,
 }
 
-fn read(raw: &[u8]) -> Result<Read> {
+fn parse_gmail_draft(raw: &[u8]) -> Result<GmailDraft> {
     let p = parse::parse_with(raw, KeepParts::All).ok_or_else(|| LibreOllamaError::Serialization {
         format: "MIME".into(),
         reason: "a draft in Gmail's Drafts is not a readable message; open it in Gmail".into(),
@@ -46,7 +46,7 @@ fn read(raw: &[u8]) -> Result<Read> {
             Some((a.filename.clone(), a.mime_type.clone(), parts.swap_remove(at).data))
         })
         .collect();
-    Ok(Read {
+    Ok(GmailDraft {
         to: p.to,
         cc: p.cc,
         bcc: parse::bcc_of(raw),
@@ -63,12 +63,16 @@ impl DraftsService {
         &self,
         account: &str,
         gmail_draft: &str,
-    ) -> Result<(String, Option<String>, Read)> {
+    ) -> Result<(String, Option<String>, GmailDraft)> {
         let d = self.gmail(account).drafts_get_raw(gmail_draft).await?;
         let m = d.message.unwrap_or_default();
         let raw = crate::google::gmail::decode_raw(m.raw.as_deref().unwrap_or_default())?;
         let thread = Some(m.thread_id).filter(|t| !t.is_empty());
-        Ok((m.id, thread, read(&raw)?))
+        // Parsing a large draft (files up to Gmail's 25 MB) is work for a blocking thread.
+        let parsed = tokio::task::spawn_blocking(move || parse_gmail_draft(&raw))
+            .await
+            .map_err(|e| LibreOllamaError::Internal(format!("reading a draft failed: {e}")))??;
+        Ok((m.id, thread, parsed))
     }
 
     /// Brings Gmail's Drafts here: new ones added, changed ones taken (unless edited here since
@@ -216,7 +220,11 @@ impl DraftsService {
 }
 
 /// A draft here as Gmail's copy reads.
-fn new_draft<'a>(account: &'a str, thread: Option<&'a str>, r: &'a Read) -> drafts::NewDraft<'a> {
+fn new_draft<'a>(
+    account: &'a str,
+    thread: Option<&'a str>,
+    r: &'a GmailDraft,
+) -> drafts::NewDraft<'a> {
     let reply = r.in_reply_to.is_some();
     drafts::NewDraft {
         account_id: account,
