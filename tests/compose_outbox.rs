@@ -17,8 +17,8 @@ use libreollama::google::gmail::messages::ListParams;
 use libreollama::google::gmail::Gmail;
 use libreollama::model::{ComposeKind, DraftEdit};
 use libreollama::services::AppServices;
-use support::compose::{edit, gmail, setup, setup_via, Setup};
-use support::{faults, peers};
+use support::compose::{edit, gmail, setup, setup_via};
+use support::faults;
 
 /// Messages at the emulator matching a Gmail query; `subject:=X` is an exact subject (the
 /// emulator's query parser splits quoted phrases).

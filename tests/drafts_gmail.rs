@@ -60,14 +60,22 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
     let full = c.draft(&d.id).await.unwrap();
     assert_eq!(full.files.len(), 1);
     assert_eq!(full.files[0].filename, "notes.txt");
-    assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default(), "once");
+    assert_eq!(
+        c.pull_drafts(&t.acc).await.unwrap(),
+        Default::default(),
+        "once"
+    );
     clock.advance(Duration::from_millis(3200));
     assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 0, "nothing goes back");
 
     // Changed on the phone: the copy here follows.
-    g.drafts_update(&phone.id, &phone_draft("Written on the phone", "See you at 7."), None)
-        .await
-        .unwrap();
+    g.drafts_update(
+        &phone.id,
+        &phone_draft("Written on the phone", "See you at 7."),
+        None,
+    )
+    .await
+    .unwrap();
     let r = c.pull_drafts(&t.acc).await.unwrap();
     assert_eq!(r.changed, 1, "{r:?}");
     assert_eq!(c.draft(&d.id).await.unwrap().body.trim(), "See you at 7.");
@@ -75,9 +83,12 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
 
     // Edited here: it replaces Gmail's copy (the same Gmail draft), and the next look at
     // Gmail changes nothing here.
-    c.save(&d.id, edit("Bo <bo@example.com>", "Written on the phone", "Make it 8."))
-        .await
-        .unwrap();
+    c.save(
+        &d.id,
+        edit("Bo <bo@example.com>", "Written on the phone", "Make it 8."),
+    )
+    .await
+    .unwrap();
     clock.advance(Duration::from_millis(3200));
     assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
     assert!(gmail_text(&g, &phone.id).await.contains("Make it 8."));
@@ -85,31 +96,61 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
 
     // Open in an editor here: the phone's change waits until the editor closes.
     c.draft_editing(&d.id, true).await.unwrap();
-    g.drafts_update(&phone.id, &phone_draft("Written on the phone", "Phone says 8:30."), None)
-        .await
-        .unwrap();
-    assert_eq!(c.pull_drafts(&t.acc).await.unwrap().changed, 0, "held by the editor");
+    g.drafts_update(
+        &phone.id,
+        &phone_draft("Written on the phone", "Phone says 8:30."),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.pull_drafts(&t.acc).await.unwrap().changed,
+        0,
+        "held by the editor"
+    );
     assert_eq!(c.draft(&d.id).await.unwrap().body, "Make it 8.");
     c.draft_editing(&d.id, false).await.unwrap();
     assert_eq!(c.pull_drafts(&t.acc).await.unwrap().changed, 1);
-    assert_eq!(c.draft(&d.id).await.unwrap().body.trim(), "Phone says 8:30.");
+    assert_eq!(
+        c.draft(&d.id).await.unwrap().body.trim(),
+        "Phone says 8:30."
+    );
 
     // Edited here and changed on the phone before the copy went: what is here stays (and
     // replaces Gmail's), and the phone's text becomes a draft of its own. Nothing is lost.
-    c.save(&d.id, edit("Bo <bo@example.com>", "Written on the phone", "Make it 9."))
-        .await
-        .unwrap();
-    g.drafts_update(&phone.id, &phone_draft("Written on the phone", "Phone says 10."), None)
-        .await
-        .unwrap();
+    c.save(
+        &d.id,
+        edit("Bo <bo@example.com>", "Written on the phone", "Make it 9."),
+    )
+    .await
+    .unwrap();
+    g.drafts_update(
+        &phone.id,
+        &phone_draft("Written on the phone", "Phone says 10."),
+        None,
+    )
+    .await
+    .unwrap();
     let r = c.pull_drafts(&t.acc).await.unwrap();
     assert_eq!((r.added, r.changed), (1, 0), "{r:?}");
     assert_eq!(c.draft(&d.id).await.unwrap().body, "Make it 9.");
-    let bodies: Vec<String> = drafts_here(&t).await.into_iter().map(|d| d.body.trim().to_string()).collect();
+    let bodies: Vec<String> = drafts_here(&t)
+        .await
+        .into_iter()
+        .map(|d| d.body.trim().to_string())
+        .collect();
     assert!(bodies.contains(&"Phone says 10.".to_string()), "{bodies:?}");
-    assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default(), "copied once");
+    assert_eq!(
+        c.pull_drafts(&t.acc).await.unwrap(),
+        Default::default(),
+        "copied once"
+    );
     clock.advance(Duration::from_millis(3200));
-    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 2, "ours replaces Gmail's; the copy goes too");
+    assert_eq!(
+        c.push_drafts(&t.acc).await.unwrap(),
+        2,
+        "ours replaces Gmail's; the copy goes too"
+    );
     assert!(gmail_text(&g, &phone.id).await.contains("Make it 9."));
     assert_eq!(g.drafts_list().await.unwrap().0.len(), 2);
     assert_eq!(c.pull_drafts(&t.acc).await.unwrap(), Default::default());
@@ -133,9 +174,12 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
         .into_iter()
         .find(|d| d.subject == "Second thoughts")
         .unwrap();
-    c.save(&d2.id, edit("Bo <bo@example.com>", "Second thoughts", "Yes, definitely."))
-        .await
-        .unwrap();
+    c.save(
+        &d2.id,
+        edit("Bo <bo@example.com>", "Second thoughts", "Yes, definitely."),
+    )
+    .await
+    .unwrap();
     g.drafts_delete(&other.id).await.unwrap();
     assert_eq!(c.pull_drafts(&t.acc).await.unwrap().removed, 0);
     assert_eq!(c.draft(&d2.id).await.unwrap().body, "Yes, definitely.");
@@ -151,20 +195,26 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
             let (id, acc) = (gone.id.clone(), t.acc.clone());
             move |c| {
                 libreollama::store::drafts::delete(c, &id)?;
-                libreollama::store::drafts::mark_pushed(c, &acc, &id, "r-orphan", Some("m-orphan"), 1)
+                libreollama::store::drafts::mark_pushed(
+                    c,
+                    &acc,
+                    &id,
+                    "r-orphan",
+                    Some("m-orphan"),
+                    1,
+                )
             }
         })
         .await
         .unwrap();
-    let removals = t
-        .s
-        .store
-        .read({
-            let acc = t.acc.clone();
-            move |c| libreollama::store::drafts::gmail_removals(c, &acc)
-        })
-        .await
-        .unwrap();
+    let removals =
+        t.s.store
+            .read({
+                let acc = t.acc.clone();
+                move |c| libreollama::store::drafts::gmail_removals(c, &acc)
+            })
+            .await
+            .unwrap();
     assert_eq!(removals, ["r-orphan"]);
 }
 
@@ -188,9 +238,16 @@ async fn a_signature_goes_into_new_mail_and_above_the_quote() {
         .compose(&t.acc, ComposeKind::Reply, Some("msg_plans"))
         .await
         .unwrap();
-    let sig_at = reply.body.find("\n\nAda Lovelace\nAnalytical Engines\n\n").expect("signed");
-    assert!(!reply.body.contains("-- \n"), "no cut line above a quote: {:?}", reply.body);
-    let quote_at = reply.body.find("wrote:\n> Shall we meet").expect("quoted");
+    let sig_at = reply
+        .body
+        .find("\n\nAda Lovelace\nAnalytical Engines\n\n")
+        .expect("signed");
+    assert!(
+        !reply.body.contains("-- \n"),
+        "no cut line above a quote: {:?}",
+        reply.body
+    );
+    let quote_at = reply.body.find("> Shall we meet").expect("quoted");
     assert!(sig_at < quote_at, "above the quote: {:?}", reply.body);
     // Gmail's (empty) signature no longer replaces the one written here.
     let kept = m.refresh_signature(&t.acc).await.unwrap();

@@ -352,8 +352,21 @@ async fn an_attached_message_opens_as_a_message() {
     let s = support::start(&dir.path().join("data")).await;
     let src = dir.path().join("bounce.eml");
     std::fs::write(&src, BOUNCE).unwrap();
-    assert_eq!(import::import_path(&s.store, &src, |_| {}).await.unwrap().imported, 1);
-    let parsed = q("subject:undelivered", Clock { now_ms: 1_800_000_000_000, utc_offset_secs: 0 }).unwrap();
+    assert_eq!(
+        import::import_path(&s.store, &src, |_| {})
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let parsed = q(
+        "subject:undelivered",
+        Clock {
+            now_ms: 1_800_000_000_000,
+            utc_offset_secs: 0,
+        },
+    )
+    .unwrap();
     let hits = s
         .store
         .read(move |c| mail::search(c, None, &parsed, 5, None))
@@ -370,7 +383,10 @@ async fn an_attached_message_opens_as_a_message() {
         .iter()
         .find(|a| a.mime_type == "message/rfc822")
         .expect("the original is an attachment");
-    assert!(att.size > 200, "the whole message, not its first bytes: {att:?}");
+    assert!(
+        att.size > 200,
+        "the whole message, not its first bytes: {att:?}"
+    );
     let opened = s
         .mail
         .attached_message(import::ARCHIVE_ACCOUNT, &m.id, &att.part_id)
@@ -379,8 +395,14 @@ async fn an_attached_message_opens_as_a_message() {
     assert_eq!(opened.subject, "Grüße");
     assert_eq!(opened.from, "Ada <ada@example.com>");
     assert_eq!(opened.to, "Bo <bo@example.net>");
-    assert_eq!(opened.text.as_deref().map(str::trim), Some("See the plan attached."));
-    assert_eq!(opened.files, [("plan.pdf".to_string(), "application/pdf".to_string(), 9)]);
+    assert_eq!(
+        opened.text.as_deref().map(str::trim),
+        Some("See the plan attached.")
+    );
+    assert_eq!(
+        opened.files,
+        [("plan.pdf".to_string(), "application/pdf".to_string(), 9)]
+    );
     // A part that is not there is an error that says so, not a panic.
     let err = s
         .mail

@@ -410,7 +410,7 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
     assert!(!text.contains("Notifications"), "{text}");
 
     s.notify.set_notifier(Arc::new(Silent));
-    let html = render("/settings", "Tasks due today").await;
+    let html = render("/settings", "New mail in the Inbox").await;
     let text = text_of(&html);
     for want in [
         "Notifications",
@@ -439,7 +439,7 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
             ..NotifySwitches::default()
         }
     );
-    let html = render("/settings", "Tasks due today").await;
+    let html = render("/settings", "New mail in the Inbox").await;
     assert_eq!(html.matches(on).count(), 2, "{html}");
     let err = libreollama::api::notify_set_switches("nobody".into(), NotifySwitches::default())
         .await

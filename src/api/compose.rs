@@ -160,25 +160,15 @@ pub async fn mail_signature_set(
     account: String,
     text: String,
 ) -> ApiResult<crate::model::Signature> {
-    host::guarded(async move {
-        Ok(host::services()?
-            .mail
-            .set_signature(&account, text)
-            .await?)
-    })
-    .await
+    host::guarded(async move { Ok(host::services()?.mail.set_signature(&account, text).await?) })
+        .await
 }
 
 /// Goes back to the account's signature as Gmail has it.
 #[post("/api/mail/signature/use_gmail")]
 pub async fn mail_signature_use_gmail(account: String) -> ApiResult<crate::model::Signature> {
-    host::guarded(async move {
-        Ok(host::services()?
-            .mail
-            .use_gmail_signature(&account)
-            .await?)
-    })
-    .await
+    host::guarded(async move { Ok(host::services()?.mail.use_gmail_signature(&account).await?) })
+        .await
 }
 
 /// The editor has the draft open (renewed every few minutes) or closed it: while open, Gmail's

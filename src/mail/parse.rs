@@ -125,6 +125,26 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     parse_with(raw, KeepParts::Inline)
 }
 
+/// An attached message's own bytes. mail-parser gives an attached message the bytes it was
+/// parsed from, which (unless the part was encoded) are the whole outer message: its root part's
+/// offsets say where it is in them.
+fn attached_bytes<'a>(m: &'a mail_parser::Message<'_>) -> &'a [u8] {
+    let raw = m.raw_message.as_ref();
+    m.parts
+        .first()
+        .and_then(|root| raw.get(root.offset_header as usize..root.offset_end as usize))
+        .filter(|b| !b.is_empty())
+        .unwrap_or(raw)
+}
+
+/// An attachment's size in bytes (an attached message's own, not the message around it).
+fn part_size(part: &mail_parser::MessagePart<'_>) -> usize {
+    match &part.body {
+        mail_parser::PartType::Message(m) => attached_bytes(m).len(),
+        _ => part.len(),
+    }
+}
+
 /// A part's decoded bytes, moved out of the parsed message when it owns them (base64 and
 /// quoted-printable bodies are decoded into their own buffer) instead of copied: the same bytes
 /// as `part.contents()`.
@@ -133,7 +153,7 @@ fn take_contents(part: &mut mail_parser::MessagePart<'_>) -> Vec<u8> {
     match std::mem::take(&mut part.body) {
         PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
         PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
-        PartType::Message(m) => m.raw_message.into_owned(),
+        PartType::Message(m) => attached_bytes(&m).to_vec(),
         PartType::Multipart(_) => Vec::new(),
     }
 }
@@ -158,7 +178,7 @@ pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
             attachment_id: None,
             filename: part.attachment_name().unwrap_or("attachment").to_string(),
             mime_type: mime_of(part),
-            size: part.len() as i64,
+            size: part_size(part) as i64,
             content_id: part.content_id().map(str::to_string),
         })
         .collect();
@@ -174,8 +194,8 @@ pub fn parse_with(raw: &[u8], keep: KeepParts) -> Option<Parsed> {
             .content_type()
             .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"));
         let wanted = match keep {
-            KeepParts::All => part.len() <= MAX_ARCHIVED_PART,
-            KeepParts::Inline => cid.is_some() && is_image && part.len() <= MAX_KEPT_PART,
+            KeepParts::All => part_size(part) <= MAX_ARCHIVED_PART,
+            KeepParts::Inline => cid.is_some() && is_image && part_size(part) <= MAX_KEPT_PART,
         };
         if wanted {
             parts.push(NewPart {

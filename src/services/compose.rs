@@ -129,7 +129,10 @@ impl ComposeService {
     }
 
     /// Brings Gmail's Drafts here (made, changed or removed on another device).
-    pub async fn pull_drafts(&self, account: &str) -> Result<crate::services::drafts::DraftsPulled> {
+    pub async fn pull_drafts(
+        &self,
+        account: &str,
+    ) -> Result<crate::services::drafts::DraftsPulled> {
         self.drafts.pull_drafts(account).await
     }
 

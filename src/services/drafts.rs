@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::clock::Clock;
 use super::mail::signature::with_signature;
+use crate::clock::Clock;
 use crate::error::{LibreOllamaError, Result};
 use crate::google::gmail::Gmail;
 use crate::mail::compose::{self, Attachment, Outgoing, Recipient};
@@ -64,9 +64,11 @@ impl DraftsService {
         account: &str,
     ) -> Result<Option<crate::store::locks::DraftsLock>> {
         let (dir, acc) = (self.store.data_dir().to_path_buf(), account.to_string());
-        tokio::task::spawn_blocking(move || crate::store::locks::DraftsLock::try_acquire(&dir, &acc))
-            .await
-            .map_err(|e| LibreOllamaError::Internal(format!("waiting for the drafts: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            crate::store::locks::DraftsLock::try_acquire(&dir, &acc)
+        })
+        .await
+        .map_err(|e| LibreOllamaError::Internal(format!("waiting for the drafts: {e}")))?
     }
 
     /// Waits for any other pass over this account's drafts (here or in another process).
@@ -544,7 +546,9 @@ impl DraftsService {
             let (id2, acc2) = (id.clone(), account.to_string());
             let made_message = made.message.as_ref().map(|m| m.id.clone());
             self.store
-                .write(move |c| drafts::mark_pushed(c, &acc2, &id2, &made.id, made_message.as_deref(), version))
+                .write(move |c| {
+                    drafts::mark_pushed(c, &acc2, &id2, &made.id, made_message.as_deref(), version)
+                })
                 .await?;
             n += 1;
         }

@@ -332,7 +332,8 @@ impl NotifyService {
                     .collect();
                 // The day is used up only by a notification: tasks that arrive later (a sync
                 // after start-up, one added for today) are announced then.
-                if titles.is_empty() || !marks::claim_day(tx, &format!("tasks_due.{acc}"), &today)? {
+                if titles.is_empty() || !marks::claim_day(tx, &format!("tasks_due.{acc}"), &today)?
+                {
                     return Ok(Vec::new());
                 }
                 Ok(titles)

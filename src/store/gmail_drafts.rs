@@ -40,8 +40,11 @@ pub fn add_conflict_copy(
     for (name, mime, data) in files {
         super::drafts::add_file(tx, id, name, mime, data, now)?;
     }
-    tx.execute("UPDATE mail_drafts SET bcc_addrs = ?1 WHERE id = ?2", params![bcc, id])
-        .map_err(db)?;
+    tx.execute(
+        "UPDATE mail_drafts SET bcc_addrs = ?1 WHERE id = ?2",
+        params![bcc, id],
+    )
+    .map_err(db)?;
     Ok(())
 }
 
@@ -155,7 +158,12 @@ pub fn take_change(
 }
 
 /// Records the message id Gmail's copy has (a draft copied before V20, or just written).
-pub fn learn_message_id(c: &Connection, id: &str, gmail_draft: &str, gmail_message: &str) -> Result<()> {
+pub fn learn_message_id(
+    c: &Connection,
+    id: &str,
+    gmail_draft: &str,
+    gmail_message: &str,
+) -> Result<()> {
     c.execute(
         "UPDATE mail_drafts SET gmail_message_id = ?1 WHERE id = ?2 AND gmail_draft_id = ?3",
         params![gmail_message, id, gmail_draft],

@@ -219,6 +219,20 @@ pub fn set_switches(c: &Connection, account: &str, s: &crate::model::NotifySwitc
     settings::set(c, &switches_key(account), s)
 }
 
+/// Turns one switch on or off, the others as they are now (read and written by the one
+/// writer: a switch changed meanwhile, in any window, stays changed).
+pub fn set_switch(
+    c: &Connection,
+    account: &str,
+    kind: crate::model::NotifyKind,
+    on: bool,
+) -> Result<crate::model::NotifySwitches> {
+    let mut s = switches(c, account)?;
+    s.set(kind, on);
+    set_switches(c, account, &s)?;
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

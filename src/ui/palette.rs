@@ -523,7 +523,10 @@ mod tests {
         // Nothing selected: no conversation actions at all.
         let none = entries(&accounts, None, &[], &[]);
         assert!(!none.iter().any(|e| e.group == "Conversation"));
-        assert!(none.iter().any(|e| e.run == Run::NewEvent), "new things need no selection");
+        assert!(
+            none.iter().any(|e| e.run == Run::NewEvent),
+            "new things need no selection"
+        );
         assert_eq!(
             rank(&none, "").len(),
             none.len(),

@@ -79,7 +79,6 @@ pub fn gmail(t: &Setup) -> Gmail {
     )
 }
 
-
 pub fn edit(to: &str, subject: &str, body: &str) -> DraftEdit {
     DraftEdit {
         to: to.into(),
@@ -88,4 +87,3 @@ pub fn edit(to: &str, subject: &str, body: &str) -> DraftEdit {
         ..Default::default()
     }
 }
-

@@ -33,17 +33,22 @@ struct GmailDraft {
 }
 
 fn parse_gmail_draft(raw: &[u8]) -> Result<GmailDraft> {
-    let p = parse::parse_with(raw, KeepParts::All).ok_or_else(|| LibreOllamaError::Serialization {
-        format: "MIME".into(),
-        reason: "a draft in Gmail's Drafts is not a readable message; open it in Gmail".into(),
-    })?;
+    let p =
+        parse::parse_with(raw, KeepParts::All).ok_or_else(|| LibreOllamaError::Serialization {
+            format: "MIME".into(),
+            reason: "a draft in Gmail's Drafts is not a readable message; open it in Gmail".into(),
+        })?;
     let mut parts = p.parts;
     let files = p
         .attachments
         .iter()
         .filter_map(|a| {
             let at = parts.iter().position(|x| x.part_id == a.part_id)?;
-            Some((a.filename.clone(), a.mime_type.clone(), parts.swap_remove(at).data))
+            Some((
+                a.filename.clone(),
+                a.mime_type.clone(),
+                parts.swap_remove(at).data,
+            ))
         })
         .collect();
     Ok(GmailDraft {
@@ -63,7 +68,7 @@ impl DraftsService {
         &self,
         account: &str,
         gmail_draft: &str,
-    ) -> Result<(String, Option<String>, GmailDraft)> {
+    ) -> Result<(Option<String>, GmailDraft)> {
         let d = self.gmail(account).drafts_get_raw(gmail_draft).await?;
         let m = d.message.unwrap_or_default();
         let raw = crate::google::gmail::decode_raw(m.raw.as_deref().unwrap_or_default())?;
@@ -72,7 +77,7 @@ impl DraftsService {
         let parsed = tokio::task::spawn_blocking(move || parse_gmail_draft(&raw))
             .await
             .map_err(|e| LibreOllamaError::Internal(format!("reading a draft failed: {e}")))??;
-        Ok((m.id, thread, parsed))
+        Ok((thread, parsed))
     }
 
     /// Brings Gmail's Drafts here: new ones added, changed ones taken (unless edited here since
@@ -100,9 +105,13 @@ impl DraftsService {
             if removing.contains(&g.id) {
                 continue;
             }
-            let message = g.message.as_ref().map(|m| m.id.clone()).unwrap_or_default();
             let known = known.iter().find(|k| k.gmail_draft_id == g.id);
-            if let Err(e) = self.pull_one(account, &g.id, &message, known, &mut report).await {
+            let step = async {
+                let version = self.gmail_version(account, &g.id).await?;
+                self.pull_one(account, &g.id, &version, known, &mut report)
+                    .await
+            };
+            if let Err(e) = step.await {
                 tracing::warn!(account, error = %e, "a draft in Gmail's Drafts was skipped");
                 report.skipped += 1;
             }
@@ -128,6 +137,16 @@ impl DraftsService {
         Ok(report)
     }
 
+    /// What Gmail's copy is now: its message id and history id ("id:history"). Gmail gives a
+    /// changed draft a new message; some servers (the emulator) change it in place, which moves
+    /// its history id. Either way this changes when the draft does.
+    async fn gmail_version(&self, account: &str, gmail_draft: &str) -> Result<String> {
+        let d = self.gmail(account).drafts_get(gmail_draft).await?;
+        let m = d.message.unwrap_or_default();
+        let history = m.history_id.map(|h| h.0).unwrap_or_default();
+        Ok(format!("{}:{history}", m.id))
+    }
+
     async fn pull_one(
         &self,
         account: &str,
@@ -136,10 +155,16 @@ impl DraftsService {
         known: Option<&gmail_drafts::Copied>,
         report: &mut DraftsPulled,
     ) -> Result<()> {
+        // A copy just made here is known by its message id alone (Gmail's answer to the copy
+        // has no history id): the version seen now is that copy.
+        let just_copied = |k: &gmail_drafts::Copied| match &k.gmail_message_id {
+            None => true,
+            Some(v) => !v.contains(':') && message.split(':').next() == Some(v.as_str()),
+        };
         match known {
             Some(k) if k.gmail_message_id.as_deref() == Some(message) => {}
-            // Copied by a build before V20: Gmail's copy is the one made here.
-            Some(k) if k.gmail_message_id.is_none() => {
+            // Copied by a build before V20, or just now: Gmail's copy is the one made here.
+            Some(k) if just_copied(k) => {
                 let (id, gid, m) = (k.id.clone(), gmail_draft.to_string(), message.to_string());
                 self.store
                     .write(move |c| gmail_drafts::learn_message_id(c, &id, &gid, &m))
@@ -150,7 +175,8 @@ impl DraftsService {
             // Changed both here and at Gmail: what is here stays (and replaces Gmail's copy
             // at the next push); Gmail's becomes a draft of its own.
             Some(k) if k.edited_here => {
-                let (message, thread, r) = self.gmail_copy(account, gmail_draft).await?;
+                let (thread, r) = self.gmail_copy(account, gmail_draft).await?;
+                let message = message.to_string();
                 let (acc, id, gid) = (account.to_string(), k.id.clone(), gmail_draft.to_string());
                 let (copy, now) = (new_id("draft"), self.clock.now_unix());
                 self.store
@@ -169,7 +195,8 @@ impl DraftsService {
                 report.added += 1;
             }
             Some(k) => {
-                let (message, _, r) = self.gmail_copy(account, gmail_draft).await?;
+                let (_, r) = self.gmail_copy(account, gmail_draft).await?;
+                let message = message.to_string();
                 let (id, version, now_ms) = (k.id.clone(), k.version, self.clock.now_ms());
                 let taken = self
                     .store
@@ -194,8 +221,13 @@ impl DraftsService {
                 report.changed += usize::from(taken);
             }
             None => {
-                let (message, thread, r) = self.gmail_copy(account, gmail_draft).await?;
-                let (acc, gid, id) = (account.to_string(), gmail_draft.to_string(), new_id("draft"));
+                let (thread, r) = self.gmail_copy(account, gmail_draft).await?;
+                let message = message.to_string();
+                let (acc, gid, id) = (
+                    account.to_string(),
+                    gmail_draft.to_string(),
+                    new_id("draft"),
+                );
                 let now = self.clock.now_unix();
                 let added = self
                     .store

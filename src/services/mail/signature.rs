@@ -99,7 +99,9 @@ impl MailService {
             .find(|s| s.send_as_email.eq_ignore_ascii_case(&email))
             .or_else(|| list.iter().find(|s| s.is_default))
             .or_else(|| list.iter().find(|s| s.is_primary));
-        let text = own.map(|s| signature_text(&s.signature)).unwrap_or_default();
+        let text = own
+            .map(|s| signature_text(&s.signature))
+            .unwrap_or_default();
         let k = key(account);
         self.store
             .write(move |c| {

@@ -72,7 +72,7 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
         });
     };
 
-    let mut summarise = move || {
+    let summarise = move || {
         spawn(async move {
             error.set(None);
             match api::ai_summarize(acc(), tid()).await {
@@ -85,7 +85,8 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
     // (where it is off, the note below says so and the request is dropped).
     use_effect(move || {
         let ready = enabled.read().is_some();
-        let asked = super::requests::SUMMARISE_ON_OPEN.peek().as_deref() == Some(tid.peek().as_str());
+        let asked =
+            super::requests::SUMMARISE_ON_OPEN.peek().as_deref() == Some(tid.peek().as_str());
         if ready && asked {
             super::requests::SUMMARISE_ON_OPEN.write().take();
             if matches!(*enabled.peek(), Some(Ok(true))) {
