@@ -124,7 +124,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ),
     (
         "https://www.googleapis.com/auth/gmail.modify",
-        "read mail and archive, label, star, trash it",
+        "read mail and archive, label, star, trash it; keep drafts in step; read your signature",
     ),
     (
         "https://www.googleapis.com/auth/gmail.send",
