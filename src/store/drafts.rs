@@ -262,8 +262,11 @@ pub fn move_to_outbox(c: &Connection, draft: &str) -> Result<bool> {
 
 /// Back in the drafts (Undo).
 pub fn back_from_outbox(c: &Connection, draft: &str) -> Result<()> {
+    // A send may have rewritten Gmail's copy (it sends through it) without recording that:
+    // its version is learned at the next look instead of being taken for a change made
+    // elsewhere (which would bring back the same text without its formatting).
     c.execute(
-        "UPDATE mail_drafts SET in_outbox = 0 WHERE id = ?1",
+        "UPDATE mail_drafts SET in_outbox = 0, gmail_message_id = NULL WHERE id = ?1",
         [draft],
     )
     .map_err(err("undoing a send"))?;
