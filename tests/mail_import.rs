@@ -307,19 +307,7 @@ async fn large_attachments_are_kept_and_batches_end_by_bytes() {
 
     for (i, d) in data.iter().enumerate() {
         let query = format!("subject:\"scan {i}\"");
-        let parsed = q(
-            &query,
-            Clock {
-                now_ms: 1_800_000_000_000,
-                utc_offset_secs: 0,
-            },
-        )
-        .unwrap();
-        let hits = s
-            .store
-            .read(move |c| mail::search(c, None, &parsed, 5, None))
-            .await
-            .unwrap();
+        let hits = search(&s, &query).await;
         assert_eq!(hits.len(), 1, "{query}");
         let (name, saved) = s
             .mail
@@ -359,19 +347,7 @@ async fn an_attached_message_opens_as_a_message() {
             .imported,
         1
     );
-    let parsed = q(
-        "subject:undelivered",
-        Clock {
-            now_ms: 1_800_000_000_000,
-            utc_offset_secs: 0,
-        },
-    )
-    .unwrap();
-    let hits = s
-        .store
-        .read(move |c| mail::search(c, None, &parsed, 5, None))
-        .await
-        .unwrap();
+    let hits = search(&s, "subject:undelivered").await;
     let thread = s
         .mail
         .thread(import::ARCHIVE_ACCOUNT, &hits[0].thread_id, false)
@@ -410,4 +386,23 @@ async fn an_attached_message_opens_as_a_message() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "NotFound", "{err}");
+}
+
+/// The messages of the cache matching a search (the first five).
+async fn search(
+    s: &libreollama::services::AppServices,
+    query: &str,
+) -> Vec<libreollama::store::mail_search::SearchHit> {
+    let parsed = q(
+        query,
+        Clock {
+            now_ms: 1_800_000_000_000,
+            utc_offset_secs: 0,
+        },
+    )
+    .unwrap();
+    s.store
+        .read(move |c| mail::search(c, None, &parsed, 5, None))
+        .await
+        .unwrap()
 }

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libreollama::model::{NotifySwitches, NotifyTarget};
+use libreollama::model::{NotifyKind, NotifySwitches, NotifyTarget};
 use libreollama::services::desktop_notifier::DesktopNotifier;
 use libreollama::services::AppServices;
 use libreollama::store::mail::{self, NewMessage};
@@ -240,13 +240,7 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
 
     // Switched off: new mail is passed over (and not announced later when switched on).
     s.notify
-        .set_switches(
-            "acc".into(),
-            NotifySwitches {
-                new_mail: false,
-                ..NotifySwitches::default()
-            },
-        )
+        .set_switch("acc".into(), NotifyKind::NewMail, false)
         .await
         .unwrap();
     add_mail(
@@ -265,7 +259,7 @@ async fn new_mail_is_announced_once_through_dbus_and_a_click_opens_it() {
         None
     );
     s.notify
-        .set_switches("acc".into(), NotifySwitches::default())
+        .set_switch("acc".into(), NotifyKind::NewMail, true)
         .await
         .unwrap();
     assert_eq!(
@@ -441,7 +435,7 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
     );
     let html = render("/settings", "New mail in the Inbox").await;
     assert_eq!(html.matches(on).count(), 2, "{html}");
-    let err = libreollama::api::notify_set_switches("nobody".into(), NotifySwitches::default())
+    let err = libreollama::api::notify_set_switch("nobody".into(), NotifyKind::NewMail, true)
         .await
         .unwrap_err();
     assert!(

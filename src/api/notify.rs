@@ -19,17 +19,6 @@ pub async fn notify_switches() -> ApiResult<Vec<AccountNotify>> {
     host::guarded(async move { Ok(host::services()?.notify.switches().await?) }).await
 }
 
-#[post("/api/notify/set_switches")]
-pub async fn notify_set_switches(account: String, switches: NotifySwitches) -> ApiResult<()> {
-    host::guarded(async move {
-        Ok(host::services()?
-            .notify
-            .set_switches(account, switches)
-            .await?)
-    })
-    .await
-}
-
 /// Turns one of an account's switches on or off; its switches after.
 #[post("/api/notify/set_switch")]
 pub async fn notify_set_switch(

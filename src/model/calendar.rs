@@ -2,6 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An instant (Unix ms) as this device's local time of day, "09:30" ("" if out of range): the
+/// calendar's grid and the reminders' notifications write it the same way.
+pub fn local_hm(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// A calendar event as the agenda and calendar views show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventView {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use chrono::{Local, TimeZone};
+use chrono::{Local, TimeZone, Timelike};
 use tokio::sync::broadcast;
 
 use crate::clock::Clock;
@@ -105,14 +105,6 @@ pub fn new_mail_note(account: &str, email: &str, m: &NewMail) -> Note {
     }
 }
 
-fn local_hm(ms: i64) -> String {
-    Local
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%H:%M").to_string())
-        .unwrap_or_default()
-}
-
 pub fn reminder_note(r: &DueReminder) -> Note {
     let when = match r.minutes {
         0 => "now".to_string(),
@@ -125,9 +117,9 @@ pub fn reminder_note(r: &DueReminder) -> Note {
     } else {
         r.summary.trim()
     };
-    let mut body = local_hm(r.start_ms);
+    let mut body = crate::model::local_hm(r.start_ms);
     if let Some(end) = r.end_ms {
-        body.push_str(&format!("–{}", local_hm(end)));
+        body.push_str(&format!("–{}", crate::model::local_hm(end)));
     }
     if !r.location.trim().is_empty() {
         body.push_str(&format!(" · {}", r.location.trim()));
@@ -209,13 +201,6 @@ impl NotifyService {
             .await
     }
 
-    pub async fn set_switches(&self, account: String, s: NotifySwitches) -> Result<()> {
-        self.auth.account(&account).await?;
-        self.store
-            .write(move |c| marks::set_switches(c, &account, &s))
-            .await
-    }
-
     /// The next notification clicked, to open.
     pub async fn next_open(&self) -> Option<NotifyTarget> {
         let mut clicks = self.opens();
@@ -247,11 +232,11 @@ impl NotifyService {
                 }),
             )
         })
-        .await;
-        match shown {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "a notification could not be shown"),
-            Err(e) => tracing::warn!(error = %e, "a notification could not be shown"),
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, "a notification could not be shown");
         }
     }
 
@@ -314,7 +299,7 @@ impl NotifyService {
         let Some(now) = now.filter(|_| self.available()) else {
             return Ok(None);
         };
-        if now.format("%H").to_string().parse::<u32>().unwrap_or(0) < TASKS_DUE_FROM_HOUR {
+        if now.hour() < TASKS_DUE_FROM_HOUR {
             return Ok(None);
         }
         let today = now.format("%Y-%m-%d").to_string();

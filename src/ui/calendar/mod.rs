@@ -41,13 +41,7 @@ fn midnight(d: NaiveDate) -> i64 {
         .unwrap_or(0)
 }
 
-fn local_hm(ms: i64) -> String {
-    Local
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%H:%M").to_string())
-        .unwrap_or_default()
-}
+use crate::model::local_hm;
 
 /// Minutes since local midnight of `day` (clamped to the day).
 fn minutes_in(day: NaiveDate, ms: i64) -> i64 {
