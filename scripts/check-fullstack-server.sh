@@ -52,7 +52,7 @@ fail() { echo "FAIL: $*" >&2; cat "$data/server.log" >&2; exit 1; }
 
 # The gate: only the person who started the server gets in (see src/api/web_preview/mod.rs).
 status() { curl -s -o "$data/gate.txt" -w '%{http_code}' "$@"; }
-body='{"account":null,"query":"","after":null,"limit":3}'
+body='{"account":null,"query":"","after":null,"limit":3,"conversations":false}'
 expect() { # expect CODE WHAT curl-args...
   local want=$1 what=$2; shift 2
   local got; got=$(status "$@")
@@ -124,7 +124,7 @@ grep -q "is not one of" "$data/err.json" || fail "bad log level message: $(cat "
 
 # Mail over HTTP: a page of search results, then the conversation with its framed HTML.
 list=$(curl -sf -H "Cookie: $COOKIE" -X POST -H 'content-type: application/json' \
-  -d '{"account":null,"query":"subject:quarterly","after":null,"limit":3}' "$base/api/mail/list") || fail "POST /api/mail/list"
+  -d '{"account":null,"query":"subject:quarterly","after":null,"limit":3,"conversations":false}' "$base/api/mail/list") || fail "POST /api/mail/list"
 python3 - "$list" "$base" <<'PY' || fail "mail over HTTP"
 import json, os, sys, urllib.request
 page = json.loads(sys.argv[1])

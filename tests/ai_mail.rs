@@ -68,7 +68,7 @@ async fn seeded(dir: &std::path::Path) -> (Arc<AppServices>, String) {
 async fn message_id(s: &AppServices, subject: &str) -> (String, String) {
     let row = s
         .mail
-        .list(None, format!("subject:\"{subject}\""), None, 5)
+        .list(None, format!("subject:\"{subject}\""), None, 5, false)
         .await
         .unwrap()
         .rows

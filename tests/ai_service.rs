@@ -283,7 +283,7 @@ async fn summarize_a_long_mail_thread_after_opting_in() {
     s.ai.set_default(&ep.id).await.unwrap();
     let hit = s
         .mail
-        .list(None, "subject:launch".into(), None, 10)
+        .list(None, "subject:launch".into(), None, 10, false)
         .await
         .unwrap()
         .rows

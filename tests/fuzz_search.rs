@@ -660,7 +660,7 @@ async fn broken_searches_are_invalid_input_not_database_errors() {
     ] {
         let e = s
             .mail
-            .list(None, q.to_string(), None, 50)
+            .list(None, q.to_string(), None, 50, false)
             .await
             .expect_err(q);
         assert_eq!(e.kind(), "InvalidInput", "{q}: {e}");

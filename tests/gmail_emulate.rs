@@ -429,7 +429,7 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
     // The list pages the inbox newest first; opening a conversation fetches its body.
     let page = s
         .mail
-        .list(Some(account.id.clone()), "in:inbox".into(), None, 10)
+        .list(Some(account.id.clone()), "in:inbox".into(), None, 10, false)
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 2);
@@ -493,7 +493,7 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
     }
     let inbox = s
         .mail
-        .list(Some(account.id.clone()), "in:inbox".into(), None, 10)
+        .list(Some(account.id.clone()), "in:inbox".into(), None, 10, false)
         .await
         .unwrap();
     assert_eq!(inbox.rows.len(), 1);
@@ -507,7 +507,7 @@ async fn mail_service_syncs_opens_and_acts_like_the_ui() {
         .unwrap();
     let online = s
         .mail
-        .search_online(&account.id, "from:bob@example.com".into(), None, 20)
+        .search_online(&account.id, "from:bob@example.com".into(), None, 20, false)
         .await
         .unwrap();
     let ids: Vec<&str> = online.rows.iter().map(|r| r.id.as_str()).collect();

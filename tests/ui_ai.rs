@@ -108,7 +108,7 @@ async fn ai_on_mail_appears_only_where_turned_on() {
         .unwrap();
     let row = s
         .mail
-        .list(None, "subject:contract".into(), None, 1)
+        .list(None, "subject:contract".into(), None, 1, false)
         .await
         .unwrap()
         .rows

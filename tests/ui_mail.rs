@@ -76,7 +76,8 @@ async fn mail_page_lists_the_archive_and_shortcuts_are_listed() {
     for expected in [
         "Imported archive",
         "Archive",
-        "Grace Hopper",
+        // One row for the conversation (Gmail's default): both writers, oldest first.
+        "Ada Lovelace, Grace Hopper",
         "Re: Engine notes",
         "Grüße! A nanosecond is 30 cm.",
         "Sync now",
@@ -86,9 +87,78 @@ async fn mail_page_lists_the_archive_and_shortcuts_are_listed() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in: {text}");
     }
-    // Rows are placed absolutely inside a box as tall as the whole list (virtualized).
-    assert!(html.contains("height: 136px"), "{html}");
+    assert!(
+        html.contains(r#"title="2 messages in this conversation""#),
+        "{html}"
+    );
+    // Rows are placed absolutely inside a box as tall as the whole list (virtualized): one
+    // row for the two messages.
+    assert!(html.contains("height: 68px"), "{html}");
     assert!(html.contains(r#"role="listbox""#));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversation_is_one_row_and_acts_as_a_whole() {
+    use libreollama::api;
+    use libreollama::model::MailAction;
+    let s = imported().await;
+    api::install(s.clone());
+    let q = || "subject:engine".to_string();
+    let grouped = api::mail_list(None, q(), None, 50, true).await.unwrap();
+    assert_eq!(grouped.rows.len(), 1, "{grouped:?}");
+    let row = &grouped.rows[0];
+    assert_eq!(
+        row.subject, "Re: Engine notes",
+        "the newest message stands for it"
+    );
+    let c = row.conversation.as_ref().unwrap();
+    assert_eq!(c.count, 2);
+    assert_eq!(c.participants, ["Ada Lovelace", "Grace Hopper"]);
+    assert_eq!(c.ids.len(), 2);
+    assert!(
+        row.has_attachment,
+        "the first message's attachment marks the row"
+    );
+    // Pages of one row each: the second finds only the conversation already shown, at its
+    // older message (the list leaves it out), and says where to go on from.
+    let p1 = api::mail_list(None, q(), None, 1, true).await.unwrap();
+    assert_eq!(p1.rows.len(), 1);
+    let p2 = api::mail_list(None, q(), p1.next, 1, true).await.unwrap();
+    assert!(p2.rows.iter().all(|r| r.thread_id == row.thread_id));
+    // Ungrouped, the same search is two rows, neither a conversation.
+    let flat = api::mail_list(None, q(), None, 50, false).await.unwrap();
+    assert_eq!(flat.rows.len(), 2);
+    assert!(flat.rows.iter().all(|r| r.conversation.is_none()));
+
+    // Starring the row stars both messages, and Undo takes both back.
+    let undo = api::mail_act(row.account_id.clone(), row.message_ids(), MailAction::Star)
+        .await
+        .unwrap();
+    let starred = api::mail_list(None, "is:starred subject:engine".into(), None, 50, false)
+        .await
+        .unwrap();
+    assert_eq!(starred.rows.len(), 2, "{starred:?}");
+    api::mail_undo(undo).await.unwrap();
+    let starred = api::mail_list(None, "is:starred subject:engine".into(), None, 50, false)
+        .await
+        .unwrap();
+    assert!(starred.rows.is_empty(), "{starred:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_preference_turns_grouping_off() {
+    use libreollama::api;
+    imported().await;
+    let html = render("/settings", "Group messages into conversations").await;
+    assert!(html.contains(r#"type="checkbox""#));
+    let s = api::set_conversations(false).await.unwrap();
+    assert!(!s.conversations);
+    assert!(!api::get_settings().await.unwrap().conversations);
+    // The mail page now lists each message: two rows.
+    let html = render_all("/", &["Re: Engine notes", "shown"]).await;
+    assert!(html.contains("height: 136px"), "{html}");
+    assert!(!html.contains("messages in this conversation"), "{html}");
+    api::set_conversations(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,7 +166,7 @@ async fn reading_is_safe_and_attachments_are_saved() {
     use libreollama::api;
     let s = imported().await;
     libreollama::api::install(s.clone());
-    let page = api::mail_list(None, "subject:engine".into(), None, 50)
+    let page = api::mail_list(None, "subject:engine".into(), None, 50, false)
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 2, "{page:?}");
@@ -176,7 +246,7 @@ async fn reading_is_safe_and_attachments_are_saved() {
     )
     .await
     .unwrap();
-    let starred = api::mail_list(None, "is:starred".into(), None, 50)
+    let starred = api::mail_list(None, "is:starred".into(), None, 50, false)
         .await
         .unwrap();
     assert_eq!(starred.rows.len(), 1);
@@ -199,14 +269,14 @@ async fn reading_is_safe_and_attachments_are_saved() {
     .unwrap();
     assert!(!undo.is_noop());
     api::mail_undo(undo).await.unwrap();
-    let starred = api::mail_list(None, "is:starred".into(), None, 50)
+    let starred = api::mail_list(None, "is:starred".into(), None, 50, false)
         .await
         .unwrap();
     assert_eq!(starred.rows.len(), 1, "the star is back");
     assert_eq!(api::mail_status().await.unwrap().pending_changes, 0);
 
     // A bad search says what is wrong.
-    let err = api::mail_list(None, "(from:ada".into(), None, 50)
+    let err = api::mail_list(None, "(from:ada".into(), None, 50, false)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("could not be read"), "{err}");

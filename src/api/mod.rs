@@ -114,6 +114,11 @@ pub async fn set_log_level(level: String) -> ApiResult<UiSettings> {
     host::guarded(async move { Ok(host::services()?.settings.set_log_level(level).await?) }).await
 }
 
+#[post("/api/settings/conversations")]
+pub async fn set_conversations(on: bool) -> ApiResult<UiSettings> {
+    host::guarded(async move { Ok(host::services()?.settings.set_conversations(on).await?) }).await
+}
+
 #[get("/api/accounts")]
 pub async fn list_accounts() -> ApiResult<Vec<AccountSummary>> {
     host::guarded(async move { Ok(host::services()?.auth.list_accounts().await?) }).await
@@ -168,18 +173,20 @@ pub async fn mail_accounts() -> ApiResult<Vec<MailAccount>> {
     host::guarded(async move { Ok(host::services()?.mail.accounts().await?) }).await
 }
 
-/// A page of the message list: `query` in Gmail's search language, searched locally.
+/// A page of the message list: `query` in Gmail's search language, searched locally; with
+/// `conversations`, one row per conversation.
 #[post("/api/mail/list")]
 pub async fn mail_list(
     account: Option<String>,
     query: String,
     after: Option<MailCursor>,
     limit: u32,
+    conversations: bool,
 ) -> ApiResult<MailPage> {
     host::guarded(async move {
         Ok(host::services()?
             .mail
-            .list(account, query, after, limit as usize)
+            .list(account, query, after, limit as usize, conversations)
             .await?)
     })
     .await
@@ -192,11 +199,12 @@ pub async fn mail_search_online(
     query: String,
     page_token: Option<String>,
     limit: u32,
+    conversations: bool,
 ) -> ApiResult<MailPage> {
     host::guarded(async move {
         Ok(host::services()?
             .mail
-            .search_online(&account, query, page_token, limit as usize)
+            .search_online(&account, query, page_token, limit as usize, conversations)
             .await?)
     })
     .await

@@ -45,6 +45,62 @@ pub struct MailRow {
     pub starred: bool,
     pub has_attachment: bool,
     pub labels: Vec<String>,
+    /// Set when the row stands for a whole conversation (the list grouped as Gmail does):
+    /// then `id` is its newest message in view, and the flags and labels are the
+    /// conversation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<MailConversation>,
+}
+
+/// The name part of a From header ("\"Ada L.\" <ada@example.com>" → "Ada L."), else its
+/// address; of a list, the first.
+pub fn display_name(from: &str) -> String {
+    let from = from.trim();
+    // A comma inside quotes is part of a name ("Lovelace, Ada"), not a second person.
+    let mut quoted = false;
+    let end = from
+        .char_indices()
+        .find(|&(_, c)| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            c == ',' && !quoted
+        })
+        .map_or(from.len(), |(i, _)| i);
+    let first = from[..end].trim();
+    let name = first
+        .split('<')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .trim();
+    if first.contains('<') && !name.is_empty() {
+        name.to_string()
+    } else {
+        first.trim_matches(['<', '>', '"', ' ']).to_string()
+    }
+}
+
+/// What a conversation's row shows and acts on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailConversation {
+    /// Its messages (outside Trash and Spam, unless the row itself is there).
+    pub count: u32,
+    /// Who wrote, oldest first, each once; the account's own address is "me".
+    pub participants: Vec<String>,
+    /// Every message an action on the row applies to.
+    pub ids: Vec<String>,
+}
+
+impl MailRow {
+    /// The messages an action on this row applies to: the conversation's, or the one message.
+    pub fn message_ids(&self) -> Vec<String> {
+        match &self.conversation {
+            Some(c) if !c.ids.is_empty() => c.ids.clone(),
+            _ => vec![self.id.clone()],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! What the user sets for the app as a whole: theme and log level.
+//! What the user sets for the app as a whole: theme, log level, how the mail list groups.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,13 @@ pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 pub struct UiSettings {
     pub theme: Theme,
     pub log_level: String,
+    /// The mail list shows one row per conversation (Gmail's default); off: one per message.
+    #[serde(default = "yes")]
+    pub conversations: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Which desktop notifications one account gives (Preferences → Notifications).

@@ -56,21 +56,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// The name part of a From header ("Ada <ada@example.com>" → "Ada").
-fn sender_name(from: &str) -> &str {
-    let name = from
-        .split('<')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_matches('"');
-    if name.is_empty() {
-        from.trim().trim_matches(['<', '>'])
-    } else {
-        name
-    }
-}
-
 pub fn new_mail_note(account: &str, email: &str, m: &NewMail) -> Note {
     let summary = format!(
         "{} for {email}",
@@ -85,7 +70,7 @@ pub fn new_mail_note(account: &str, email: &str, m: &NewMail) -> Note {
             } else {
                 subject.trim()
             };
-            format!("{}: {subject}", sender_name(from))
+            format!("{}: {subject}", crate::model::display_name(from))
         })
         .collect();
     if m.count > m.newest.len() {

@@ -5,6 +5,7 @@ use crate::store::{settings, Store};
 const THEME: &str = "ui.theme";
 const LOG_LEVEL: &str = "log.level";
 const RECENT_SEARCHES: &str = "mail.recent_searches";
+const CONVERSATIONS: &str = "mail.conversations";
 /// Searches kept for the palette, newest first.
 const RECENT_KEPT: usize = 8;
 /// A longer query is kept cut to this many characters.
@@ -27,6 +28,7 @@ impl SettingsService {
                     theme: settings::get(conn, THEME)?.unwrap_or_default(),
                     log_level: settings::get(conn, LOG_LEVEL)?
                         .unwrap_or_else(|| crate::logging::DEFAULT_FILTER.to_string()),
+                    conversations: settings::get(conn, CONVERSATIONS)?.unwrap_or(true),
                 })
             })
             .await
@@ -35,6 +37,14 @@ impl SettingsService {
     pub async fn set_theme(&self, theme: Theme) -> Result<UiSettings> {
         self.store
             .write(move |conn| settings::set(conn, THEME, &theme))
+            .await?;
+        self.get().await
+    }
+
+    /// One row per conversation in the mail list (on), or one per message.
+    pub async fn set_conversations(&self, on: bool) -> Result<UiSettings> {
+        self.store
+            .write(move |conn| settings::set(conn, CONVERSATIONS, &on))
             .await?;
         self.get().await
     }

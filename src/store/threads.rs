@@ -29,6 +29,39 @@ pub struct ThreadMessage {
     pub attachments: Vec<AttachmentView>,
 }
 
+/// One message of a conversation, as its row in the list needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub from: String,
+    pub has_attachment: bool,
+    pub labels: Vec<String>,
+}
+
+/// A conversation's messages for its row in the list, oldest first (no bodies).
+pub fn members(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Member>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT m.id, m.from_addr, m.has_attachment, \
+             (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
+             FROM mail_messages m WHERE m.account_id = ?1 AND m.thread_id = ?2 \
+             ORDER BY m.internal_date, m.rowid",
+        )
+        .map_err(db("reading a conversation's messages"))?;
+    let rows = st
+        .query_map(params![account, thread_id], |r| {
+            Ok(Member {
+                id: r.get(0)?,
+                from: r.get(1)?,
+                has_attachment: r.get(2)?,
+                labels: super::mail::split_labels(r.get(3)?),
+            })
+        })
+        .map_err(db("reading a conversation's messages"))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db("reading a conversation's messages"))
+}
+
 /// The messages of one conversation, oldest first.
 pub fn messages(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<ThreadMessage>> {
     let mut st = c

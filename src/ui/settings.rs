@@ -1,4 +1,5 @@
-//! Preferences: theme, the undo window for sent mail, notifications, and the log level.
+//! Preferences: theme, the mail list's grouping, the undo window for sent mail,
+//! notifications, and the log level.
 
 use dioxus::prelude::*;
 
@@ -51,6 +52,7 @@ pub fn SettingsPage() -> Element {
                 }
             }
         }
+        MailListSetting {}
         UndoSendSetting {}
         NotificationSettings {}
         section { class: "card",
@@ -86,6 +88,46 @@ pub fn SettingsPage() -> Element {
             }
             if let Some(e) = level_error.read().as_ref() {
                 div { class: "banner error", role: "alert", "The log level was not changed: {e}" }
+            }
+        }
+    }
+}
+
+/// One row per conversation in the mail list, or one per message.
+#[component]
+fn MailListSetting() -> Element {
+    let mut settings = use_settings();
+    let mut error = use_signal(|| None::<String>);
+    let on = match &*settings.read() {
+        Some(Ok(s)) => Some(s.conversations),
+        _ => None,
+    };
+    rsx! {
+        section { class: "card",
+            h2 { "Mail list" }
+            if let Some(on) = on {
+                label { class: "choice",
+                    input {
+                        r#type: "checkbox",
+                        checked: on,
+                        onchange: move |ev| {
+                            let want = ev.checked();
+                            spawn(async move {
+                                match api::set_conversations(want).await {
+                                    Ok(_) => { error.set(None); settings.restart(); }
+                                    Err(e) => error.set(Some(e.to_string())),
+                                }
+                            });
+                        },
+                    }
+                    "Group messages into conversations"
+                }
+                p { class: "muted small",
+                    "One row per conversation, with who wrote and how many messages, as Gmail shows it. Off: one row per message."
+                }
+            }
+            if let Some(e) = error() {
+                div { class: "banner error", role: "alert", "The mail list setting was not changed: {e}" }
             }
         }
     }

@@ -2,8 +2,10 @@
 //! service's clock for dates such as `newer_than:`), or online at Gmail, whose results are
 //! stored so that they open like any other message.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
+use super::conversations;
 use super::MailService;
 use crate::clock::Clock;
 use crate::config::AppConfig;
@@ -27,6 +29,7 @@ fn row_of(h: SearchHit) -> MailRow {
         snippet: h.snippet,
         has_attachment: h.has_attachment,
         labels: h.label_ids,
+        conversation: None,
     }
 }
 
@@ -86,6 +89,44 @@ async fn page(
         next,
         next_token: None,
         took_ms,
+    })
+}
+
+/// Pages of messages read for one page of conversations at most: a long conversation fills a
+/// page of messages on its own, and the rest comes with the next call.
+const SCAN_PAGES: usize = 5;
+
+/// One page of conversations with a message matching `query`, newest first, each at the place
+/// of its newest match. A conversation already shown by an earlier page can come again in a
+/// later one (its older matches); the list keeps the first.
+async fn conversation_page(
+    store: &Store,
+    clock: &Clock,
+    account: Option<String>,
+    query: String,
+    after: Option<MailCursor>,
+    limit: usize,
+) -> Result<MailPage> {
+    let limit = limit.clamp(1, 500);
+    let mut seen = HashSet::new();
+    let (mut rows, mut cursor, mut next, mut took_ms) = (Vec::new(), after, None, 0.0);
+    for _ in 0..SCAN_PAGES {
+        let p = page(store, clock, account.clone(), query.clone(), cursor, limit).await?;
+        took_ms += p.took_ms;
+        rows.extend(conversations::first_of_each(p.rows, &mut seen));
+        next = p.next;
+        match next {
+            Some(n) if rows.len() < limit => cursor = Some(n),
+            _ => break,
+        }
+    }
+    let started = Instant::now();
+    let rows = conversations::rows_of(store, rows).await?;
+    Ok(MailPage {
+        rows,
+        next,
+        next_token: None,
+        took_ms: took_ms + started.elapsed().as_secs_f64() * 1000.0,
     })
 }
 
@@ -158,15 +199,21 @@ impl CacheSearch {
 }
 
 impl MailService {
-    /// One page of messages matching `query` (Gmail's operators), newest first.
+    /// One page of messages matching `query` (Gmail's operators), newest first; with
+    /// `conversations`, one row per conversation.
     pub async fn list(
         &self,
         account: Option<String>,
         query: String,
         after: Option<MailCursor>,
         limit: usize,
+        conversations: bool,
     ) -> Result<MailPage> {
-        page(&self.store, &self.clock, account, query, after, limit).await
+        if conversations {
+            conversation_page(&self.store, &self.clock, account, query, after, limit).await
+        } else {
+            page(&self.store, &self.clock, account, query, after, limit).await
+        }
     }
 
     /// Up to `limit` messages matching `query`, newest first, page after page (the terminal).
@@ -180,13 +227,15 @@ impl MailService {
     }
 
     /// Asks Gmail itself (for mail older than the cache, or Gmail's own ranking); results are
-    /// stored in the cache so they open like any other message.
+    /// stored in the cache so they open like any other message. With `conversations`, one
+    /// row per conversation in the page.
     pub async fn search_online(
         &self,
         account: &str,
         query: String,
         page_token: Option<String>,
         limit: usize,
+        conversations: bool,
     ) -> Result<MailPage> {
         if account == ARCHIVE_ACCOUNT {
             return Err(LibreOllamaError::InvalidInput(
@@ -218,8 +267,13 @@ impl MailService {
             .store
             .read(move |c| cache::hits_by_id(c, &acc, &ids))
             .await?;
+        let mut rows: Vec<MailRow> = hits.into_iter().map(row_of).collect();
+        if conversations {
+            rows = conversations::first_of_each(rows, &mut HashSet::new());
+            rows = conversations::rows_of(&self.store, rows).await?;
+        }
         Ok(MailPage {
-            rows: hits.into_iter().map(row_of).collect(),
+            rows,
             next: None,
             next_token: page.next_page_token,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,

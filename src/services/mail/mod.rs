@@ -4,6 +4,7 @@
 //! and backfill jobs ([`sync`]). Every read and write goes through `crate::store`.
 
 mod attachments;
+mod conversations;
 mod folders;
 mod images;
 mod list;

@@ -16,7 +16,8 @@ struct Targets {
 
 impl MailState {
     /// The messages an action applies to when nothing is ticked: the open conversation if the
-    /// selected row belongs to it, else the selected row. (account, thread, messages).
+    /// selected row belongs to it, else the selected row's (its conversation's, when the list
+    /// is grouped). (account, thread, messages).
     pub(super) fn targets(&self) -> Option<(String, String, Vec<String>)> {
         let row = self.rows.read().get(*self.selected.read()).cloned()?;
         if let Some(Ok(t)) = self.thread.read().as_ref() {
@@ -28,7 +29,8 @@ impl MailState {
                 ));
             }
         }
-        Some((row.account_id, row.thread_id, vec![row.id]))
+        let ids = row.message_ids();
+        Some((row.account_id, row.thread_id, ids))
     }
 
     fn all_targets(&self, use_ticks: bool) -> Option<Targets> {
@@ -46,12 +48,17 @@ impl MailState {
             threads: Vec::new(),
         };
         for (account, id) in ticked {
-            if let Some(r) = rows.iter().find(|r| r.account_id == account && r.id == id) {
-                t.threads.push(r.thread_id.clone());
-            }
+            // A conversation's row acts on all its messages.
+            let ids = match rows.iter().find(|r| r.account_id == account && r.id == id) {
+                Some(r) => {
+                    t.threads.push(r.thread_id.clone());
+                    r.message_ids()
+                }
+                None => vec![id],
+            };
             match t.groups.iter_mut().find(|(a, _)| *a == account) {
-                Some((_, ids)) => ids.push(id),
-                None => t.groups.push((account, vec![id])),
+                Some((_, all)) => all.extend(ids),
+                None => t.groups.push((account, ids)),
             }
         }
         Some(t)

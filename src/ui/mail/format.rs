@@ -45,11 +45,7 @@ pub fn size(bytes: i64) -> String {
 
 /// The display name in "Name <addr>", or the address.
 pub fn person(from: &str) -> String {
-    let from = from.split(',').next().unwrap_or(from).trim();
-    match from.find('<') {
-        Some(i) if i > 0 => from[..i].trim().trim_matches('"').to_string(),
-        _ => from.trim_matches(['<', '>']).to_string(),
-    }
+    crate::model::display_name(from)
 }
 
 #[cfg(test)]
@@ -64,6 +60,12 @@ mod tests {
             person("carol@example.com, dan@example.com"),
             "carol@example.com"
         );
+        assert_eq!(
+            person("\"Lovelace, Ada\" <ada@example.com>"),
+            "Lovelace, Ada"
+        );
+        assert_eq!(person("Ada"), "Ada");
+        assert_eq!(person(""), "");
         assert_eq!(size(512), "512 B");
         assert_eq!(size(2048), "2 KB");
         assert_eq!(size(3 * 1024 * 1024), "3.0 MB");

@@ -50,6 +50,35 @@ pub(super) fn scroll_into_view(st: MailState, i: usize) {
     });
 }
 
+/// What a screen reader says for a row: who, how many, the subject, the date, and the state.
+fn row_label(row: &crate::model::MailRow) -> String {
+    let mut s = who(row);
+    if let Some(c) = row.conversation.as_ref().filter(|c| c.count > 1) {
+        s.push_str(&format!(", {} messages", c.count));
+    }
+    let subject = if row.subject.is_empty() {
+        "(no subject)"
+    } else {
+        row.subject.as_str()
+    };
+    s.push_str(&format!(", {subject}, {}", short_date(row.date_ms)));
+    if row.unread {
+        s.push_str(", unread");
+    }
+    if row.starred {
+        s.push_str(", starred");
+    }
+    s
+}
+
+/// Who a row names: a conversation's writers ("Ada, me"), else the sender.
+fn who(row: &crate::model::MailRow) -> String {
+    match &row.conversation {
+        Some(c) if !c.participants.is_empty() => c.participants.join(", "),
+        _ => person(&row.from),
+    }
+}
+
 #[component]
 pub(super) fn MessageList(typing: Signal<bool>) -> Element {
     let mut st = use_context::<MailState>();
@@ -229,6 +258,7 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                     for (i, row) in visible {
                         div {
                             key: "{row.account_id}/{row.id}",
+                            aria_label: row_label(&row),
                             class: format!(
                                 "mail-row{}{}{}{}",
                                 if row.unread { " unread" } else { "" },
@@ -262,7 +292,12 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                                 },
                             }
                             div { class: "mail-row-top",
-                                span { class: "mail-from", {person(&row.from)} }
+                                span { class: "mail-who",
+                                    span { class: "mail-from", {who(&row)} }
+                                    if let Some(n) = row.conversation.as_ref().map(|c| c.count).filter(|n| *n > 1) {
+                                        span { class: "mail-count", title: "{n} messages in this conversation", "{n}" }
+                                    }
+                                }
                                 if row.has_attachment {
                                     svg { class: "clip", view_box: "0 0 24 24", width: "14", height: "14", fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round",
                                         title { "Has attachments" }

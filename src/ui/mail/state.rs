@@ -45,6 +45,26 @@ pub(crate) struct MailState {
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
     /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, message).
     pub(super) ticked: Signal<Vec<(String, String)>>,
+    /// One row per conversation (Preferences); None until the preference is read, and the
+    /// list waits for it rather than showing the other kind of rows for a moment.
+    pub(super) conversations: Signal<Option<bool>>,
+}
+
+/// Appends a page's rows, leaving out conversations already in the list (an earlier page put
+/// them at their newest message); how many were added.
+fn extend_rows(rows: &mut Vec<MailRow>, page: Vec<MailRow>) -> usize {
+    let before = rows.len();
+    let mut shown: std::collections::HashSet<(String, String)> = rows
+        .iter()
+        .filter(|r| r.conversation.is_some())
+        .map(|r| (r.account_id.clone(), r.thread_id.clone()))
+        .collect();
+    for r in page {
+        if r.conversation.is_none() || shown.insert((r.account_id.clone(), r.thread_id.clone())) {
+            rows.push(r);
+        }
+    }
+    rows.len() - before
 }
 
 fn query_for(folder: &str, search: &str) -> String {
@@ -88,11 +108,16 @@ impl MailState {
 
     fn load_page(mut self, reset: bool, keep_rows: bool) {
         let online = *self.online.peek() && !self.search.peek().is_empty();
+        let Some(conversations) = *self.conversations.peek() else {
+            return;
+        };
+        // The selected row, found again after a reload by its message, else its conversation
+        // (whose newest message may have changed).
         let keep = if reset {
             self.rows
                 .peek()
                 .get(*self.selected.peek())
-                .map(|r| (r.account_id.clone(), r.id.clone()))
+                .map(|r| (r.account_id.clone(), r.id.clone(), r.thread_id.clone()))
         } else {
             None
         };
@@ -131,7 +156,10 @@ impl MailState {
         spawn(async move {
             let r = if online {
                 match online_account {
-                    Some(acc) => api::mail_search_online(acc, query, token, PAGE.min(50)).await,
+                    Some(acc) => {
+                        api::mail_search_online(acc, query, token, PAGE.min(50), conversations)
+                            .await
+                    }
                     None => Err(api::ApiError::App {
                         kind: "InvalidInput".into(),
                         class: crate::model::ErrorClass::UserFixable,
@@ -139,7 +167,7 @@ impl MailState {
                     }),
                 }
             } else {
-                api::mail_list(account, query, after, PAGE).await
+                api::mail_list(account, query, after, PAGE, conversations).await
             };
             if *self.generation.peek() != generation {
                 return;
@@ -147,6 +175,7 @@ impl MailState {
             self.loading.set(false);
             match r {
                 Ok(p) => {
+                    let mut added = p.rows.len();
                     if reset && keep_rows {
                         *self.rows.write() = p.rows;
                         let len = self.rows.peek().len();
@@ -154,22 +183,33 @@ impl MailState {
                             self.selected.set(len.saturating_sub(1));
                         }
                     } else {
-                        self.rows.write().extend(p.rows);
+                        added = extend_rows(&mut self.rows.write(), p.rows);
                     }
-                    if let Some((account, id)) = &keep {
-                        let at = self
-                            .rows
-                            .peek()
+                    if let Some((account, id, thread)) = &keep {
+                        let rows = self.rows.peek();
+                        let at = rows
                             .iter()
-                            .position(|r| r.account_id == *account && r.id == *id);
+                            .position(|r| r.account_id == *account && r.id == *id)
+                            .or_else(|| {
+                                rows.iter().position(|r| {
+                                    r.account_id == *account && r.thread_id == *thread
+                                })
+                            });
+                        drop(rows);
                         if let Some(i) = at {
                             self.selected.set(i);
                         }
                     }
+                    let more = p.next.is_some();
                     self.next.set(p.next);
                     self.next_token.set(p.next_token);
                     self.took_ms.set(Some(p.took_ms));
                     self.list_error.set(None);
+                    // Every conversation of that page was already shown (by a newer message):
+                    // nothing grew for a scroll to reach, so the next page is read now.
+                    if !reset && added == 0 && more {
+                        self.load(false);
+                    }
                 }
                 Err(e) => self.list_error.set(Some(e.to_string())),
             }
@@ -368,7 +408,8 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         rows: use_signal(Vec::new),
         next: use_signal(|| None),
         next_token: use_signal(|| None),
-        loading: use_signal(|| false),
+        // Until the first page (which waits for the grouping preference): not "No messages".
+        loading: use_signal(|| true),
         generation: use_signal(|| 0),
         list_error: use_signal(|| None),
         took_ms: use_signal(|| None),
@@ -385,9 +426,18 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         search_el: use_signal(|| None),
         list_el: use_signal(|| None),
         ticked: use_signal(Vec::new),
+        conversations: use_signal(|| None),
     };
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
+    use_hook(move || {
+        let mut conversations = st.conversations;
+        spawn(async move {
+            // Unreadable settings: Gmail's default, as a new install has.
+            let on = api::get_settings().await.map_or(true, |s| s.conversations);
+            conversations.set(Some(on));
+        });
+    });
     use_hook(move || {
         if let Some((account, thread)) = open.clone() {
             st.open_thread(account, thread, false);
@@ -400,6 +450,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
             st.folder.read(),
             st.search.read(),
             st.online.read(),
+            st.conversations.read(),
         );
         // Another folder or search: ticks on the old list do not carry over.
         let mut ticked = st.ticked;
@@ -465,5 +516,48 @@ mod tests {
         assert_eq!(super::query_for("Label_7", "  "), "label:Label_7");
         assert_eq!(super::query_for("ALL", ""), "-in:spam -in:trash");
         assert_eq!(super::query_for("INBOX", " from:ada "), "from:ada");
+    }
+
+    fn row(id: &str, thread: &str, grouped: bool) -> crate::model::MailRow {
+        crate::model::MailRow {
+            account_id: "a".into(),
+            id: id.into(),
+            thread_id: thread.into(),
+            date_ms: 0,
+            from: String::new(),
+            subject: String::new(),
+            snippet: String::new(),
+            unread: false,
+            starred: false,
+            has_attachment: false,
+            labels: Vec::new(),
+            conversation: grouped.then(|| crate::model::MailConversation {
+                count: 1,
+                participants: Vec::new(),
+                ids: vec![id.into()],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_later_page_adds_only_conversations_not_shown() {
+        let mut rows = vec![row("m9", "t1", true), row("m8", "t2", true)];
+        let added = super::extend_rows(
+            &mut rows,
+            vec![
+                row("m5", "t1", true),
+                row("m4", "t3", true),
+                row("m3", "t3", true),
+            ],
+        );
+        assert_eq!(added, 1);
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["m9", "m8", "m4"]);
+        // One row per message: every row is added, whatever its conversation.
+        let mut rows = vec![row("m9", "t1", false)];
+        assert_eq!(
+            super::extend_rows(&mut rows, vec![row("m5", "t1", false)]),
+            1
+        );
     }
 }
