@@ -411,12 +411,14 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
         "me@example.com",
         "New mail in the Inbox",
         "Event reminders",
+        "Show a sample notification",
     ] {
         assert!(text.contains(want), "{want} in {text}");
     }
-    assert_eq!(html.matches(r#"type="checkbox""#).count(), 3, "{html}");
+    // Three switches, and the mail list's grouping above them (on by default too).
+    assert_eq!(html.matches(r#"type="checkbox""#).count(), 4, "{html}");
     let on = r#"type="checkbox" checked=true"#;
-    assert_eq!(html.matches(on).count(), 3, "on by default: {html}");
+    assert_eq!(html.matches(on).count(), 4, "on by default: {html}");
 
     // One switch at a time: the others stay as they are.
     let after = libreollama::api::notify_set_switch(
@@ -434,7 +436,7 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
         }
     );
     let html = render("/settings", "New mail in the Inbox").await;
-    assert_eq!(html.matches(on).count(), 2, "{html}");
+    assert_eq!(html.matches(on).count(), 3, "{html}");
     let err = libreollama::api::notify_set_switch("nobody".into(), NotifyKind::NewMail, true)
         .await
         .unwrap_err();
@@ -442,4 +444,22 @@ async fn preferences_offer_each_accounts_switches_only_where_notifications_are_s
         err.to_string().contains("nobody") || err.to_string().contains("account"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sample_notification_reaches_the_desktop_or_says_why_not() {
+    let _one = ONE_BUS.lock().await;
+    let bus = bus();
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path()).await;
+    // Without a notifier (the CLI, the web preview) the person is told, not left guessing.
+    let err = s.notify.show_sample().await.unwrap_err().to_string();
+    assert!(err.contains("only the desktop app"), "{err}");
+    assert!(bus.shown().is_empty());
+    s.notify.set_notifier(Arc::new(DesktopNotifier));
+    s.notify.show_sample().await.unwrap();
+    let shown = bus.shown();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].0, "LibreOllama");
+    assert!(shown[0].1.starts_with("Notifications work"), "{shown:?}");
 }

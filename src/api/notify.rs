@@ -40,3 +40,9 @@ pub async fn notify_set_switch(
 pub async fn notify_next_open() -> ApiResult<Option<NotifyTarget>> {
     host::guarded(async move { Ok(host::services()?.notify.next_open().await) }).await
 }
+
+/// Shows a sample notification (Preferences → Notifications → "Show a sample").
+#[post("/api/notify/sample")]
+pub async fn notify_sample() -> ApiResult<()> {
+    host::guarded(async move { Ok(host::services()?.notify.show_sample().await?) }).await
+}

@@ -9,6 +9,9 @@ pub struct MailLabel {
     pub name: String,
     pub system: bool,
     pub unread: i64,
+    /// Conversations with an unread message (what a grouped list counts).
+    #[serde(default)]
+    pub unread_threads: i64,
     pub total: i64,
     /// The background colour Gmail gives the label (`#rrggbb`), if any.
     #[serde(default)]

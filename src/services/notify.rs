@@ -204,12 +204,18 @@ impl NotifyService {
     }
 
     async fn show(&self, note: Note) {
+        if let Err(e) = self.try_show(note).await {
+            tracing::warn!(error = %e, "a notification could not be shown");
+        }
+    }
+
+    async fn try_show(&self, note: Note) -> std::result::Result<(), String> {
         let Some(n) = self.notifier.get().cloned() else {
-            return;
+            return Err("this app shows no notifications (only the desktop app does)".into());
         };
         let opens = self.opens.clone();
         let target = note.target.clone();
-        let shown = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             n.show(
                 &note,
                 Box::new(move || {
@@ -219,10 +225,25 @@ impl NotifyService {
         })
         .await
         .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
-        if let Err(e) = shown {
-            tracing::warn!(error = %e, "a notification could not be shown");
-        }
+        .and_then(|r| r.map_err(|e| e.to_string()))
+    }
+
+    /// Shows a sample notification now, so the person sees how (and whether) their desktop
+    /// shows them; an error says why not.
+    pub async fn show_sample(&self) -> Result<()> {
+        let note = Note {
+            summary: "LibreOllama".into(),
+            body:
+                "Notifications work: new mail, event reminders and tasks due will show like this."
+                    .into(),
+            target: NotifyTarget::Inbox,
+        };
+        self.try_show(note).await.map_err(|e| {
+            crate::error::LibreOllamaError::Config(format!(
+                "the desktop did not show the notification ({e}); check that a notification \
+                 service runs and that it does not block LibreOllama"
+            ))
+        })
     }
 
     /// Announces the Inbox mail stored since the last look, dated after it (once, in one

@@ -134,8 +134,16 @@ pub fn is_hex_color(s: &str) -> bool {
 }
 
 /// Messages per label id of `account` in the cache: (total, unread).
-pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, (i64, i64)>> {
-    let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
+/// A label's messages, unread messages, and conversations with an unread message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LabelCounts {
+    pub total: i64,
+    pub unread: i64,
+    pub unread_threads: i64,
+}
+
+pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, LabelCounts>> {
+    let mut counts: HashMap<String, LabelCounts> = HashMap::new();
     // Totals: with one account in the cache the label index alone answers; otherwise each
     // label row is matched to its message's account.
     let only_this: bool = c
@@ -147,13 +155,14 @@ pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, (i64, i64
         )
         .map_err(db("counting mail"))?;
     let totals_sql = if only_this {
-        "SELECT label_id, count(*) FROM mail_message_labels WHERE ?1 IS NOT NULL GROUP BY label_id"
+        "SELECT label_id, count(*), 0 FROM mail_message_labels WHERE ?1 IS NOT NULL GROUP BY label_id"
     } else {
-        "SELECT ml.label_id, count(*) FROM mail_messages m JOIN mail_message_labels ml ON ml.message_rowid = m.rowid \
+        "SELECT ml.label_id, count(*), 0 FROM mail_messages m JOIN mail_message_labels ml ON ml.message_rowid = m.rowid \
          WHERE m.account_id = ?1 GROUP BY ml.label_id"
     };
     // Unread: start from the UNREAD rows (a small share of the mail) and count their labels.
-    let unread_sql = "SELECT ml.label_id, count(*) FROM mail_message_labels u \
+    let unread_sql =
+        "SELECT ml.label_id, count(*), count(DISTINCT m.thread_id) FROM mail_message_labels u \
          JOIN mail_messages m ON m.rowid = u.message_rowid \
          JOIN mail_message_labels ml ON ml.message_rowid = u.message_rowid \
          WHERE u.label_id = 'UNREAD' AND m.account_id = ?1 GROUP BY ml.label_id";
@@ -161,16 +170,21 @@ pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, (i64, i64
         let mut st = c.prepare_cached(sql).map_err(db("counting mail"))?;
         let rows = st
             .query_map([account], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .map_err(db("counting mail"))?;
         for row in rows {
-            let (id, n) = row.map_err(db("counting mail"))?;
-            let e = counts.entry(id).or_insert((0, 0));
+            let (id, n, threads) = row.map_err(db("counting mail"))?;
+            let e = counts.entry(id).or_default();
             if unread {
-                e.1 = n;
+                e.unread = n;
+                e.unread_threads = threads;
             } else {
-                e.0 = n;
+                e.total = n;
             }
         }
     }
@@ -241,4 +255,46 @@ pub fn by_message(c: &Connection) -> Result<BTreeMap<String, Vec<String>>> {
         .collect::<std::result::Result<_, _>>()
         .map_err(db("reading labels"))?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::mail::{self, NewMessage};
+    use crate::store::testing::{store_with_account, ACCOUNT};
+
+    #[test]
+    fn unread_is_counted_in_messages_and_in_conversations() {
+        let (_dir, store) = store_with_account();
+        let m = |id: &str, thread: &str, labels: &[&str]| NewMessage {
+            account_id: ACCOUNT.into(),
+            id: id.into(),
+            thread_id: thread.into(),
+            internal_date: 1_700_000_000_000,
+            label_ids: labels.iter().map(|l| l.to_string()).collect(),
+            ..Default::default()
+        };
+        let msgs = vec![
+            m("1", "t1", &["INBOX", "UNREAD"]),
+            m("2", "t1", &["INBOX", "UNREAD"]),
+            m("3", "t2", &["INBOX", "UNREAD"]),
+            m("4", "t3", &["INBOX"]),
+        ];
+        let counts = store
+            .with_writer_blocking(|c| {
+                let tx = c.transaction().unwrap();
+                mail::upsert_messages(&tx, &msgs)?;
+                tx.commit().unwrap();
+                counts(c, ACCOUNT)
+            })
+            .unwrap();
+        assert_eq!(
+            counts["INBOX"],
+            LabelCounts {
+                total: 4,
+                unread: 3,
+                unread_threads: 2
+            }
+        );
+    }
 }

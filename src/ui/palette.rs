@@ -477,6 +477,7 @@ mod tests {
                     name: name.to_string(),
                     system: *system,
                     unread: 0,
+                    unread_threads: 0,
                     total: 1,
                     color: None,
                 })

@@ -182,6 +182,7 @@ fn NotificationSettings() -> Element {
     let available = use_resource(api::notify_available);
     let mut accounts = use_resource(api::notify_switches);
     let mut error = use_signal(|| None::<String>);
+    let mut sample = use_signal(|| None::<Result<(), String>>);
     if !matches!(&*available.read(), Some(Ok(true))) {
         return rsx! {};
     }
@@ -234,6 +235,26 @@ fn NotificationSettings() -> Element {
             }
             if let Some(e) = error() {
                 div { class: "banner error", role: "alert", "The notification setting was not changed: {e}" }
+            }
+            div { class: "form-actions sample-note",
+                button {
+                    class: "button",
+                    r#type: "button",
+                    onclick: move |_| {
+                        spawn(async move {
+                            match api::notify_sample().await {
+                                Ok(()) => sample.set(Some(Ok(()))),
+                                Err(e) => sample.set(Some(Err(e.to_string()))),
+                            }
+                        });
+                    },
+                    "Show a sample notification"
+                }
+                match sample() {
+                    Some(Ok(())) => rsx! { span { class: "muted small", role: "status", "Sent to your desktop. No bubble? Check its notification settings." } },
+                    Some(Err(e)) => rsx! { div { class: "banner error", role: "alert", "{e}" } },
+                    None => rsx! {},
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::mail::import::ARCHIVE_ACCOUNT;
 use crate::model::MailLabel;
 use crate::model::SYSTEM_FOLDERS as FOLDERS;
+use crate::store::labels::LabelCounts;
 
 /// Gmail's labels that are states or tabs, not folders.
 const HIDDEN: &[&str] = &["UNREAD", "CHAT", "OPENED"];
@@ -32,10 +33,10 @@ fn natural_key(name: &str) -> Vec<(String, u64)> {
 }
 
 /// The account's folders and labels in display order, from the cache's label names (id →
-/// name, is a system label), counts (id → total, unread) and colours (id → background).
+/// name, is a system label), counts and colours (id → background).
 pub(super) fn folder_list(
     account: &str,
-    counts: HashMap<String, (i64, i64)>,
+    counts: HashMap<String, LabelCounts>,
     mut names: HashMap<String, (String, bool)>,
     colors: &HashMap<String, String>,
 ) -> Vec<MailLabel> {
@@ -48,13 +49,14 @@ pub(super) fn folder_list(
         });
     }
     let label = |id: &str, name: String, system: bool| {
-        let (total, unread) = counts.get(id).copied().unwrap_or((0, 0));
+        let n = counts.get(id).copied().unwrap_or_default();
         MailLabel {
             id: id.to_string(),
             name,
             system,
-            unread,
-            total,
+            unread: n.unread,
+            unread_threads: n.unread_threads,
+            total: n.total,
             color: colors.get(id).cloned(),
         }
     };

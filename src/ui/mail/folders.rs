@@ -95,6 +95,15 @@ fn AccountFolders(st: MailState) -> Element {
     let current_account = st.account.read().clone();
     let current_folder = st.folder.read().clone();
     let searching = !st.search.read().is_empty();
+    // A grouped list counts unread conversations, as Gmail does; else unread messages.
+    let grouped = st.conversations.read().unwrap_or(true);
+    let unread_of = move |l: &crate::model::MailLabel| {
+        if grouped {
+            l.unread_threads
+        } else {
+            l.unread
+        }
+    };
     rsx! {
         if accounts.iter().filter(|a| !a.is_archive).count() > 1 {
             button {
@@ -111,7 +120,7 @@ fn AccountFolders(st: MailState) -> Element {
                         li { key: "{l.id}",
                             button {
                                 class: if current_account.as_deref() == Some(acc.id.as_str()) && current_folder == l.id && !searching { "folder active" } else { "folder" },
-                                title: "{l.total} messages, {l.unread} unread",
+                                title: if grouped { format!("{} messages; {} conversations with unread mail", l.total, l.unread_threads) } else { format!("{} messages, {} unread", l.total, l.unread) },
                                 onclick: {
                                     let (a, f) = (acc.id.clone(), l.id.clone());
                                     move |_| st.go_folder(Some(a.clone()), &f)
@@ -120,8 +129,8 @@ fn AccountFolders(st: MailState) -> Element {
                                     span { class: "label-dot", aria_hidden: "true", style: "background: {c}" }
                                 }
                                 span { class: "folder-name", "{l.name}" }
-                                if l.unread > 0 && l.id != "SENT" && l.id != "DRAFT" {
-                                    span { class: "count", "{l.unread}" }
+                                if unread_of(&l) > 0 && l.id != "SENT" && l.id != "DRAFT" {
+                                    span { class: "count", "{unread_of(&l)}" }
                                 }
                             }
                         }

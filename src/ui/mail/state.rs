@@ -270,6 +270,10 @@ impl MailState {
                         for l in acc.labels.iter_mut() {
                             let n = read_labels.iter().filter(|x| **x == l.id).count() as i64;
                             l.unread = (l.unread - n).max(0);
+                            // One conversation was opened: it is no longer unread anywhere.
+                            if n > 0 {
+                                l.unread_threads = (l.unread_threads - 1).max(0);
+                            }
                         }
                     }
                     self.thread.set(Some(Ok(t)));
