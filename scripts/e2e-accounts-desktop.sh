@@ -2,7 +2,9 @@
 # End to end, as a person sees it: the desktop app under Xvfb, the `emulate` Google emulator as
 # Google, and scripts/person-browser.py as the system browser. Clicks Accounts → Add account,
 # waits for the account to appear, then Mail → Sync now → the first message, and saves
-# screenshots of each step.
+# screenshots of each step. Where dunst is installed it is the desktop's notification service
+# on the same screen: mail that arrives at the emulator afterwards is announced by the next
+# sync (one bubble), and Preferences shows a sample.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshots}
@@ -56,18 +58,29 @@ emu=$!
 display=:$(( 200 + RANDOM % 100 ))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill ${app:-} $emu $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill ${app:-} ${dunst:-} ${bus:-} $emu $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/openid-configuration" && break; sleep 0.2; done
 
 export LIBREOLLAMA_GOOGLE_BASE="http://127.0.0.1:$port" LIBREOLLAMA_OAUTH_PORT=$redirect
 export LIBREOLLAMA_VAULT_BACKEND=file BROWSER="$PWD/scripts/person-browser.py"
 export DISPLAY=$display WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
+if command -v dunst >/dev/null && command -v dbus-daemon >/dev/null; then
+  dbus-daemon --session --nofork --print-address=1 >"$work/bus" 2>/dev/null &
+  bus=$!
+  for _ in $(seq 50); do [ -s "$work/bus" ] && break; sleep 0.1; done
+  export DBUS_SESSION_BUS_ADDRESS=$(head -1 "$work/bus")
+  dunst >"$work/dunst.log" 2>&1 &
+  dunst=$!
+fi
 echo GOCSPX-e2e | "$bin" --data-dir "$work/data" accounts client --id e2e.apps.googleusercontent.com --secret-stdin
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
 for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 3
-xdotool mousemove 93 175 click 1; sleep 2
+# Pages are reached through the command palette (Ctrl+K), as a keyboard user would: no
+# coordinates that move when the sidebar changes.
+palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }
+palette "go to accounts"
 import -window root "$out/e2e-accounts-before.png"
 xdotool mousemove 1190 46 click 1
 for _ in $(seq 40); do
@@ -79,8 +92,8 @@ import -window root "$out/e2e-accounts-after.png"
 "$bin" --data-dir "$work/data" accounts list
 "$bin" --data-dir "$work/data" accounts list | grep -q "ada@example.com.*Active" || { cat "$work/app.log"; exit 1; }
 # Mail → Sync now → open the first message.
-xdotool mousemove 93 101 click 1; sleep 1
-xdotool mousemove 291 172 click 1; sleep 4
+palette "go to mail"
+palette "sync now"; sleep 2
 import -window root "$out/e2e-mail-synced.png"
 xdotool mousemove 640 120 click 1; sleep 3
 import -window root "$out/e2e-mail-open.png"
@@ -95,4 +108,24 @@ import -window root "$out/e2e-mail-keys.png"
 xdotool key Escape
 "$bin" --data-dir "$work/data" mail search "is:starred" | grep -q "Nightly build passed" || { echo "s did not star"; exit 1; }
 if "$bin" --data-dir "$work/data" mail search "in:inbox" | grep -q "difference engine"; then echo "j, e did not archive"; exit 1; fi
+if [ -n "${dunst:-}" ]; then
+  # New mail at Google, then Sync now: one notification for it, drawn by dunst.
+  raw=$(python3 - <<'PY'
+import base64, email.utils
+m = ("From: Grace Hopper <grace@example.com>\r\nTo: ada@example.com\r\n"
+     "Subject: The compiler works\r\nDate: " + email.utils.formatdate() + "\r\n"
+     "Message-ID: <compiler@example.com>\r\n\r\nIt compiled on the first try.\r\n")
+print(base64.urlsafe_b64encode(m.encode()).decode())
+PY
+)
+  curl -sf -o /dev/null -X POST -H 'authorization: Bearer e2e' -H 'content-type: application/json' \
+    -d "{\"raw\":\"$raw\",\"labelIds\":[\"INBOX\",\"UNREAD\"]}" \
+    "http://127.0.0.1:$port/gmail/v1/users/me/messages" || { echo "the emulator took no new mail"; exit 1; }
+  palette "sync now"; sleep 2
+  import -window root "$out/e2e-notification-new-mail.png"
+  grep -q "The compiler works" "$work/dunst.log" 2>/dev/null || true
+  # Preferences (through the command palette) → Show a sample notification.
+  palette "preferences"
+  import -window root "$out/e2e-preferences.png"
+fi
 echo "account added and mail synced through the desktop UI; screenshots in $out"

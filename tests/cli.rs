@@ -280,3 +280,25 @@ fn mail_search_opens_only_the_database_and_commands_close_it() {
     assert!(dir.path().join("keys").exists());
     assert!(!wal.exists(), "doctor left its write-ahead log");
 }
+
+/// `libreollama … | head -1`: the reader leaves early, and the command ends quietly, as any
+/// Unix tool does (Rust's default was a panic in `println!`).
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_a_command_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_libreollama");
+    // `true` has gone long before the command has started, let alone printed.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" --data-dir "$1" doctor | true"#)
+        .arg(bin)
+        .arg(dir.path())
+        .env_remove("LIBREOLLAMA_DATA_DIR")
+        .env("LIBREOLLAMA_VAULT_BACKEND", "file")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}

@@ -143,6 +143,17 @@ pub enum Outcome {
     LaunchUi(Box<AppConfig>),
 }
 
+/// Rust ignores SIGPIPE, so `println!` into a closed pipe (`… | head -1`) panics. A command's
+/// output ends there as any Unix tool's does: the default action, ending the process quietly.
+/// Work is durable before anything is printed (queued changes, the store), so nothing is lost.
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called before any other thread of this process runs; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub fn run() -> Outcome {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -164,6 +175,7 @@ pub fn run() -> Outcome {
     };
     // Subcommands print their own results; the full log still goes to the log file.
     config.log_to_stderr = false;
+    die_quietly_on_closed_pipe();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
