@@ -278,7 +278,8 @@ def reply(page):
     page.keyboard.press("r")
     editor = page.get_by_role("textbox", name=re.compile("Message|Body", re.I)).first
     expect(editor).to_be_visible(timeout=WAIT)
-    editor.click()
+    # The editor opens focused with the caret above the quote (a click would move it).
+    expect(editor).to_be_focused(timeout=WAIT)
     page.keyboard.type("Friday suits me. Ada")
     shot(page, "reply-written")
     page.get_by_role("button", name="Send", exact=True).click()
