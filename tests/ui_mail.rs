@@ -71,14 +71,15 @@ async fn imported() -> std::sync::Arc<libreollama::services::AppServices> {
 #[tokio::test(flavor = "multi_thread")]
 async fn mail_page_lists_the_archive_and_shortcuts_are_listed() {
     imported().await;
-    let html = render_all("/", &["Re: Engine notes", "shown"]).await;
+    let html = render_all("/", &["Engine notes", "shown"]).await;
     let text = text_of(&html);
     for expected in [
         "Imported archive",
         "Archive",
-        // One row for the conversation (Gmail's default): both writers, oldest first.
+        // One row for the conversation (Gmail's default): both writers, oldest first, and
+        // the conversation's subject (its first message's); the newest message's preview.
         "Ada Lovelace, Grace Hopper",
-        "Re: Engine notes",
+        "Engine notes",
         "Grüße! A nanosecond is 30 cm.",
         "Sync now",
         "Activity",
@@ -107,9 +108,10 @@ async fn a_conversation_is_one_row_and_acts_as_a_whole() {
     let grouped = api::mail_list(None, q(), None, 50, true).await.unwrap();
     assert_eq!(grouped.rows.len(), 1, "{grouped:?}");
     let row = &grouped.rows[0];
-    assert_eq!(
-        row.subject, "Re: Engine notes",
-        "the newest message stands for it"
+    assert_eq!(row.subject, "Engine notes", "the conversation's subject");
+    assert!(
+        row.snippet.contains("nanosecond"),
+        "the newest message's preview"
     );
     let c = row.conversation.as_ref().unwrap();
     assert_eq!(c.count, 2);
@@ -143,6 +145,33 @@ async fn a_conversation_is_one_row_and_acts_as_a_whole() {
         .await
         .unwrap();
     assert!(starred.rows.is_empty(), "{starred:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn older_read_messages_open_as_one_line_each() {
+    use libreollama::api;
+    api::install(imported().await);
+    let page = api::mail_list(None, "subject:engine".into(), None, 50, true)
+        .await
+        .unwrap();
+    let row = &page.rows[0];
+    let html = render(
+        &format!("/mail/{}/{}", row.account_id, row.thread_id),
+        "A nanosecond is 30 cm.",
+    )
+    .await;
+    // The first (read, older) message is a one-line button; the newest is open.
+    assert_eq!(
+        html.matches("message message-collapsed").count(),
+        1,
+        "{html}"
+    );
+    assert_eq!(html.matches(r#"class="message""#).count(), 1, "{html}");
+    assert!(
+        !html.contains("message-frame"),
+        "the first one's HTML is not shown: {html}"
+    );
+    assert!(text_of(&html).contains("Ada Lovelace"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

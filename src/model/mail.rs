@@ -145,6 +145,12 @@ pub struct MessageView {
     pub date_ms: i64,
     pub subject: String,
     pub labels: Vec<String>,
+    /// Gmail's preview of it: the one line a collapsed message shows.
+    #[serde(default)]
+    pub snippet: String,
+    /// It was unread when the conversation was opened (so it opens expanded).
+    #[serde(default)]
+    pub was_unread: bool,
     pub text: Option<String>,
     pub html: Option<HtmlBody>,
     pub attachments: Vec<AttachmentView>,

@@ -20,6 +20,7 @@ pub struct ThreadMessage {
     pub cc: String,
     pub internal_date: i64,
     pub subject: String,
+    pub snippet: String,
     /// The full body has been downloaded (else only the preview is known).
     pub body_fetched: bool,
     pub text: Option<String>,
@@ -34,6 +35,7 @@ pub struct ThreadMessage {
 pub struct Member {
     pub id: String,
     pub from: String,
+    pub subject: String,
     pub has_attachment: bool,
     pub labels: Vec<String>,
 }
@@ -42,7 +44,7 @@ pub struct Member {
 pub fn members(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Member>> {
     let mut st = c
         .prepare_cached(
-            "SELECT m.id, m.from_addr, m.has_attachment, \
+            "SELECT m.id, m.from_addr, m.has_attachment, m.subject, \
              (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
              FROM mail_messages m WHERE m.account_id = ?1 AND m.thread_id = ?2 \
              ORDER BY m.internal_date, m.rowid",
@@ -54,7 +56,8 @@ pub fn members(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Mem
                 id: r.get(0)?,
                 from: r.get(1)?,
                 has_attachment: r.get(2)?,
-                labels: super::mail::split_labels(r.get(3)?),
+                subject: r.get(3)?,
+                labels: super::mail::split_labels(r.get(4)?),
             })
         })
         .map_err(db("reading a conversation's messages"))?;
@@ -68,7 +71,8 @@ pub fn messages(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Th
         .prepare(
             "SELECT m.rowid, m.id, m.from_addr, m.to_addr, m.cc_addr, m.internal_date, m.subject, \
              m.body_state, b.text_body, b.html_sanitized, \
-             (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid) \
+             (SELECT group_concat(label_id, ' ') FROM mail_message_labels WHERE message_rowid = m.rowid), \
+             m.snippet \
              FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
              WHERE m.account_id = ?1 AND m.thread_id = ?2 ORDER BY m.internal_date, m.rowid",
         )
@@ -87,6 +91,7 @@ pub fn messages(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Th
                 text: r.get(8)?,
                 html: r.get(9)?,
                 labels: super::mail::split_labels(r.get(10)?),
+                snippet: r.get(11)?,
                 attachments: Vec::new(),
             })
         })

@@ -68,6 +68,11 @@ pub(super) fn conversation_row(mut row: MailRow, members: Vec<Member>, me: &str)
         }
     }
     row.labels = labels;
+    // The conversation's subject is its first message's, as Gmail and Thunderbird show it
+    // ("Plans", not the newest "Re: Plans").
+    if let Some(first) = members.first().filter(|m| !m.subject.trim().is_empty()) {
+        row.subject = first.subject.clone();
+    }
     row.conversation = Some(MailConversation {
         count: members.len() as u32,
         participants,
@@ -106,6 +111,11 @@ mod tests {
         Member {
             id: id.into(),
             from: from.into(),
+            subject: if id == "m1" {
+                "Plans".into()
+            } else {
+                "Re: Plans".into()
+            },
             has_attachment: id == "m2",
             labels: labels.iter().map(|l| l.to_string()).collect(),
         }
@@ -144,6 +154,7 @@ mod tests {
         assert!(r.unread && r.starred && r.has_attachment);
         assert!(r.labels.contains(&"SENT".to_string()));
         assert_eq!(r.message_ids(), vec!["m1", "m2", "m3"]);
+        assert_eq!(r.subject, "Plans", "the first message's subject");
     }
 
     #[test]

@@ -56,6 +56,7 @@ impl MailService {
             let mut v = view_of(m);
             if v.labels.iter().any(|l| l == "UNREAD") {
                 unread.push(v.id.clone());
+                v.was_unread = true;
                 v.labels.retain(|l| l != "UNREAD");
             }
             if let Some(html) = html.as_deref() {
@@ -87,6 +88,8 @@ fn view_of(m: ThreadMessage) -> MessageView {
         date_ms: m.internal_date,
         subject: m.subject,
         labels: m.labels,
+        snippet: m.snippet,
+        was_unread: false,
         text: m.text,
         html: None,
         attachments: m.attachments,

@@ -3,7 +3,7 @@
 
 use dioxus::prelude::*;
 
-use super::format::{long_date, person, size};
+use super::format::{long_date, person, short_date, size};
 use super::MailState;
 use crate::api;
 use crate::model::{ComposeKind, MailAction, MessageView, ThreadView};
@@ -200,8 +200,16 @@ fn Conversation(t: ThreadView) -> Element {
             }
         }
         div { class: "reader-messages",
-            for m in t.messages.clone() {
-                MessageCard { key: "{m.id}", account: t.account_id.clone(), thread_id: t.thread_id.clone(), m }
+            for (i, m) in t.messages.clone().into_iter().enumerate() {
+                MessageCard {
+                    key: "{m.id}",
+                    account: t.account_id.clone(),
+                    thread_id: t.thread_id.clone(),
+                    // As Gmail: the newest message and those unread until now open; the older
+                    // ones are one line each, a click (or Enter) away.
+                    collapsed: i + 1 < t.messages.len() && !m.was_unread,
+                    m,
+                }
             }
             if let (Some(last), false) = (t.messages.last(), is_archive) {
                 div { class: "reply-bar", role: "toolbar", aria_label: "Answer",
@@ -231,10 +239,25 @@ fn Conversation(t: ThreadView) -> Element {
 }
 
 #[component]
-fn MessageCard(account: String, thread_id: String, m: MessageView) -> Element {
+fn MessageCard(account: String, thread_id: String, m: MessageView, collapsed: bool) -> Element {
     let st = use_context::<MailState>();
     let mut note = use_signal(|| None::<(bool, String)>);
+    let mut open = use_signal(|| !collapsed);
     let acc = account.clone();
+    if !open() {
+        return rsx! {
+            button {
+                class: "message message-collapsed",
+                r#type: "button",
+                aria_expanded: "false",
+                title: "Show this message",
+                onclick: move |_| open.set(true),
+                strong { class: "collapsed-from", {person(&m.from)} }
+                span { class: "collapsed-snippet", "{m.snippet}" }
+                span { class: "collapsed-date", {short_date(m.date_ms)} }
+            }
+        };
+    }
     rsx! {
         article { class: "message",
             header { class: "message-head",
