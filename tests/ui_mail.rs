@@ -145,6 +145,24 @@ async fn a_conversation_is_one_row_and_acts_as_a_whole() {
         .await
         .unwrap();
     assert!(starred.rows.is_empty(), "{starred:?}");
+
+    // A message gone since the list was read (Gmail saved a draft under a new id) does not
+    // refuse the rest; only ids of which none is left are refused.
+    let mut ids = row.message_ids();
+    ids.push("gone-since".into());
+    let undo = api::mail_act(row.account_id.clone(), ids, MailAction::Star)
+        .await
+        .unwrap();
+    assert_eq!(undo.changes.len(), 2);
+    api::mail_undo(undo).await.unwrap();
+    let err = api::mail_act(
+        row.account_id.clone(),
+        vec!["gone-since".into()],
+        MailAction::Star,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("gone-since"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -174,7 +174,8 @@ pub async fn mail_accounts() -> ApiResult<Vec<MailAccount>> {
 }
 
 /// A page of the message list: `query` in Gmail's search language, searched locally; with
-/// `conversations`, one row per conversation.
+/// `conversations`, one row per conversation within the page (a later page can bring a
+/// conversation again at an older message: keep the first), and possibly more than `limit`.
 #[post("/api/mail/list")]
 pub async fn mail_list(
     account: Option<String>,

@@ -145,7 +145,8 @@ pub enum Outcome {
 
 /// Rust ignores SIGPIPE, so `println!` into a closed pipe (`… | head -1`) panics. A command's
 /// output ends there as any Unix tool's does: the default action, ending the process quietly.
-/// Work is durable before anything is printed (queued changes, the store), so nothing is lost.
+/// What a command writes goes through the store's transactions and the durable queue, so an end
+/// there loses nothing a later run cannot resume (a sync resumes from its cursor).
 fn die_quietly_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: called before any other thread of this process runs; SIG_DFL is a valid action.

@@ -96,7 +96,20 @@ pub struct MailConversation {
     pub ids: Vec<String>,
 }
 
+/// The most messages one action or undo applies to; the app sends a larger selection in pieces.
+pub const MAX_MESSAGES_PER_ACTION: usize = 10_000;
+
 impl MailRow {
+    /// What a tick on this row is kept by: its conversation when it stands for one (its newest
+    /// message changes when mail arrives and the list reloads), else its message.
+    pub fn key(&self) -> &str {
+        if self.conversation.is_some() {
+            &self.thread_id
+        } else {
+            &self.id
+        }
+    }
+
     /// The messages an action on this row applies to: the conversation's, or the one message.
     pub fn message_ids(&self) -> Vec<String> {
         match &self.conversation {

@@ -37,11 +37,11 @@ pub struct UiSettings {
     pub theme: Theme,
     pub log_level: String,
     /// The mail list shows one row per conversation (Gmail's default); off: one per message.
-    #[serde(default = "yes")]
+    #[serde(default = "default_true")]
     pub conversations: bool,
 }
 
-fn yes() -> bool {
+fn default_true() -> bool {
     true
 }
 

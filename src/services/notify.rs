@@ -211,7 +211,7 @@ impl NotifyService {
 
     async fn try_show(&self, note: Note) -> std::result::Result<(), String> {
         let Some(n) = self.notifier.get().cloned() else {
-            return Err("this app shows no notifications (only the desktop app does)".into());
+            return Err("only the desktop app shows notifications".into());
         };
         let opens = self.opens.clone();
         let target = note.target.clone();
@@ -238,10 +238,15 @@ impl NotifyService {
                     .into(),
             target: NotifyTarget::Inbox,
         };
+        if !self.available() {
+            return Err(crate::error::LibreOllamaError::Config(
+                "only the desktop app shows notifications; open it to try one".into(),
+            ));
+        }
         self.try_show(note).await.map_err(|e| {
             crate::error::LibreOllamaError::Config(format!(
-                "the desktop did not show the notification ({e}); check that a notification \
-                 service runs and that it does not block LibreOllama"
+                "the desktop did not show the notification: {e}. Check that a notification \
+                 service runs and does not block LibreOllama"
             ))
         })
     }

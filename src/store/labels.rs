@@ -133,8 +133,8 @@ pub fn is_hex_color(s: &str) -> bool {
         .is_some_and(|h| (3..=8).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// Messages per label id of `account` in the cache: (total, unread).
-/// A label's messages, unread messages, and conversations with an unread message.
+/// A label's messages, unread messages, and conversations ("threads" in Gmail's API) with an
+/// unread message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LabelCounts {
     pub total: i64,
@@ -142,6 +142,7 @@ pub struct LabelCounts {
     pub unread_threads: i64,
 }
 
+/// The counts of each label id of `account` in the cache.
 pub fn counts(c: &Connection, account: &str) -> Result<HashMap<String, LabelCounts>> {
     let mut counts: HashMap<String, LabelCounts> = HashMap::new();
     // Totals: with one account in the cache the label index alone answers; otherwise each

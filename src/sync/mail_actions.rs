@@ -161,7 +161,13 @@ async fn apply_inner(
         .transaction(move |tx| {
             let mut changes = Vec::with_capacity(ids.len());
             for id in &ids {
-                let (rowid, prev) = cached_labels(tx, &account, id)?;
+                // A message gone from the cache since the caller saw it (a draft Gmail saved
+                // again under a new id, a sync in another process) is skipped, as undo skips
+                // it: one stale id must not refuse the rest of a conversation. None left: the
+                // caller is told.
+                let Some((rowid, prev)) = labels::of_message(tx, &account, id)? else {
+                    continue;
+                };
                 let next = with_changes(&prev, &add, &remove);
                 labels::set_on_message(tx, rowid, &next)?;
                 // Queued even when the cache saw no change: the cache may be behind Gmail, and
@@ -180,6 +186,11 @@ async fn apply_inner(
                     None
                 };
                 changes.push(diff(id, &prev, &next, seq));
+            }
+            if changes.is_empty() {
+                if let Some(first) = ids.first() {
+                    cached_labels(tx, &account, first)?;
+                }
             }
             Ok(MailUndo {
                 account_id: account,

@@ -8,11 +8,14 @@ use crate::model::{display_name, MailConversation, MailRow};
 use crate::store::threads::{self, Member};
 use crate::store::{accounts, Store};
 
-/// Names shown on a row before the rest are left out ("Ada … Bob, me").
+/// Names shown on a row before the rest are left out ("Ada, …, Bob, me").
 const NAMES_SHOWN: usize = 3;
 
-fn in_bin(labels: &[String]) -> bool {
-    labels.iter().any(|l| l == "TRASH" || l == "SPAM")
+/// Where a message lies apart from the rest of its conversation: Trash, Spam, or neither.
+fn bin(labels: &[String]) -> Option<&'static str> {
+    ["TRASH", "SPAM"]
+        .into_iter()
+        .find(|b| labels.iter().any(|l| l == b))
 }
 
 /// The rows of `rows` that start a conversation not in `seen` (which learns them), in order.
@@ -26,12 +29,13 @@ pub(super) fn first_of_each(
 }
 
 /// `row` (the conversation's newest message in view) made the conversation's row. Messages in
-/// Trash or Spam count only when the row's own message is there too, as in Gmail.
+/// Trash count only when the row's own message is there too, and so do those in Spam, as in
+/// Gmail: "Not spam" on a Spam row never touches the conversation's trashed messages.
 pub(super) fn conversation_row(mut row: MailRow, members: Vec<Member>, me: &str) -> MailRow {
-    let binned = in_bin(&row.labels);
+    let place = bin(&row.labels);
     let members: Vec<Member> = members
         .into_iter()
-        .filter(|m| in_bin(&m.labels) == binned)
+        .filter(|m| bin(&m.labels) == place)
         .collect();
     // Deleted since the page was read: the row stays as the one message it was.
     if members.is_empty() {
@@ -40,6 +44,10 @@ pub(super) fn conversation_row(mut row: MailRow, members: Vec<Member>, me: &str)
     let mut names: Vec<(String, String)> = Vec::new();
     for m in &members {
         let address = super::address_of(&m.from);
+        // A message without a From (a draft, a damaged import) names nobody.
+        if m.from.trim().is_empty() {
+            continue;
+        }
         if !names.iter().any(|(a, _)| *a == address) {
             let name = if !me.is_empty() && address == me {
                 "me".to_string()
@@ -158,14 +166,25 @@ mod tests {
     }
 
     #[test]
-    fn in_the_trash_only_the_trashed_messages_count() {
+    fn in_the_trash_only_the_trashed_messages_count_and_in_spam_only_the_spam() {
         let members = vec![
             member("m1", "Ada <ada@example.com>", &["INBOX"]),
             member("m4", "Bob <bob@example.com>", &["TRASH"]),
+            member("m5", "Eve <eve@example.com>", &["SPAM"]),
+            member("m6", "", &["INBOX"]),
         ];
-        let r = conversation_row(row("m4", &["TRASH"]), members, "");
+        let r = conversation_row(row("m4", &["TRASH"]), members.clone(), "");
         assert_eq!(r.message_ids(), vec!["m4"]);
         assert_eq!(r.conversation.unwrap().participants, vec!["Bob"]);
+        let r = conversation_row(row("m5", &["SPAM"]), members.clone(), "");
+        assert_eq!(r.message_ids(), vec!["m5"]);
+        let r = conversation_row(row("m1", &["INBOX"]), members, "");
+        assert_eq!(r.message_ids(), vec!["m1", "m6"]);
+        assert_eq!(
+            r.conversation.unwrap().participants,
+            vec!["Ada"],
+            "no empty name for a message without a From"
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use sync::{AccountSync, SyncOptions};
 pub const POLL_MINUTES: &str = "mail.poll_minutes";
 pub const DEFAULT_POLL_MINUTES: u32 = 5;
 /// The most messages one action or undo applies to (the CLI sends a long `--query` in pieces).
-pub const MAX_MESSAGES: usize = 10_000;
+pub const MAX_MESSAGES: usize = crate::model::MAX_MESSAGES_PER_ACTION;
 /// The most labels one change adds and removes.
 pub const MAX_LABELS: usize = 100;
 

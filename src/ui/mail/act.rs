@@ -20,6 +20,12 @@ impl MailState {
     /// is grouped). (account, thread, messages).
     pub(super) fn targets(&self) -> Option<(String, String, Vec<String>)> {
         let row = self.rows.read().get(*self.selected.read()).cloned()?;
+        // A conversation's row knows its messages in this folder's sense (not those in Trash
+        // or Spam elsewhere), whether or not it is open in the reader.
+        if row.conversation.is_some() {
+            let ids = row.message_ids();
+            return Some((row.account_id, row.thread_id, ids));
+        }
         if let Some(Ok(t)) = self.thread.read().as_ref() {
             if t.thread_id == row.thread_id && t.account_id == row.account_id {
                 return Some((
@@ -47,15 +53,16 @@ impl MailState {
             groups: Vec::new(),
             threads: Vec::new(),
         };
-        for (account, id) in ticked {
-            // A conversation's row acts on all its messages.
-            let ids = match rows.iter().find(|r| r.account_id == account && r.id == id) {
-                Some(r) => {
-                    t.threads.push(r.thread_id.clone());
-                    r.message_ids()
-                }
-                None => vec![id],
+        for (account, key) in ticked {
+            // A conversation's row acts on all its messages; a row no longer listed, on nothing.
+            let Some(r) = rows
+                .iter()
+                .find(|r| r.account_id == account && r.key() == key)
+            else {
+                continue;
             };
+            t.threads.push(r.thread_id.clone());
+            let ids = r.message_ids();
             match t.groups.iter_mut().find(|(a, _)| *a == account) {
                 Some((_, all)) => all.extend(ids),
                 None => t.groups.push((account, ids)),
@@ -97,11 +104,11 @@ impl MailState {
             MailAction::NotSpam => folder == "SPAM",
             _ => false,
         } && self.search.peek().is_empty();
-        let hit = |account: &str, id: &str| {
-            groups
-                .iter()
-                .any(|(a, ids)| a == account && ids.iter().any(|x| x == id))
-        };
+        let targeted: std::collections::HashSet<(&str, &str)> = groups
+            .iter()
+            .flat_map(|(a, ids)| ids.iter().map(move |id| (a.as_str(), id.as_str())))
+            .collect();
+        let hit = |account: &str, id: &str| targeted.contains(&(account, id));
         {
             let mut rows = self.rows.write();
             if leaves_view {
@@ -146,7 +153,13 @@ impl MailState {
         super::undo::begin();
         spawn(async move {
             let mut undos = Vec::new();
-            for (account, ids) in groups {
+            // "Tick all" over long conversations can pass one action's limit: in pieces.
+            let pieces = groups.into_iter().flat_map(|(account, ids)| {
+                ids.chunks(crate::model::MAX_MESSAGES_PER_ACTION)
+                    .map(|c| (account.clone(), c.to_vec()))
+                    .collect::<Vec<_>>()
+            });
+            for (account, ids) in pieces {
                 match api::mail_act(account, ids, action.clone()).await {
                     Ok(undo) => undos.push(undo),
                     Err(e) => {
@@ -202,7 +215,7 @@ impl MailState {
             self.rows
                 .peek()
                 .iter()
-                .map(|r| (r.account_id.clone(), r.id.clone()))
+                .map(|r| (r.account_id.clone(), r.key().to_string()))
                 .collect()
         } else {
             Vec::new()
@@ -221,7 +234,7 @@ impl MailState {
         self.rows
             .peek()
             .get(i)
-            .map(|r| (r.account_id.clone(), r.id.clone()))
+            .map(|r| (r.account_id.clone(), r.key().to_string()))
     }
 }
 

@@ -242,12 +242,12 @@ pub(super) fn MessageList(typing: Signal<bool>) -> Element {
                                 if row.unread { " unread" } else { "" },
                                 if i == selected { " selected" } else { "" },
                                 if open_thread.as_deref() == Some(row.thread_id.as_str()) { " open" } else { "" },
-                                if st.is_ticked(&row.account_id, &row.id) { " ticked" } else { "" },
+                                if st.is_ticked(&row.account_id, row.key()) { " ticked" } else { "" },
                             ),
                             style: "top: {i as f64 * ROW_H}px",
                             role: "option",
                             // Ticked rows are the selection while there are any; else the cursor.
-                            aria_selected: if bulk { st.is_ticked(&row.account_id, &row.id) } else { i == selected },
+                            aria_selected: if bulk { st.is_ticked(&row.account_id, row.key()) } else { i == selected },
                             onclick: {
                                 let (a, t) = (row.account_id.clone(), row.thread_id.clone());
                                 move |e: MouseEvent| {

@@ -43,7 +43,8 @@ pub(crate) struct MailState {
     pub(super) scroll_top: Signal<f64>,
     pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
-    /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, message).
+    /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, the
+    /// row's message, which stands for its whole conversation when the list is grouped).
     pub(super) ticked: Signal<Vec<(String, String)>>,
     /// One row per conversation (Preferences); None until the preference is read, and the
     /// list waits for it rather than showing the other kind of rows for a moment.
@@ -200,7 +201,7 @@ impl MailState {
                             self.selected.set(i);
                         }
                     }
-                    let more = p.next.is_some();
+                    let more = p.next.is_some() || p.next_token.is_some();
                     self.next.set(p.next);
                     self.next_token.set(p.next_token);
                     self.took_ms.set(Some(p.took_ms));
@@ -255,14 +256,19 @@ impl MailState {
                 Ok(t) => {
                     // Opening marks the conversation read: the list and the unread counts show
                     // it at once (recounting the whole cache for that would be wasted work).
-                    let mut read_labels: Vec<String> = Vec::new();
                     for row in self.rows.write().iter_mut() {
-                        if row.thread_id == thread_id && row.unread {
+                        if row.thread_id == thread_id && row.account_id == t.account_id {
                             row.unread = false;
                             row.labels.retain(|l| l != "UNREAD");
-                            read_labels.extend(row.labels.iter().cloned());
                         }
                     }
+                    // The labels of the messages this opening read, once per message.
+                    let read_labels: Vec<String> = t
+                        .messages
+                        .iter()
+                        .filter(|m| m.was_unread)
+                        .flat_map(|m| m.labels.iter().cloned())
+                        .collect();
                     for acc in self.accounts.write().iter_mut() {
                         if acc.id != t.account_id {
                             continue;
