@@ -43,8 +43,8 @@ pub(crate) struct MailState {
     pub(super) scroll_top: Signal<f64>,
     pub(super) search_el: Signal<Option<std::rc::Rc<MountedData>>>,
     pub(super) list_el: Signal<Option<std::rc::Rc<MountedData>>>,
-    /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account, the
-    /// row's message, which stands for its whole conversation when the list is grouped).
+    /// Rows ticked for a bulk action (`x`, Shift+click, Shift+j/k, `*` `a`): (account,
+    /// [`MailRow::key`]: the conversation when the list is grouped, else the message).
     pub(super) ticked: Signal<Vec<(String, String)>>,
     /// One row per conversation (Preferences); None until the preference is read, and the
     /// list waits for it rather than showing the other kind of rows for a moment.
