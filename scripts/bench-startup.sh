@@ -81,18 +81,21 @@ def descendants(pid):
     return out
 
 def pss_kb(pid):
-    total, names = 0, []
+    """Total PSS in kB of the process and its descendants, and each one's by process name."""
+    total, each = 0, {}
     for p in descendants(pid):
         try:
+            with open(f"/proc/{p}/comm") as f:
+                name = f.read().strip()
             with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
                     if line.startswith("Pss:"):
-                        total += int(line.split()[1])
-            with open(f"/proc/{p}/comm") as f:
-                names.append(f.read().strip())
+                        kb = int(line.split()[1])
+                        total += kb
+                        each[name] = each.get(name, 0) + kb
         except OSError:
             pass
-    return total, names
+    return total, each
 
 def start(cmd, title):
     blank = capture()
@@ -113,7 +116,7 @@ def start(cmd, title):
         if differs(f, final) > 0.002:
             break
         painted = t
-    pss, names = pss_kb(proc.pid)
+    pss, each = pss_kb(proc.pid)
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
@@ -122,7 +125,7 @@ def start(cmd, title):
         proc.wait()
     time.sleep(1)
     changed = differs(blank, final)
-    return dict(window=t_window, painted=painted, pss=pss / 1024, procs=names,
+    return dict(window=t_window, painted=painted, pss=pss / 1024, each=each,
                 frames=len(frames), changed=changed)
 
 results = {"app": [], "bare": []}
@@ -133,7 +136,7 @@ for i in range(runs):
         results[name].append(r)
         print(f"run {i + 1} {name:4}: window {r['window'] * 1000 if r['window'] else float('nan'):7.0f} ms"
               f"  painted {r['painted'] * 1000 if r['painted'] else float('nan'):7.0f} ms"
-              f"  PSS {r['pss']:6.1f} MB  ({len(r['procs'])} processes: {', '.join(sorted(set(r['procs'])))};"
+              f"  PSS {r['pss']:6.1f} MB  ({', '.join(f'{n} {kb / 1024:.1f}' for n, kb in sorted(r['each'].items()))};"
               f" {r['frames']} captures; {r['changed'] * 100:.0f} % of the screen changed)", flush=True)
 
 def med(name, key):
@@ -142,5 +145,8 @@ def med(name, key):
 
 print(f"\nmedians of {runs} runs    window ms   painted ms   PSS MB")
 for name in ("bare", "app"):
-    print(f"{name:22} {med(name, 'window') * 1000:9.0f} {med(name, 'painted') * 1000:12.0f} {med(name, 'pss'):8.1f}")
+    each = {n: statistics.median(r["each"].get(n, 0) for r in results[name]) / 1024
+            for n in sorted({n for r in results[name] for n in r["each"]})}
+    print(f"{name:22} {med(name, 'window') * 1000:9.0f} {med(name, 'painted') * 1000:12.0f} {med(name, 'pss'):8.1f}"
+          f"   ({', '.join(f'{n} {mb:.1f}' for n, mb in each.items())})")
 EOF

@@ -120,6 +120,21 @@ fn every_version_upgrades_to_latest_with_all_rows_kept() {
             "search index after upgrading from V{}",
             m.version
         );
+        // And the headers' index (V21), whichever way the message got its key.
+        let in_headers: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM mail_messages m WHERE m.fts_key IN \
+                 (SELECT rowid FROM mail_fts_headers WHERE mail_fts_headers MATCH 'subject : köln')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            in_headers,
+            i64::from(m.version >= 3),
+            "headers index after upgrading from V{}",
+            m.version
+        );
         let fk: i64 = conn
             .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                 r.get(0)

@@ -155,6 +155,19 @@ fn die_quietly_on_closed_pipe() {
     }
 }
 
+/// One malloc arena for a search's process. glibc gives each new thread an arena that grows a
+/// page at a time (an `mprotect` per page, 150–200 of them in one search of 100,000 messages);
+/// the main arena grows 128 KiB at a time. A search runs one query on one thread, so arenas
+/// per thread buy it nothing.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before any other thread of this process
+    // exists, so no allocation races it.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 pub fn run() -> Outcome {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -177,10 +190,20 @@ pub fn run() -> Outcome {
     // Subcommands print their own results; the full log still goes to the log file.
     config.log_to_stderr = false;
     die_quietly_on_closed_pipe();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A search is one query on one connection: worker threads would only add to its start.
+    let search = matches!(
+        command,
+        Command::Mail {
+            action: mail::MailCommand::Search { .. }
+        }
+    );
+    let mut builder = if search {
+        one_malloc_arena();
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");

@@ -64,15 +64,67 @@ fn fts_leaf(q: &Query) -> Option<String> {
     })
 }
 
-/// A text match tested against the whole hit set, built once per search: cheap per message, so
-/// used when many messages are tested.
-const TEXT_IN: &str = "m.fts_key IN (SELECT rowid FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ?)";
+/// The full-text index a text expression is matched in: both are keyed by `fts_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Index {
+    /// Every field, bodies included (`mail_fts_v2`).
+    All,
+    /// Subject, from, to and cc only (`mail_fts_headers`, migration V21): a fraction of the
+    /// size, so a common word's doclist there holds only the headers that have it.
+    Headers,
+}
 
-/// A text match tested for one message (the index seeks to its key): used when a few messages
-/// are tested, where building the whole hit set of a common word would cost more than all the
-/// probes.
-const TEXT_AT: &str =
-    "EXISTS (SELECT 1 FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ? AND rowid = m.fts_key)";
+impl Index {
+    pub(super) fn table(self) -> &'static str {
+        match self {
+            Index::All => "mail_fts_v2",
+            Index::Headers => "mail_fts_headers",
+        }
+    }
+
+    /// The headers index when every text term among `terms` names a header field (`from:`,
+    /// `to:`, `cc:`, `subject:`), else the whole index.
+    pub(super) fn for_terms<'a>(terms: impl IntoIterator<Item = &'a Query>) -> Index {
+        if terms.into_iter().all(header_terms_only) {
+            Index::Headers
+        } else {
+            Index::All
+        }
+    }
+}
+
+/// Whether every text term in `q` is a header field term.
+fn header_terms_only(q: &Query) -> bool {
+    match q {
+        Query::Field(..) => true,
+        Query::And(items) | Query::Or(items) => items.iter().all(header_terms_only),
+        Query::Not(inner) => header_terms_only(inner),
+        _ => false,
+    }
+}
+
+/// How a text match outside the index walk is tested.
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    /// Against the whole hit set, built once per search: cheap per message, so used when many
+    /// messages are tested.
+    In,
+    /// For one message (the index seeks to its key): used when a few messages are tested, where
+    /// building the whole hit set of a common word would cost more than all the probes.
+    At,
+}
+
+impl Probe {
+    fn sql(self, index: Index) -> String {
+        let t = index.table();
+        match self {
+            Probe::In => format!("m.fts_key IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)"),
+            Probe::At => {
+                format!("EXISTS (SELECT 1 FROM {t} WHERE {t} MATCH ? AND rowid = m.fts_key)")
+            }
+        }
+    }
+}
 
 /// How many groups deep one FTS5 expression may nest. FTS5's parser has a fixed stack of 100
 /// slots and a nested group takes about three; deeper text groups are left to SQL (one MATCH
@@ -217,10 +269,10 @@ fn resolve_labels(conn: &Connection, q: &Query) -> Result<LabelIds> {
     Ok(map)
 }
 
-/// SQL for `q`; `probe` tests a text match ([`TEXT_IN`] or [`TEXT_AT`]). Recurses once per level
+/// SQL for `q`; `probe` says how a text match is tested. Recurses once per level
 /// of the tree, which `search` has bounded; every text term reaches FTS5 through `fts_leaf` (a
 /// quoted phrase), never spliced into the SQL.
-fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: &str) -> String {
+fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: Probe) -> String {
     match q {
         Query::All | Query::Anywhere => "1".into(),
         Query::And(items) | Query::Or(items) => {
@@ -229,11 +281,12 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: &str) -
                 _ => ("OR", "0"),
             };
             // Text terms share one MATCH: one index lookup instead of one per word.
-            let text: Vec<String> = items.iter().filter_map(fts_leaf).collect();
+            let leaves: Vec<&Query> = items.iter().filter(|i| fts_leaf(i).is_some()).collect();
             let mut parts = Vec::new();
-            if !text.is_empty() {
+            if !leaves.is_empty() {
+                let text: Vec<String> = leaves.iter().filter_map(|i| fts_leaf(i)).collect();
                 params.push(Value::Text(text.join(&format!(" {op} "))));
-                parts.push(probe.to_string());
+                parts.push(probe.sql(Index::for_terms(leaves)));
             }
             parts.extend(
                 items
@@ -246,7 +299,7 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: &str) -
         Query::Not(inner) => format!("NOT ({})", compile(inner, params, labels, probe)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
             params.extend(fts_leaf(q).map(Value::Text));
-            probe.into()
+            probe.sql(Index::for_terms([q]))
         }
         Query::Label(l) => has_label(params, labels, l),
         Query::Is(Flag::Unread) => has_label(params, labels, "UNREAD"),
@@ -336,8 +389,8 @@ enum Plan {
     Labels(Vec<String>),
     /// The few messages an OR of labels and text matches (the top-level item `skip`), sorted.
     Set(String, Vec<Value>, usize),
-    /// Text hits, newest first (the full-text index keyed by date).
-    Text(String),
+    /// Text hits, newest first (a full-text index, keyed by date).
+    Text(String, Index),
     /// Messages with an attachment, newest first.
     Attachment,
     /// All messages, newest first (the date index).
@@ -371,15 +424,21 @@ pub fn search(
         Query::And(items) => items.iter().collect(),
         other => vec![other],
     };
-    let (mut pos, mut neg, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut pos, mut neg, mut rest, mut text) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for &item in &top {
         match item {
             Query::Not(inner) => match fts_expr(inner, 0) {
-                Some(e) => neg.push(e),
+                Some(e) => {
+                    neg.push(e);
+                    text.push(item);
+                }
                 None => rest.push(item),
             },
             other => match fts_expr(other, 0) {
-                Some(e) => pos.push(e),
+                Some(e) => {
+                    pos.push(e);
+                    text.push(item);
+                }
                 None => rest.push(item),
             },
         }
@@ -408,12 +467,12 @@ pub fn search(
         }
         (Some((Source::Attachment, ..)), text) if text.is_none() || probes => Plan::Attachment,
         (Some((Source::Set(sql, set_params), _, skip)), None) => Plan::Set(sql, set_params, skip),
-        (_, Some(expr)) => Plan::Text(expr.clone()),
+        (_, Some(expr)) => Plan::Text(expr.clone(), Index::for_terms(text)),
         (_, None) => Plan::Dates,
     };
     // Text terms outside the index walk: probed per message when few are read, else matched
     // once as a whole set.
-    let probe = if probes { TEXT_AT } else { TEXT_IN };
+    let probe = if probes { Probe::At } else { Probe::In };
     let mut params: Vec<Value> = Vec::new();
     let mut conds = Vec::new();
     let by_date = (
@@ -474,9 +533,10 @@ pub fn search(
                 by_date,
             )
         }
-        Plan::Text(expr) => {
+        Plan::Text(expr, index) => {
+            let table = index.table();
             params.push(Value::Text(expr));
-            conds.push("mail_fts_v2 MATCH ?".to_string());
+            conds.push(format!("{table} MATCH ?"));
             for r in &rest {
                 match r {
                     Query::Before(ms) => {
@@ -487,11 +547,11 @@ pub fn search(
                         params.push(Value::Integer(ms.max(&0).saturating_mul(SLOTS)));
                         conds.push("f.rowid >= ?".into());
                     }
-                    other => conds.push(compile(other, &mut params, &labels, TEXT_IN)),
+                    other => conds.push(compile(other, &mut params, &labels, Probe::In)),
                 }
             }
             (
-                "mail_fts_v2 f CROSS JOIN mail_messages m ON m.fts_key = f.rowid".to_string(),
+                format!("{table} f CROSS JOIN mail_messages m ON m.fts_key = f.rowid"),
                 ("f.rowid DESC", ("", "")),
             )
         }
@@ -503,7 +563,7 @@ pub fn search(
             ("mail_messages m".to_string(), by_date)
         }
         Plan::Dates => {
-            conds.push(compile(q, &mut params, &labels, TEXT_IN));
+            conds.push(compile(q, &mut params, &labels, Probe::In));
             ("mail_messages m".to_string(), by_date)
         }
     };

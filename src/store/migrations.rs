@@ -9,6 +9,11 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
+/// The newest migration built in. The light open of a terminal search compares the database
+/// with it; listing the embedded migrations (refinery parses and hashes each) costs more than the
+/// search itself. A test keeps it equal to the last of [`embedded`].
+pub const LATEST: i64 = 21;
+
 pub fn run(conn: &mut Connection) -> Result<()> {
     run_to(conn, None)
 }
@@ -73,4 +78,16 @@ pub fn applied(conn: &Connection) -> Result<Vec<MigrationInfo>> {
         .map_err(|e| LibreOllamaError::db("reading the migration history", e))?;
     rows.collect::<std::result::Result<_, _>>()
         .map_err(|e| LibreOllamaError::db("reading the migration history", e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn latest_is_the_newest_embedded_migration() {
+        assert_eq!(
+            super::embedded().last().map(|m| m.version),
+            Some(super::LATEST),
+            "a migration was added: raise store::migrations::LATEST to its version"
+        );
+    }
 }

@@ -66,6 +66,9 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: tokio::sync::Semaphore,
+    /// Reads go to the writer (the light open of a short command: one connection, as each
+    /// opened costs a parse of the whole schema, about a millisecond).
+    reads_on_writer: bool,
 }
 
 impl Drop for Inner {
@@ -149,17 +152,18 @@ impl Store {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(readers),
                 reader_slots: tokio::sync::Semaphore::new(READERS),
+                reads_on_writer: false,
             }),
         })
     }
 
     /// For a short command that only reads (a search from the terminal): when the schema is
-    /// already current, one writer and one reader and no migration lock — a process started per
-    /// query pays for five connections otherwise. Anything else (no database yet, pending
+    /// already current, one connection for reads and writes and no migration lock — a process
+    /// started per query pays for five connections otherwise. Anything else (no database yet, pending
     /// migrations) takes the full [`Store::open_blocking`].
     pub fn open_for_reading_blocking(data_dir: &Path) -> Result<Store> {
         let path = data_dir.join(DB_FILE);
-        let current = || -> rusqlite::Result<Option<(Connection, Connection)>> {
+        let current = || -> rusqlite::Result<Option<Connection>> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let writer = Connection::open_with_flags(&path, flags)?;
             writer.busy_timeout(BUSY_TIMEOUT)?;
@@ -168,8 +172,7 @@ impl Store {
                 [],
                 |r| r.get(0),
             )?;
-            let built_in = migrations::embedded().last().map(|m| m.version);
-            if applied.is_none() || applied != built_in {
+            if applied != Some(migrations::LATEST) {
                 return Ok(None);
             }
             // The full open also gives every message its index key after migrating (and a
@@ -183,21 +186,17 @@ impl Store {
                 return Ok(None);
             }
             apply_pragmas(&writer, true)?;
-            let reader = Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            apply_pragmas(&reader, false)?;
-            Ok(Some((writer, reader)))
+            Ok(Some(writer))
         };
         match path.is_file().then(current) {
-            Some(Ok(Some((writer, reader)))) => Ok(Store {
+            Some(Ok(Some(writer))) => Ok(Store {
                 inner: Arc::new(Inner {
                     data_dir: data_dir.to_path_buf(),
                     path,
                     writer: Mutex::new(writer),
-                    readers: Mutex::new(vec![reader]),
+                    readers: Mutex::new(Vec::new()),
                     reader_slots: tokio::sync::Semaphore::new(1),
+                    reads_on_writer: true,
                 }),
             }),
             _ => Store::open_blocking(data_dir),
@@ -227,6 +226,13 @@ impl Store {
             .map_err(|_| LibreOllamaError::Internal("reader pool closed".into()))?;
         let inner = self.inner.clone();
         let out = tokio::task::spawn_blocking(move || {
+            if inner.reads_on_writer {
+                let conn = inner
+                    .writer
+                    .lock()
+                    .map_err(|_| LibreOllamaError::Internal("writer poisoned".into()))?;
+                return f(&conn);
+            }
             let conn = inner
                 .readers
                 .lock()
@@ -301,7 +307,7 @@ mod open_tests {
     use super::*;
 
     /// The light open never skips a migration: a new folder and an old schema take the full
-    /// open (which migrates); a current schema gets one writer and one reader that both work.
+    /// open (which migrates); a current schema gets one connection that reads and writes.
     #[tokio::test]
     async fn reading_open_migrates_when_needed_and_is_light_otherwise() {
         let dir = tempfile::tempdir().unwrap();
@@ -316,7 +322,8 @@ mod open_tests {
         drop(s);
 
         let s = Store::open_for_reading_blocking(dir.path()).unwrap();
-        assert_eq!(s.inner.readers.lock().unwrap().len(), 1);
+        assert!(s.inner.reads_on_writer);
+        assert_eq!(s.inner.readers.lock().unwrap().len(), 0);
         s.write(|c| {
             settings::set(c, "open-test", &1u32)?;
             Ok(())
@@ -334,6 +341,7 @@ mod open_tests {
             migrations::run_to(&mut c, Some(latest - 1)).unwrap();
         }
         let s = Store::open_for_reading_blocking(old.path()).unwrap();
+        assert!(!s.inner.reads_on_writer);
         assert_eq!(s.inner.readers.lock().unwrap().len(), READERS);
         let applied = s
             .read(|c| Ok(migrations::applied(c)?.last().map(|m| m.version)))

@@ -5,7 +5,7 @@
 
 use rusqlite::{types::Value, Connection};
 
-use super::{db, fts_expr, label_ids, search_error, LabelIds};
+use super::{db, fts_expr, label_ids, search_error, Index, LabelIds};
 use crate::error::Result;
 use crate::search::{Flag, Query};
 
@@ -15,7 +15,7 @@ use crate::search::{Flag, Query};
 pub(super) const FEW: i64 = 2_000;
 
 /// Messages a source may have for its text terms to be probed one message at a time
-/// ([`TEXT_AT`], about 0.1 ms each) rather than matched as a whole set ([`TEXT_IN`]).
+/// (`Probe::At`, about 0.1 ms each) rather than matched as a whole set (`Probe::In`).
 pub(super) const PROBES: i64 = 64;
 
 /// A top-level filter a page can be read from, newest first, instead of walking all mail.
@@ -73,11 +73,14 @@ fn attachment_rows(conn: &Connection) -> Result<i64> {
     .map_err(db("counting mail with attachments"))
 }
 
-/// The index keys of the messages an FTS5 expression matches, if there are fewer than [`FEW`]
-/// (one walk of the index, stopped after [`FEW`] hits).
-fn few_text_hits(conn: &Connection, expr: &str) -> Result<Option<Vec<i64>>> {
+/// The index keys of the messages an FTS5 expression matches in `index`, if there are fewer
+/// than [`FEW`] (one walk of the index, stopped after [`FEW`] hits).
+fn few_text_hits(conn: &Connection, expr: &str, index: Index) -> Result<Option<Vec<i64>>> {
+    let t = index.table();
     let mut st = conn
-        .prepare_cached("SELECT rowid FROM mail_fts_v2 WHERE mail_fts_v2 MATCH ?1 LIMIT ?2")
+        .prepare_cached(&format!(
+            "SELECT rowid FROM {t} WHERE {t} MATCH ?1 LIMIT ?2"
+        ))
         .map_err(search_error("preparing a search"))?;
     let keys = st
         .query_map(rusqlite::params![expr, FEW], |r| r.get(0))
@@ -95,12 +98,13 @@ fn or_source(
     labels: &LabelIds,
     branches: &[Query],
 ) -> Result<Option<(Source, i64)>> {
-    let (mut ids, mut texts) = (Vec::new(), Vec::new());
+    let (mut ids, mut texts, mut text_terms) = (Vec::new(), Vec::new(), Vec::new());
     for b in branches {
         if let Some(l) = label_term(b) {
             ids.extend(label_ids(labels, l));
         } else if let Some(expr) = fts_expr(b, 0) {
             texts.push(expr);
+            text_terms.push(b);
         } else {
             return Ok(None);
         }
@@ -127,7 +131,8 @@ fn or_source(
         ));
     }
     if !texts.is_empty() {
-        let Some(keys) = few_text_hits(conn, &format!("({})", texts.join(" OR ")))? else {
+        let index = Index::for_terms(text_terms);
+        let Some(keys) = few_text_hits(conn, &format!("({})", texts.join(" OR ")), index)? else {
             return Ok(None);
         };
         rows += keys.len() as i64;

@@ -125,6 +125,33 @@ fn long_lists_nest_logarithmically() {
     assert_eq!(v, 1);
 }
 
+/// Text made only of header fields reads the headers' index; a bare word anywhere in it needs
+/// the whole index (it may be in a body).
+#[test]
+fn header_fields_alone_read_the_headers_index() {
+    let clock = crate::search::Clock {
+        now_ms: 0,
+        utc_offset_secs: 0,
+    };
+    for (text, want) in [
+        ("from:ada", Index::Headers),
+        ("subject:\"quarterly report\"", Index::Headers),
+        ("to:me -subject:draft", Index::Headers),
+        ("from:ada OR cc:bob", Index::Headers),
+        ("from:ada report", Index::All),
+        ("report", Index::All),
+        ("\"a phrase\"", Index::All),
+        ("from:ada OR report", Index::All),
+    ] {
+        let q = crate::search::parse(text, clock).unwrap();
+        let terms: Vec<&Query> = match &q {
+            Query::And(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        assert_eq!(Index::for_terms(terms), want, "{text}");
+    }
+}
+
 /// A small generated mailbox in two accounts, searched through every plan (a label's index
 /// range, a few labels sorted, an OR of labels and text, the attachment index, text, dates) and
 /// compared with a brute-force filter of the same messages.
@@ -368,6 +395,17 @@ mod brute_force {
         "label:\"Projects X\" gamma",
         "label:PROJECTS-X -in:inbox",
         "label:projects",
+        "from:sender3",
+        "subject:alpha",
+        "from:sender1 OR from:sender2",
+        "to:me subject:beta",
+        "subject:gamma -subject:delta",
+        "-subject:alpha from:sender4",
+        "from:sender3 alpha",
+        "subject:\"alpha beta\" is:important",
+        "in:inbox (subject:alpha OR from:sender2)",
+        "label:Projects/X subject:beta",
+        "-from:sender1 kappa",
         "",
     ];
 
@@ -438,5 +476,60 @@ mod brute_force {
             })
             .unwrap();
         assert_eq!(bad, 0);
+    }
+
+    /// The headers' index (V21) follows a message whose headers change on a later sync, one
+    /// that is deleted, and one whose date (so its index key) changes.
+    #[test]
+    fn the_headers_index_follows_every_change() {
+        let (_dir, store, mut msgs) = mailbox(false);
+        msgs[0].subject = "zebra crossing".into();
+        msgs[2].from = "Newcomer <newcomer@example.com>".into();
+        msgs[3].internal_date -= 5 * DAY;
+        msgs[3].subject = "moved along".into();
+        let changed = vec![msgs[0].clone(), msgs[2].clone(), msgs[3].clone()];
+        store
+            .with_writer_blocking(move |c| {
+                let tx = c.transaction().unwrap();
+                mail::upsert_messages(&tx, &changed)?;
+                tx.execute("DELETE FROM mail_messages WHERE id = 'm001'", [])
+                    .unwrap();
+                tx.commit().unwrap();
+                Ok(())
+            })
+            .unwrap();
+        msgs.remove(1);
+        let clock = Clock {
+            now_ms: NOW,
+            utc_offset_secs: 0,
+        };
+        for text in [
+            "subject:zebra",
+            "subject:\"moved along\"",
+            "from:newcomer",
+            "from:sender1",
+            "subject:alpha",
+            "subject:alpha OR from:newcomer",
+        ] {
+            let q = parse(text, clock).unwrap();
+            let want = expected(&msgs, &q, None);
+            assert!(!want.is_empty(), "{text} finds something");
+            assert_eq!(paged(&store, &q, None, 50), want, "{text}");
+        }
+        // The index itself: one entry each for the new subject and the new sender.
+        let entries = |expr: &'static str| {
+            store
+                .with_writer_blocking(move |c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM mail_fts_headers WHERE mail_fts_headers MATCH ?1",
+                        [expr],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .unwrap())
+                })
+                .unwrap()
+        };
+        assert_eq!(entries("subject : zebra"), 1);
+        assert_eq!(entries("from : newcomer"), 1);
     }
 }
