@@ -121,3 +121,41 @@ pub fn messages(c: &Connection, account: &str, thread_id: &str) -> Result<Vec<Th
     }
     Ok(msgs)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::testing::store_with_account;
+
+    /// A conversation is read from its own index range, never by walking the account's mail in
+    /// date order (which made a page of conversations take seconds at 100,000 messages).
+    #[test]
+    fn a_conversation_is_read_from_the_thread_index() {
+        let (_dir, store) = store_with_account();
+        let plans = store
+            .with_writer_blocking(|c| {
+                let mut out = Vec::new();
+                for sql in [
+                    "SELECT m.id FROM mail_messages m WHERE m.account_id = ?1 AND m.thread_id = ?2 \
+                     ORDER BY m.internal_date, m.rowid",
+                    "SELECT subject FROM mail_messages WHERE account_id = ?1 AND thread_id = ?2 \
+                     ORDER BY internal_date LIMIT 1",
+                ] {
+                    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                    let detail: Vec<String> = st
+                        .query_map(["a", "t"], |r| r.get::<_, String>(3))
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    out.push(detail.join("; "));
+                }
+                Ok(out)
+            })
+            .unwrap();
+        for plan in plans {
+            assert!(
+                plan.contains("mail_messages_by_thread_date (account_id=? AND thread_id=?)"),
+                "{plan}"
+            );
+        }
+    }
+}

@@ -530,6 +530,6 @@ mod brute_force {
                 .unwrap()
         };
         assert_eq!(entries("subject : zebra"), 1);
-        assert_eq!(entries("from : newcomer"), 1);
+        assert_eq!(entries("from_addr : newcomer"), 1);
     }
 }
