@@ -155,14 +155,13 @@ fn die_quietly_on_closed_pipe() {
     }
 }
 
-/// One malloc arena for a search's process. glibc gives each new thread an arena that grows a
-/// page at a time (an `mprotect` per page, 150–200 of them in one search of 100,000 messages);
-/// the main arena grows 128 KiB at a time. A search runs one query on one thread, so arenas
-/// per thread buy it nothing.
+/// One malloc arena for a search's process. Its queries run on tokio's blocking thread, to
+/// which glibc gives an arena of its own that grows a page at a time (an `mprotect` per page,
+/// 150–200 of them in one terminal search of 100,000 messages); the main arena grows 128 KiB
+/// at a time. The search's few threads take turns, so arenas per thread buy it nothing.
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes the allocator; called before any other thread of this process
-    // exists, so no allocation races it.
+    // SAFETY: mallopt only tunes glibc's allocator and takes no pointers.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
@@ -190,7 +189,8 @@ pub fn run() -> Outcome {
     // Subcommands print their own results; the full log still goes to the log file.
     config.log_to_stderr = false;
     die_quietly_on_closed_pipe();
-    // A search is one query on one connection: worker threads would only add to its start.
+    // A search reads one connection on one blocking thread: worker threads would only add to
+    // its start.
     let search = matches!(
         command,
         Command::Mail {

@@ -140,7 +140,13 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
     let mut fts_rows: Vec<(i64, usize, Option<String>)> = Vec::with_capacity(msgs.len());
     let now = crate::clock::now_unix();
     let now_ms = crate::clock::now_ms();
-    for (i, m) in msgs.iter().enumerate() {
+    // Messages in date order (stable, so equal dates keep theirs): the headers' full-text index
+    // (V21) is written by triggers as each row is, and FTS5 starts a new segment whenever a key
+    // is lower than the last; sync pages arrive newest first.
+    let mut order: Vec<usize> = (0..msgs.len()).collect();
+    order.sort_by_key(|&i| msgs[i].internal_date);
+    for i in order {
+        let m = &msgs[i];
         let has_att = !m.attachments.is_empty();
         // A new message has no labels, attachments or index row to clear: skip those deletes.
         let before = existing
@@ -234,6 +240,7 @@ pub fn upsert_messages(tx: &Transaction<'_>, msgs: &[NewMessage]) -> Result<usiz
         };
         fts_rows.push((key, i, body_text));
     }
+    // mail_fts_headers (V21) follows mail_messages by its triggers.
     let mut fts_add = tx
         .prepare_cached(
             "INSERT INTO mail_fts_v2 (rowid, subject, from_addr, to_addr, cc_addr, snippet, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -330,7 +337,7 @@ pub fn index_missing(conn: &mut Connection) -> Result<usize> {
             .prepare(
                 "SELECT m.rowid, m.internal_date, m.subject, m.from_addr, m.to_addr, m.cc_addr, m.snippet, b.text_body \
                  FROM mail_messages m LEFT JOIN mail_bodies b ON b.message_rowid = m.rowid \
-                 WHERE m.fts_key IS NULL ORDER BY m.rowid",
+                 WHERE m.fts_key IS NULL ORDER BY m.internal_date, m.rowid",
             )
             .map_err(db("reading messages to index"))?;
         let rows = st

@@ -66,29 +66,29 @@ fn fts_leaf(q: &Query) -> Option<String> {
 
 /// The full-text index a text expression is matched in: both are keyed by `fts_key`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Index {
+pub(super) enum TextIndex {
     /// Every field, bodies included (`mail_fts_v2`).
-    All,
+    Full,
     /// Subject, from, to and cc only (`mail_fts_headers`, migration V21): a fraction of the
     /// size, so a common word's doclist there holds only the headers that have it.
     Headers,
 }
 
-impl Index {
+impl TextIndex {
     pub(super) fn table(self) -> &'static str {
         match self {
-            Index::All => "mail_fts_v2",
-            Index::Headers => "mail_fts_headers",
+            TextIndex::Full => "mail_fts_v2",
+            TextIndex::Headers => "mail_fts_headers",
         }
     }
 
     /// The headers index when every text term among `terms` names a header field (`from:`,
     /// `to:`, `cc:`, `subject:`), else the whole index.
-    pub(super) fn for_terms<'a>(terms: impl IntoIterator<Item = &'a Query>) -> Index {
+    pub(super) fn for_terms<'a>(terms: impl IntoIterator<Item = &'a Query>) -> TextIndex {
         if terms.into_iter().all(header_terms_only) {
-            Index::Headers
+            TextIndex::Headers
         } else {
-            Index::All
+            TextIndex::Full
         }
     }
 }
@@ -96,7 +96,8 @@ impl Index {
 /// Whether every text term in `q` is a header field term.
 fn header_terms_only(q: &Query) -> bool {
     match q {
-        Query::Field(..) => true,
+        // Every field is a column of the headers' index; a new one must be added there first.
+        Query::Field(Field::From | Field::To | Field::Cc | Field::Subject, _) => true,
         Query::And(items) | Query::Or(items) => items.iter().all(header_terms_only),
         Query::Not(inner) => header_terms_only(inner),
         _ => false,
@@ -115,7 +116,7 @@ enum Probe {
 }
 
 impl Probe {
-    fn sql(self, index: Index) -> String {
+    fn sql(self, index: TextIndex) -> String {
         let t = index.table();
         match self {
             Probe::In => format!("m.fts_key IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)"),
@@ -286,7 +287,7 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: Probe) 
             if !leaves.is_empty() {
                 let text: Vec<String> = leaves.iter().filter_map(|i| fts_leaf(i)).collect();
                 params.push(Value::Text(text.join(&format!(" {op} "))));
-                parts.push(probe.sql(Index::for_terms(leaves)));
+                parts.push(probe.sql(TextIndex::for_terms(leaves)));
             }
             parts.extend(
                 items
@@ -299,7 +300,7 @@ fn compile(q: &Query, params: &mut Vec<Value>, labels: &LabelIds, probe: Probe) 
         Query::Not(inner) => format!("NOT ({})", compile(inner, params, labels, probe)),
         Query::Word(_) | Query::Phrase(_) | Query::Field(..) => {
             params.extend(fts_leaf(q).map(Value::Text));
-            probe.sql(Index::for_terms([q]))
+            probe.sql(TextIndex::for_terms([q]))
         }
         Query::Label(l) => has_label(params, labels, l),
         Query::Is(Flag::Unread) => has_label(params, labels, "UNREAD"),
@@ -390,7 +391,7 @@ enum Plan {
     /// The few messages an OR of labels and text matches (the top-level item `skip`), sorted.
     Set(String, Vec<Value>, usize),
     /// Text hits, newest first (a full-text index, keyed by date).
-    Text(String, Index),
+    Text(String, TextIndex),
     /// Messages with an attachment, newest first.
     Attachment,
     /// All messages, newest first (the date index).
@@ -467,7 +468,7 @@ pub fn search(
         }
         (Some((Source::Attachment, ..)), text) if text.is_none() || probes => Plan::Attachment,
         (Some((Source::Set(sql, set_params), _, skip)), None) => Plan::Set(sql, set_params, skip),
-        (_, Some(expr)) => Plan::Text(expr.clone(), Index::for_terms(text)),
+        (_, Some(expr)) => Plan::Text(expr.clone(), TextIndex::for_terms(text)),
         (_, None) => Plan::Dates,
     };
     // Text terms outside the index walk: probed per message when few are read, else matched

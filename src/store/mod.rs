@@ -66,8 +66,8 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: tokio::sync::Semaphore,
-    /// Reads go to the writer (the light open of a short command: one connection, as each
-    /// opened costs a parse of the whole schema, about a millisecond).
+    /// Reads go to the writer, a query-only connection (the light open of a short command: one
+    /// connection, as each opened costs a parse of the whole schema, about a millisecond).
     reads_on_writer: bool,
 }
 
@@ -158,9 +158,10 @@ impl Store {
     }
 
     /// For a short command that only reads (a search from the terminal): when the schema is
-    /// already current, one connection for reads and writes and no migration lock — a process
-    /// started per query pays for five connections otherwise. Anything else (no database yet, pending
-    /// migrations) takes the full [`Store::open_blocking`].
+    /// already current, one connection, read-only (`query_only`), and no migration lock — a
+    /// process started per query pays for five connections otherwise (each parses the whole
+    /// schema). Anything else (no database yet, pending migrations) takes the full
+    /// [`Store::open_blocking`], which can write.
     pub fn open_for_reading_blocking(data_dir: &Path) -> Result<Store> {
         let path = data_dir.join(DB_FILE);
         let current = || -> rusqlite::Result<Option<Connection>> {
@@ -186,6 +187,8 @@ impl Store {
                 return Ok(None);
             }
             apply_pragmas(&writer, true)?;
+            // A search never writes; closing still checkpoints and removes the log.
+            writer.pragma_update(None, "query_only", true)?;
             Ok(Some(writer))
         };
         match path.is_file().then(current) {
@@ -212,7 +215,8 @@ impl Store {
         &self.inner.data_dir
     }
 
-    /// Runs `f` with a read-only connection on the blocking pool.
+    /// Runs `f` with a read-only connection on the blocking pool (a reader, or the light open's
+    /// one query-only connection).
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -307,7 +311,7 @@ mod open_tests {
     use super::*;
 
     /// The light open never skips a migration: a new folder and an old schema take the full
-    /// open (which migrates); a current schema gets one connection that reads and writes.
+    /// open (which migrates); a current schema gets one query-only connection.
     #[tokio::test]
     async fn reading_open_migrates_when_needed_and_is_light_otherwise() {
         let dir = tempfile::tempdir().unwrap();
@@ -324,14 +328,15 @@ mod open_tests {
         let s = Store::open_for_reading_blocking(dir.path()).unwrap();
         assert!(s.inner.reads_on_writer);
         assert_eq!(s.inner.readers.lock().unwrap().len(), 0);
-        s.write(|c| {
-            settings::set(c, "open-test", &1u32)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
         let back: Option<u32> = s.read(|c| settings::get(c, "open-test")).await.unwrap();
-        assert_eq!(back, Some(1));
+        assert_eq!(back, None);
+        let refused = s
+            .write(|c| {
+                settings::set(c, "open-test", &1u32)?;
+                Ok(())
+            })
+            .await;
+        assert!(refused.is_err(), "the light open only reads");
         drop(s);
 
         // One migration behind: the full open runs it.

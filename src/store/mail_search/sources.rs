@@ -5,7 +5,7 @@
 
 use rusqlite::{types::Value, Connection};
 
-use super::{db, fts_expr, label_ids, search_error, Index, LabelIds};
+use super::{db, fts_expr, label_ids, search_error, LabelIds, TextIndex};
 use crate::error::Result;
 use crate::search::{Flag, Query};
 
@@ -75,7 +75,7 @@ fn attachment_rows(conn: &Connection) -> Result<i64> {
 
 /// The index keys of the messages an FTS5 expression matches in `index`, if there are fewer
 /// than [`FEW`] (one walk of the index, stopped after [`FEW`] hits).
-fn few_text_hits(conn: &Connection, expr: &str, index: Index) -> Result<Option<Vec<i64>>> {
+fn few_text_hits(conn: &Connection, expr: &str, index: TextIndex) -> Result<Option<Vec<i64>>> {
     let t = index.table();
     let mut st = conn
         .prepare_cached(&format!(
@@ -131,7 +131,7 @@ fn or_source(
         ));
     }
     if !texts.is_empty() {
-        let index = Index::for_terms(text_terms);
+        let index = TextIndex::for_terms(text_terms);
         let Some(keys) = few_text_hits(conn, &format!("({})", texts.join(" OR ")), index)? else {
             return Ok(None);
         };

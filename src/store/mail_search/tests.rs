@@ -134,21 +134,21 @@ fn header_fields_alone_read_the_headers_index() {
         utc_offset_secs: 0,
     };
     for (text, want) in [
-        ("from:ada", Index::Headers),
-        ("subject:\"quarterly report\"", Index::Headers),
-        ("to:me -subject:draft", Index::Headers),
-        ("from:ada OR cc:bob", Index::Headers),
-        ("from:ada report", Index::All),
-        ("report", Index::All),
-        ("\"a phrase\"", Index::All),
-        ("from:ada OR report", Index::All),
+        ("from:ada", TextIndex::Headers),
+        ("subject:\"quarterly report\"", TextIndex::Headers),
+        ("to:me -subject:draft", TextIndex::Headers),
+        ("from:ada OR cc:bob", TextIndex::Headers),
+        ("from:ada report", TextIndex::Full),
+        ("report", TextIndex::Full),
+        ("\"a phrase\"", TextIndex::Full),
+        ("from:ada OR report", TextIndex::Full),
     ] {
         let q = crate::search::parse(text, clock).unwrap();
         let terms: Vec<&Query> = match &q {
             Query::And(items) => items.iter().collect(),
             other => vec![other],
         };
-        assert_eq!(Index::for_terms(terms), want, "{text}");
+        assert_eq!(TextIndex::for_terms(terms), want, "{text}");
     }
 }
 
