@@ -17,7 +17,8 @@
 #              about every 20–40 ms) from then on equals the final one (SETTLE seconds after
 #              the start) within 0.2 % of sampled pixels;
 #   PSS      — after SETTLE seconds, the sum of `Pss:` in /proc/PID/smaps_rollup over the process
-#              and all its descendants (WebKitWebProcess, WebKitNetworkProcess, …).
+#              and all its descendants (WebKitWebProcess, WebKitNetworkProcess, …), also
+#              printed per process name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:?usage: scripts/bench-startup.sh DATA_DIR [RUNS]}
