@@ -1,5 +1,6 @@
-//! The markup the phone and tablet layout relies on (assets/main.css switches between panes by
-//! these classes), rendered headless like the other UI tests, and the phone rules in the CSS.
+//! The markup the phone and tablet layout relies on (assets/small-screens.css switches between
+//! panes by these classes), rendered headless like the other UI tests, and the phone rules in
+//! the CSS.
 
 #![cfg(feature = "server")]
 
@@ -149,7 +150,7 @@ async fn ui_phone_open_conversation_is_the_pane_shown_with_a_way_back() {
 fn media_block<'a>(css: &'a str, query: &str) -> &'a str {
     let at = css
         .find(&format!("@media {query}"))
-        .unwrap_or_else(|| panic!("no @media {query} in assets/main.css"));
+        .unwrap_or_else(|| panic!("no @media {query} in the style sheet"));
     let open = at + css[at..].find('{').unwrap();
     let mut depth = 0;
     for (i, c) in css[open..].char_indices() {
@@ -208,7 +209,8 @@ fn has(block: &str, selector: &str, decl: &str) -> bool {
 #[test]
 fn ui_phone_css_shows_one_pane_and_the_bottom_bar() {
     let css = libreollama::ui::CSS;
-    let phone = media_block(css, "(max-width: 640px)");
+    let small = libreollama::ui::CSS_SMALL;
+    let phone = media_block(small, "(max-width: 640px)");
     for (selector, decl) in [
         (".sidebar", "display: none"),
         (".button.back-button", "display: inline-flex"),
@@ -237,7 +239,7 @@ fn ui_phone_css_shows_one_pane_and_the_bottom_bar() {
     // The window follows the height the on-screen keyboard leaves.
     assert!(has(&outside, ".app", "height: 100dvh"));
     // Touch targets.
-    let touch = media_block(css, "(max-width: 900px), (pointer: coarse)");
+    let touch = media_block(small, "(max-width: 900px), (pointer: coarse)");
     for selector in [
         ".button",
         ".folder",

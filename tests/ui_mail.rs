@@ -185,6 +185,11 @@ async fn older_read_messages_open_as_one_line_each() {
         "{html}"
     );
     assert_eq!(html.matches(r#"class="message""#).count(), 1, "{html}");
+    // …and the open one's head folds it back (in a conversation of several).
+    assert!(
+        html.contains(r#"class="message-head-toggle" type="button" aria-expanded="true""#),
+        "{html}"
+    );
     assert!(
         !html.contains("message-frame"),
         "the first one's HTML is not shown: {html}"

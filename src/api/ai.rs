@@ -13,7 +13,7 @@ use crate::model::{
 
 #[get("/api/ai/endpoints")]
 pub async fn ai_endpoints() -> ApiResult<Vec<AiEndpoint>> {
-    host::guarded(async move { Ok(host::services()?.ai.endpoints().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.endpoints().await?) }).await
 }
 
 #[post("/api/ai/endpoints/add")]
@@ -27,7 +27,8 @@ pub async fn ai_add_endpoint(
         let key = api_key
             .filter(|k| !k.trim().is_empty())
             .map(|k| crate::vault::SecretString::new(k.trim()));
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .add_endpoint(&name, kind, &url, key)
             .await?)
@@ -37,28 +38,29 @@ pub async fn ai_add_endpoint(
 
 #[post("/api/ai/endpoints/remove")]
 pub async fn ai_remove_endpoint(id: String) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.ai.remove_endpoint(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.remove_endpoint(&id).await?) }).await
 }
 
 #[post("/api/ai/endpoints/default")]
 pub async fn ai_set_default(id: String) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.ai.set_default(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.set_default(&id).await?) }).await
 }
 
 #[post("/api/ai/endpoints/health")]
 pub async fn ai_health(id: String) -> ApiResult<EndpointHealth> {
-    host::guarded(async move { Ok(host::services()?.ai.health(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.health(&id).await?) }).await
 }
 
 #[post("/api/ai/models")]
 pub async fn ai_models(endpoint_id: String) -> ApiResult<Vec<ModelSummary>> {
-    host::guarded(async move { Ok(host::services()?.ai.models(&endpoint_id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.models(&endpoint_id).await?) }).await
 }
 
 #[post("/api/ai/models/pull")]
 pub async fn ai_pull_model(endpoint_id: String, model: String) -> ApiResult<u64> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .pull_model(&endpoint_id, model.trim())
             .await?)
@@ -69,7 +71,8 @@ pub async fn ai_pull_model(endpoint_id: String, model: String) -> ApiResult<u64>
 #[post("/api/ai/models/delete")]
 pub async fn ai_delete_model(endpoint_id: String, model: String) -> ApiResult<()> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .delete_model(&endpoint_id, &model)
             .await?)
@@ -80,34 +83,41 @@ pub async fn ai_delete_model(endpoint_id: String, model: String) -> ApiResult<()
 /// Model pulls and mail indexing, with progress.
 #[get("/api/ai/jobs")]
 pub async fn ai_jobs() -> ApiResult<Vec<JobView>> {
-    host::guarded(async move { Ok(host::services()?.ai.jobs.list()) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.jobs.list()) }).await
 }
 
 #[post("/api/ai/jobs/cancel")]
 pub async fn ai_cancel_job(id: u64) -> ApiResult<bool> {
-    host::guarded(async move { Ok(host::services()?.ai.jobs.cancel(id)) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.jobs.cancel(id)) }).await
 }
 
 #[post("/api/ai/mail/enabled")]
 pub async fn ai_mail_enabled(account: String) -> ApiResult<bool> {
-    host::guarded(async move { Ok(host::services()?.ai.mail_enabled(&account).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.mail_enabled(&account).await?) }).await
 }
 
 #[post("/api/ai/mail/set-enabled")]
 pub async fn ai_set_mail_enabled(account: String, on: bool) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.ai.set_mail_enabled(&account, on).await?) })
-        .await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .ai
+            .set_mail_enabled(&account, on)
+            .await?)
+    })
+    .await
 }
 
 #[get("/api/ai/embedding-model")]
 pub async fn ai_embedding_model() -> ApiResult<(String, String)> {
-    host::guarded(async move { Ok(host::services()?.ai.embedding_model().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.embedding_model().await?) }).await
 }
 
 #[post("/api/ai/embedding-model")]
 pub async fn ai_set_embedding_model(endpoint_id: String, model: String) -> ApiResult<()> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .set_embedding_model(&endpoint_id, &model)
             .await?)
@@ -117,17 +127,18 @@ pub async fn ai_set_embedding_model(endpoint_id: String, model: String) -> ApiRe
 
 #[post("/api/ai/index/status")]
 pub async fn ai_index_status(account: String) -> ApiResult<IndexStatus> {
-    host::guarded(async move { Ok(host::services()?.ai.index_status(&account).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.index_status(&account).await?) }).await
 }
 
 #[post("/api/ai/index/start")]
 pub async fn ai_start_indexing(account: String) -> ApiResult<u64> {
-    host::guarded(async move { Ok(host::services()?.ai.start_indexing(&account).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.start_indexing(&account).await?) })
+        .await
 }
 
 #[post("/api/chat/list")]
 pub async fn chat_list(query: Option<String>) -> ApiResult<Vec<Conversation>> {
-    host::guarded(async move { Ok(host::services()?.ai.conversations(query).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.conversations(query).await?) }).await
 }
 
 /// A new conversation on the default server and its first model (or the given ones).
@@ -137,7 +148,7 @@ pub async fn chat_create(
     model: Option<String>,
 ) -> ApiResult<Conversation> {
     host::guarded(async move {
-        let ai = &host::services()?.ai;
+        let ai = &host::services().await?.ai;
         // An untouched new chat is reused rather than piling up empty ones.
         for c in ai.conversations(None).await? {
             if c.title == "New chat" && ai.messages(&c.id).await?.is_empty() {
@@ -155,7 +166,8 @@ pub async fn chat_create(
 #[post("/api/chat/rename")]
 pub async fn chat_rename(id: String, title: String) -> ApiResult<Conversation> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .rename_conversation(&id, &title)
             .await?)
@@ -171,7 +183,8 @@ pub async fn chat_configure(
     system_prompt: String,
 ) -> ApiResult<Conversation> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .configure_conversation(&id, &endpoint_id, &model, &system_prompt)
             .await?)
@@ -181,12 +194,13 @@ pub async fn chat_configure(
 
 #[post("/api/chat/delete")]
 pub async fn chat_delete(id: String) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.ai.delete_conversation(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.delete_conversation(&id).await?) })
+        .await
 }
 
 #[post("/api/chat/messages")]
 pub async fn chat_messages(id: String) -> ApiResult<Vec<ChatMessageView>> {
-    host::guarded(async move { Ok(host::services()?.ai.messages(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.messages(&id).await?) }).await
 }
 
 /// Starts a reply: `text` alone sends a message, with `edit` it replaces that message and
@@ -194,7 +208,7 @@ pub async fn chat_messages(id: String) -> ApiResult<Vec<ChatMessageView>> {
 #[post("/api/chat/send")]
 pub async fn chat_send(id: String, text: Option<String>, edit: Option<i64>) -> ApiResult<u64> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         if let Some(t) = &text {
             if t.trim().is_empty() {
                 return Err(ApiError::from(
@@ -211,13 +225,13 @@ pub async fn chat_send(id: String, text: Option<String>, edit: Option<i64>) -> A
 
 #[post("/api/ai/live")]
 pub async fn ai_live(id: u64) -> ApiResult<LiveView> {
-    host::guarded(async move { Ok(host::services()?.ai.live.poll(id)?) }).await
+    host::guarded(async move { Ok(host::services().await?.ai.live.poll(id)?) }).await
 }
 
 #[post("/api/ai/live/cancel")]
 pub async fn ai_live_cancel(id: u64) -> ApiResult<()> {
     host::guarded(async move {
-        host::services()?.ai.live.cancel(id);
+        host::services().await?.ai.live.cancel(id);
         Ok(())
     })
     .await
@@ -226,7 +240,7 @@ pub async fn ai_live_cancel(id: u64) -> ApiResult<()> {
 #[post("/api/ai/summarize")]
 pub async fn ai_summarize(account: String, thread_id: String) -> ApiResult<u64> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.ai.mail_allowed(&account).await?;
         Ok(s.ai.start_summary(account, thread_id))
     })
@@ -240,7 +254,7 @@ pub async fn ai_draft_reply(
     guidance: Option<String>,
 ) -> ApiResult<u64> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.ai.mail_allowed(&account).await?;
         Ok(s.ai.start_draft(account, thread_id, guidance))
     })
@@ -250,7 +264,7 @@ pub async fn ai_draft_reply(
 #[post("/api/ai/ask")]
 pub async fn ai_ask(account: String, question: String) -> ApiResult<u64> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.ai.mail_allowed(&account).await?;
         if question.trim().is_empty() {
             return Err(ApiError::from(
@@ -266,7 +280,8 @@ pub async fn ai_ask(account: String, question: String) -> ApiResult<u64> {
 pub async fn ai_extract_tasks(account: String, message_id: String) -> ApiResult<Vec<TaskProposal>> {
     host::guarded(async move {
         let cancel = tokio_util::sync::CancellationToken::new();
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .extract_tasks(&account, &message_id, None, &cancel)
             .await?)
@@ -281,7 +296,8 @@ pub async fn ai_create_tasks(
     tasks: Vec<TaskProposal>,
 ) -> ApiResult<usize> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .ai
             .create_tasks(&account, message_id, tasks)
             .await?

@@ -17,7 +17,8 @@ pub async fn calendar_range(
     to_date: String,
 ) -> ApiResult<Vec<EventView>> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .calendar
             .between(from_ms, to_ms, from_date, to_date)
             .await?)
@@ -29,7 +30,7 @@ pub async fn calendar_range(
 #[post("/api/calendar/sync")]
 pub async fn calendar_sync() -> ApiResult<usize> {
     host::guarded(async move {
-        let r = host::services()?.calendar.sync_all().await?;
+        let r = host::services().await?.calendar.sync_all().await?;
         Ok(r.changed + r.removed)
     })
     .await
@@ -38,7 +39,7 @@ pub async fn calendar_sync() -> ApiResult<usize> {
 /// Calendars one can add events to: (account, calendar id, name), primary first.
 #[get("/api/calendar/writable")]
 pub async fn calendar_writable() -> ApiResult<Vec<(String, String, String)>> {
-    host::guarded(async move { Ok(host::services()?.calendar.writable().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.calendar.writable().await?) }).await
 }
 
 /// Sends the calendar queue of `account` in the background (a failure waits for the next sync).
@@ -60,7 +61,7 @@ pub async fn calendar_create(
     edit: EventEdit,
 ) -> ApiResult<String> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let id = s.calendar.create(&account, &calendar, &edit).await?;
         push_soon(&s, account);
         Ok(id)
@@ -78,7 +79,7 @@ pub async fn calendar_edit(
     scope: EventScope,
 ) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.calendar
             .edit(&account, &calendar, &event, &edit, scope)
             .await?;
@@ -97,7 +98,7 @@ pub async fn calendar_delete(
     scope: EventScope,
 ) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.calendar
             .delete(&account, &calendar, &event, scope)
             .await?;
@@ -116,7 +117,7 @@ pub async fn calendar_rsvp(
     answer: String,
 ) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.calendar
             .rsvp(&account, &calendar, &event, &answer)
             .await?;

@@ -1,27 +1,70 @@
 //! The services behind the command layer in this process.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::watch;
 
 use super::ApiError;
 use crate::model::ErrorClass;
 use crate::services::AppServices;
 
-static SERVICES: RwLock<Option<Arc<AppServices>>> = RwLock::new(None);
+/// Where the services are: the window opens while they start (opening the database and the
+/// vault overlaps with starting WebKit), and a command waits for them.
+#[derive(Clone)]
+enum Services {
+    NotStarted,
+    Starting,
+    Ready(Arc<AppServices>),
+    /// Start-up failed: every command says why, in the window a person sees.
+    Failed(String),
+}
 
-/// Makes `services` the ones every api call uses (once at start-up; tests install their own).
+fn state() -> &'static watch::Sender<Services> {
+    static STATE: OnceLock<watch::Sender<Services>> = OnceLock::new();
+    STATE.get_or_init(|| watch::channel(Services::NotStarted).0)
+}
+
+/// Makes `services` the ones every api call uses (at start-up; tests install their own).
 pub fn install(services: Arc<AppServices>) {
-    *SERVICES.write().unwrap_or_else(|e| e.into_inner()) = Some(services);
+    state().send_replace(Services::Ready(services));
+}
+
+/// The services are being started: commands wait for [`install`] or [`start_failed`].
+pub fn starting() {
+    state().send_replace(Services::Starting);
+}
+
+/// The services could not start; `why` is the error, shown by every command.
+pub fn start_failed(why: String) {
+    state().send_replace(Services::Failed(why));
 }
 
 pub fn installed() -> Option<Arc<AppServices>> {
-    SERVICES.read().unwrap_or_else(|e| e.into_inner()).clone()
+    match &*state().borrow() {
+        Services::Ready(s) => Some(s.clone()),
+        _ => None,
+    }
 }
 
-pub(crate) fn services() -> Result<Arc<AppServices>, ApiError> {
-    installed().ok_or_else(|| ApiError::App {
+pub(crate) async fn services() -> Result<Arc<AppServices>, ApiError> {
+    let mut rx = state().subscribe();
+    // The sender is a static and never dropped, so the wait ends only with a state.
+    let now = match rx.wait_for(|s| !matches!(s, Services::Starting)).await {
+        Ok(s) => s.clone(),
+        Err(_) => Services::NotStarted,
+    };
+    let message = match now {
+        Services::Ready(s) => return Ok(s),
+        Services::Failed(why) => format!(
+            "LibreOllama could not start: {}. Close it and start it again; if it keeps happening run `libreollama doctor`.",
+            why.trim_end_matches('.')
+        ),
+        Services::NotStarted | Services::Starting => "The app's services are not running (start-up failed). Restart the app; if it keeps happening run `libreollama doctor`.".into(),
+    };
+    Err(ApiError::App {
         kind: "Internal".into(),
         class: ErrorClass::Fatal,
-        message: "The app's services are not running (start-up failed). Restart the app; if it keeps happening run `libreollama doctor`.".into(),
+        message,
     })
 }
 
@@ -57,5 +100,28 @@ pub(crate) async fn guarded<T>(
                 message: "Something went wrong inside LibreOllama; it is in the log. Try again, and if it happens again send the log (Diagnostics shows where it is).".into(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_command_waits_for_the_start_and_then_says_why_it_failed() {
+        super::starting();
+        let waiting = tokio::spawn(super::services());
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        assert!(
+            !waiting.is_finished(),
+            "a command waits while the services start"
+        );
+        super::start_failed("the vault could not be opened.".into());
+        let err = waiting.await.unwrap().err().unwrap();
+        assert!(
+            err.to_string().starts_with(
+                "LibreOllama could not start: the vault could not be opened. Close it"
+            ),
+            "{err}"
+        );
+        assert!(super::installed().is_none());
     }
 }

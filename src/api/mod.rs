@@ -26,7 +26,7 @@ pub use ai::*;
 pub use calendar::*;
 pub use compose::*;
 #[cfg(feature = "server")]
-pub use host::{install, installed};
+pub use host::{install, installed, start_failed, starting};
 pub use notify::*;
 pub use tasks::*;
 
@@ -83,7 +83,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[get("/api/about")]
 pub async fn about() -> ApiResult<AppInfo> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         Ok(AppInfo {
             name: "LibreOllama".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -96,37 +96,51 @@ pub async fn about() -> ApiResult<AppInfo> {
 
 #[get("/api/diagnostics")]
 pub async fn diagnostics() -> ApiResult<DiagnosticsReport> {
-    host::guarded(async move { Ok(host::services()?.diagnostics.diagnostics().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.diagnostics.diagnostics().await?) }).await
 }
 
 #[get("/api/settings")]
 pub async fn get_settings() -> ApiResult<UiSettings> {
-    host::guarded(async move { Ok(host::services()?.settings.get().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.settings.get().await?) }).await
 }
 
 #[post("/api/settings/theme")]
 pub async fn set_theme(theme: Theme) -> ApiResult<UiSettings> {
-    host::guarded(async move { Ok(host::services()?.settings.set_theme(theme).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.settings.set_theme(theme).await?) }).await
 }
 
 #[post("/api/settings/log-level")]
 pub async fn set_log_level(level: String) -> ApiResult<UiSettings> {
-    host::guarded(async move { Ok(host::services()?.settings.set_log_level(level).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .settings
+            .set_log_level(level)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/settings/conversations")]
 pub async fn set_conversations(on: bool) -> ApiResult<UiSettings> {
-    host::guarded(async move { Ok(host::services()?.settings.set_conversations(on).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .settings
+            .set_conversations(on)
+            .await?)
+    })
+    .await
 }
 
 #[get("/api/accounts")]
 pub async fn list_accounts() -> ApiResult<Vec<AccountSummary>> {
-    host::guarded(async move { Ok(host::services()?.auth.list_accounts().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.list_accounts().await?) }).await
 }
 
 #[get("/api/accounts/oauth-client")]
 pub async fn oauth_client_status() -> ApiResult<OAuthClientStatus> {
-    host::guarded(async move { Ok(host::services()?.auth.client_status().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.client_status().await?) }).await
 }
 
 #[post("/api/accounts/oauth-client")]
@@ -135,7 +149,7 @@ pub async fn set_oauth_client(
     client_secret: Option<String>,
 ) -> ApiResult<OAuthClientStatus> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.auth.set_client(client_id, client_secret).await?;
         Ok(s.auth.client_status().await?)
     })
@@ -145,32 +159,33 @@ pub async fn set_oauth_client(
 /// Opens the browser on Google's sign-in page; `finish_sign_in` waits for the result.
 #[post("/api/accounts/sign-in")]
 pub async fn start_sign_in() -> ApiResult<SignInStarted> {
-    host::guarded(async move { Ok(host::services()?.auth.start_interactive(true).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.start_interactive(true).await?) })
+        .await
 }
 
 #[post("/api/accounts/sign-in/finish")]
 pub async fn finish_sign_in() -> ApiResult<AccountSummary> {
-    host::guarded(async move { Ok(host::services()?.auth.wait_interactive().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.wait_interactive().await?) }).await
 }
 
 #[post("/api/accounts/sign-in/cancel")]
 pub async fn cancel_sign_in() -> ApiResult<bool> {
-    host::guarded(async move { Ok(host::services()?.auth.cancel_sign_in()) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.cancel_sign_in()) }).await
 }
 
 #[post("/api/accounts/remove")]
 pub async fn remove_account(id: String) -> ApiResult<RemovalReport> {
-    host::guarded(async move { Ok(host::services()?.auth.remove_account(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.remove_account(&id).await?) }).await
 }
 
 #[post("/api/accounts/check")]
 pub async fn check_account(id: String) -> ApiResult<AuthCheck> {
-    host::guarded(async move { Ok(host::services()?.auth.check_account(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.auth.check_account(&id).await?) }).await
 }
 
 #[get("/api/mail/accounts")]
 pub async fn mail_accounts() -> ApiResult<Vec<MailAccount>> {
-    host::guarded(async move { Ok(host::services()?.mail.accounts().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.mail.accounts().await?) }).await
 }
 
 /// A page of the message list: `query` in Gmail's search language, searched locally; with
@@ -185,7 +200,8 @@ pub async fn mail_list(
     conversations: bool,
 ) -> ApiResult<MailPage> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .mail
             .list(account, query, after, limit as usize, conversations)
             .await?)
@@ -203,7 +219,8 @@ pub async fn mail_search_online(
     conversations: bool,
 ) -> ApiResult<MailPage> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .mail
             .search_online(&account, query, page_token, limit as usize, conversations)
             .await?)
@@ -218,7 +235,8 @@ pub async fn mail_thread(
     show_images: bool,
 ) -> ApiResult<ThreadView> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .mail
             .thread(&account, &thread_id, show_images)
             .await?)
@@ -232,19 +250,27 @@ pub async fn mail_act(
     ids: Vec<String>,
     action: MailAction,
 ) -> ApiResult<MailUndo> {
-    host::guarded(async move { Ok(host::services()?.mail.act(&account, ids, action).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .mail
+            .act(&account, ids, action)
+            .await?)
+    })
+    .await
 }
 
 /// Takes back an action `mail_act` answered with.
 #[post("/api/mail/undo")]
 pub async fn mail_undo(undo: MailUndo) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.mail.undo(undo).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.mail.undo(undo).await?) }).await
 }
 
 #[post("/api/mail/images/allow")]
 pub async fn mail_allow_images(account: String, sender: String) -> ApiResult<()> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .mail
             .allow_images_from(&account, &sender)
             .await?)
@@ -260,7 +286,8 @@ pub async fn mail_save_attachment(
     part_id: String,
 ) -> ApiResult<String> {
     host::guarded(async move {
-        let path = host::services()?
+        let path = host::services()
+            .await?
             .mail
             .save_attachment(&account, &message_id, &part_id)
             .await?;
@@ -272,7 +299,8 @@ pub async fn mail_save_attachment(
 #[post("/api/mail/sync")]
 pub async fn mail_sync_now(account: Option<String>) -> ApiResult<Vec<u64>> {
     host::guarded(async move {
-        let started = host::services()?
+        let started = host::services()
+            .await?
             .mail
             .sync_now(account)
             .await
@@ -288,12 +316,12 @@ pub async fn mail_sync_now(account: Option<String>) -> ApiResult<Vec<u64>> {
 
 #[get("/api/mail/status")]
 pub async fn mail_status() -> ApiResult<SyncStatus> {
-    host::guarded(async move { Ok(host::services()?.mail.status().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.mail.status().await?) }).await
 }
 
 #[post("/api/mail/jobs/cancel")]
 pub async fn mail_cancel_job(id: u64) -> ApiResult<bool> {
-    host::guarded(async move { Ok(host::services()?.mail.cancel_job(id)) }).await
+    host::guarded(async move { Ok(host::services().await?.mail.cancel_job(id)) }).await
 }
 
 /// Imports an archive (an mbox file, a maildir folder or a folder of .eml files, at a path on
@@ -309,7 +337,7 @@ pub async fn mail_import_start(path: String) -> ApiResult<u64> {
             )
             .into());
         }
-        Ok(host::services()?
+        Ok(host::services().await?
             .mail
             .start_import(std::path::PathBuf::from(path))?)
     })
@@ -324,7 +352,8 @@ pub async fn mail_attached_message(
     part_id: String,
 ) -> ApiResult<crate::model::AttachedMessage> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .mail
             .attached_message(&account, &message_id, &part_id)
             .await?)
@@ -335,19 +364,27 @@ pub async fn mail_attached_message(
 /// The mail searches made lately, newest first (for the palette).
 #[post("/api/mail/recent_searches")]
 pub async fn mail_recent_searches() -> ApiResult<Vec<String>> {
-    host::guarded(async move { Ok(host::services()?.settings.recent_searches().await?) }).await
+    host::guarded(async move { Ok(host::services().await?.settings.recent_searches().await?) })
+        .await
 }
 
 /// Remembers a search; the recent ones after it.
 #[post("/api/mail/remember_search")]
 pub async fn mail_remember_search(query: String) -> ApiResult<Vec<String>> {
-    host::guarded(async move { Ok(host::services()?.settings.remember_search(query).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .settings
+            .remember_search(query)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/mail/poll")]
 pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.mail.set_poll_minutes(minutes).await?;
         Ok(s.mail.status().await?)
     })
@@ -356,7 +393,7 @@ pub async fn mail_set_poll(minutes: u32) -> ApiResult<SyncStatus> {
 
 #[post("/api/mail/failed/dismiss")]
 pub async fn mail_dismiss_failed(seq: i64) -> ApiResult<()> {
-    host::guarded(async move { Ok(host::services()?.mail.dismiss_failed(seq).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.mail.dismiss_failed(seq).await?) }).await
 }
 
 /// For tests of the panic guard: panics inside the command when the process runs with

@@ -9,14 +9,14 @@ use crate::model::{MoveTo, TaskEdit, TaskListView, TaskView, TasksSyncReport};
 
 #[post("/api/tasks/lists")]
 pub async fn tasks_lists(account: Option<String>) -> ApiResult<Vec<TaskListView>> {
-    host::guarded(async move { Ok(host::services()?.tasks.lists(account).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.tasks.lists(account).await?) }).await
 }
 
 /// Why the last tasks sync failed, per account whose last sync failed ("ada@example.com: …").
 #[post("/api/tasks/sync_problems")]
 pub async fn tasks_sync_problems() -> ApiResult<Vec<String>> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let emails: std::collections::HashMap<String, String> = s
             .auth
             .list_accounts()
@@ -36,24 +36,31 @@ pub async fn tasks_sync_problems() -> ApiResult<Vec<String>> {
 
 #[post("/api/tasks/of")]
 pub async fn tasks_of(list: String) -> ApiResult<Vec<TaskView>> {
-    host::guarded(async move { Ok(host::services()?.tasks.tasks(&list).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.tasks.tasks(&list).await?) }).await
 }
 
 #[post("/api/tasks/one")]
 pub async fn tasks_of_one(id: String) -> ApiResult<TaskView> {
-    host::guarded(async move { Ok(host::services()?.tasks.task(&id).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.tasks.task(&id).await?) }).await
 }
 
 #[post("/api/tasks/block")]
 pub async fn tasks_set_block(id: String, block: Option<(i64, i64)>) -> ApiResult<TaskView> {
-    host::guarded(async move { Ok(host::services()?.tasks.set_time_block(&id, block).await?) })
-        .await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .tasks
+            .set_time_block(&id, block)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/tasks/blocked")]
 pub async fn tasks_blocked(from_ms: i64, to_ms: i64) -> ApiResult<Vec<TaskView>> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .tasks
             .blocked_between(from_ms, to_ms)
             .await?)
@@ -63,7 +70,14 @@ pub async fn tasks_blocked(from_ms: i64, to_ms: i64) -> ApiResult<Vec<TaskView>>
 
 #[post("/api/tasks/due")]
 pub async fn tasks_due(from: String, to: String) -> ApiResult<Vec<TaskView>> {
-    host::guarded(async move { Ok(host::services()?.tasks.due_between(&from, &to).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .tasks
+            .due_between(&from, &to)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/tasks/add")]
@@ -74,7 +88,7 @@ pub async fn tasks_add(
     parent: Option<String>,
 ) -> ApiResult<TaskView> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let t = s.tasks.add(&list, &title, "", due, parent).await?;
         s.tasks.touched_account(&t.account_id);
         Ok(t)
@@ -85,7 +99,7 @@ pub async fn tasks_add(
 #[post("/api/tasks/edit")]
 pub async fn tasks_edit(id: String, edit: TaskEdit) -> ApiResult<TaskView> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let t = s.tasks.edit(&id, edit).await?;
         s.tasks.touched_account(&t.account_id);
         Ok(t)
@@ -96,7 +110,7 @@ pub async fn tasks_edit(id: String, edit: TaskEdit) -> ApiResult<TaskView> {
 #[post("/api/tasks/move")]
 pub async fn tasks_move(id: String, to: MoveTo) -> ApiResult<TaskView> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let t = s.tasks.move_task(&id, to).await?;
         s.tasks.touched_account(&t.account_id);
         Ok(t)
@@ -107,7 +121,7 @@ pub async fn tasks_move(id: String, to: MoveTo) -> ApiResult<TaskView> {
 #[post("/api/tasks/delete")]
 pub async fn tasks_delete(id: String) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         s.tasks.touched(&id).await;
         Ok(s.tasks.delete(&id).await?)
     })
@@ -117,7 +131,8 @@ pub async fn tasks_delete(id: String) -> ApiResult<()> {
 #[post("/api/tasks/meta")]
 pub async fn tasks_set_meta(id: String, priority: u8, labels: Vec<String>) -> ApiResult<TaskView> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .tasks
             .set_meta(&id, priority, labels)
             .await?)
@@ -128,7 +143,8 @@ pub async fn tasks_set_meta(id: String, priority: u8, labels: Vec<String>) -> Ap
 #[post("/api/tasks/lists/create")]
 pub async fn tasks_create_list(account: String, title: String) -> ApiResult<String> {
     host::guarded(async move {
-        Ok(host::services()?
+        Ok(host::services()
+            .await?
             .tasks
             .create_list(&account, &title)
             .await?)
@@ -140,7 +156,7 @@ pub async fn tasks_create_list(account: String, title: String) -> ApiResult<Stri
 #[post("/api/tasks/sync")]
 pub async fn tasks_sync(account: Option<String>) -> ApiResult<TasksSyncReport> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let accounts = match account {
             Some(a) => vec![a],
             None => s
@@ -180,7 +196,7 @@ pub async fn tasks_sync(account: Option<String>) -> ApiResult<TasksSyncReport> {
 #[post("/api/tasks/from-message")]
 pub async fn tasks_from_message(account: String, message_id: String) -> ApiResult<TaskView> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let t = s.tasks.from_message(&account, &message_id).await?;
         s.tasks.touched_account(&account);
         Ok(t)
@@ -191,13 +207,20 @@ pub async fn tasks_from_message(account: String, message_id: String) -> ApiResul
 /// The account and conversation of a message (to open a task's source mail).
 #[post("/api/mail/locate")]
 pub async fn mail_locate(message_id: String) -> ApiResult<(String, String)> {
-    host::guarded(async move { Ok(host::services()?.mail.locate(&message_id, None).await?) }).await
+    host::guarded(async move {
+        Ok(host::services()
+            .await?
+            .mail
+            .locate(&message_id, None)
+            .await?)
+    })
+    .await
 }
 
 #[post("/api/tasks/lists/rename")]
 pub async fn tasks_rename_list(list: String, title: String) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let account = s.tasks.rename_list(&list, &title).await?;
         s.tasks.touched_account(&account);
         Ok(())
@@ -208,13 +231,14 @@ pub async fn tasks_rename_list(list: String, title: String) -> ApiResult<()> {
 /// How many tasks deleting the list takes with it (asked before deleting).
 #[post("/api/tasks/lists/count")]
 pub async fn tasks_list_task_count(list: String) -> ApiResult<u64> {
-    host::guarded(async move { Ok(host::services()?.tasks.list_task_count(&list).await?) }).await
+    host::guarded(async move { Ok(host::services().await?.tasks.list_task_count(&list).await?) })
+        .await
 }
 
 #[post("/api/tasks/lists/delete")]
 pub async fn tasks_delete_list(list: String) -> ApiResult<()> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let account = s.tasks.delete_list(&list).await?;
         s.tasks.touched_account(&account);
         Ok(())
@@ -226,7 +250,7 @@ pub async fn tasks_delete_list(list: String) -> ApiResult<()> {
 #[post("/api/tasks/lists/clear")]
 pub async fn tasks_clear_completed(list: String) -> ApiResult<usize> {
     host::guarded(async move {
-        let s = host::services()?;
+        let s = host::services().await?;
         let (account, n) = s.tasks.clear_completed(&list).await?;
         if n > 0 {
             s.tasks.touched_account(&account);

@@ -34,8 +34,16 @@ pub use shell::Shell;
 pub use tasks::Tasks;
 
 pub const CSS: &str = include_str!("../../assets/main.css");
-/// The palette, ticked rows, the reader's toolbar (after `CSS`, whose rules it refines).
+/// Phones, tablets and touch screens (after `CSS`, whose rules it refines).
+pub const CSS_SMALL: &str = include_str!("../../assets/small-screens.css");
+/// The palette, ticked rows, the reader's toolbar (after both, whose rules it refines).
 pub const CSS_ACTIONS: &str = include_str!("../../assets/actions.css");
+/// The style sheets in the order the page loads them (later ones refine earlier ones).
+const STYLES: [(&str, &str); 3] = [
+    ("main.css", CSS),
+    ("small-screens.css", CSS_SMALL),
+    ("actions.css", CSS_ACTIONS),
+];
 
 #[derive(Debug, Clone, PartialEq, Routable)]
 #[rustfmt::skip]
@@ -95,8 +103,9 @@ pub fn App() -> Element {
             content: "width=device-width, initial-scale=1, viewport-fit=cover, interactive-widget=resizes-content",
         }
         document::Meta { name: "color-scheme", content: "light dark" }
-        document::Style { {CSS} }
-        document::Style { {CSS_ACTIONS} }
+        for (name, css) in STYLES {
+            document::Style { key: "{name}", {css} }
+        }
         Router::<Route> {}
     }
 }
@@ -115,29 +124,14 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(crate::services::AppServices::start(config)) {
-        Ok(services) => {
-            let _enter = rt.enter();
-            services.mail.start_polling();
-            services.tasks.start_background();
-            services.calendar.start_background();
-            services.compose.start_background();
-            #[cfg(feature = "desktop")]
-            services.notify.start(std::sync::Arc::new(
-                crate::services::desktop_notifier::DesktopNotifier,
-            ));
-            crate::api::install(services);
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    }
-
     // The fullstack server of the web preview: the same app behind a gate that answers only
     // the person who started it (see api::web_preview).
     #[cfg(not(any(feature = "desktop", feature = "mobile")))]
     {
+        if let Err(e) = rt.block_on(start_services(config)) {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
         let served = rt.block_on(crate::api::web_preview::serve(App));
         drop(rt);
         return match served {
@@ -147,6 +141,33 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         };
+    }
+    // The window opens while the services start (the database, the vault): the two overlap,
+    // and the first commands wait for them. A failure is shown by the window, not only on a
+    // terminal a person who clicked an icon never sees.
+    #[cfg(any(feature = "desktop", feature = "mobile"))]
+    {
+        // Ours before the window's: Dioxus installs its own logger at launch unless one is
+        // there, and then nothing would reach the log file.
+        crate::logging::init(
+            &config.log_dir(),
+            config.log_filter.as_deref(),
+            config.log_to_stderr,
+        );
+        crate::api::starting();
+        rt.spawn(async move {
+            use futures_util::FutureExt;
+            let started = std::panic::AssertUnwindSafe(start_services(config))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err("an internal error stopped the start (it is in the log)".into())
+                });
+            if let Err(e) = started {
+                eprintln!("error: {e}");
+                crate::api::start_failed(e);
+            }
+        });
     }
     #[cfg(any(feature = "desktop", feature = "mobile"))]
     let builder = dioxus::LaunchBuilder::new();
@@ -176,6 +197,24 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
     }
 }
 
+/// Starts the services and their background work, then hands them to the command layer.
+#[cfg(feature = "server")]
+async fn start_services(config: crate::config::AppConfig) -> Result<(), String> {
+    let services = crate::services::AppServices::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    services.mail.start_polling();
+    services.tasks.start_background();
+    services.calendar.start_background();
+    services.compose.start_background();
+    #[cfg(feature = "desktop")]
+    services.notify.start(std::sync::Arc::new(
+        crate::services::desktop_notifier::DesktopNotifier,
+    ));
+    crate::api::install(services);
+    Ok(())
+}
+
 /// wasm entry: the services live on the fullstack server.
 #[cfg(all(feature = "web", not(feature = "backend")))]
 pub fn launch_web() {
@@ -187,12 +226,10 @@ mod tests {
     #[test]
     fn inlined_css_survives_server_side_rendering() {
         // SSR escapes these inside <style>, which would break the rules that contain them.
-        for c in ['"', '\'', '<', '>', '&'] {
-            assert!(!super::CSS.contains(c), "assets/main.css contains {c:?}");
-            assert!(
-                !super::CSS_ACTIONS.contains(c),
-                "assets/actions.css contains {c:?}"
-            );
+        for (name, css) in super::STYLES {
+            for c in ['"', '\'', '<', '>', '&'] {
+                assert!(!css.contains(c), "assets/{name} contains {c:?}");
+            }
         }
     }
 }

@@ -180,7 +180,7 @@ pub fn Shell() -> Element {
                     super::palette::Palette {}
                 }
             }
-            // Phones: the sidebar gives way to this bar (assets/main.css shows one or the other).
+            // Phones: the sidebar gives way to this bar (assets/small-screens.css shows one or the other).
             nav { class: "bottom-nav", aria_label: "Main",
                 for item in bottom_items() {
                     Link {

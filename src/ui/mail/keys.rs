@@ -5,19 +5,20 @@ use dioxus::prelude::*;
 use super::MailState;
 use crate::model::{ComposeKind, MailAction};
 
+/// `{row}` reads "conversation", or "message" when the list has one row per message.
 const SHORTCUTS: [(&str, &str); 31] = [
     ("c", "Write a new mail"),
     ("r", "Reply"),
     ("a", "Reply all"),
     ("f", "Forward"),
-    ("j / ↓", "Next message"),
-    ("k / ↑", "Previous message"),
+    ("j / ↓", "Next {row}"),
+    ("k / ↑", "Previous {row}"),
     ("o / Enter", "Open the conversation"),
-    ("x", "Tick or untick the message (for several at once)"),
+    ("x", "Tick or untick the {row} (for several at once)"),
     ("Shift+J / Shift+K", "Tick and move down or up"),
     (
         "* then a / * then n",
-        "Tick every message loaded in the list / none",
+        "Tick every {row} loaded in the list / none",
     ),
     ("e", "Archive"),
     ("#", "Move to trash"),
@@ -42,7 +43,7 @@ const SHORTCUTS: [(&str, &str); 31] = [
     ("Esc", "Untick all, close the conversation or this list"),
     ("?", "Show this list"),
     ("Tab", "Move between panes and buttons"),
-    ("Shift+click", "Tick every message up to this one"),
+    ("Shift+click", "Tick every {row} up to this one"),
 ];
 
 /// How long "g" or "*" waits for its second key.
@@ -183,6 +184,11 @@ pub(super) fn on_key(
 #[component]
 pub(super) fn ShortcutsDialog(st: MailState) -> Element {
     let mut show_help = st.show_help;
+    let row = if *st.conversations.read() == Some(false) {
+        "message"
+    } else {
+        "conversation"
+    };
     rsx! {
         div { class: "overlay", onclick: move |_| show_help.set(false),
             div {
@@ -194,7 +200,7 @@ pub(super) fn ShortcutsDialog(st: MailState) -> Element {
                 dl { class: "shortcuts",
                     for (k, what) in SHORTCUTS {
                         dt { kbd { "{k}" } }
-                        dd { "{what}" }
+                        dd { {what.replace("{row}", row)} }
                     }
                 }
                 button { class: "button", onclick: move |_| show_help.set(false), "Close" }

@@ -208,6 +208,7 @@ fn Conversation(t: ThreadView) -> Element {
                     // As Gmail: the newest message and those unread until now open; the older
                     // ones are one line each, a click (or Enter) away.
                     collapsed: i + 1 < t.messages.len() && !m.was_unread,
+                    collapsible: t.messages.len() > 1,
                     m,
                 }
             }
@@ -239,10 +240,34 @@ fn Conversation(t: ThreadView) -> Element {
 }
 
 #[component]
-fn MessageCard(account: String, thread_id: String, m: MessageView, collapsed: bool) -> Element {
+fn MessageCard(
+    account: String,
+    thread_id: String,
+    m: MessageView,
+    collapsed: bool,
+    collapsible: bool,
+) -> Element {
     let st = use_context::<MailState>();
     let mut note = use_signal(|| None::<(bool, String)>);
     let mut open = use_signal(|| !collapsed);
+    // After a fold or unfold the other button takes the focus (the one pressed is gone), so
+    // the keyboard stays in the reader and its shortcuts keep working.
+    let mut toggled = use_signal(|| false);
+    let mut toggle = move |now_open: bool| {
+        toggled.set(true);
+        open.set(now_open);
+    };
+    let focus_if_toggled = move |e: MountedEvent| async move {
+        if *toggled.peek() {
+            let _ = e.set_focus(true).await;
+        }
+    };
+    // Enter presses the button; it is not also the page's "open the conversation" key.
+    let keep_enter = |e: KeyboardEvent| {
+        if e.key() == Key::Enter {
+            e.stop_propagation();
+        }
+    };
     let acc = account.clone();
     if !open() {
         return rsx! {
@@ -251,24 +276,45 @@ fn MessageCard(account: String, thread_id: String, m: MessageView, collapsed: bo
                 r#type: "button",
                 aria_expanded: "false",
                 title: "Show this message",
-                onclick: move |_| open.set(true),
+                onclick: move |_| toggle(true),
+                onkeydown: keep_enter,
+                onmounted: focus_if_toggled,
                 strong { class: "collapsed-from", {person(&m.from)} }
                 span { class: "collapsed-snippet", "{m.snippet}" }
                 span { class: "collapsed-date", {short_date(m.date_ms)} }
             }
         };
     }
+    let who_when = rsx! {
+        span {
+            strong { {person(&m.from)} }
+            if person(&m.from) != m.sender {
+                span { class: "muted small", {format!(" <{}>", m.sender)} }
+            }
+        }
+        span { class: "muted small", {long_date(m.date_ms)} }
+    };
+    // In a conversation of several, the head folds the message back to its one line (as the
+    // one line unfolds it); a message alone has nothing to fold into.
+    let head = if collapsible {
+        rsx! {
+            button {
+                class: "message-head-toggle",
+                r#type: "button",
+                aria_expanded: "true",
+                title: "Collapse this message",
+                onclick: move |_| toggle(false),
+                onkeydown: keep_enter,
+                onmounted: focus_if_toggled,
+                {who_when}
+            }
+        }
+    } else {
+        who_when
+    };
     rsx! {
         article { class: "message",
-            header { class: "message-head",
-                div {
-                    strong { {person(&m.from)} }
-                    if person(&m.from) != m.sender {
-                        span { class: "muted small", {format!(" <{}>", m.sender)} }
-                    }
-                }
-                span { class: "muted small", {long_date(m.date_ms)} }
-            }
+            header { class: "message-head", {head} }
             p { class: "muted small message-to",
                 "To: {m.to}"
                 if !m.cc.is_empty() { " · Cc: {m.cc}" }

@@ -124,12 +124,14 @@ impl MailState {
         };
         if reset {
             *self.generation.write() += 1;
+            // A reload keeps what is shown, and where the next page starts, until its answer
+            // replaces them (it may be dropped: see below).
             if !keep_rows {
                 self.rows.write().clear();
                 self.selected.set(0);
+                self.next.set(None);
+                self.next_token.set(None);
             }
-            self.next.set(None);
-            self.next_token.set(None);
         } else if *self.loading.peek()
             || (online && self.next_token.peek().is_none())
             || (!online && self.next.peek().is_none())
@@ -176,6 +178,19 @@ impl MailState {
             self.loading.set(false);
             match r {
                 Ok(p) => {
+                    // With a conversation open, the keys act on the list's cursor: a new first
+                    // page without that conversation (archived elsewhere, or opened further
+                    // down) would put the cursor on another one, so it waits for the reader to
+                    // close.
+                    if let (true, Some((account, thread))) = (keep_rows, self.open.peek().clone()) {
+                        let found = p
+                            .rows
+                            .iter()
+                            .any(|r| r.account_id == account && r.thread_id == thread);
+                        if !found {
+                            return;
+                        }
+                    }
                     let mut added = p.rows.len();
                     if reset && keep_rows {
                         *self.rows.write() = p.rows;
@@ -505,7 +520,9 @@ async fn poll_status(mut st: MailState) {
                 if job_ended || rounds % 4 == 0 {
                     st.refresh_accounts();
                 }
-                let at_top = *st.scroll_top.peek() < 200.0 && st.open.peek().is_none();
+                // An open conversation stays open (it is kept in `open`, apart from the rows)
+                // and the cursor finds its row again, so the list beside it stays current too.
+                let at_top = *st.scroll_top.peek() < 200.0;
                 if at_top && (job_ended || st.rows.peek().len() < PAGE as usize) {
                     st.reload();
                 }
