@@ -5,6 +5,8 @@
 
 #[cfg(feature = "backend")]
 fn main() -> std::process::ExitCode {
+    #[cfg(all(feature = "desktop", target_os = "linux"))]
+    libreollama::ui::before_threads();
     match libreollama::cli::run() {
         libreollama::cli::Outcome::Exit(code) => code,
         #[cfg(feature = "server")]
