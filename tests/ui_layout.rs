@@ -208,7 +208,7 @@ fn has(block: &str, selector: &str, decl: &str) -> bool {
 
 #[test]
 fn ui_phone_css_shows_one_pane_and_the_bottom_bar() {
-    let css = libreollama::ui::CSS;
+    let main = libreollama::ui::CSS;
     let small = libreollama::ui::CSS_SMALL;
     let phone = media_block(small, "(max-width: 640px)");
     for (selector, decl) in [
@@ -233,7 +233,7 @@ fn ui_phone_css_shows_one_pane_and_the_bottom_bar() {
     // Every pane is hidden before the one for the state is shown.
     assert!(has(phone, ".mail .mail-list", "display: none"));
     // Hidden on wider windows, outside any media query.
-    let outside = outside_media(css);
+    let outside = outside_media(main);
     assert!(has(&outside, ".bottom-nav", "display: none"));
     assert!(has(&outside, ".button.back-button", "display: none"));
     // The window follows the height the on-screen keyboard leaves.

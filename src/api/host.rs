@@ -11,7 +11,7 @@ use crate::services::AppServices;
 /// Where the services are: the window opens while they start (opening the database and the
 /// vault overlaps with starting WebKit), and a command waits for them.
 #[derive(Clone)]
-enum Services {
+enum StartState {
     NotStarted,
     Starting,
     Ready(Arc<AppServices>),
@@ -19,29 +19,30 @@ enum Services {
     Failed(String),
 }
 
-fn state() -> &'static watch::Sender<Services> {
-    static STATE: OnceLock<watch::Sender<Services>> = OnceLock::new();
-    STATE.get_or_init(|| watch::channel(Services::NotStarted).0)
+fn state() -> &'static watch::Sender<StartState> {
+    static STATE: OnceLock<watch::Sender<StartState>> = OnceLock::new();
+    STATE.get_or_init(|| watch::channel(StartState::NotStarted).0)
 }
 
 /// Makes `services` the ones every api call uses (at start-up; tests install their own).
 pub fn install(services: Arc<AppServices>) {
-    state().send_replace(Services::Ready(services));
+    state().send_replace(StartState::Ready(services));
 }
 
 /// The services are being started: commands wait for [`install`] or [`start_failed`].
 pub fn starting() {
-    state().send_replace(Services::Starting);
+    state().send_replace(StartState::Starting);
 }
 
 /// The services could not start; `why` is the error, shown by every command.
 pub fn start_failed(why: String) {
-    state().send_replace(Services::Failed(why));
+    state().send_replace(StartState::Failed(why));
 }
 
+/// The services, if they are running (no waiting).
 pub fn installed() -> Option<Arc<AppServices>> {
     match &*state().borrow() {
-        Services::Ready(s) => Some(s.clone()),
+        StartState::Ready(s) => Some(s.clone()),
         _ => None,
     }
 }
@@ -49,17 +50,18 @@ pub fn installed() -> Option<Arc<AppServices>> {
 pub(crate) async fn services() -> Result<Arc<AppServices>, ApiError> {
     let mut rx = state().subscribe();
     // The sender is a static and never dropped, so the wait ends only with a state.
-    let now = match rx.wait_for(|s| !matches!(s, Services::Starting)).await {
+    let now = match rx.wait_for(|s| !matches!(s, StartState::Starting)).await {
         Ok(s) => s.clone(),
-        Err(_) => Services::NotStarted,
+        Err(_) => StartState::NotStarted,
     };
     let message = match now {
-        Services::Ready(s) => return Ok(s),
-        Services::Failed(why) => format!(
+        StartState::Ready(s) => return Ok(s),
+        StartState::Failed(why) => format!(
             "LibreOllama could not start: {}. Close it and start it again; if it keeps happening run `libreollama doctor`.",
             why.trim_end_matches('.')
         ),
-        Services::NotStarted | Services::Starting => "The app's services are not running (start-up failed). Restart the app; if it keeps happening run `libreollama doctor`.".into(),
+        // (Starting is waited out above.)
+        StartState::NotStarted | StartState::Starting => "The app's services were not started. Restart the app; if it keeps happening run `libreollama doctor`.".into(),
     };
     Err(ApiError::App {
         kind: "Internal".into(),

@@ -6,7 +6,7 @@
 #[cfg(feature = "backend")]
 fn main() -> std::process::ExitCode {
     #[cfg(all(feature = "desktop", target_os = "linux"))]
-    libreollama::ui::before_threads();
+    libreollama::ui::disable_webkit_jit();
     match libreollama::cli::run() {
         libreollama::cli::Outcome::Exit(code) => code,
         #[cfg(feature = "server")]

@@ -128,6 +128,8 @@ impl AppServices {
     pub async fn start(config: AppConfig) -> Result<Arc<AppServices>> {
         crate::fsutil::create_private_dir(&config.data_dir)
             .map_err(|e| LibreOllamaError::io(&config.data_dir, e))?;
+        // The window's launch has already done this (before Dioxus's logger); here for the
+        // terminal commands, the web preview's server and tests.
         crate::logging::init(
             &config.log_dir(),
             config.log_filter.as_deref(),

@@ -34,7 +34,8 @@ pub use shell::Shell;
 pub use tasks::Tasks;
 
 pub const CSS: &str = include_str!("../../assets/main.css");
-/// Phones, tablets and touch screens (after `CSS`, whose rules it refines).
+/// The phone layout and touch targets (after `CSS`, whose rules it refines; the 900 px and
+/// 1440 px layouts are in `CSS`).
 pub const CSS_SMALL: &str = include_str!("../../assets/small-screens.css");
 /// The palette, ticked rows, the reader's toolbar (after both, whose rules it refines).
 pub const CSS_ACTIONS: &str = include_str!("../../assets/actions.css");
@@ -110,22 +111,23 @@ pub fn App() -> Element {
     }
 }
 
-/// First thing in `main`, while the process has one thread: setting the environment later
-/// would race with threads that read it.
-///
 /// WebKitGTK's JavaScript runs without its JIT compilers (JavaScriptCore's `useJIT` option,
 /// read from the environment by the web process WebKit starts). The window's script is
 /// Dioxus's interpreter of DOM edits, and mail is shown in frames that run no script: the JIT
 /// only added memory (6.6 MB of the web process, measured on a 100,000-message inbox: its
 /// compilers' code and the code they make) and attack surface. Set `JSC_useJIT=1` to have it.
+///
+/// Called first thing in `main`, while the process has one thread: setting the environment
+/// later would race with threads that read it.
 #[cfg(all(feature = "desktop", target_os = "linux"))]
-pub fn before_threads() {
+pub fn disable_webkit_jit() {
     if std::env::var_os("JSC_useJIT").is_none() {
         std::env::set_var("JSC_useJIT", "0");
     }
 }
 
-/// Desktop/mobile entry: start the services in this process, then open the window.
+/// Desktop/mobile entry: the window opens while the services start on `rt` (the web
+/// preview's server starts them first, then serves).
 #[cfg(feature = "server")]
 pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
     // This runtime outlives the window: background work (scheduled sync) runs on it.

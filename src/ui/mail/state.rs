@@ -49,6 +49,9 @@ pub(crate) struct MailState {
     /// One row per conversation (Preferences); None until the preference is read, and the
     /// list waits for it rather than showing the other kind of rows for a moment.
     pub(super) conversations: Signal<Option<bool>>,
+    /// A reload was dropped beside an open conversation (see `load_page`): the list reloads
+    /// once the reader closes.
+    pub(super) list_stale: Signal<bool>,
 }
 
 /// Appends a page's rows, leaving out conversations already in the list (an earlier page put
@@ -180,16 +183,20 @@ impl MailState {
                 Ok(p) => {
                     // With a conversation open, the keys act on the list's cursor: a new first
                     // page without that conversation (archived elsewhere, or opened further
-                    // down) would put the cursor on another one, so it waits for the reader to
-                    // close.
+                    // down) would put the cursor on another one, so this page is dropped and
+                    // the list reloads when the reader closes (`poll_status`).
                     if let (true, Some((account, thread))) = (keep_rows, self.open.peek().clone()) {
                         let found = p
                             .rows
                             .iter()
                             .any(|r| r.account_id == account && r.thread_id == thread);
                         if !found {
+                            self.list_stale.set(true);
                             return;
                         }
+                    }
+                    if reset && *self.list_stale.peek() {
+                        self.list_stale.set(false);
                     }
                     let mut added = p.rows.len();
                     if reset && keep_rows {
@@ -452,6 +459,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         list_el: use_signal(|| None),
         ticked: use_signal(Vec::new),
         conversations: use_signal(|| None),
+        list_stale: use_signal(|| false),
     };
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
@@ -526,6 +534,10 @@ async fn poll_status(mut st: MailState) {
                 if at_top && (job_ended || st.rows.peek().len() < PAGE as usize) {
                     st.reload();
                 }
+            }
+            let reader_closed = *st.list_stale.peek() && st.open.peek().is_none();
+            if reader_closed && *st.scroll_top.peek() < 200.0 {
+                st.reload();
             }
             rounds += 1;
             seen = Some(marker);
