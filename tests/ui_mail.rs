@@ -340,3 +340,13 @@ async fn activity_and_status_render() {
     let html = render("/", "Sync now").await;
     assert!(text_of(&html).contains("Mail"), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_frame_does_not_say_there_is_no_mail() {
+    imported().await;
+    // Before the accounts are read, the folder pane must not tell someone with mail that
+    // there is none (it did, for a moment, on every start).
+    let first = text_of(&support::ui::render_first("/"));
+    assert!(first.contains("Sync now"), "{first}");
+    assert!(!first.contains("No mail on this device yet"), "{first}");
+}

@@ -36,6 +36,15 @@ pub async fn render_all(path: &str, ready: &[&str]) -> String {
     }
 }
 
+/// The first frame of `path`: before any command has answered.
+#[allow(dead_code)]
+pub fn render_first(path: &str) -> String {
+    libreollama::api::install(super::shared());
+    let mut dom = VirtualDom::new_with_props(Root, RootProps { path: path.into() });
+    dom.rebuild_in_place();
+    dioxus::ssr::render(&dom)
+}
+
 pub fn text_of(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;

@@ -16,6 +16,8 @@ pub(super) const PAGE: u32 = 100;
 pub(crate) struct MailState {
     pub(super) accounts: Signal<Vec<MailAccount>>,
     pub(super) accounts_error: Signal<Option<String>>,
+    /// The accounts have been read once (until then, no "No mail on this device yet").
+    pub(super) accounts_read: Signal<bool>,
     /// None = every account.
     pub(super) account: Signal<Option<String>>,
     pub(super) folder: Signal<String>,
@@ -241,7 +243,11 @@ impl MailState {
 
     pub(crate) fn refresh_accounts(mut self) {
         spawn(async move {
-            match api::mail_accounts().await {
+            let r = api::mail_accounts().await;
+            if !*self.accounts_read.peek() {
+                self.accounts_read.set(true);
+            }
+            match r {
                 Ok(a) => {
                     // Nothing has an inbox (only an imported archive): open what there is.
                     let has_inbox = a.iter().any(|x| x.labels.iter().any(|l| l.id == "INBOX"));
@@ -433,6 +439,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
     let st = MailState {
         accounts: use_signal(Vec::new),
         accounts_error: use_signal(|| None),
+        accounts_read: use_signal(|| false),
         account: use_signal(|| None),
         folder: use_signal(|| "INBOX".to_string()),
         search: use_signal(String::new),
