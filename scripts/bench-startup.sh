@@ -10,7 +10,10 @@
 # person would); nothing is deleted. RUNS defaults to 5.
 # Binaries: APP (default $target/release/libreollama, the terminal command, which execs
 # libreollama-app) and BARE (default $target/release/examples/bare_window), built with
-#   cargo build --release --bins --example bare_window
+#   cargo build --release --bins && cargo build --release --example bare_window
+# (two commands: building an example turns on the dev-dependencies, whose features change the
+# symbols' names, so the recorded platforms/linux/startup-order.txt would mostly go unused;
+# `cargo bench` does the same to the binaries, so build them after it).
 # What is measured, per start:
 #   window   — from spawning the process until the X window exists (xdotool);
 #   painted  — until the screen last changed before it settled: every root-window capture (xwd,
@@ -27,7 +30,7 @@ target=${CARGO_TARGET_DIR:-target}
 app=${APP:-$target/release/libreollama}
 bare=${BARE:-$target/release/examples/bare_window}
 for f in "$app" "$bare"; do
-  [ -x "$f" ] || { echo "missing $f: cargo build --release --bins --example bare_window" >&2; exit 1; }
+  [ -x "$f" ] || { echo "missing $f: cargo build --release --bins && cargo build --release --example bare_window" >&2; exit 1; }
 done
 for tool in Xvfb xdotool xwd python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xdotool x11-apps python3" >&2; exit 1; }

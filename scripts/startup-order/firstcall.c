@@ -2,8 +2,10 @@
 //
 // Plants a breakpoint (int3) at every given entry, starts the program under ptrace, and on
 // each hit writes the entry's offset, puts the original byte back and lets the thread go on,
-// so each entry costs one stop. Every thread is followed (PTRACE_O_TRACECLONE). After the
-// given seconds the program is killed.
+// so each entry costs one stop. Every thread is followed (PTRACE_O_TRACECLONE). A forked
+// child (WebKit starts its processes with fork, then exec) gets the original bytes back and
+// is let go, so code it runs before exec cannot trap. After the given seconds the program
+// is killed. Exits 1 if it ended before that.
 //
 //   firstcall ENTRIES OUT SECONDS BINARY_NAME -- PROGRAM [ARGS…]
 //
@@ -22,12 +24,53 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static unsigned long *offs;
+static unsigned long *offs, base;
 static unsigned char *orig, *state; // state: 0 planted, 1 reached, 2 could not plant
 static size_t n;
 static volatile sig_atomic_t timed_out;
+static pid_t child;
 
-static void on_alarm(int s) { (void)s; timed_out = 1; }
+// Killing here, not only flagging: a flag set just before waitpid would not wake it.
+static void on_alarm(int s) {
+  (void)s;
+  timed_out = 1;
+  kill(child, SIGKILL);
+}
+
+// What a new task is, from its parent's event; its first stop may come before that event.
+enum kind { UNKNOWN, THREAD, FORKED, VFORKED };
+#define MAX_TASKS 65536
+static pid_t task_pid[MAX_TASKS];
+static unsigned char task_kind[MAX_TASKS], task_waiting[MAX_TASKS];
+static size_t tasks;
+
+static size_t task(pid_t p) {
+  for (size_t i = 0; i < tasks; i++)
+    if (task_pid[i] == p) return i;
+  if (tasks == MAX_TASKS) { fprintf(stderr, "firstcall: too many tasks\n"); exit(1); }
+  task_pid[tasks] = p;
+  return tasks++;
+}
+
+// A new task at its first stop, once its kind is known: a thread runs on traced; a forked
+// process gets every breakpoint still planted taken out of its copy of memory, then is let
+// go. A vfork child shares the parent's memory, so it is let go as it is (it only execs).
+static void release(size_t t) {
+  pid_t p = task_pid[t];
+  if (task_kind[t] == FORKED) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", p);
+    int m = open(path, O_RDWR);
+    if (m >= 0) {
+      for (size_t i = 0; i < n; i++)
+        if (!state[i]) pwrite(m, &orig[i], 1, base + offs[i]);
+      close(m);
+    }
+  }
+  if (task_kind[t] == THREAD) ptrace(PTRACE_CONT, p, 0, 0);
+  else ptrace(PTRACE_DETACH, p, 0, 0);
+  task_waiting[t] = 0;
+}
 
 static int by_value(const void *a, const void *b) {
   unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
@@ -72,7 +115,7 @@ int main(int argc, char **argv) {
   int seconds = atoi(argv[3]);
   const char *binary = argv[4];
 
-  pid_t child = fork();
+  child = fork();
   if (child < 0) die("fork");
   if (!child) {
     ptrace(PTRACE_TRACEME, 0, 0, 0);
@@ -81,11 +124,12 @@ int main(int argc, char **argv) {
   }
   int st;
   if (waitpid(child, &st, 0) < 0 || !WIFSTOPPED(st)) { fprintf(stderr, "firstcall: %s did not start\n", argv[6]); return 1; }
-  ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL);
+  ptrace(PTRACE_SETOPTIONS, child, 0,
+         PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL);
+  task_kind[task(child)] = THREAD;
 
   char path[64], line[4096];
   snprintf(path, sizeof path, "/proc/%d/maps", child);
-  unsigned long base = 0;
   if (!(f = fopen(path, "r"))) die(path);
   while (fgets(line, sizeof line, f)) {
     unsigned long lo, hi, off;
@@ -118,6 +162,7 @@ int main(int argc, char **argv) {
   alarm(seconds);
   ptrace(PTRACE_CONT, child, 0, 0);
   size_t reached = 0;
+  int ended_early = 0;
   while (!timed_out) {
     pid_t p = waitpid(-1, &st, __WALL);
     if (p < 0) {
@@ -125,13 +170,30 @@ int main(int argc, char **argv) {
       break;
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      if (p == child) { fprintf(stderr, "firstcall: the program ended early (status %#x)\n", st); break; }
+      if (p == child && !timed_out) {
+        fprintf(stderr, "firstcall: the program ended early (status %#x)\n", st);
+        ended_early = 1;
+        break;
+      }
       continue;
     }
     if (!WIFSTOPPED(st)) continue;
-    int sig = WSTOPSIG(st), pass = 0;
-    if (st >> 16) {
-      pass = 0; // a new thread (PTRACE_EVENT_CLONE)
+    int sig = WSTOPSIG(st), pass = 0, event = st >> 16;
+    size_t t = task(p);
+    if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+      unsigned long msg;
+      ptrace(PTRACE_GETEVENTMSG, p, 0, &msg);
+      size_t c = task((pid_t)msg);
+      task_kind[c] = event == PTRACE_EVENT_CLONE ? THREAD : event == PTRACE_EVENT_FORK ? FORKED : VFORKED;
+      if (task_waiting[c]) release(c);
+    } else if (event) {
+      pass = 0; // other ptrace events (exec, vfork done)
+    } else if (task_kind[t] == UNKNOWN) {
+      task_waiting[t] = 1; // a new task's first stop, before its parent's event
+      continue;
+    } else if (task_kind[t] != THREAD) {
+      release(t); // a forked process's first stop, after its parent's event
+      continue;
     } else if (sig == SIGTRAP) {
       struct user_regs_struct r;
       ptrace(PTRACE_GETREGS, p, 0, &r);
@@ -157,5 +219,5 @@ int main(int argc, char **argv) {
   fclose(out);
   fprintf(stderr, "firstcall: %zu functions reached\n", reached);
   kill(child, SIGKILL);
-  return 0;
+  return ended_early;
 }

@@ -1,48 +1,48 @@
 """The two ends of scripts/startup-order.sh, around the firstcall tracer.
 
-  order.py entries MAP ENTRIES SECTIONS   read lld's link map (-Map) of the window binary:
-                                          write the address of every function in .text
-                                          (ENTRIES) and of every input section (SECTIONS)
-  order.py order SECTIONS HITS            print the ordering file: the input sections that
-                                          hold the functions reached (HITS), first-reached
-                                          first, by the symbol lld orders them by
+  order.py read-map MAP ENTRIES SECTIONS    read lld's link map (-Map) of the window binary:
+                                            write the address of every function in .text
+                                            (ENTRIES) and of every input section (SECTIONS)
+  order.py ordering-file SECTIONS HITS      print the ordering file: the input sections that
+                                            hold the functions reached (HITS), first-reached
+                                            first, by the symbol lld orders them by
 """
 import bisect
 import re
 import sys
 
-# An input section line ends with `object:(section)`; its symbol lines follow it.
+# lld's map: four columns (VMA, LMA, size, alignment), then the output section's name, an
+# input section's `object:(section)` 8 columns further in, or a symbol 16 further in.
+LINE = re.compile(r"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ (\s*)(.*)$")
 INPUT = re.compile(r":\(([^()]*)\)$")
 # rustc and cc emit one section per function (-ffunction-sections), named after its symbol;
-# LLVM prefixes some with a temperature.
+# LLVM prefixes some with a temperature. A section of only the prefix holds several.
 FUNCTION = re.compile(r"\.text\.(?:(?:unlikely|hot|startup|exit|split)\.)?(.+)$")
+PREFIXES = {".text.unlikely", ".text.hot", ".text.startup", ".text.exit", ".text.split"}
 
 
-def entries(map_path, entries_path, sections_path):
+def read_map(map_path, entries_path, sections_path):
     in_text = False
     sections = []  # [address, size, section name, first symbol]
     points = set()
     with open(map_path, errors="replace") as f:
         for line in f:
-            cols = line.split(None, 4)
-            if len(cols) < 5:
-                continue
-            try:
-                address, size = int(cols[0], 16), int(cols[2], 16)
-            except ValueError:
+            m = LINE.match(line.rstrip("\n"))
+            if m is None:
                 continue  # the header
-            rest = cols[4].strip()
-            m = INPUT.search(rest)
-            if m is None and rest.startswith(".") and " " not in rest:
+            address, size = int(m.group(1), 16), int(m.group(2), 16)
+            depth, rest = len(m.group(3)), m.group(4)
+            if depth == 0:
                 in_text = rest == ".text"  # an output section
                 continue
             if not in_text:
                 continue
+            m = INPUT.search(rest) if depth == 8 else None
             if m:
                 sections.append([address, size, m.group(1), None])
                 if size:
                     points.add(address)
-            elif sections:
+            elif depth == 16 and sections:
                 last = sections[-1]
                 if last[3] is None:
                     last[3] = rest
@@ -57,7 +57,7 @@ def entries(map_path, entries_path, sections_path):
     print(f"{len(sections)} sections, {len(points)} entries", file=sys.stderr)
 
 
-def order(sections_path, hits_path):
+def ordering_file(sections_path, hits_path):
     sections = []
     with open(sections_path) as f:
         for line in f:
@@ -65,14 +65,16 @@ def order(sections_path, hits_path):
             sections.append((int(a, 16), int(s, 16), name, sym))
     starts = [s[0] for s in sections]
     seen, size = set(), 0
+    # lld reads `#` to the end of a line as a comment.
+    print("# Recorded by scripts/startup-order.sh (read by build.rs); do not edit.")
     with open(hits_path) as f:
         for line in f:
             i = bisect.bisect_right(starts, int(line, 16)) - 1
             while i > 0 and sections[i][1] == 0:
                 i -= 1
             address, length, name, sym = sections[i]
-            m = FUNCTION.match(name)
-            # A section named plain .text is ordered by its first symbol.
+            m = None if name in PREFIXES else FUNCTION.match(name)
+            # A section of several functions (plain .text) is ordered by its first symbol.
             symbol = m.group(1) if m else sym
             if symbol == "-" or symbol in seen:
                 continue
@@ -83,4 +85,8 @@ def order(sections_path, hits_path):
 
 
 if __name__ == "__main__":
-    {"entries": entries, "order": order}[sys.argv[1]](*sys.argv[2:])
+    commands = {"read-map": (read_map, 3), "ordering-file": (ordering_file, 2)}
+    command = commands.get(sys.argv[1] if len(sys.argv) > 1 else "")
+    if command is None or len(sys.argv) != command[1] + 2:
+        sys.exit(__doc__)
+    command[0](*sys.argv[2:])

@@ -46,9 +46,10 @@ const STYLES: [(&str, &str); 3] = [
     ("actions.css", CSS_ACTIONS),
 ];
 
-/// Set by the desktop window, whose page has the style sheets in its head from the start
-/// (`launch`): added by `App` instead, they came after the first paint, which showed a frame of
-/// unstyled links (seen at 100,000 messages, about 60 ms).
+/// True once `launch` has put the style sheets in the desktop page's head, so `App` does not
+/// add them again. Added by `App`, they arrived after the first paint: one frame of unstyled
+/// links at every start (about 60 ms at 100,000 messages). A flag rather than a `cfg`: builds
+/// with the desktop feature also render `App` without a window (the UI tests' SSR).
 static STYLES_IN_HEAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -198,7 +199,8 @@ pub fn launch(config: crate::config::AppConfig) -> std::process::ExitCode {
     #[cfg(feature = "desktop")]
     let builder = {
         use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
-        // The sheets hold none of `<>&'"` (a test checks), so they go in as they are.
+        // The sheets hold none of `<>&'"` (`tests::inlined_css_survives_server_side_rendering`),
+        // so they go in as they are.
         let head: String = STYLES
             .iter()
             .map(|(name, css)| format!("<style data-sheet=\"{name}\">{css}</style>"))
@@ -256,7 +258,8 @@ pub fn launch_web() {
 mod tests {
     #[test]
     fn inlined_css_survives_server_side_rendering() {
-        // SSR escapes these inside <style>, which would break the rules that contain them.
+        // SSR escapes these inside <style>, which would break the rules that contain them; and
+        // `launch` puts the sheets in the desktop page's head as they are.
         for (name, css) in super::STYLES {
             for c in ['"', '\'', '<', '>', '&'] {
                 assert!(!css.contains(c), "assets/{name} contains {c:?}");

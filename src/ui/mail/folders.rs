@@ -21,7 +21,7 @@ pub(super) fn FolderNav(st: MailState) -> Element {
         })
         .unwrap_or(0);
     let failed = status.as_ref().map(|s| s.failed_changes.len()).unwrap_or(0);
-    let no_accounts = *st.accounts_read.read() && st.accounts.read().is_empty();
+    let no_accounts = *st.accounts_loaded.read() && st.accounts.read().is_empty();
     rsx! {
         nav { id: "mail-folders", class: "mail-folders", aria_label: "Mail folders",
             // Phones and tablets: the folders stand in for the list until one is picked.

@@ -17,7 +17,7 @@ pub(crate) struct MailState {
     pub(super) accounts: Signal<Vec<MailAccount>>,
     pub(super) accounts_error: Signal<Option<String>>,
     /// The accounts have been read once (until then, no "No mail on this device yet").
-    pub(super) accounts_read: Signal<bool>,
+    pub(super) accounts_loaded: Signal<bool>,
     /// None = every account.
     pub(super) account: Signal<Option<String>>,
     pub(super) folder: Signal<String>,
@@ -244,8 +244,9 @@ impl MailState {
     pub(crate) fn refresh_accounts(mut self) {
         spawn(async move {
             let r = api::mail_accounts().await;
-            if !*self.accounts_read.peek() {
-                self.accounts_read.set(true);
+            // Also on an error: the pane then shows the error instead of "No mail…".
+            if !*self.accounts_loaded.peek() {
+                self.accounts_loaded.set(true);
             }
             match r {
                 Ok(a) => {
@@ -439,7 +440,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
     let st = MailState {
         accounts: use_signal(Vec::new),
         accounts_error: use_signal(|| None),
-        accounts_read: use_signal(|| false),
+        accounts_loaded: use_signal(|| false),
         account: use_signal(|| None),
         folder: use_signal(|| "INBOX".to_string()),
         search: use_signal(String::new),
