@@ -22,9 +22,7 @@ pub async fn render(path: &str, ready: &str) -> String {
 
 /// Like `render`, waiting for every text in `ready` (pages with several async parts).
 pub async fn render_all(path: &str, ready: &[&str]) -> String {
-    libreollama::api::install(super::shared());
-    let mut dom = VirtualDom::new_with_props(Root, RootProps { path: path.into() });
-    dom.rebuild_in_place();
+    let mut dom = first_render(path);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let html = dioxus::ssr::render(&dom);
@@ -36,13 +34,18 @@ pub async fn render_all(path: &str, ready: &[&str]) -> String {
     }
 }
 
-/// The first frame of `path`: before any command has answered.
-#[allow(dead_code)]
-pub fn render_first(path: &str) -> String {
+/// The app at `path` over the shared services, rendered once.
+fn first_render(path: &str) -> VirtualDom {
     libreollama::api::install(super::shared());
     let mut dom = VirtualDom::new_with_props(Root, RootProps { path: path.into() });
     dom.rebuild_in_place();
-    dioxus::ssr::render(&dom)
+    dom
+}
+
+/// The first frame of `path`: before any command has answered.
+#[allow(dead_code)]
+pub fn render_first(path: &str) -> String {
+    dioxus::ssr::render(&first_render(path))
 }
 
 pub fn text_of(html: &str) -> String {
