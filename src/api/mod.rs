@@ -15,6 +15,7 @@ use crate::model::{
 mod ai;
 mod calendar;
 mod compose;
+mod first_view;
 #[cfg(feature = "server")]
 mod host;
 mod notify;
@@ -25,6 +26,7 @@ pub mod web_preview;
 pub use ai::*;
 pub use calendar::*;
 pub use compose::*;
+pub use first_view::*;
 #[cfg(feature = "server")]
 pub use host::{install, installed, start_failed, starting};
 pub use notify::*;

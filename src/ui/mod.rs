@@ -28,6 +28,7 @@ pub use calendar::{Calendar, CalendarMonth};
 pub use chat::{Chat, ChatWith};
 pub use diagnostics::Diagnostics;
 pub use hooks::{use_theme, ThemeState};
+pub use mail::first_request;
 pub use mail::{Compose, Mail, MailDrafts, MailOutbox, MailSnoozed, MailThread};
 pub use settings::SettingsPage;
 pub use shell::Shell;
@@ -245,6 +246,13 @@ async fn start_services(config: crate::config::AppConfig) -> Result<(), String> 
         crate::services::desktop_notifier::DesktopNotifier,
     ));
     crate::api::install(services);
+    // Ready before the window's first render (the services start some 250 ms before it), so
+    // that render shows the inbox instead of waiting a render cycle for it.
+    #[cfg(any(feature = "desktop", feature = "mobile"))]
+    {
+        let (query, limit) = mail::first_request();
+        crate::api::prefetch_first_view(&query, limit).await;
+    }
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub(crate) mod requests;
 pub mod send_toast;
 mod snoozed;
 mod state;
+pub use state::first_request;
 mod status_poll;
 mod undo;
 

@@ -73,6 +73,12 @@ fn extend_rows(rows: &mut Vec<MailRow>, page: Vec<MailRow>) -> usize {
     rows.len() - before
 }
 
+/// What the page lists when it opens (the inbox of every account), and how many rows: read
+/// ahead while the window opens (`api::prefetch_first_view`).
+pub fn first_request() -> (String, u32) {
+    (query_for("INBOX", ""), PAGE)
+}
+
 fn query_for(folder: &str, search: &str) -> String {
     if !search.trim().is_empty() {
         return search.trim().to_string();
@@ -201,6 +207,18 @@ impl MailState {
                         self.list_stale.set(false);
                     }
                     let mut added = p.rows.len();
+                    let unchanged = reset
+                        && keep_rows
+                        && *self.rows.peek() == p.rows
+                        && *self.next.peek() == p.next
+                        && *self.next_token.peek() == p.next_token;
+                    if unchanged {
+                        // Nothing to redraw (the figure shown is the one that read these rows).
+                        if self.list_error.peek().is_some() {
+                            self.list_error.set(None);
+                        }
+                        return;
+                    }
                     if reset && keep_rows {
                         *self.rows.write() = p.rows;
                         let len = self.rows.peek().len();
@@ -262,8 +280,13 @@ impl MailState {
                             self.folder.set(l);
                         }
                     }
-                    self.accounts.set(a);
-                    self.accounts_error.set(None);
+                    // Unchanged (the first view's, a poll's): nothing to redraw.
+                    if *self.accounts.peek() != a {
+                        self.accounts.set(a);
+                    }
+                    if self.accounts_error.peek().is_some() {
+                        self.accounts_error.set(None);
+                    }
                 }
                 Err(e) => self.accounts_error.set(Some(e.to_string())),
             }
@@ -437,22 +460,29 @@ impl MailState {
 /// The page's state, given to its parts through context, and what runs while the page is open:
 /// the first loads, the list following the folder and search, and the sync status poll.
 pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
+    // Read while the window opened (desktop, mobile): the first render shows it, and the list
+    // is asked for again at once (`reload`), which replaces it only where it changed.
+    let first = use_hook(|| {
+        let (query, limit) = first_request();
+        std::rc::Rc::new(api::take_first_view(&query, limit))
+    });
+    let first = first.as_ref().as_ref();
     let st = MailState {
-        accounts: use_signal(Vec::new),
+        accounts: use_signal(|| first.map(|f| f.accounts.clone()).unwrap_or_default()),
         accounts_error: use_signal(|| None),
-        accounts_loaded: use_signal(|| false),
+        accounts_loaded: use_signal(|| first.is_some()),
         account: use_signal(|| None),
         folder: use_signal(|| "INBOX".to_string()),
         search: use_signal(String::new),
         online: use_signal(|| false),
-        rows: use_signal(Vec::new),
-        next: use_signal(|| None),
-        next_token: use_signal(|| None),
+        rows: use_signal(|| first.map(|f| f.page.rows.clone()).unwrap_or_default()),
+        next: use_signal(|| first.and_then(|f| f.page.next)),
+        next_token: use_signal(|| first.and_then(|f| f.page.next_token.clone())),
         // Until the first page (which waits for the grouping preference): not "No messages".
-        loading: use_signal(|| true),
+        loading: use_signal(|| first.is_none()),
         generation: use_signal(|| 0),
         list_error: use_signal(|| None),
-        took_ms: use_signal(|| None),
+        took_ms: use_signal(|| first.map(|f| f.page.took_ms)),
         selected: use_signal(|| 0),
         open: use_signal(|| None),
         thread: use_signal(|| None),
@@ -466,9 +496,10 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         search_el: use_signal(|| None),
         list_el: use_signal(|| None),
         ticked: use_signal(Vec::new),
-        conversations: use_signal(|| None),
+        conversations: use_signal(|| first.map(|f| f.conversations)),
         list_stale: use_signal(|| false),
     };
+    let prefilled = first.is_some();
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
     use_hook(move || {
@@ -476,7 +507,10 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         spawn(async move {
             // Unreadable settings: Gmail's default, as a new install has.
             let on = api::get_settings().await.map_or(true, |s| s.conversations);
-            conversations.set(Some(on));
+            // The same answer as the first view's must not read the list again.
+            if *conversations.peek() != Some(on) {
+                conversations.set(Some(on));
+            }
         });
     });
     use_hook(move || {
@@ -485,6 +519,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         }
     });
     // The list follows the account, folder and search.
+    let first_run = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(prefilled)));
     use_effect(move || {
         let _ = (
             st.account.read(),
@@ -498,7 +533,12 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         if !ticked.peek().is_empty() {
             ticked.write().clear();
         }
-        st.load(true);
+        if first_run.replace(false) {
+            // The first view is on screen: read the same list again, keeping it meanwhile.
+            st.reload();
+        } else {
+            st.load(true);
+        }
     });
     use_future(move || super::status_poll::poll_status(st));
     st
