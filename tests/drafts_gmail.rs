@@ -218,6 +218,85 @@ async fn drafts_from_another_device_come_here_and_edits_here_win() {
     assert_eq!(removals, ["r-orphan"]);
 }
 
+/// A draft as Gmail's own editor writes it: text and HTML, the HTML with formatting.
+fn formatted_draft(html: &str) -> Vec<u8> {
+    format!(
+        "From: Ada <ada@example.com>\r\nTo: Bo <bo@example.com>\r\nSubject: Plans\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"a1\"\r\n\r\n\
+         --a1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBring the punch cards and the notes: gears, levers\r\n\
+         --a1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n\
+         --a1--\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_formatted_draft_from_gmail_keeps_its_formatting_here_and_back() {
+    let t = setup().await;
+    let (c, g) = (&t.s.compose, gmail(&t));
+    let formatted = g
+        .drafts_create(
+            &formatted_draft(
+                "<div dir=\"ltr\">Bring the <b>punch cards</b> and <a href=\"https://example.com/notes\">the notes</a>:<ul><li>gears</li><li>levers</li></ul></div>",
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    // Gmail's editor wraps plain text in a div: that stays plain text.
+    g.drafts_create(
+        &formatted_draft("<div dir=\"ltr\">See you at 6.<br></div>"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.pull_drafts(&t.acc).await.unwrap().added, 2);
+    let here = drafts_here(&t).await;
+    let plain = here.iter().find(|d| d.body.contains("gears, levers"));
+    assert!(
+        plain.is_some_and(|d| !d.rich),
+        "the text part, Formatting off: {here:?}"
+    );
+    let d = here
+        .iter()
+        .find(|d| d.rich)
+        .expect("one draft with Formatting on");
+    for expected in ["**punch cards**", "[the notes](https://example.com/notes)"] {
+        assert!(d.body.contains(expected), "{expected} in {:?}", d.body);
+    }
+    let items: Vec<&str> = d
+        .body
+        .lines()
+        .filter(|l| l.starts_with("* ") || l.starts_with("- "))
+        .collect();
+    assert_eq!(items.len(), 2, "a list of two: {:?}", d.body);
+
+    // Edited here and copied back: Gmail's copy has the formatting as HTML again.
+    let mut e = edit(
+        "Bo <bo@example.com>",
+        "Plans",
+        &d.body.replace("levers", "springs"),
+    );
+    e.rich = true;
+    c.save(&d.id, e).await.unwrap();
+    t.s.clock.advance(Duration::from_millis(3200));
+    assert_eq!(c.push_drafts(&t.acc).await.unwrap(), 1);
+    let raw = gmail_text(&g, &formatted.id).await;
+    let html = libreollama::mail::parse::parse_with(
+        raw.as_bytes(),
+        libreollama::mail::parse::KeepParts::Inline,
+    )
+    .and_then(|p| p.html_sanitized)
+    .expect("an HTML part");
+    for expected in [
+        "<strong>punch cards</strong>",
+        "https://example.com/notes",
+        "<li>springs</li>",
+    ] {
+        assert!(html.contains(expected), "{expected} in {html}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signature_goes_into_new_mail_and_above_the_quote() {
     let t = setup().await;

@@ -386,3 +386,23 @@ proptest! {
         prop_assert_eq!(active_content(&html, &["http", "https", "mailto"]), None, "{}", html);
     }
 }
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    /// A draft's HTML from Gmail (anything at all) becomes Markdown or its text, never a panic.
+    #[test]
+    fn any_draft_html_becomes_an_editable_body(
+        html in prop_oneof![markdown().prop_map(|m| markdown_html(&m)), any::<String>()],
+        text in proptest::option::of("\\PC{0,40}"),
+    ) {
+        let (body, rich) = libreollama::mail::compose::editable_body(text.as_deref(), Some(&html));
+        match (rich, text.as_deref().filter(|t| !t.trim().is_empty())) {
+            // Formatting on only with something to edit.
+            (true, _) => prop_assert!(!body.trim().is_empty()),
+            // Otherwise the text part as it is, when there is one.
+            (false, Some(t)) => prop_assert_eq!(body, t),
+            (false, None) => {}
+        }
+    }
+}

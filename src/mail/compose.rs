@@ -168,6 +168,56 @@ pub fn markdown_html(text: &str) -> String {
     format!("<!DOCTYPE html><html><body style=\"font-family: sans-serif\">{html}</body></html>")
 }
 
+/// A draft's body as the editor takes it: its text part, unless its HTML part has formatting
+/// the text cannot carry (bold, lists, links, quotes…, as Gmail's editor makes them); then that
+/// HTML as Markdown, with Formatting on (true), so that editing it here keeps the formatting.
+/// A draft with only HTML is taken the same way.
+pub fn editable_body(text: Option<&str>, html: Option<&str>) -> (String, bool) {
+    const FORMATTING: &[&str] = &[
+        "<b>",
+        "<b ",
+        "<strong",
+        "<i>",
+        "<i ",
+        "<em>",
+        "<em ",
+        "<s>",
+        "<strike",
+        "<del",
+        "<ul",
+        "<ol",
+        "<a ",
+        "<h1",
+        "<h2",
+        "<h3",
+        "<h4",
+        "<h5",
+        "<h6",
+        "<blockquote",
+        "<pre",
+        "<code",
+        "<table",
+    ];
+    let plain = text.filter(|t| !t.trim().is_empty());
+    if let Some(html) = html {
+        let lower = html.to_ascii_lowercase();
+        let formatted = FORMATTING.iter().any(|t| lower.contains(t));
+        if formatted || plain.is_none() {
+            // Images are left out: a draft's inline images are its files, and Markdown here
+            // keeps only web addresses.
+            let converter = htmd::HtmlToMarkdown::builder()
+                .skip_tags(vec!["script", "style", "head", "title", "img"])
+                .build();
+            if let Ok(md) = converter.convert(html) {
+                if !md.trim().is_empty() {
+                    return (md, formatted);
+                }
+            }
+        }
+    }
+    (plain.unwrap_or_default().to_string(), false)
+}
+
 /// A Message-ID made here for a mail from `from` (its domain, so it looks like the sender's).
 pub fn new_message_id(from: &str) -> String {
     use rand::RngCore;

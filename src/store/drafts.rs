@@ -52,15 +52,17 @@ pub struct NewDraft<'a> {
     pub cc: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// The body is Markdown (Formatting on).
+    pub rich: bool,
     pub kind: ComposeKind,
     pub origin: DraftOrigin,
 }
 
 pub fn create(c: &Connection, id: &str, d: &NewDraft<'_>, now: i64) -> Result<()> {
     c.execute(
-        "INSERT INTO mail_drafts (id, account_id, thread_id, in_reply_to, references_hdr, to_addrs, cc_addrs, subject, body_text, kind, origin, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.cc, d.subject, d.body, d.kind.as_str(), d.origin.as_str(), now],
+        "INSERT INTO mail_drafts (id, account_id, thread_id, in_reply_to, references_hdr, to_addrs, cc_addrs, subject, body_text, kind, origin, created_at, updated_at, rich) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+        params![id, d.account_id, d.thread_id, d.in_reply_to, d.references, d.to, d.cc, d.subject, d.body, d.kind.as_str(), d.origin.as_str(), now, d.rich],
     )
     .map_err(db)?;
     Ok(())

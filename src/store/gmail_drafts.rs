@@ -116,6 +116,8 @@ pub struct FromGmail<'a> {
     pub bcc: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// The body is Markdown made from Gmail's formatted HTML.
+    pub rich: bool,
     pub gmail_message: &'a str,
 }
 
@@ -133,11 +135,11 @@ pub fn take_change(
     let now = now_ms.div_euclid(1000);
     let n = tx
         .execute(
-            "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, bcc_addrs = ?3, subject = ?4, body_text = ?5, rich = 0, \
+            "UPDATE mail_drafts SET to_addrs = ?1, cc_addrs = ?2, bcc_addrs = ?3, subject = ?4, body_text = ?5, rich = ?11, \
                gmail_message_id = ?6, updated_at = ?7 \
              WHERE id = ?8 AND version = ?9 AND pushed_version = version AND in_outbox = 0 \
                AND coalesce(editing_until, 0) < ?10",
-            params![g.to, g.cc, g.bcc, g.subject, g.body, g.gmail_message, now, id, version, now_ms],
+            params![g.to, g.cc, g.bcc, g.subject, g.body, g.gmail_message, now, id, version, now_ms, g.rich],
         )
         .map_err(db)?;
     if n == 0 {

@@ -304,6 +304,7 @@ mod tests {
                             cc: "",
                             subject: "Hi",
                             body: "",
+                            rich: false,
                             kind: crate::model::ComposeKind::New,
                             origin: crate::model::DraftOrigin::User,
                         },

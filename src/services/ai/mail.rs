@@ -347,6 +347,7 @@ impl AiService {
                         cc: "",
                         subject: &subject,
                         body: &body,
+                        rich: false,
                         kind: ComposeKind::Reply,
                         origin: DraftOrigin::Ai,
                     },

@@ -27,6 +27,7 @@ struct GmailDraft {
     bcc: String,
     subject: String,
     body: String,
+    rich: bool,
     in_reply_to: Option<String>,
     references: Option<String>,
     files: Vec<File>,
@@ -51,12 +52,15 @@ fn parse_gmail_draft(raw: &[u8]) -> Result<GmailDraft> {
             ))
         })
         .collect();
+    let (body, rich) =
+        crate::mail::compose::editable_body(p.text.as_deref(), p.html_sanitized.as_deref());
     Ok(GmailDraft {
         to: p.to,
         cc: p.cc,
         bcc: parse::bcc_of(raw),
         subject: p.subject,
-        body: p.text.unwrap_or_default(),
+        body,
+        rich,
         in_reply_to: p.in_reply_to,
         references: p.references,
         files,
@@ -211,6 +215,7 @@ impl DraftsService {
                                 bcc: &r.bcc,
                                 subject: &r.subject,
                                 body: &r.body,
+                                rich: r.rich,
                                 gmail_message: &message,
                             },
                             &r.files,
@@ -269,6 +274,7 @@ fn new_draft<'a>(
         cc: &r.cc,
         subject: &r.subject,
         body: &r.body,
+        rich: r.rich,
         kind: if reply {
             ComposeKind::Reply
         } else {

@@ -462,11 +462,19 @@ impl MailState {
 pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
     // Read while the window opened (desktop, mobile): the first render shows it, and the list
     // is asked for again at once (`reload`), which replaces it only where it changed.
-    let first = use_hook(|| {
+    let slot = use_hook(|| {
         let (query, limit) = first_request();
-        std::rc::Rc::new(api::take_first_view(&query, limit))
+        // Only an inbox (or no account at all): with an archive alone the page opens elsewhere.
+        let view = api::take_first_view(&query, limit).filter(|f| {
+            f.accounts.is_empty()
+                || f.accounts
+                    .iter()
+                    .any(|a| a.labels.iter().any(|l| l.id == "INBOX"))
+        });
+        std::rc::Rc::new(std::cell::RefCell::new(view))
     });
-    let first = first.as_ref().as_ref();
+    let held = slot.borrow();
+    let first = held.as_ref();
     let st = MailState {
         accounts: use_signal(|| first.map(|f| f.accounts.clone()).unwrap_or_default()),
         accounts_error: use_signal(|| None),
@@ -500,6 +508,9 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         list_stale: use_signal(|| false),
     };
     let prefilled = first.is_some();
+    // Only the first render reads it.
+    drop(held);
+    slot.borrow_mut().take();
     use_context_provider(|| st);
     use_hook(move || st.refresh_accounts());
     use_hook(move || {
@@ -545,55 +556,5 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn folder_or_search_becomes_the_query() {
-        assert_eq!(super::query_for("INBOX", ""), "in:inbox");
-        assert_eq!(super::query_for("Label_7", "  "), "label:Label_7");
-        assert_eq!(super::query_for("ALL", ""), "-in:spam -in:trash");
-        assert_eq!(super::query_for("INBOX", " from:ada "), "from:ada");
-    }
-
-    fn row(id: &str, thread: &str, grouped: bool) -> crate::model::MailRow {
-        crate::model::MailRow {
-            account_id: "a".into(),
-            id: id.into(),
-            thread_id: thread.into(),
-            date_ms: 0,
-            from: String::new(),
-            subject: String::new(),
-            snippet: String::new(),
-            unread: false,
-            starred: false,
-            has_attachment: false,
-            labels: Vec::new(),
-            conversation: grouped.then(|| crate::model::MailConversation {
-                count: 1,
-                participants: Vec::new(),
-                ids: vec![id.into()],
-            }),
-        }
-    }
-
-    #[test]
-    fn a_later_page_adds_only_conversations_not_shown() {
-        let mut rows = vec![row("m9", "t1", true), row("m8", "t2", true)];
-        let added = super::extend_rows(
-            &mut rows,
-            vec![
-                row("m5", "t1", true),
-                row("m4", "t3", true),
-                row("m3", "t3", true),
-            ],
-        );
-        assert_eq!(added, 1);
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["m9", "m8", "m4"]);
-        // One row per message: every row is added, whatever its conversation.
-        let mut rows = vec![row("m9", "t1", false)];
-        assert_eq!(
-            super::extend_rows(&mut rows, vec![row("m5", "t1", false)]),
-            1
-        );
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

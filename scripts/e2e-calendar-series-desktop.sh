@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# "This and following events" as a person does it, in the desktop app under Xvfb, with
+# examples/calendar_series_peer as Google Calendar (emulate has no recurrence): a daily
+# "Standup" at 08:00 UTC from two days ago to four days on. Calendar → week view → today's
+# Standup → new title, "this and following events" → Save. The two earlier instances keep the
+# old title, today's and the later ones take the new one (checked with `libreollama calendar
+# agenda`), and the push waits in the queue (the peer answers it 503 with an hour's Retry-After).
+# Screenshots in OUT (default target/screenshots): e2e-series-week, -edit, -saved.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/screenshots}
+mkdir -p "$out"
+target=${CARGO_TARGET_DIR:-target}
+bin=${LIBREOLLAMA_BIN:-$target/debug/libreollama}
+cargo build -q --bin libreollama --example calendar_series_peer
+work=$(mktemp -d)
+export TZ=UTC
+"$target/debug/examples/calendar_series_peer" "$work/data" >"$work/peer.out" 2>"$work/peer.log" &
+peer=$!
+display=:$(( 300 + RANDOM % 100 ))
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill ${app:-} $peer $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ -s "$work/peer.out" ] && break; sleep 0.2; done
+base=$(head -1 "$work/peer.out")
+[ -n "$base" ] || { echo "the Calendar peer did not start"; cat "$work/peer.log"; exit 1; }
+export LIBREOLLAMA_GOOGLE_BASE=$base LIBREOLLAMA_VAULT_BACKEND=file
+export DISPLAY=$display WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
+"$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
+app=$!
+for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
+sleep 3
+palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }
+palette "go to calendar"
+# The series arrives with the first Calendar sync; the week view shows it.
+for _ in $(seq 40); do
+  "$bin" --data-dir "$work/data" calendar agenda 2>/dev/null | grep -q Standup && break
+  sleep 0.5
+done
+xdotool key w; sleep 2
+import -window root "$out/e2e-series-week.png"
