@@ -12,7 +12,7 @@ out=${1:-target/screenshots}
 mkdir -p "$out"
 target=${CARGO_TARGET_DIR:-target}
 bin=${LIBREOLLAMA_BIN:-$target/debug/libreollama}
-cargo build -q --bin libreollama --example calendar_series_peer
+cargo build -q --bins --example calendar_series_peer
 work=$(mktemp -d)
 export TZ=UTC
 "$target/debug/examples/calendar_series_peer" "$work/data" >"$work/peer.out" 2>"$work/peer.log" &
@@ -39,3 +39,31 @@ for _ in $(seq 40); do
 done
 xdotool key w; sleep 2
 import -window root "$out/e2e-series-week.png"
+# Today's instance: the column of today's date in the week header.
+col=$(python3 - <<'PY'
+import datetime
+# Week view columns: Monday first, 7 columns from x=140 to x=1256 (1280-wide window).
+d = datetime.datetime.now(datetime.timezone.utc).weekday()
+print(140 + (1256 - 140) * (2 * d + 1) // 14)
+PY
+)
+xdotool mousemove "$col" 142 click 1; sleep 2
+import -window root "$out/e2e-series-edit.png"
+# The title is focused and selected: typing replaces it. Then the scope, then Save.
+xdotool type --delay 20 "Standup (room 4)"; sleep 0.5
+xdotool mousemove 990 468 click 1; sleep 0.5
+import -window root "$out/e2e-series-scope.png"
+xdotool mousemove 1087 538 click 1; sleep 2
+xdotool mousemove 640 700; sleep 1
+import -window root "$out/e2e-series-saved.png"
+# From today on (today and the next four days): the new title only, the old series ended.
+agenda=$("$bin" --data-dir "$work/data" calendar agenda --json)
+python3 - "$agenda" <<'PY'
+import json, sys
+events = [e for e in json.loads(sys.argv[1])["events"] if "Standup" in e["summary"]]
+titles = sorted({e["summary"] for e in events})
+print("from today:", len(events), "events:", titles)
+assert titles == ["Standup (room 4)"], titles
+assert len(events) == 5, events
+PY
+echo "this and following events: split and shown; screenshots in $out"

@@ -223,7 +223,10 @@ pub(super) fn EventPanel(st: CalendarState, event: Option<EventView>, at: NewAt)
     };
     let recurring = event.as_ref().is_some_and(|e| e.recurring);
     rsx! {
+        // Typing here must not reach the calendar's keys (m, w, d switch views; ← → move):
+        // "Standup (room 4)" typed into the title switched to the day view, then the month's.
         aside { class: "cal-panel", aria_label: if event.is_some() { "Event" } else { "New event" },
+            onkeydown: move |e: KeyboardEvent| if e.key() != Key::Escape { e.stop_propagation() },
             div { class: "ai-panel-head",
                 strong { "{heading}" }
                 button { class: "button small close", aria_label: "Close", onclick: move |_| ps.close(), "✕" }

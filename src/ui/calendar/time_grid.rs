@@ -158,7 +158,8 @@ fn DayColumn(
             for e in timed {
                 {
                     let top = minutes_in(day, e.start_ms.unwrap_or(0));
-                    let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + 20);
+                    // At least one line of text high: a 15-minute event was cut through its title.
+                    let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + 25);
                     rsx! {
                         div {
                             role: "button",
@@ -178,9 +179,16 @@ fn DayColumn(
                             ),
                             style: "top: {top * HOUR_PX / 60}px; height: {(bottom - top) * HOUR_PX / 60 - 2}px",
                             title: "{e.summary} ({e.calendar})",
-                            span { class: "ev-time", "{local_hm(e.start_ms.unwrap_or(0))}–{local_hm(e.end_ms.unwrap_or(0))}" }
-                            " {e.summary}"
-                            if !e.location.is_empty() { div { class: "muted small", "{e.location}" } }
+                            if bottom - top < 45 {
+                                // One line: the title first, so a narrow column still tells
+                                // one event from another (as Google Calendar does).
+                                "{e.summary} "
+                                span { class: "ev-time", "{local_hm(e.start_ms.unwrap_or(0))}" }
+                            } else {
+                                span { class: "ev-time", "{local_hm(e.start_ms.unwrap_or(0))}–{local_hm(e.end_ms.unwrap_or(0))}" }
+                                " {e.summary}"
+                                if !e.location.is_empty() { div { class: "muted small", "{e.location}" } }
+                            }
                         }
                     }
                 }
@@ -188,7 +196,7 @@ fn DayColumn(
             for t in blocks {
                 {
                     let top = minutes_in(day, t.block_start_ms.unwrap_or(0));
-                    let bottom = minutes_in(day, t.block_end_ms.unwrap_or(0)).max(top + 20);
+                    let bottom = minutes_in(day, t.block_end_ms.unwrap_or(0)).max(top + 25);
                     rsx! {
                         div {
                             class: "tg-ev block",
