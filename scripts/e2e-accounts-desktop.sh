@@ -82,7 +82,8 @@ sleep 3
 palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }
 palette "go to accounts"
 import -window root "$out/e2e-accounts-before.png"
-xdotool mousemove 1190 46 click 1
+# Add account, top right of the page's 1040-px column.
+xdotool mousemove 1075 46 click 1
 for _ in $(seq 40); do
   "$bin" --data-dir "$work/data" accounts list 2>/dev/null | grep -q ada@example.com && break
   sleep 0.5

@@ -301,10 +301,21 @@ pub fn Palette() -> Element {
 }
 
 /// Closes the palette; the focus goes back where it was (the mail list, so its keys work on).
+/// After "go to …" that is gone (or was nothing), once the new page is drawn: the page's region
+/// with keys (mail, calendar), else the page itself, unless something took the focus meanwhile
+/// (an editor's first field). So j, k, e… work at once, and Tab starts at the page's first
+/// control, instead of after a click.
 fn close() {
     *PALETTE_OPEN.write() = false;
     document::eval(
-        "const e = window.__loPaletteReturn; if (e && e.isConnected) e.focus(); window.__loPaletteReturn = null;",
+        "const e = window.__loPaletteReturn; window.__loPaletteReturn = null; \
+         const back = () => { if (e && e.isConnected && e !== document.body) { e.focus(); return true; } return false; }; \
+         back(); \
+         setTimeout(() => { \
+           const a = document.activeElement; if (a && a !== document.body && a.isConnected) return; \
+           if (back()) return; \
+           const r = document.querySelector('#main [role=region][tabindex]') || document.getElementById('main'); \
+           if (r) r.focus(); }, 150);",
     );
 }
 

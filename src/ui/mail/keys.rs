@@ -27,7 +27,7 @@ const SHORTCUTS: [(&str, &str); 31] = [
     ("u", "Mark read or unread"),
     ("Shift+I", "Mark read"),
     ("Shift+U", "Mark unread"),
-    ("z", "Undo the last action"),
+    ("z", "Undo the last action, or take back a mail being sent"),
     ("l", "Add a label (the palette, with the labels)"),
     ("v", "Move to a label (the palette, with the labels)"),
     ("/", "Search"),
@@ -130,7 +130,7 @@ pub(super) fn on_key(
             "!" => st.act(MailAction::MarkSpam),
             "I" if shift => st.act(MailAction::MarkRead),
             "U" if shift => st.act(MailAction::MarkUnread),
-            "z" => st.undo_last(),
+            "z" => st.undo(),
             // Gmail's "Label as" and "Move to": the palette, showing those entries.
             "l" => crate::ui::palette::open_with("Add label "),
             "v" => crate::ui::palette::open_with("Move to "),

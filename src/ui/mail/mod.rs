@@ -64,6 +64,16 @@ fn MailPage(open: Option<(String, String)>) -> Element {
             role: "region",
             aria_label: "Mail. Press question mark for keyboard shortcuts.",
             onkeydown: move |e| keys::on_key(st, typing, pending, e),
+            // At start, or back from the editor: the keys work at once, without a click first
+            // (unless something on the page already has the focus).
+            onmounted: move |e| async move {
+                let idle = document::eval(
+                    "const a = document.activeElement; return !a || a === document.body || !a.isConnected;",
+                );
+                if idle.await.ok().and_then(|v| v.as_bool()) == Some(true) {
+                    let _ = e.set_focus(true).await;
+                }
+            },
             if let Some(reason) = offline {
                 div { class: "mail-offline", role: "status",
                     strong { "Offline. " }

@@ -123,7 +123,7 @@ impl MailState {
                     self.snooze(account, thread, at);
                 }
             }
-            MailRequest::Undo => self.undo_last(),
+            MailRequest::Undo => self.undo(),
             MailRequest::Folder { account, folder } => self.go_folder(account, &folder),
             MailRequest::Search(q) => {
                 self.thread.set(None);

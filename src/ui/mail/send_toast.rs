@@ -15,6 +15,27 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// A mail is waiting out its undo window (`z` then takes it back, as the toast's Undo does).
+pub(crate) fn can_undo_send() -> bool {
+    SENDING
+        .peek()
+        .as_ref()
+        .is_some_and(|i| i.send_at_ms > now_ms())
+}
+
+/// Takes the waiting mail back into its editor (the toast's Undo, and `z` as in Gmail).
+pub(crate) async fn undo_send() -> Result<(), String> {
+    let Some(item) = SENDING.peek().clone() else {
+        return Err("Nothing to undo: the mail has gone.".into());
+    };
+    let draft = api::mail_undo_send(item.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    *SENDING.write() = None;
+    navigator().push(Route::Compose { id: draft.id });
+    Ok(())
+}
+
 /// "Sending in 8 s · Undo · Send now" while the undo window runs; then "Sent" or the reason.
 #[component]
 pub fn SendToast() -> Element {
@@ -77,13 +98,10 @@ pub fn SendToast() -> Element {
                 if left > 0 {
                     button {
                         class: "link-button",
-                        onclick: move |_| {
-                            let id = item.id.clone();
-                            async move {
-                                match api::mail_undo_send(id).await {
-                                    Ok(d) => { *SENDING.write() = None; navigator().push(Route::Compose { id: d.id }); }
-                                    Err(e) => outcome.set(Some((false, format!("{e}")))),
-                                }
+                        title: "Undo (z)",
+                        onclick: move |_| async move {
+                            if let Err(e) = undo_send().await {
+                                outcome.set(Some((false, e)));
                             }
                         },
                         "Undo"

@@ -67,6 +67,20 @@ pub(super) fn hide() {
 }
 
 impl MailState {
+    /// `z` and the palette's Undo: as in Gmail, a mail still in its undo window is taken back
+    /// first, else the last action. (Each toast's own Undo button takes back what it shows.)
+    pub(super) fn undo(mut self) {
+        if super::send_toast::can_undo_send() {
+            spawn(async move {
+                if let Err(e) = super::send_toast::undo_send().await {
+                    self.banner.set(Some((false, e)));
+                }
+            });
+        } else {
+            self.undo_last();
+        }
+    }
+
     /// Takes back the last action (`z`, or the toast's Undo); the list, the counts and an open
     /// conversation are read again from the cache afterwards. An action whose answer has not
     /// come back yet is the last one: Undo waits for it (a few seconds at most).
