@@ -2,8 +2,10 @@
 //! desktop app (`scripts/e2e-calendar-series-desktop.sh`): emulate has no recurrence.
 //! Seeds account `acc` (ada@example.com, with tokens valid for an hour) into DATA_DIR, serves a
 //! calendar "Work" whose daily "Standup" has an instance at 08:00 UTC on each of seven days, from
-//! two days ago to four days on, and answers everything else — Gmail, Tasks, the push of an edit — with 503 and an
-//! hour's Retry-After, so what the app changed stays waiting in its queue, on screen.
+//! two days ago to four days on, and answers everything else — Gmail, Tasks, the push of an
+//! edit — with 503 and an hour's Retry-After: this peer applies no edits, so a push it took
+//! would let the next sync bring the old series back; refused, the change waits in the queue
+//! and stays on screen.
 //! Prints the server's base URL (for LIBREOLLAMA_GOOGLE_BASE), then serves until killed.
 //! Usage: cargo run --example calendar_series_peer DATA_DIR
 

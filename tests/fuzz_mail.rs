@@ -406,3 +406,52 @@ proptest! {
         }
     }
 }
+
+/// Found in review: the converter recurses once per level, so deeply nested HTML (a quoted
+/// hostile mail in a reply draft) could overflow the stack; and many siblings cost it more
+/// than linear time. Both fall back to the text part.
+#[test]
+fn hostile_draft_html_falls_back_to_the_text() {
+    use libreollama::mail::compose::editable_body;
+    let deep = format!("<b>{}x", "<div>".repeat(50_000));
+    assert_eq!(
+        editable_body(Some("x"), Some(&deep)),
+        ("x".to_string(), false)
+    );
+    let wide = "<b>x</b>".repeat(100_000);
+    assert_eq!(
+        editable_body(Some("x"), Some(&wide)),
+        ("x".to_string(), false)
+    );
+    // Just under the limits: converted, in one piece.
+    let (md, rich) = editable_body(Some("x"), Some(&"<b>x</b> ".repeat(10_000)));
+    assert!(
+        rich && md.matches("**x**").count() == 10_000,
+        "{}",
+        md.len()
+    );
+}
+
+#[test]
+fn what_counts_as_formatting_in_a_draft() {
+    use libreollama::mail::compose::editable_body;
+    // A reply: links and the quote (however formatted) are not the writer's formatting.
+    let reply = "<div>See <a href=\"https://example.com/x\">this</a></div><div><br><div>On Fri, Ada wrote:<br></div>\
+                 <blockquote><b>bold in the quote</b><ul><li>a</li></ul></blockquote></div>";
+    assert_eq!(
+        editable_body(Some("See this <https://example.com/x>"), Some(reply)),
+        ("See this <https://example.com/x>".to_string(), false)
+    );
+    // Gmail's emoji are images: their text stays.
+    let (md, rich) = editable_body(
+        Some("Hi there"),
+        Some("<div>Hi <b>there</b> <img alt=\"😀\" src=\"cid:e\"></div>"),
+    );
+    assert!(
+        rich && md.contains("**there**") && md.contains('😀'),
+        "{md}"
+    );
+    // HTML alone: taken as Markdown, Formatting on, so nothing is shown escaped.
+    let (md, rich) = editable_body(None, Some("<div>1. not a list</div>"));
+    assert!(rich && md.contains("not a list"), "{md}");
+}

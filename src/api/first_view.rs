@@ -19,8 +19,17 @@ pub struct FirstView {
     pub page: MailPage,
 }
 
+/// One use only: a view read after the page has asked (a slow start) is never shown later, to
+/// a page opened minutes on.
 #[cfg(feature = "server")]
-static SLOT: std::sync::Mutex<Option<FirstView>> = std::sync::Mutex::new(None);
+enum Slot {
+    Waiting,
+    Ready(FirstView),
+    Taken,
+}
+
+#[cfg(feature = "server")]
+static SLOT: std::sync::Mutex<Slot> = std::sync::Mutex::new(Slot::Waiting);
 
 /// Reads the first view of `query` (every account, `limit` rows) with the installed services
 /// and keeps it for [`take_first_view`]. A failure leaves nothing: the page then asks as usual.
@@ -46,22 +55,27 @@ pub async fn prefetch_first_view(query: &str, limit: u32) {
         })
     };
     match read.await {
-        Ok(view) => *SLOT.lock().unwrap_or_else(|p| p.into_inner()) = Some(view),
+        Ok(view) => {
+            let mut slot = SLOT.lock().unwrap_or_else(|p| p.into_inner());
+            if matches!(*slot, Slot::Waiting) {
+                *slot = Slot::Ready(view);
+            }
+        }
         Err(e) => tracing::debug!(error = %e, "no first view; the mail page asks as usual"),
     }
 }
 
-/// The first view, once, if it was read for this `query` and `limit` (a second mail page, or
-/// the web preview's client, asks as usual).
+/// The first view, if it was read for this `query` and `limit` and is ready now; asked once
+/// (a later mail page, one that opens on a conversation, or the web preview's client asks as
+/// usual).
 pub fn take_first_view(query: &str, limit: u32) -> Option<FirstView> {
     #[cfg(feature = "server")]
     {
         let mut slot = SLOT.lock().unwrap_or_else(|p| p.into_inner());
-        if slot
-            .as_ref()
-            .is_some_and(|v| v.query == query && v.limit == limit)
-        {
-            return slot.take();
+        if let Slot::Ready(v) = std::mem::replace(&mut *slot, Slot::Taken) {
+            if v.query == query && v.limit == limit {
+                return Some(v);
+            }
         }
     }
     let _ = (query, limit);

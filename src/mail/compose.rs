@@ -168,54 +168,85 @@ pub fn markdown_html(text: &str) -> String {
     format!("<!DOCTYPE html><html><body style=\"font-family: sans-serif\">{html}</body></html>")
 }
 
-/// A draft's body as the editor takes it: its text part, unless its HTML part has formatting
-/// the text cannot carry (bold, lists, links, quotes…, as Gmail's editor makes them); then that
-/// HTML as Markdown, with Formatting on (true), so that editing it here keeps the formatting.
-/// A draft with only HTML is taken the same way.
+/// Larger or deeper HTML is not converted (the draft's text part is taken instead): the
+/// converter recurses once per level and its work grows faster than the page, and a draft can
+/// quote mail written by anyone.
+const MAX_CONVERTED_HTML: usize = 100_000;
+const MAX_CONVERTED_DEPTH: usize = 100;
+
+/// A draft's body as the editor takes it: its text part, unless the HTML part has formatting
+/// the text cannot carry (bold, italics, lists, headings, code, tables, as Gmail's editor makes
+/// them) in what the writer wrote — the quote of a reply and a signature do not count, nor do
+/// links, whose addresses the text part keeps. Then, or when there is no text part, the HTML
+/// as Markdown with Formatting on (true), so that editing it here keeps the formatting.
 pub fn editable_body(text: Option<&str>, html: Option<&str>) -> (String, bool) {
     const FORMATTING: &[&str] = &[
-        "<b>",
-        "<b ",
-        "<strong",
-        "<i>",
-        "<i ",
-        "<em>",
-        "<em ",
-        "<s>",
-        "<strike",
-        "<del",
-        "<ul",
-        "<ol",
-        "<a ",
-        "<h1",
-        "<h2",
-        "<h3",
-        "<h4",
-        "<h5",
-        "<h6",
-        "<blockquote",
-        "<pre",
-        "<code",
-        "<table",
+        "<b>", "<b ", "<strong", "<i>", "<i ", "<em>", "<em ", "<s>", "<strike", "<del", "<ul",
+        "<ol", "<h1", "<h2", "<h3", "<h4", "<h5", "<h6", "<pre", "<code", "<table",
     ];
     let plain = text.filter(|t| !t.trim().is_empty());
-    if let Some(html) = html {
-        let lower = html.to_ascii_lowercase();
-        let formatted = FORMATTING.iter().any(|t| lower.contains(t));
-        if formatted || plain.is_none() {
-            // Images are left out: a draft's inline images are its files, and Markdown here
-            // keeps only web addresses.
-            let converter = htmd::HtmlToMarkdown::builder()
-                .skip_tags(vec!["script", "style", "head", "title", "img"])
-                .build();
-            if let Ok(md) = converter.convert(html) {
-                if !md.trim().is_empty() {
-                    return (md, formatted);
-                }
+    let Some(html) = html.filter(|h| h.len() <= MAX_CONVERTED_HTML) else {
+        return (plain.unwrap_or_default().to_string(), false);
+    };
+    let lower = html.to_ascii_lowercase();
+    let own = ["<blockquote", "-- <", "--&nbsp;"]
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(lower.len());
+    let formatted = FORMATTING.iter().any(|t| lower[..own].contains(t));
+    if (formatted || plain.is_none()) && nesting_depth(&lower) <= MAX_CONVERTED_DEPTH {
+        let converter = htmd::HtmlToMarkdown::builder()
+            .skip_tags(vec!["script", "style", "head", "title"])
+            // An image stands as its text: Gmail's emoji are images whose alt is the emoji,
+            // and a draft's pictures are its files (Markdown here keeps only web addresses).
+            .add_handler(
+                vec!["img"],
+                |_: &dyn htmd::element_handler::Handlers, e: htmd::Element| {
+                    let alt = e.attrs.iter().find(|a| &*a.name.local == "alt");
+                    Some(alt.map(|a| a.value.to_string()).unwrap_or_default().into())
+                },
+            )
+            .build();
+        if let Ok(md) = converter.convert(html) {
+            if !md.trim().is_empty() {
+                return (md, true);
             }
         }
     }
     (plain.unwrap_or_default().to_string(), false)
+}
+
+/// How deep elements nest in `html` (lower case), at most: void elements (`<br>`, `<img>`…)
+/// and self-closed ones do not count; an element closed only implicitly counts as still open.
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        if let Some(closing) = rest.strip_prefix('/') {
+            depth = depth.saturating_sub(1);
+            rest = closing;
+            continue;
+        }
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if name_len == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
+            continue;
+        }
+        let end = rest.find('>').unwrap_or(rest.len());
+        let self_closed = rest[..end].ends_with('/');
+        if !VOID.contains(&&rest[..name_len]) && !self_closed {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 /// A Message-ID made here for a mail from `from` (its domain, so it looks like the sender's).

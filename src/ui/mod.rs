@@ -28,7 +28,7 @@ pub use calendar::{Calendar, CalendarMonth};
 pub use chat::{Chat, ChatWith};
 pub use diagnostics::Diagnostics;
 pub use hooks::{use_theme, ThemeState};
-pub use mail::first_request;
+pub use mail::first_list_query;
 pub use mail::{Compose, Mail, MailDrafts, MailOutbox, MailSnoozed, MailThread};
 pub use settings::SettingsPage;
 pub use shell::Shell;
@@ -248,11 +248,12 @@ async fn start_services(config: crate::config::AppConfig) -> Result<(), String> 
     crate::api::install(services);
     // Ready before the window's first render (the services start some 250 ms before it), so
     // that render shows the inbox instead of waiting a render cycle for it.
+    // (A task of its own: whatever happens to it cannot touch the start's outcome.)
     #[cfg(any(feature = "desktop", feature = "mobile"))]
-    {
-        let (query, limit) = mail::first_request();
+    tokio::spawn(async {
+        let (query, limit) = mail::first_list_query();
         crate::api::prefetch_first_view(&query, limit).await;
-    }
+    });
     Ok(())
 }
 

@@ -10,6 +10,11 @@ use crate::api;
 use crate::model::{EventView, TaskView};
 
 const HOUR_PX: i64 = 44;
+/// An event is drawn at least this long (minutes): one line of text high (a 15-minute event was
+/// cut through its title).
+const MIN_MINUTES: i64 = 25;
+/// Shorter events (minutes) are one line: the title, then the start.
+const ONE_LINE_BELOW: i64 = 45;
 
 /// Enter or Space on a focused event opens it, as a click does.
 pub(super) fn opens_on_key(st: CalendarState, ev: EventView) -> impl FnMut(KeyboardEvent) {
@@ -158,8 +163,7 @@ fn DayColumn(
             for e in timed {
                 {
                     let top = minutes_in(day, e.start_ms.unwrap_or(0));
-                    // At least one line of text high: a 15-minute event was cut through its title.
-                    let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + 25);
+                    let bottom = minutes_in(day, e.end_ms.unwrap_or(0)).max(top + MIN_MINUTES);
                     rsx! {
                         div {
                             role: "button",
@@ -175,11 +179,11 @@ fn DayColumn(
                             class: format!(
                                 "tg-ev{}{}",
                                 if e.self_response.as_deref() == Some("declined") { " declined" } else { "" },
-                                if bottom - top < 45 { " short" } else { "" }
+                                if bottom - top < ONE_LINE_BELOW { " short" } else { "" }
                             ),
                             style: "top: {top * HOUR_PX / 60}px; height: {(bottom - top) * HOUR_PX / 60 - 2}px",
                             title: "{e.summary} ({e.calendar})",
-                            if bottom - top < 45 {
+                            if bottom - top < ONE_LINE_BELOW {
                                 // One line: the title first, so a narrow column still tells
                                 // one event from another (as Google Calendar does).
                                 "{e.summary} "
@@ -196,7 +200,7 @@ fn DayColumn(
             for t in blocks {
                 {
                     let top = minutes_in(day, t.block_start_ms.unwrap_or(0));
-                    let bottom = minutes_in(day, t.block_end_ms.unwrap_or(0)).max(top + 25);
+                    let bottom = minutes_in(day, t.block_end_ms.unwrap_or(0)).max(top + MIN_MINUTES);
                     rsx! {
                         div {
                             class: "tg-ev block",

@@ -19,7 +19,7 @@ pub(crate) mod requests;
 pub mod send_toast;
 mod snoozed;
 mod state;
-pub use state::first_request;
+pub use state::first_list_query;
 mod status_poll;
 mod undo;
 

@@ -75,8 +75,14 @@ fn extend_rows(rows: &mut Vec<MailRow>, page: Vec<MailRow>) -> usize {
 
 /// What the page lists when it opens (the inbox of every account), and how many rows: read
 /// ahead while the window opens (`api::prefetch_first_view`).
-pub fn first_request() -> (String, u32) {
+pub fn first_list_query() -> (String, u32) {
     (query_for("INBOX", ""), PAGE)
+}
+
+fn has_inbox(accounts: &[MailAccount]) -> bool {
+    accounts
+        .iter()
+        .any(|a| a.labels.iter().any(|l| l.id == "INBOX"))
 }
 
 fn query_for(folder: &str, search: &str) -> String {
@@ -269,8 +275,9 @@ impl MailState {
             match r {
                 Ok(a) => {
                     // Nothing has an inbox (only an imported archive): open what there is.
-                    let has_inbox = a.iter().any(|x| x.labels.iter().any(|l| l.id == "INBOX"));
-                    if !has_inbox && self.search.peek().is_empty() && *self.folder.peek() == "INBOX"
+                    if !has_inbox(&a)
+                        && self.search.peek().is_empty()
+                        && *self.folder.peek() == "INBOX"
                     {
                         if let Some((acc, l)) = a
                             .iter()
@@ -462,15 +469,14 @@ impl MailState {
 pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
     // Read while the window opened (desktop, mobile): the first render shows it, and the list
     // is asked for again at once (`reload`), which replaces it only where it changed.
+    let opens_conversation = open.is_some();
     let slot = use_hook(|| {
-        let (query, limit) = first_request();
-        // Only an inbox (or no account at all): with an archive alone the page opens elsewhere.
-        let view = api::take_first_view(&query, limit).filter(|f| {
-            f.accounts.is_empty()
-                || f.accounts
-                    .iter()
-                    .any(|a| a.labels.iter().any(|l| l.id == "INBOX"))
-        });
+        let (query, limit) = first_list_query();
+        // Only where the page opens on the inbox: not beside a conversation (whose row may not
+        // be in it), nor where no account has an inbox (`refresh_accounts` then opens a folder
+        // of an imported archive).
+        let view = api::take_first_view(&query, limit)
+            .filter(|f| !opens_conversation && (f.accounts.is_empty() || has_inbox(&f.accounts)));
         std::rc::Rc::new(std::cell::RefCell::new(view))
     });
     let held = slot.borrow();
@@ -530,7 +536,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         }
     });
     // The list follows the account, folder and search.
-    let first_run = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(prefilled)));
+    let reread_prefilled = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(prefilled)));
     use_effect(move || {
         let _ = (
             st.account.read(),
@@ -544,7 +550,7 @@ pub(super) fn use_mail_state(open: Option<(String, String)>) -> MailState {
         if !ticked.peek().is_empty() {
             ticked.write().clear();
         }
-        if first_run.replace(false) {
+        if reread_prefilled.replace(false) {
             // The first view is on screen: read the same list again, keeping it meanwhile.
             st.reload();
         } else {
