@@ -75,7 +75,7 @@ fi
 echo GOCSPX-e2e | "$bin" --data-dir "$work/data" accounts client --id e2e.apps.googleusercontent.com --secret-stdin
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 60); do xdotool search --name 'LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 3
 # Pages are reached through the command palette (Ctrl+K), as a keyboard user would: no
 # coordinates that move when the sidebar changes.

@@ -3,7 +3,8 @@
 # test peers, a small imported mailbox, and the desktop app under Xvfb. Streams a chat reply,
 # summarises a mail, drafts a reply, finds tasks and adds them, asks the mailbox and opens a
 # cited source; saves a screenshot of each step and checks the results with the CLI.
-# Coordinates fit the default 1280×800 window.
+# Pages and actions go by the command palette (Ctrl+K) and keys; the AI bar's Draft reply and
+# Find tasks, which have no keys, are clicked beside the bar's ✦, found by its colour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshots}
@@ -57,20 +58,20 @@ cli ai index local-archive 2>/dev/null
 export DISPLAY=$display WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 1 60); do
-  win=$(xdotool search --name '^LibreOllama$' 2>/dev/null | head -n1 || true)
+for _ in $(seq 1 120); do
+  win=$(xdotool search --name 'LibreOllama$' 2>/dev/null | head -n1 || true)
   [ -n "$win" ] && break
   sleep 0.5
 done
-[ -n "${win:-}" ] || { cat "$work/app.log" >&2; echo "FAIL: no window" >&2; exit 1; }
+[ -n "${win:-}" ] || { cat "$work/app.log" >&2; kill -0 "$xvfb" 2>/dev/null || echo "Xvfb $display is not running" >&2; kill -0 "$app" 2>/dev/null || echo "the app has exited" >&2; echo "FAIL: no window" >&2; exit 1; }
 sleep 4
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-1}"; }
 shot() { import -window root "$out/ai-$1.png"; echo "saved $out/ai-$1.png"; }
 
+palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }
 # Chat: a new conversation, a streamed reply.
-click 67 209 2
-click 441 31 2
-click 850 755 0.5
+palette "new chat"
+shot chat-new
 xdotool type --delay 10 "Name three colours, then three fruits."
 xdotool key Return
 sleep 1.5
@@ -81,40 +82,46 @@ shot chat-done
 asked=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT content FROM chat_messages WHERE role = ? ORDER BY id LIMIT 1", ("user",)).fetchone()[0])' "$work/data/libreollama.db")
 [ "$asked" = "Name three colours, then three fruits." ] || { echo "FAIL: the chat sent '$asked'" >&2; exit 1; }
 # Mail: the contract, then a summary, a drafted reply, tasks.
-click 67 101 3
-click 640 400 3
-# The AI bar's row moves with the toolbar above it (one or two rows): find its accent ✦.
-import -window root "$work/now.png"
-ai_y=$(convert "$work/now.png" -crop 16x400+852+100 +repage txt:- | python3 -c '
-import re, sys
-ys = [int(m.group(1)) for m in re.finditer(r"^\d+,(\d+): .*#3559D6", sys.stdin.read(), re.I | re.M)]
-print(100 + (min(ys) + max(ys)) // 2 if ys else "")')
-[ -n "$ai_y" ] || { echo "FAIL: no AI bar in the reader" >&2; exit 1; }
-click 922 "$ai_y" 15
+palette "go to mail"
+xdotool key slash; sleep 0.5
+xdotool type --delay 10 "Signed contract"; xdotool key Return; sleep 2
+xdotool key Tab o; sleep 3
+palette "summarise"; sleep 15
 shot mail-summary
-click 1024 "$ai_y" 1
+# The AI bar's buttons (Draft reply, Find tasks) have no keys: found by the bar's accent ✦,
+# whose row moves with the reader's toolbar above it; the buttons follow it at fixed offsets.
+import -window root "$work/now.png"
+read -r ai_x ai_y < <(convert "$work/now.png" -crop 600x400+670+100 +repage txt:- | python3 -c '
+import re, sys
+pts = [(int(m.group(1)), int(m.group(2))) for m in re.finditer(r"^(\d+),(\d+): .*#3559D6", sys.stdin.read(), re.I | re.M)]
+pts = [p for p in pts if p[0] < 40]
+print(670 + (min(p[0] for p in pts) + max(p[0] for p in pts)) // 2, 100 + (min(p[1] for p in pts) + max(p[1] for p in pts)) // 2) if pts else print("", "")')
+[ -n "$ai_y" ] || { echo "FAIL: no AI bar in the reader" >&2; exit 1; }
+click $((ai_x + 164)) "$ai_y" 1
 xdotool type --delay 30 "yes, by Monday"
 xdotool key Return
 sleep 15
 # The drafted reply opens in the mail editor.
 shot mail-draft
 cli mail drafts | grep -q "Re: Signed contract" || { echo "FAIL: no drafted reply in the drafts" >&2; exit 1; }
-click 67 101 3
-click 640 400 3
-click 1121 "$ai_y" 25
+palette "go to mail"
+xdotool key slash; sleep 0.5
+xdotool type --delay 10 "Signed contract"; xdotool key Return; sleep 2
+xdotool key Tab o; sleep 3
+click $((ai_x + 261)) "$ai_y" 25
 shot mail-tasks
 # The "Add N tasks" button moves with N: find the accent-blue button under the task rows.
 import -window root "$work/now.png"
-y=$(convert "$work/now.png" -crop 20x500+880+200 +repage txt:- | python3 -c '
+y=$(convert "$work/now.png" -crop 20x500+$((ai_x + 20))+200 +repage txt:- | python3 -c '
 import re, sys
 ys = [int(m.group(1)) for m in re.finditer(r"^\d+,(\d+): .*#3559D6", sys.stdin.read(), re.I | re.M)]
 print(200 + ys[0] + 6 if ys else "")')
 [ -n "$y" ] || { echo "FAIL: no Add tasks button" >&2; exit 1; }
-click 914 "$y" 2
+click $((ai_x + 50)) "$y" 2
 shot mail-tasks-added
 # Ask the mailbox.
-click 82 173 3
-click 700 205 0.5
+palette "go to ask mail"; sleep 1
+# (The question box has the focus when the page opens.)
 xdotool type --delay 30 "When is my dentist appointment?"
 xdotool key Return
 sleep 20

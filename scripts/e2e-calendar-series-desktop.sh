@@ -34,7 +34,7 @@ export DISPLAY=$display WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_
 app=$!
 for i in $(seq 61); do
   [ "$i" = 61 ] && { echo "no window after 30 s"; cat "$work/app.log"; exit 1; }
-  xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5
+  xdotool search --name 'LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5
 done
 sleep 3
 palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }

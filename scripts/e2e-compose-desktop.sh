@@ -63,7 +63,7 @@ cli() { "$bin" --data-dir "$work/data" "$@"; }
 echo GOCSPX-e2e | cli accounts client --id e2e.apps.googleusercontent.com --secret-stdin
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 60); do xdotool search --name 'LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 3
 shot() { import -window root "$out/e2e-compose-$1.png"; }
 palette() { xdotool key ctrl+k; sleep 1; xdotool type --delay 30 "$1"; sleep 1; xdotool key Return; sleep 2; }

@@ -25,7 +25,7 @@ export LIBREOLLAMA_VAULT_BACKEND=file BROWSER="$work/browser.sh"
 export DISPLAY=$display WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 60); do xdotool search --name 'LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 4
 xdotool mousemove 640 120 click 1; sleep 3
 import -window root "$out/e2e-mail-html.png"

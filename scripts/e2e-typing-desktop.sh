@@ -20,7 +20,7 @@ printf 'From a@example.com Tue Jan 30 10:00:00 2024\nFrom: Ada <a@example.com>\n
 export DISPLAY=$display LIBREOLLAMA_VAULT_BACKEND=file WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
 "$bin" --data-dir "$work/data" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 60); do xdotool search --name '^LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 60); do xdotool search --name 'LibreOllama$' >/dev/null 2>&1 && break; sleep 0.5; done
 sleep 4
 failed=0
 # Types $2 at 100 keys/s into the focused field, then compares what the field holds.

@@ -29,7 +29,7 @@ log=$(mktemp)
 "$bin" --data-dir "$data" >"$log" 2>&1 &
 app=$!
 for _ in $(seq 1 60); do
-  win=$(xdotool search --name '^LibreOllama$' 2>/dev/null | head -n1 || true)
+  win=$(xdotool search --name 'LibreOllama$' 2>/dev/null | head -n1 || true)
   [ -n "$win" ] && break
   sleep 0.5
 done

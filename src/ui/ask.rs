@@ -177,6 +177,8 @@ fn AskAccount(account: String) -> Element {
                 r#type: "search",
                 aria_label: "Your question",
                 placeholder: "e.g. When is my dentist appointment?",
+                // The page is for asking: the box is ready to type into, as Chat's is.
+                onmounted: move |e| async move { let _ = e.set_focus(true).await; },
                 oninput: move |e| question.set(e.value()),
             }
             if let Some(id) = live() {

@@ -124,9 +124,9 @@ pub(crate) fn entries(
             mail(MailRequest::Reply(ComposeKind::Forward)),
         ));
         v.push(entry(g, "Add to tasks", "", mail(MailRequest::AddToTasks)));
-        if !s.is_archive {
-            v.push(entry(g, "Summarise", "", mail(MailRequest::Summarise)));
-        }
+        // An imported archive's mail too: the reader's AI bar summarises it (or says that AI
+        // is off for it, and where to turn it on).
+        v.push(entry(g, "Summarise", "", mail(MailRequest::Summarise)));
         if has("INBOX") && !s.is_archive {
             for (when, at) in snooze_choices {
                 v.push(entry(
@@ -334,8 +334,9 @@ fn run(r: Run, on_mail: bool) {
                 nav.push(Route::Mail {});
             }
         }
+        // (The palette closes as this runs, taking its own tasks with it: these outlive it.)
         Run::NewChat => {
-            spawn(async move {
+            dioxus::dioxus_core::spawn_forever(async move {
                 if let Ok(c) = api::chat_create(None, None).await {
                     nav.push(Route::ChatWith { id: c.id });
                 }
@@ -347,7 +348,7 @@ fn run(r: Run, on_mail: bool) {
         }
         Run::NewTask => {
             nav.push(Route::Tasks {});
-            spawn(async {
+            dioxus::dioxus_core::spawn_forever(async {
                 // The Tasks page renders its box first: give it a frame.
                 crate::ui::timer::sleep_ms(50).await;
                 document::eval("document.querySelector('.quick-title')?.focus();");
@@ -532,6 +533,15 @@ mod tests {
         assert!(v.iter().any(|e| e.label == "Snooze until Tomorrow, 08:00"));
         assert_eq!(labels_of(&v, "summ")[0], "Summarise");
         assert_eq!(v[rank(&v, "new ev")[0]].run, Run::NewEvent);
+        // A message of an imported archive: no Gmail actions, but the AI's.
+        let archived = CursorRow {
+            is_archive: true,
+            labels: Vec::new(),
+            ..sel.clone()
+        };
+        let a = entries(&accounts, Some(&archived), &[], &[]);
+        assert_eq!(labels_of(&a, "summ")[0], "Summarise");
+        assert!(!a.iter().any(|e| e.label == "Archive"));
         // Nothing selected: no conversation actions at all.
         let none = entries(&accounts, None, &[], &[]);
         assert!(!none.iter().any(|e| e.group == "Conversation"));

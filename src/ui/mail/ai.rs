@@ -85,8 +85,10 @@ pub(super) fn AiBar(account: String, thread_id: String, message_id: String) -> E
     // (where it is off, the note below says so and the request is dropped).
     use_effect(move || {
         let ready = enabled.read().is_some();
+        // Read, not peeked: the palette's Summarise on a conversation already open sets it
+        // while this bar is on screen.
         let asked =
-            super::requests::SUMMARISE_ON_OPEN.peek().as_deref() == Some(tid.peek().as_str());
+            super::requests::SUMMARISE_ON_OPEN.read().as_deref() == Some(tid.peek().as_str());
         if ready && asked {
             super::requests::SUMMARISE_ON_OPEN.write().take();
             if matches!(*enabled.peek(), Some(Ok(true))) {
